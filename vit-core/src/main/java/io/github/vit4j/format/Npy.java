@@ -1,0 +1,194 @@
+package io.github.vit4j.format;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * NumPy's {@code .npy} and {@code .npz} files (format versions 1–3): reading {@code <f4}, {@code <f8}, {@code |u1},
+ * {@code <i4}, {@code <i8} in C or Fortran order (Fortran order is transposed into C order, which ND4J's own reader
+ * gets wrong), and writing float32 {@code .npy}. Files are written to a temporary name and moved into place, so a
+ * reader never sees half a file.
+ */
+public final class Npy {
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npy() {
+    }
+
+    /** Reads one {@code .npy} file as an array of its own type (FLOAT, DOUBLE, UBYTE, INT or LONG), C order. */
+    public static INDArray read(Path file) throws IOException {
+        return parse(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Reads every array of an {@code .npz} file (stored or deflated), keyed by name without {@code .npy}. */
+    public static Map<String, INDArray> readNpz(Path file) throws IOException {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                String name = e.getName().endsWith(".npy")
+                        ? e.getName().substring(0, e.getName().length() - 4) : e.getName();
+                out.put(name, parse(readAll(zip), file + "!" + e.getName()));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IOException(file + " holds no arrays; is it an .npz file?");
+        }
+        return out;
+    }
+
+    /** Writes {@code array} as a little-endian float32 C-order {@code .npy} (other types are cast to float32). */
+    public static void write(Path file, INDArray array) throws IOException {
+        INDArray a = array.dataType() == DataType.FLOAT ? array : array.castTo(DataType.FLOAT);
+        a = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+        long[] shape = a.shape();
+        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
+                : "(" + String.join(", ", Arrays.stream(shape).mapToObj(Long::toString).toList()) + ")";
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
+        int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+        int pad = (64 - unpadded % 64) % 64;
+        String header = dict + " ".repeat(pad) + "\n";
+        float[] values = a.length() == 0 ? new float[0] : a.data().asFloat();
+        ByteBuffer body = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        body.asFloatBuffer().put(values);
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            out.write(MAGIC);
+            out.write(new byte[] {1, 0});
+            out.write(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
+            out.write(header.getBytes(StandardCharsets.US_ASCII));
+            out.write(body.array());
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static INDArray parse(byte[] bytes, String where) throws IOException {
+        if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
+            throw new IOException(where + " is not a .npy file (no \\x93NUMPY magic)");
+        }
+        int major = bytes[6];
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLen = major == 1 ? Short.toUnsignedInt(b.getShort(8)) : Integer.toUnsignedLong(b.getInt(8));
+        int start = major == 1 ? 10 : 12;
+        if (start + headerLen > bytes.length) {
+            throw new IOException(where + ": header length " + headerLen + " runs past the end of the file ("
+                    + bytes.length + " bytes)");
+        }
+        String header = new String(bytes, start, (int) headerLen, StandardCharsets.ISO_8859_1);
+        String descr = group(DESCR, header, where, "descr");
+        boolean fortran = group(FORTRAN, header, where, "fortran_order").equals("True");
+        String shapeText = group(SHAPE, header, where, "shape").trim();
+        long[] shape = shapeText.isEmpty() ? new long[0]
+                : Arrays.stream(shapeText.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                        .mapToLong(Long::parseLong).toArray();
+        long count = Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+        int dataStart = (int) (start + headerLen);
+        ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, bytes.length - dataStart).slice().order(order);
+        String type = descr.substring(1);
+        int width = switch (type) {
+            case "f4", "i4" -> 4;
+            case "f8", "i8" -> 8;
+            case "u1", "b1" -> 1;
+            default -> throw new IOException(where + ": dtype " + descr
+                    + " is not supported; expected <f4, <f8, <i4, <i8 or |u1");
+        };
+        if (data.remaining() != count * width) {
+            throw new IOException(where + ": shape " + Arrays.toString(shape) + " of " + descr + " needs "
+                    + count * width + " bytes but the file has " + data.remaining());
+        }
+        long[] storeShape = shape.clone();
+        if (fortran) {
+            reverse(storeShape);
+        }
+        int n = (int) count;
+        INDArray a = switch (type) {
+            case "f4" -> {
+                float[] v = new float[n];
+                data.asFloatBuffer().get(v);
+                yield Nd4j.create(v, storeShape, 'c');
+            }
+            case "f8" -> {
+                double[] v = new double[n];
+                data.asDoubleBuffer().get(v);
+                yield Nd4j.create(v, storeShape, 'c');
+            }
+            case "i4" -> {
+                int[] v = new int[n];
+                data.asIntBuffer().get(v);
+                yield Nd4j.createFromArray(v).reshape(storeShape);
+            }
+            case "i8" -> {
+                long[] v = new long[n];
+                data.asLongBuffer().get(v);
+                yield Nd4j.createFromArray(v).reshape(storeShape);
+            }
+            default -> {
+                byte[] v = new byte[n];
+                data.get(v);
+                int[] asInts = new int[n];
+                for (int i = 0; i < n; i++) {
+                    asInts[i] = Byte.toUnsignedInt(v[i]);
+                }
+                yield Nd4j.createFromArray(asInts).reshape(storeShape);
+            }
+        };
+        if (fortran && shape.length > 1) {
+            int[] axes = new int[shape.length];
+            for (int i = 0; i < axes.length; i++) {
+                axes[i] = axes.length - 1 - i;
+            }
+            a = a.permute(axes).dup('c');
+        }
+        return a;
+    }
+
+    private static void reverse(long[] a) {
+        for (int i = 0, j = a.length - 1; i < j; i++, j--) {
+            long t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    private static String group(Pattern p, String header, String where, String key) throws IOException {
+        Matcher m = p.matcher(header);
+        if (!m.find()) {
+            throw new IOException(where + ": .npy header has no '" + key + "': " + header.trim());
+        }
+        return m.group(1);
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,293 @@
+package io.github.vit4j.image;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * How a model wants its pixels, with Hugging Face {@code ViTImageProcessor} semantics: resize to
+ * {@code size × size} (bilinear, only when the image differs), multiply by {@code rescaleFactor} (1/255 turns
+ * bytes into [0, 1]), then per channel {@code (x − mean) / std}.
+ *
+ * <p>The resize is plain bilinear with half-pixel centres and no antialiasing, exactly
+ * {@code torch.nn.functional.interpolate(mode='bilinear', align_corners=False)} (see {@link Bilinear}); for
+ * downscaling this differs from the PIL filter the Hugging Face processor uses, which averages over an area.
+ * Arithmetic is in double; results are stored as float32.
+ *
+ * <p>Outputs are {@code [B, C, size, size]} float32, C-order, batch first. Two steps can be taken separately:
+ * {@link #pixels} gives resized, rescaled pixels (the space for corruptions such as grayscale), and
+ * {@link #normalize} turns those into model input; {@link #apply} does both at once and
+ * {@link #denormalize} goes back.
+ *
+ * @param size          the model's input height and width
+ * @param rescaleFactor factor applied to 0..255 pixel values, usually 1/255
+ * @param mean          per-channel mean subtracted after rescaling (zeros for none)
+ * @param std           per-channel standard deviation divided by (ones for none)
+ */
+public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std) {
+
+    public Preprocessing {
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be positive, got " + size);
+        }
+        if (!(rescaleFactor > 0)) {
+            throw new IllegalArgumentException("rescaleFactor must be positive, got " + rescaleFactor);
+        }
+        if (mean == null || std == null || mean.length != std.length || mean.length == 0) {
+            throw new IllegalArgumentException("mean and std must have one value per channel, got mean "
+                    + Arrays.toString(mean) + " and std " + Arrays.toString(std));
+        }
+        for (double s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("std must be positive, got " + Arrays.toString(std));
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    @Override
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public double[] std() {
+        return std.clone();
+    }
+
+    /** Number of channels the mean and std describe. */
+    public int channels() {
+        return mean.length;
+    }
+
+    /** The CIFAR-10 model of ../shared: 32×32, 1/255, mean (0.4914, 0.4822, 0.4465), std (0.2470, 0.2435, 0.2616). */
+    public static Preprocessing cifar10() {
+        return new Preprocessing(32, 1 / 255.0, new double[] {0.4914, 0.4822, 0.4465},
+                new double[] {0.2470, 0.2435, 0.2616});
+    }
+
+    /** ImageNet statistics as timm and DeiT use them: mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225). */
+    public static Preprocessing imagenet(int size) {
+        return new Preprocessing(size, 1 / 255.0, new double[] {0.485, 0.456, 0.406},
+                new double[] {0.229, 0.224, 0.225});
+    }
+
+    /** Pixels scaled to [0, 1] with no normalisation. */
+    public static Preprocessing unitRange(int size) {
+        return new Preprocessing(size, 1 / 255.0, new double[] {0, 0, 0}, new double[] {1, 1, 1});
+    }
+
+    /** One image as model input: {@code [1, 3, size, size]}, resized, rescaled and normalised. */
+    public INDArray apply(RgbImage image) {
+        return apply(List.of(image));
+    }
+
+    /**
+     * Images as model input: {@code [B, 3, size, size]} in list order; each is resized to {@code size × size}
+     * when its sides differ, multiplied by {@code rescaleFactor}, then normalised with {@code mean} and {@code std}.
+     *
+     * @throws IllegalArgumentException when the list is empty or this preprocessing is not for 3 channels
+     */
+    public INDArray apply(List<RgbImage> images) {
+        return fromImages(images, true);
+    }
+
+    /** One image as pixels: {@code [1, 3, size, size]}, resized and rescaled but not normalised. */
+    public INDArray pixels(RgbImage image) {
+        return pixels(List.of(image));
+    }
+
+    /**
+     * Images as pixels: {@code [B, 3, size, size]}, resized and multiplied by {@code rescaleFactor}, not
+     * normalised — values in [0, 1] for the usual 1/255. {@code normalize(pixels(images))} equals
+     * {@code apply(images)} up to float32 rounding of the intermediate (a few 1e-7).
+     *
+     * @throws IllegalArgumentException when the list is empty or this preprocessing is not for 3 channels
+     */
+    public INDArray pixels(List<RgbImage> images) {
+        return fromImages(images, false);
+    }
+
+    /**
+     * Pixels to model input: {@code [B, C, H, W]} pixels already multiplied by {@code rescaleFactor} (in [0, 1]
+     * for 1/255) are resized to {@code size × size} when {@code H} or {@code W} differ, then per channel
+     * {@code (x − mean) / std}. The argument is not changed; it may be float or double, and a view.
+     *
+     * @return a new float32 array {@code [B, C, size, size]}
+     * @throws IllegalArgumentException when the array is not rank 4 or its channel count differs from
+     *                                  {@link #channels()}
+     */
+    public INDArray normalize(INDArray pixels) {
+        long[] shape = checkBatchOfPlanes(pixels, "pixels");
+        int b = (int) shape[0];
+        int h = (int) shape[2];
+        int w = (int) shape[3];
+        int c = channels();
+        double[] in = NdArrays.toDoubles(pixels);
+        float[] out = new float[b * c * size * size];
+        double[] plane = new double[h * w];
+        for (int i = 0; i < b; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                System.arraycopy(in, (i * c + ch) * h * w, plane, 0, h * w);
+                double[] resized = (h == size && w == size) ? plane : Bilinear.resize(plane, h, w, size, size);
+                int base = (i * c + ch) * size * size;
+                for (int k = 0; k < resized.length; k++) {
+                    out[base + k] = (float) ((resized[k] - mean[ch]) / std[ch]);
+                }
+            }
+        }
+        return Nd4j.create(out, new long[] {b, c, size, size}, 'c');
+    }
+
+    /**
+     * Model input back to pixels: per channel {@code x · std + mean}, no resizing.
+     *
+     * @return a new float32 array of the same shape, {@code [B, C, H, W]}
+     * @throws IllegalArgumentException when the array is not rank 4 or its channel count differs from
+     *                                  {@link #channels()}
+     */
+    public INDArray denormalize(INDArray modelInput) {
+        long[] shape = checkBatchOfPlanes(modelInput, "model input");
+        int c = channels();
+        int planeSize = (int) (shape[2] * shape[3]);
+        double[] in = NdArrays.toDoubles(modelInput);
+        float[] out = new float[in.length];
+        for (int k = 0; k < in.length; k++) {
+            int ch = (k / planeSize) % c;
+            out[k] = (float) (in[k] * std[ch] + mean[ch]);
+        }
+        return Nd4j.create(out, shape.clone(), 'c');
+    }
+
+    /**
+     * Checks that an array can go straight into a model built for this preprocessing: float32
+     * {@code [B, channels(), size, size]} with {@code B ≥ 1}.
+     *
+     * @throws IllegalArgumentException naming the expected and actual shape and what probably went wrong
+     */
+    public void checkModelInput(INDArray x) {
+        checkModelInput(x, channels(), size);
+    }
+
+    /**
+     * Checks that an array handed over as model input has the shape the model expects: float32
+     * {@code [B, channels, size, size]} with {@code B ≥ 1}. The message names both shapes and a likely fix, e.g.
+     * {@code expected pixels [B, 3, 224, 224] but got [1, 4, 32, 32]: 4 channels (RGBA? drop alpha); 32×32 pixels
+     * (resize to 224×224: Preprocessing.normalize or apply do that)}.
+     *
+     * @throws IllegalArgumentException when the array does not fit
+     */
+    public static void checkModelInput(INDArray x, int channels, int size) {
+        if (x == null) {
+            throw new IllegalArgumentException("expected pixels [B, " + channels + ", " + size + ", " + size
+                    + "] but got null");
+        }
+        long[] s = x.shape();
+        List<String> problems = new ArrayList<>();
+        if (s.length != 4) {
+            String hint = s.length == 3 && s[0] == channels
+                    ? "; a single image without the batch dimension? reshape to [1, " + s[0] + ", " + s[1] + ", "
+                            + s[2] + "]"
+                    : "";
+            problems.add("rank " + s.length + " instead of 4" + hint);
+        } else {
+            if (s[0] < 1) {
+                problems.add("an empty batch");
+            }
+            if (s[1] != channels) {
+                if (s[3] == channels && s[1] != channels) {
+                    problems.add(s[1] + " channels; channels last [B, H, W, C]? permute(0, 3, 1, 2)");
+                } else {
+                    problems.add(s[1] + " channels" + channelHint(s[1], channels));
+                }
+            }
+            if (s[2] != size || s[3] != size) {
+                problems.add(s[2] + "×" + s[3] + " pixels (resize to " + size + "×" + size
+                        + ": Preprocessing.normalize or apply do that)");
+            }
+        }
+        if (x.dataType() != DataType.FLOAT) {
+            problems.add("data type " + x.dataType() + " (the model computes in float32: x.castTo(DataType.FLOAT))");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("expected pixels [B, " + channels + ", " + size + ", " + size
+                    + "] but got " + Arrays.toString(s) + ": " + String.join("; ", problems));
+        }
+    }
+
+    private static String channelHint(long got, int expected) {
+        if (expected == 3 && got == 4) {
+            return " (RGBA? drop alpha)";
+        }
+        if (expected == 3 && got == 1) {
+            return " (grayscale? repeat it into 3 channels)";
+        }
+        return "";
+    }
+
+    private INDArray fromImages(List<RgbImage> images, boolean normalise) {
+        if (images == null || images.isEmpty()) {
+            throw new IllegalArgumentException("no images to preprocess");
+        }
+        if (channels() != RgbImage.CHANNELS) {
+            throw new IllegalArgumentException("this preprocessing has mean and std for " + channels()
+                    + " channels but images are RGB (3 channels)");
+        }
+        int b = images.size();
+        int planeSize = size * size;
+        float[] out = new float[b * 3 * planeSize];
+        for (int i = 0; i < b; i++) {
+            RgbImage image = images.get(i);
+            boolean resize = image.width() != size || image.height() != size;
+            for (int ch = 0; ch < 3; ch++) {
+                double[] plane = image.plane(ch);
+                if (resize) {
+                    plane = Bilinear.resize(plane, image.height(), image.width(), size, size);
+                }
+                double m = normalise ? mean[ch] : 0;
+                double sd = normalise ? std[ch] : 1;
+                int base = (i * 3 + ch) * planeSize;
+                for (int k = 0; k < planeSize; k++) {
+                    out[base + k] = (float) ((plane[k] * rescaleFactor - m) / sd);
+                }
+            }
+        }
+        return Nd4j.create(out, new long[] {b, 3, size, size}, 'c');
+    }
+
+    /** Checks rank 4 with {@link #channels()} channels and a non-empty batch; returns the shape. */
+    private long[] checkBatchOfPlanes(INDArray x, String what) {
+        if (x == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        long[] s = x.shape();
+        if (s.length != 4 || s[0] < 1 || s[1] != channels() || s[2] < 1 || s[3] < 1) {
+            throw new IllegalArgumentException("expected " + what + " [B, " + channels() + ", H, W] but got "
+                    + Arrays.toString(s) + (s.length == 4 && s[1] != channels()
+                            ? ": " + s[1] + " channels" + channelHint(s[1], channels()) : ""));
+        }
+        return s;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Preprocessing p && p.size == size && p.rescaleFactor == rescaleFactor
+                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Integer.hashCode(size) + Double.hashCode(rescaleFactor)) + Arrays.hashCode(mean)
+                + 7 * Arrays.hashCode(std);
+    }
+
+    @Override
+    public String toString() {
+        return "Preprocessing[size=" + size + ", rescaleFactor=" + rescaleFactor + ", mean=" + Arrays.toString(mean)
+                + ", std=" + Arrays.toString(std) + "]";
+    }
+}

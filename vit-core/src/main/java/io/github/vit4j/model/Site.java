@@ -1,0 +1,147 @@
+package io.github.vit4j.model;
+
+/**
+ * One named intermediate of the forward pass: a kind and, for per-block kinds, the block's index.
+ *
+ * <p>Names follow TransformerLens; shapes are batch first ({@code B} images, {@code T} tokens, {@code D} hidden,
+ * {@code H} heads, {@code d} = D/H, {@code M} MLP width, {@code N} = T − 1 patches, {@code C} classes):
+ * <pre>
+ * embed       [B, N, D]     patch embeddings (the patchify convolution), before CLS and positions
+ * resid_pre   [B, T, D]     block input; layer 0: concat(cls, embed) + pos_embed
+ * ln1         [B, T, D]     LayerNorm1(resid_pre)
+ * q, k, v     [B, H, T, d]  ln1 · W_q|k|v + b, split into heads
+ * pattern     [B, H, T, T]  softmax(q kᵀ / √d) over the last axis
+ * z           [B, H, T, d]  pattern · v
+ * attn_out    [B, T, D]     concat heads of z · W_o + b_o: exactly what is added to the stream
+ * resid_mid   [B, T, D]     resid_pre + attn_out
+ * ln2         [B, T, D]     LayerNorm2(resid_mid)
+ * mlp_pre     [B, T, M]     ln2 · W_fc1 + b
+ * mlp_post    [B, T, M]     GELU(mlp_pre), exact erf form
+ * mlp_out     [B, T, D]     mlp_post · W_fc2 + b
+ * resid_post  [B, T, D]     resid_mid + mlp_out; equals resid_pre of the next block
+ * ln_final    [B, T, D]     final LayerNorm(resid_post of the last block)
+ * logits      [B, C]        head(ln_final[:, 0])
+ * </pre>
+ *
+ * @param layer the block index for per-block kinds, or {@link #NO_LAYER} for embed, ln_final and logits
+ * @param kind  what the array is
+ */
+public record Site(int layer, Kind kind) {
+
+    /** The layer of sites that do not belong to a block. */
+    public static final int NO_LAYER = -1;
+
+    /** The kinds of site, in the order the forward pass produces them. */
+    public enum Kind {
+        EMBED("embed", false),
+        RESID_PRE("resid_pre", true),
+        LN1("ln1", true),
+        Q("q", true),
+        K("k", true),
+        V("v", true),
+        PATTERN("pattern", true),
+        Z("z", true),
+        ATTN_OUT("attn_out", true),
+        RESID_MID("resid_mid", true),
+        LN2("ln2", true),
+        MLP_PRE("mlp_pre", true),
+        MLP_POST("mlp_post", true),
+        MLP_OUT("mlp_out", true),
+        RESID_POST("resid_post", true),
+        LN_FINAL("ln_final", false),
+        LOGITS("logits", false);
+
+        private final String lensName;
+        private final boolean perBlock;
+
+        Kind(String lensName, boolean perBlock) {
+            this.lensName = lensName;
+            this.perBlock = perBlock;
+        }
+
+        /** The TransformerLens name, e.g. {@code attn_out}. */
+        public String lensName() {
+            return lensName;
+        }
+
+        /** Whether the kind exists once per block (and so needs a layer). */
+        public boolean perBlock() {
+            return perBlock;
+        }
+    }
+
+    public Site {
+        if (kind == null) {
+            throw new IllegalArgumentException("kind must not be null");
+        }
+        if (kind.perBlock() && layer < 0) {
+            throw new IllegalArgumentException("site " + kind.lensName() + " belongs to a block; layer must be >= 0, got "
+                    + layer);
+        }
+        if (!kind.perBlock() && layer != NO_LAYER) {
+            throw new IllegalArgumentException("site " + kind.lensName() + " is not per block; use Site."
+                    + kind.lensName() + "() instead of layer " + layer);
+        }
+    }
+
+    /** A per-block site, e.g. {@code Site.of(3, Kind.ATTN_OUT)}. */
+    public static Site of(int layer, Kind kind) {
+        return new Site(layer, kind);
+    }
+
+    public static Site embed() {
+        return new Site(NO_LAYER, Kind.EMBED);
+    }
+
+    public static Site lnFinal() {
+        return new Site(NO_LAYER, Kind.LN_FINAL);
+    }
+
+    public static Site logits() {
+        return new Site(NO_LAYER, Kind.LOGITS);
+    }
+
+    public static Site residPre(int layer) {
+        return new Site(layer, Kind.RESID_PRE);
+    }
+
+    public static Site attnOut(int layer) {
+        return new Site(layer, Kind.ATTN_OUT);
+    }
+
+    public static Site residMid(int layer) {
+        return new Site(layer, Kind.RESID_MID);
+    }
+
+    public static Site mlpOut(int layer) {
+        return new Site(layer, Kind.MLP_OUT);
+    }
+
+    public static Site residPost(int layer) {
+        return new Site(layer, Kind.RESID_POST);
+    }
+
+    public static Site pattern(int layer) {
+        return new Site(layer, Kind.PATTERN);
+    }
+
+    /** The shape of this site's array for a batch of {@code batch} images of a model of config {@code c}. */
+    public long[] shape(VitConfig c, int batch) {
+        long b = batch;
+        return switch (kind) {
+            case EMBED -> new long[] {b, c.patches(), c.hiddenSize()};
+            case RESID_PRE, LN1, ATTN_OUT, RESID_MID, LN2, MLP_OUT, RESID_POST, LN_FINAL ->
+                    new long[] {b, c.tokens(), c.hiddenSize()};
+            case Q, K, V, Z -> new long[] {b, c.heads(), c.tokens(), c.headDim()};
+            case PATTERN -> new long[] {b, c.heads(), c.tokens(), c.tokens()};
+            case MLP_PRE, MLP_POST -> new long[] {b, c.tokens(), c.mlpSize()};
+            case LOGITS -> new long[] {b, c.classes()};
+        };
+    }
+
+    /** TransformerLens-style name for logs and file names: {@code blocks.3.attn_out}, {@code embed}, {@code logits}. */
+    @Override
+    public String toString() {
+        return kind.perBlock() ? "blocks." + layer + "." + kind.lensName() : kind.lensName();
+    }
+}

@@ -1,0 +1,199 @@
+package io.github.vit4j.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The forward pass of a pre-LN ViT, written so that every intermediate is a named {@link Site}.
+ *
+ * <p>Each block reads like the paper: {@code resid_mid = resid_pre + attn_out; resid_post = resid_mid + mlp_out}.
+ * Every site passes through {@link Run#site}, which is the only seam: it swaps in a {@link Substitution} if one is
+ * given for that site, and records the array the run actually uses if the {@link Keep} asks for it. Site arrays are
+ * never written after they are produced ({@code add}, never {@code addi}), so one run's arrays can be handed to
+ * another.
+ *
+ * <p>A {@code Vit} holds only its weights; it is safe to use from several threads at once.
+ */
+public final class Vit {
+
+    private final VitWeights weights;
+    private final VitConfig config;
+
+    public Vit(VitWeights weights) {
+        this.weights = weights;
+        this.config = weights.config();
+    }
+
+    public VitConfig config() {
+        return config;
+    }
+
+    public VitWeights weights() {
+        return weights;
+    }
+
+    /** A plain run from preprocessed pixels {@code [B, C, H, W]}, keeping every site. */
+    public Activations run(INDArray pixels) {
+        return run(Input.pixels(pixels), Keep.all(), Map.of());
+    }
+
+    /** A run keeping the sites {@code keep} selects. */
+    public Activations run(Input input, Keep keep) {
+        return run(input, keep, Map.of());
+    }
+
+    /**
+     * A run from {@code input} in which each site of {@code substitutions} uses the substituted array instead of
+     * the one computed. The returned activations hold the arrays actually used.
+     *
+     * @throws IllegalArgumentException for input of the wrong shape, or a substitution at a site this run never
+     *                                  produces (a layer past the last, or before the input's start layer)
+     */
+    public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
+        checkInput(input);
+        checkSubstitutions(input, substitutions);
+        Run run = new Run(keep, substitutions);
+        INDArray resid;
+        if (input instanceof Input.Pixels p) {
+            resid = embed(run, p.pixels());
+        } else {
+            resid = ((Input.ResidPre) input).residPre();
+        }
+        for (int l = input.startLayer(); l < config.layers(); l++) {
+            resid = block(run, l, resid);
+        }
+        head(run, resid);
+        return new Activations(run.kept, input.batch(), input.startLayer());
+    }
+
+    /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
+    private INDArray embed(Run run, INDArray pixels) {
+        int b = (int) pixels.size(0);
+        int n = config.patches();
+        int d = config.hiddenSize();
+        INDArray patches = Ops.patchify(pixels, config.patchSize());                              // [B·N, C·p·p]
+        INDArray embed = run.site(Site.embed(),
+                Ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                      // [B, N, D]
+        return Ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());             // [B, T, D]
+    }
+
+    /** One pre-LN block: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}, every intermediate a site. */
+    private INDArray block(Run run, int l, INDArray input) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int b = (int) input.size(0);
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        int h = config.heads();
+        int dh = config.headDim();
+        double eps = config.layerNormEps();
+
+        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
+        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1), Ops.layerNorm(residPre, w.norm1(), eps)); // [B, T, D]
+        INDArray qkv = Ops.linear(ln1.reshape(b * t, d), w.qkv())                                 // [B·T, 3D]
+                .reshape(b, t, 3, h, dh).permute(2, 0, 3, 1, 4);                                  // [3, B, H, T, d]
+        INDArray q = run.site(Site.of(l, Site.Kind.Q), part(qkv, 0));                             // [B, H, T, d]
+        INDArray k = run.site(Site.of(l, Site.Kind.K), part(qkv, 1));                             // [B, H, T, d]
+        INDArray v = run.site(Site.of(l, Site.Kind.V), part(qkv, 2));                             // [B, H, T, d]
+        INDArray scores = Ops.bmm(q.reshape(b * h, t, dh), k.reshape(b * h, t, dh), true);        // [B·H, T, T]
+        INDArray pattern = run.site(Site.of(l, Site.Kind.PATTERN),
+                Ops.softmax(scores, 1.0 / Math.sqrt(dh)).reshape(b, h, t, t));                    // [B, H, T, T]
+        INDArray z = run.site(Site.of(l, Site.Kind.Z),
+                Ops.bmm(pattern.reshape(b * h, t, t), v.reshape(b * h, t, dh), false)
+                        .reshape(b, h, t, dh));                                                   // [B, H, T, d]
+        INDArray heads = z.permute(0, 2, 1, 3).dup('c').reshape(b * t, d);                        // [B·T, D]
+        INDArray attnOut = run.site(Site.of(l, Site.Kind.ATTN_OUT),
+                Ops.linear(heads, w.proj()).reshape(b, t, d));                                    // [B, T, D]
+        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), residPre.add(attnOut));    // [B, T, D]
+        INDArray ln2 = run.site(Site.of(l, Site.Kind.LN2), Ops.layerNorm(residMid, w.norm2(), eps)); // [B, T, D]
+        INDArray mlpPre = run.site(Site.of(l, Site.Kind.MLP_PRE),
+                Ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, config.mlpSize()));      // [B, T, M]
+        INDArray mlpPost = run.site(Site.of(l, Site.Kind.MLP_POST), Ops.gelu(mlpPre));            // [B, T, M]
+        INDArray mlpOut = run.site(Site.of(l, Site.Kind.MLP_OUT),
+                Ops.linear(mlpPost.reshape(b * t, config.mlpSize()), w.fc2()).reshape(b, t, d));  // [B, T, D]
+        return run.site(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));                  // [B, T, D]
+    }
+
+    /** Final LayerNorm and the linear head on the CLS token. */
+    private void head(Run run, INDArray resid) {
+        int b = (int) resid.size(0);
+        INDArray lnFinal = run.site(Site.lnFinal(),
+                Ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                     // [B, T, D]
+        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()); // [B, D]
+        run.site(Site.logits(), Ops.linear(cls.reshape(b, config.hiddenSize()), weights.head())); // [B, C]
+    }
+
+    /** q, k or v out of the permuted {@code [3, B, H, T, d]} projection, as its own contiguous array. */
+    private static INDArray part(INDArray qkv, int which) {
+        return qkv.get(NDArrayIndex.point(which), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all()).dup('c');
+    }
+
+    private void checkInput(Input input) {
+        if (input instanceof Input.Pixels p) {
+            long[] want = {p.batch(), config.channels(), config.imageSize(), config.imageSize()};
+            if (!Arrays.equals(want, p.pixels().shape())) {
+                throw new IllegalArgumentException("expected pixels " + Arrays.toString(want) + " but got "
+                        + Arrays.toString(p.pixels().shape()) + "; this model takes " + config.channels()
+                        + "-channel " + config.imageSize() + "×" + config.imageSize()
+                        + " images (resize with the model's Preprocessing)");
+            }
+        } else {
+            Input.ResidPre r = (Input.ResidPre) input;
+            if (r.layer() > config.layers()) {
+                throw new IllegalArgumentException("cannot resume at layer " + r.layer() + ": the model has "
+                        + config.layers() + " layers (0.." + (config.layers() - 1) + ", or " + config.layers()
+                        + " for the head alone)");
+            }
+            long[] want = Site.residPre(0).shape(config, r.batch());
+            if (!Arrays.equals(want, r.residPre().shape())) {
+                throw new IllegalArgumentException("expected resid_pre " + Arrays.toString(want) + " but got "
+                        + Arrays.toString(r.residPre().shape()) + "; is it from a run of this model?");
+            }
+        }
+        INDArray a = input instanceof Input.Pixels p ? p.pixels() : ((Input.ResidPre) input).residPre();
+        if (a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            throw new IllegalArgumentException("input is " + a.dataType()
+                    + "; the forward pass is float32: castTo(DataType.FLOAT)");
+        }
+    }
+
+    private void checkSubstitutions(Input input, Map<Site, Substitution> substitutions) {
+        for (Site s : substitutions.keySet()) {
+            if (s.kind().perBlock() && s.layer() >= config.layers()) {
+                throw new IllegalArgumentException("substitution at " + s + " but the model has only "
+                        + config.layers() + " layers (0.." + (config.layers() - 1) + ")");
+            }
+            boolean before = s.kind() == Site.Kind.EMBED ? input.startLayer() > 0
+                    : s.kind().perBlock() && s.layer() < input.startLayer();
+            if (before) {
+                throw new IllegalArgumentException("substitution at " + s + " is never used: the run starts at layer "
+                        + input.startLayer() + "; start from an earlier layer's resid_pre");
+            }
+        }
+    }
+
+    /** The state of one run: which sites to swap and which arrays it has kept. */
+    private static final class Run {
+        final Keep keep;
+        final Map<Site, Substitution> substitutions;
+        final Map<Site, INDArray> kept = new LinkedHashMap<>();
+
+        Run(Keep keep, Map<Site, Substitution> substitutions) {
+            this.keep = keep;
+            this.substitutions = substitutions;
+        }
+
+        /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
+        INDArray site(Site site, INDArray produced) {
+            Substitution s = substitutions.get(site);
+            INDArray used = s == null ? produced : s.apply(site, produced);
+            if (keep.keeps(site)) {
+                kept.put(site, used);
+            }
+            return used;
+        }
+    }
+}

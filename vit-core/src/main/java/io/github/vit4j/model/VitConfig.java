@@ -1,0 +1,136 @@
+package io.github.vit4j.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shape of a pre-LN Vision Transformer: everything the forward pass needs besides the weights.
+ *
+ * <p>The architecture is the one of ViT (Dosovitskiy et al. 2020) as timm and Hugging Face implement it: a
+ * {@code patchSize × patchSize} stride-{@code patchSize} convolution cuts the image into patches, a CLS token is
+ * prepended, learned position embeddings are added, then {@code layers} pre-LN blocks, a final LayerNorm and a
+ * linear head on the CLS token.
+ *
+ * @param imageSize     input height and width in pixels (square images), e.g. 224
+ * @param patchSize     patch height and width in pixels, e.g. 16; must divide {@code imageSize}
+ * @param channels      input channels, 3 for RGB
+ * @param hiddenSize    width D of the residual stream, e.g. 768
+ * @param layers        number of transformer blocks L
+ * @param heads         attention heads H; must divide {@code hiddenSize}
+ * @param mlpSize       width of the MLP's hidden layer, e.g. 3072
+ * @param layerNormEps  the epsilon of every LayerNorm; no default on purpose (timm 1e-6, Hugging Face 1e-12,
+ *                      many small models 1e-5)
+ * @param labels        class names in index order; its size is the number of classes
+ */
+public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
+                        int mlpSize, double layerNormEps, List<String> labels) {
+
+    public VitConfig {
+        positive("imageSize", imageSize);
+        positive("patchSize", patchSize);
+        positive("channels", channels);
+        positive("hiddenSize", hiddenSize);
+        positive("layers", layers);
+        positive("heads", heads);
+        positive("mlpSize", mlpSize);
+        if (imageSize % patchSize != 0) {
+            throw new IllegalArgumentException("imageSize " + imageSize + " is not a multiple of patchSize "
+                    + patchSize + "; ViT cuts the image into whole patches");
+        }
+        if (hiddenSize % heads != 0) {
+            throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not divisible by heads " + heads
+                    + "; each head gets hiddenSize / heads dimensions");
+        }
+        if (!(layerNormEps > 0) || layerNormEps >= 1) {
+            throw new IllegalArgumentException("layerNormEps must be in (0, 1), got " + layerNormEps
+                    + "; typical values are 1e-6 (timm), 1e-12 (Hugging Face), 1e-5");
+        }
+        if (labels == null || labels.isEmpty()) {
+            throw new IllegalArgumentException("labels must name at least one class; use VitConfig.numberedLabels(n)"
+                    + " when the names are unknown");
+        }
+        labels = List.copyOf(labels);
+    }
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+    }
+
+    /** Number of classes of the head. */
+    public int classes() {
+        return labels.size();
+    }
+
+    /** Patches along one side of the image: {@code imageSize / patchSize}, e.g. 14 for 224/16. */
+    public int gridSize() {
+        return imageSize / patchSize;
+    }
+
+    /** Number of patch tokens N = gridSize². */
+    public int patches() {
+        return gridSize() * gridSize();
+    }
+
+    /** Sequence length T = 1 (CLS) + patches, e.g. 197 for 224/16. */
+    public int tokens() {
+        return 1 + patches();
+    }
+
+    /** Width of one attention head: hiddenSize / heads. */
+    public int headDim() {
+        return hiddenSize / heads;
+    }
+
+    /** Length of one flattened patch: channels × patchSize². */
+    public int patchDim() {
+        return channels * patchSize * patchSize;
+    }
+
+    /** Multiply-accumulates of one forward pass of one image (GEMMs and attention; elementwise work excluded). */
+    public long macsPerImage() {
+        long t = tokens();
+        long d = hiddenSize;
+        long perBlock = t * d * 3 * d          // q, k, v projections
+                + 2 * t * t * d                // scores and weighted sum of values, all heads
+                + t * d * d                    // output projection
+                + 2 * t * d * mlpSize;         // fc1 and fc2
+        return (long) patches() * patchDim() * d + layers * perBlock + d * classes();
+    }
+
+    /** Labels "0", "1", … for a model whose class names are unknown. */
+    public static List<String> numberedLabels(int classes) {
+        positive("classes", classes);
+        List<String> names = new ArrayList<>(classes);
+        for (int i = 0; i < classes; i++) {
+            names.add(Integer.toString(i));
+        }
+        return names;
+    }
+
+    /** ViT-B/16 at 224 as Hugging Face ships google/vit-base-patch16-224: 12 × 768, 12 heads, MLP 3072, eps 1e-12. */
+    public static VitConfig vitB16() {
+        return new VitConfig(224, 16, 3, 768, 12, 12, 3072, 1e-12, numberedLabels(1000));
+    }
+
+    /** DeiT-tiny (ViT-Ti/16) at 224 as timm ships it: 12 × 192, 3 heads, MLP 768, eps 1e-6, 1000 classes. */
+    public static VitConfig deitTiny() {
+        return new VitConfig(224, 16, 3, 192, 12, 3, 768, 1e-6, numberedLabels(1000));
+    }
+
+    /** The CIFAR-10 model of ../shared: 32×32 input, patch 4, 4 × 128, 4 heads, MLP 256, eps 1e-5, 10 classes. */
+    public static VitConfig cifar10() {
+        return new VitConfig(32, 4, 3, 128, 4, 4, 256, 1e-5, CIFAR10_LABELS);
+    }
+
+    /** The ten CIFAR-10 class names in index order. */
+    public static final List<String> CIFAR10_LABELS = List.of(
+            "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+
+    /** The same architecture with other class names (e.g. read from a model's config file). */
+    public VitConfig withLabels(List<String> newLabels) {
+        return new VitConfig(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
+                newLabels);
+    }
+}

@@ -1,0 +1,223 @@
+package io.github.vit4j.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * All parameters of a ViT, float32, in the layout the forward pass uses. Linear weights keep PyTorch's
+ * {@code [out, in]} layout (the GEMM reads them transposed at no cost). Names are timm's; {@link #tensors()} and
+ * {@link #fromTensors} convert to and from a flat name → array map, the form the native file and the converter
+ * speak.
+ *
+ * <p>Weights are never written to: they may be memory-mapped read-only, and writing to such a mapping crashes the
+ * JVM.
+ *
+ * @param config     the architecture these weights fit (validated once, here)
+ * @param patchEmbed the patchify convolution as a linear map: weight {@code [D, C·p·p]} (flattened in channel, row,
+ *                   column order, as PyTorch's conv weight {@code [D, C, p, p]} flattens), bias {@code [D]}
+ * @param clsToken   {@code [D]}
+ * @param posEmbed   {@code [T, D]}, row 0 for CLS
+ * @param blocks     the L transformer blocks
+ * @param norm       the final LayerNorm
+ * @param head       the classifier: weight {@code [C, D]}, bias {@code [C]}
+ */
+public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken, INDArray posEmbed,
+                         List<Block> blocks, LayerNorm norm, Linear head) {
+
+    /** A linear map y = x·Wᵀ + b with W {@code [out, in]}, b {@code [out]}. */
+    public record Linear(INDArray weight, INDArray bias) {
+    }
+
+    /** LayerNorm's affine parameters, both {@code [D]}; the epsilon lives in {@link VitConfig}. */
+    public record LayerNorm(INDArray weight, INDArray bias) {
+    }
+
+    /**
+     * One pre-LN block: {@code x = x + proj(attn(qkv(norm1(x)))); x = x + fc2(gelu(fc1(norm2(x))))}.
+     *
+     * @param qkv the fused q|k|v projection, weight {@code [3D, D]} with rows q, then k, then v (as timm and
+     *            PyTorch's {@code in_proj_weight}); bias {@code [3D]}
+     */
+    public record Block(LayerNorm norm1, Linear qkv, Linear proj, LayerNorm norm2, Linear fc1, Linear fc2) {
+    }
+
+    public VitWeights {
+        blocks = List.copyOf(blocks);
+        Map<String, INDArray> actual = flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head);
+        Map<String, long[]> expected = expectedShapes(config);
+        if (blocks.size() != config.layers()) {
+            throw new IllegalArgumentException("config has " + config.layers() + " layers but " + blocks.size()
+                    + " blocks of weights were given");
+        }
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            checkTensor(config, e.getKey(), e.getValue(), actual.get(e.getKey()));
+        }
+    }
+
+    /** The tensors in timm's names and the forward's layout, in a fixed order (embeddings, blocks, norm, head). */
+    public Map<String, INDArray> tensors() {
+        return flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head);
+    }
+
+    /**
+     * Weights from a flat map in timm's names and the forward's shapes (see {@link #expectedShapes}).
+     *
+     * @throws IllegalArgumentException naming the first missing tensor, unexpected tensor or wrong shape
+     */
+    public static VitWeights fromTensors(VitConfig config, Map<String, INDArray> tensors) {
+        Map<String, long[]> expected = expectedShapes(config);
+        List<String> unexpected = new ArrayList<>();
+        for (String name : tensors.keySet()) {
+            if (!expected.containsKey(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            throw new IllegalArgumentException("unexpected tensors " + unexpected + " for a " + config.layers()
+                    + "-layer ViT; expected names like " + expected.keySet().stream().limit(6).toList()
+                    + "; is the layer count right?");
+        }
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            checkTensor(config, e.getKey(), e.getValue(), tensors.get(e.getKey()));
+        }
+        List<Block> blocks = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) {
+            String p = "blocks." + i + ".";
+            blocks.add(new Block(
+                    layerNorm(tensors, p + "norm1"), linear(tensors, p + "attn.qkv"), linear(tensors, p + "attn.proj"),
+                    layerNorm(tensors, p + "norm2"), linear(tensors, p + "mlp.fc1"), linear(tensors, p + "mlp.fc2")));
+        }
+        return new VitWeights(config, linear(tensors, "patch_embed.proj"), tensors.get("cls_token"),
+                tensors.get("pos_embed"), blocks, layerNorm(tensors, "norm"), linear(tensors, "head"));
+    }
+
+    /** Every tensor name with the shape the forward pass expects for {@code config}, in canonical order. */
+    public static Map<String, long[]> expectedShapes(VitConfig c) {
+        long d = c.hiddenSize();
+        Map<String, long[]> s = new LinkedHashMap<>();
+        s.put("patch_embed.proj.weight", new long[] {d, c.patchDim()});
+        s.put("patch_embed.proj.bias", new long[] {d});
+        s.put("cls_token", new long[] {d});
+        s.put("pos_embed", new long[] {c.tokens(), d});
+        for (int i = 0; i < c.layers(); i++) {
+            String p = "blocks." + i + ".";
+            s.put(p + "norm1.weight", new long[] {d});
+            s.put(p + "norm1.bias", new long[] {d});
+            s.put(p + "attn.qkv.weight", new long[] {3 * d, d});
+            s.put(p + "attn.qkv.bias", new long[] {3 * d});
+            s.put(p + "attn.proj.weight", new long[] {d, d});
+            s.put(p + "attn.proj.bias", new long[] {d});
+            s.put(p + "norm2.weight", new long[] {d});
+            s.put(p + "norm2.bias", new long[] {d});
+            s.put(p + "mlp.fc1.weight", new long[] {c.mlpSize(), d});
+            s.put(p + "mlp.fc1.bias", new long[] {c.mlpSize()});
+            s.put(p + "mlp.fc2.weight", new long[] {d, c.mlpSize()});
+            s.put(p + "mlp.fc2.bias", new long[] {d});
+        }
+        s.put("norm.weight", new long[] {d});
+        s.put("norm.bias", new long[] {d});
+        s.put("head.weight", new long[] {c.classes(), d});
+        s.put("head.bias", new long[] {c.classes()});
+        return s;
+    }
+
+    /**
+     * Seeded random weights for shape and speed work (no trained ViT-B/16 is available offline): linear weights and
+     * embeddings ~ N(0, 0.02²) as timm initialises them, biases 0.01·N(0,1), LayerNorm weight 1 + 0.1·N(0,1) and
+     * bias 0.1·N(0,1) so that every parameter matters. The same seed gives the same weights on every machine.
+     */
+    public static VitWeights random(VitConfig config, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+            String name = e.getKey();
+            long[] shape = e.getValue();
+            boolean isNorm = name.startsWith("norm") || name.contains(".norm");
+            boolean isBias = name.endsWith(".bias");
+            double scale = isNorm ? 0.1 : isBias ? 0.01 : 0.02;
+            double offset = isNorm && name.endsWith(".weight") ? 1.0 : 0.0;
+            float[] values = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (offset + scale * rng.nextGaussian());
+            }
+            tensors.put(name, Nd4j.create(values, shape, 'c'));
+        }
+        return fromTensors(config, tensors);
+    }
+
+    private static Linear linear(Map<String, INDArray> t, String prefix) {
+        return new Linear(t.get(prefix + ".weight"), t.get(prefix + ".bias"));
+    }
+
+    private static LayerNorm layerNorm(Map<String, INDArray> t, String prefix) {
+        return new LayerNorm(t.get(prefix + ".weight"), t.get(prefix + ".bias"));
+    }
+
+    private static Map<String, INDArray> flatten(Linear patchEmbed, INDArray clsToken, INDArray posEmbed,
+                                                 List<Block> blocks, LayerNorm norm, Linear head) {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        put(t, "patch_embed.proj", patchEmbed);
+        t.put("cls_token", clsToken);
+        t.put("pos_embed", posEmbed);
+        for (int i = 0; i < blocks.size(); i++) {
+            Block b = blocks.get(i);
+            String p = "blocks." + i + ".";
+            put(t, p + "norm1", b.norm1());
+            put(t, p + "attn.qkv", b.qkv());
+            put(t, p + "attn.proj", b.proj());
+            put(t, p + "norm2", b.norm2());
+            put(t, p + "mlp.fc1", b.fc1());
+            put(t, p + "mlp.fc2", b.fc2());
+        }
+        put(t, "norm", norm);
+        put(t, "head", head);
+        return t;
+    }
+
+    private static void put(Map<String, INDArray> t, String prefix, Linear l) {
+        t.put(prefix + ".weight", l == null ? null : l.weight());
+        t.put(prefix + ".bias", l == null ? null : l.bias());
+    }
+
+    private static void put(Map<String, INDArray> t, String prefix, LayerNorm n) {
+        t.put(prefix + ".weight", n == null ? null : n.weight());
+        t.put(prefix + ".bias", n == null ? null : n.bias());
+    }
+
+    private static void checkTensor(VitConfig c, String name, long[] expected, INDArray actual) {
+        if (actual == null) {
+            throw new IllegalArgumentException("missing tensor " + name + " " + Arrays.toString(expected)
+                    + " for a " + c.layers() + "-layer ViT of width " + c.hiddenSize());
+        }
+        if (actual.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("tensor " + name + " is " + actual.dataType()
+                    + "; the forward pass needs FLOAT (convert with castTo(DataType.FLOAT))");
+        }
+        if (!Arrays.equals(expected, actual.shape())) {
+            throw new IllegalArgumentException("expected " + name + " " + Arrays.toString(expected) + " but got "
+                    + Arrays.toString(actual.shape()) + hint(c, name, actual.shape()));
+        }
+    }
+
+    private static String hint(VitConfig c, String name, long[] actual) {
+        if (name.equals("pos_embed") && actual.length >= 2) {
+            long tokens = actual[actual.length - 2];
+            long grid = Math.round(Math.sqrt(tokens - 1));
+            if (grid * grid == tokens - 1) {
+                return "; " + tokens + " tokens is a " + grid + "×" + grid + " patch grid: is this a "
+                        + grid * c.patchSize() + "px model (config says " + c.imageSize() + "px)?";
+            }
+        }
+        if (name.equals("head.weight") && actual.length == 2) {
+            return "; the weights have " + actual[0] + " classes but the config names " + c.classes();
+        }
+        return "; does the config match these weights?";
+    }
+}
