@@ -13,9 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * bytes into [0, 1]), then per channel {@code (x − mean) / std}.
  *
  * <p>The resize is plain bilinear with half-pixel centres and no antialiasing, exactly
- * {@code torch.nn.functional.interpolate(mode='bilinear', align_corners=False)} (see {@link Bilinear}); for
- * downscaling this differs from the PIL filter the Hugging Face processor uses, which averages over an area.
- * Arithmetic is in double; results are stored as float32.
+ * {@code torch.nn.functional.interpolate(mode='bilinear', align_corners=False)} on unrounded values. For
+ * downscaling this differs from the PIL filter the Hugging Face processor uses, which averages over an area and
+ * rounds back to bytes. Arithmetic is in double; results are stored as float32.
  *
  * <p>Outputs are {@code [B, C, size, size]} float32, C-order, batch first. Two steps can be taken separately:
  * {@link #pixels} gives resized, rescaled pixels (the space for corruptions such as grayscale), and

@@ -59,6 +59,25 @@ public final class Activations {
         return arrays;
     }
 
+    /**
+     * Image {@code i} of the batch as a run of its own: every kept site as a contiguous {@code [1, …]} copy, so a
+     * batched clean or corrupted run can be traced image by image.
+     */
+    public Activations image(int i) {
+        if (i < 0 || i >= batch) {
+            throw new IllegalArgumentException("image " + i + " is outside this run's batch of " + batch);
+        }
+        Map<Site, INDArray> one = new LinkedHashMap<>();
+        for (Map.Entry<Site, INDArray> e : arrays.entrySet()) {
+            INDArray a = e.getValue();
+            long[] shape = a.shape().clone();
+            shape[0] = 1;
+            one.put(e.getKey(), a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup('c')
+                    .reshape(shape));
+        }
+        return new Activations(one, 1, startLayer);
+    }
+
     /** Images in the batch. */
     public int batch() {
         return batch;

@@ -1,0 +1,277 @@
+package io.github.vit4j.image;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.OptionalInt;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A numbered list of images to classify, as a user names it on the command line, read in batches:
+ * <ul>
+ *   <li>{@code cifar10:PATH} — a CIFAR-10 binary file ({@link Cifar10}); images are named
+ *       {@code FILE#INDEX} and carry their labels;</li>
+ *   <li>a path to an image file — one image, named by its file name, label unknown;</li>
+ *   <li>a path to a folder — its image files ({@link ImageFiles#listImages}) sorted by file name, labels
+ *       unknown.</li>
+ * </ul>
+ * Files are read only when a batch asks for them.
+ */
+public final class ImageSource {
+
+    /** The label of an image whose class is not known. */
+    public static final int UNKNOWN_LABEL = -1;
+
+    /** The prefix that marks a CIFAR-10 binary file in a spec. */
+    public static final String CIFAR10_PREFIX = "cifar10:";
+
+    private static final String FORMS = "cifar10:PATH.bin, an image file (.png, .jpg, ...) or a folder of images";
+
+    private final String description;
+    private final List<String> names;
+    private final Loader loader;
+
+    /** Reads images {@code from .. from + count − 1} with their labels. */
+    private interface Loader {
+        Loaded load(int from, int count) throws IOException;
+    }
+
+    private record Loaded(int[] labels, List<RgbImage> images) {
+    }
+
+    private ImageSource(String description, List<String> names, Loader loader) {
+        this.description = description;
+        this.names = List.copyOf(names);
+        this.loader = loader;
+    }
+
+    /**
+     * Images read from a source, in source order.
+     *
+     * @param first  index in the source of the first image
+     * @param names  name of each image (for output in input order)
+     * @param labels class of each image, or {@link #UNKNOWN_LABEL}
+     * @param pixels {@code [n, 3, size, size]} float32: model input from {@link ImageSource#read}, resized and
+     *               rescaled pixels from {@link ImageSource#readPixels}
+     */
+    public record Batch(int first, List<String> names, int[] labels, INDArray pixels) {
+
+        /** @throws IllegalArgumentException when the names, labels and pixels do not count the same images */
+        public Batch {
+            names = List.copyOf(names);
+            labels = labels.clone();
+            if (names.size() != labels.length || pixels.rank() == 0 || pixels.size(0) != labels.length) {
+                throw new IllegalArgumentException("batch of " + names.size() + " names, " + labels.length
+                        + " labels and pixels " + Arrays.toString(pixels.shape()) + " do not match");
+            }
+        }
+
+        /** A copy of the labels, {@link #UNKNOWN_LABEL} where unknown. */
+        @Override
+        public int[] labels() {
+            return labels.clone();
+        }
+
+        /** Number of images. */
+        public int size() {
+            return labels.length;
+        }
+
+        /** Index in the source of image {@code i} of the batch. */
+        public int index(int i) {
+            return first + i;
+        }
+
+        /** The label of image {@code i} of the batch, if known. */
+        public OptionalInt label(int i) {
+            return labels[i] == UNKNOWN_LABEL ? OptionalInt.empty() : OptionalInt.of(labels[i]);
+        }
+
+        @Override
+        public String toString() {
+            return "Batch[first=" + first + ", size=" + labels.length + ", pixels=" + Arrays.toString(pixels.shape())
+                    + "]";
+        }
+    }
+
+    /**
+     * Parses what a user typed: {@code cifar10:PATH}, an image file, or a folder of images.
+     *
+     * @throws IllegalArgumentException when the spec is blank, names nothing that exists, or names a {@code .bin}
+     *                                  file without the {@code cifar10:} prefix
+     * @throws IOException              when a CIFAR-10 file's length is wrong or a folder holds no images
+     */
+    public static ImageSource parse(String spec) throws IOException {
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("no images given: expected " + FORMS);
+        }
+        if (spec.startsWith(CIFAR10_PREFIX)) {
+            String file = spec.substring(CIFAR10_PREFIX.length());
+            if (file.isBlank()) {
+                throw new IllegalArgumentException("'" + spec + "' names no file: expected cifar10:PATH.bin");
+            }
+            return cifar10(Path.of(file));
+        }
+        Path path = Path.of(spec);
+        if (Files.isDirectory(path)) {
+            return imageFolder(path);
+        }
+        if (Files.isRegularFile(path)) {
+            if (path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".bin")) {
+                throw new IllegalArgumentException("'" + spec + "' looks like a CIFAR-10 binary file: write "
+                        + CIFAR10_PREFIX + spec);
+            }
+            return imageFile(path);
+        }
+        int colon = spec.indexOf(':');
+        String hint = colon > 0 && spec.substring(0, colon).matches("[A-Za-z0-9_-]+")
+                ? " (unknown kind '" + spec.substring(0, colon + 1) + "'; the only prefix is " + CIFAR10_PREFIX + ")"
+                : "";
+        throw new IllegalArgumentException("no such file or folder: '" + spec + "'" + hint + "; expected " + FORMS);
+    }
+
+    /**
+     * The records of a CIFAR-10 binary file, with their labels.
+     *
+     * @throws IOException when the file cannot be read or its length is not a multiple of 3073
+     */
+    public static ImageSource cifar10(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no such CIFAR-10 file: " + file);
+        }
+        int n = Cifar10.count(file);
+        String base = file.getFileName().toString();
+        List<String> names = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            names.add(base + "#" + i);
+        }
+        return new ImageSource(CIFAR10_PREFIX + file, names, (from, count) -> {
+            Cifar10.Records r = Cifar10.read(file, from, count);
+            return new Loaded(r.labels(), r.images());
+        });
+    }
+
+    /** One image file, decoded when read. */
+    public static ImageSource imageFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no such image file: " + file);
+        }
+        return files(file.toString(), List.of(file));
+    }
+
+    /**
+     * The image files of a folder, sorted by file name (see {@link ImageFiles#listImages}).
+     *
+     * @throws IOException when the folder cannot be listed or holds no image files
+     */
+    public static ImageSource imageFolder(Path folder) throws IOException {
+        return files(folder.toString(), ImageFiles.listImages(folder));
+    }
+
+    private static ImageSource files(String description, List<Path> files) {
+        List<Path> paths = List.copyOf(files);
+        List<String> names = paths.stream().map(p -> p.getFileName().toString()).toList();
+        return new ImageSource(description, names, (from, count) -> {
+            List<RgbImage> images = new ArrayList<>(count);
+            for (Path p : paths.subList(from, from + count)) {
+                images.add(ImageFiles.read(p));
+            }
+            int[] labels = new int[count];
+            Arrays.fill(labels, UNKNOWN_LABEL);
+            return new Loaded(labels, images);
+        });
+    }
+
+    /** Number of images. */
+    public int size() {
+        return names.size();
+    }
+
+    /** The name of every image, in source order. */
+    public List<String> names() {
+        return names;
+    }
+
+    /**
+     * Images {@code from .. from + count − 1} as model input: {@code [count, 3, size, size]}, see
+     * {@link Preprocessing#apply(List)}.
+     *
+     * @throws IllegalArgumentException when the range is empty or outside {@code 0 .. size() − 1}
+     * @throws IOException              when an image cannot be read
+     */
+    public Batch read(int from, int count, Preprocessing preprocessing) throws IOException {
+        Loaded loaded = load(from, count);
+        return new Batch(from, names.subList(from, from + count), loaded.labels(),
+                preprocessing.apply(loaded.images()));
+    }
+
+    /**
+     * Images {@code from .. from + count − 1} as pixels, resized and rescaled but not normalised (in [0, 1] for
+     * the usual 1/255): {@code [count, 3, size, size]}, see {@link Preprocessing#pixels(List)}. Apply corruptions
+     * to these, then {@link Preprocessing#normalize}.
+     *
+     * @throws IllegalArgumentException when the range is empty or outside {@code 0 .. size() − 1}
+     * @throws IOException              when an image cannot be read
+     */
+    public Batch readPixels(int from, int count, Preprocessing preprocessing) throws IOException {
+        Loaded loaded = load(from, count);
+        return new Batch(from, names.subList(from, from + count), loaded.labels(),
+                preprocessing.pixels(loaded.images()));
+    }
+
+    /**
+     * All images as model input in batches of at most {@code batchSize}, read lazily as the iteration goes.
+     * An image that cannot be read ends the iteration with an {@link UncheckedIOException}.
+     *
+     * @throws IllegalArgumentException when {@code batchSize} is not positive
+     */
+    public Iterable<Batch> batches(int batchSize, Preprocessing preprocessing) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        return () -> new Iterator<>() {
+            private int next = 0;
+
+            @Override
+            public boolean hasNext() {
+                return next < size();
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("all " + size() + " images have been read");
+                }
+                int count = Math.min(batchSize, size() - next);
+                try {
+                    Batch b = read(next, count, preprocessing);
+                    next += count;
+                    return b;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    private Loaded load(int from, int count) throws IOException {
+        if (from < 0 || count <= 0 || (long) from + count > size()) {
+            throw new IllegalArgumentException("images " + from + " .. " + ((long) from + count - 1)
+                    + " requested but " + description + " holds " + size() + " (0 .. " + (size() - 1) + ")");
+        }
+        return loader.load(from, count);
+    }
+
+    /** The spec this source was made from, e.g. {@code cifar10:data/test_batch.bin}. */
+    @Override
+    public String toString() {
+        return description;
+    }
+}

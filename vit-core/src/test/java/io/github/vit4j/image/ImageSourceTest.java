@@ -1,0 +1,129 @@
+package io.github.vit4j.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.SharedAssets;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class ImageSourceTest {
+
+    private static final Path BATCH = SharedAssets.resolve("data/cifar10/test_batch_first1017.bin");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aCifarSpecGivesNamedLabelledModelInput() throws IOException {
+        ImageSource source = ImageSource.parse("cifar10:" + BATCH);
+
+        ImageSource.Batch batch = source.read(3, 2, Preprocessing.cifar10());
+
+        assertEquals(1017, source.size());
+        assertEquals(List.of("test_batch_first1017.bin#3", "test_batch_first1017.bin#4"), batch.names());
+        assertArrayEquals(new int[] {0, 6}, batch.labels());
+        assertEquals(OptionalInt.of(0), batch.label(0));
+        assertEquals(4, batch.index(1));
+        INDArray expected = Preprocessing.cifar10().apply(Cifar10.read(BATCH, 3, 2).images());
+        assertEquals(expected, batch.pixels());
+    }
+
+    @Test
+    void pixelsOfASourceNormalizeToItsModelInput() throws IOException {
+        ImageSource source = ImageSource.cifar10(BATCH);
+        Preprocessing p = Preprocessing.cifar10();
+
+        INDArray pixels = source.readPixels(0, 4, p).pixels();
+        INDArray input = source.read(0, 4, p).pixels();
+
+        assertTrue(pixels.minNumber().doubleValue() >= 0 && pixels.maxNumber().doubleValue() <= 1);
+        assertEquals(0, p.normalize(pixels).sub(input).amaxNumber().doubleValue(), 1e-6);
+    }
+
+    @Test
+    void batchesCoverEverythingInOrder() throws IOException {
+        List<Integer> sizes = new ArrayList<>();
+        List<Integer> firsts = new ArrayList<>();
+        for (ImageSource.Batch b : ImageSource.cifar10(BATCH).batches(256, Preprocessing.cifar10())) {
+            sizes.add(b.size());
+            firsts.add(b.first());
+        }
+
+        assertEquals(List.of(256, 256, 256, 249), sizes);
+        assertEquals(List.of(0, 256, 512, 768), firsts);
+    }
+
+    @Test
+    void aFolderSpecReadsItsImagesSortedByNameWithUnknownLabels() throws IOException {
+        write(0xFF0000, "b.png");
+        write(0x0000FF, "a.png");
+
+        ImageSource source = ImageSource.parse(tmp.toString());
+        ImageSource.Batch batch = source.read(0, 2, Preprocessing.unitRange(2));
+
+        assertEquals(List.of("a.png", "b.png"), source.names());
+        assertArrayEquals(new int[] {ImageSource.UNKNOWN_LABEL, ImageSource.UNKNOWN_LABEL}, batch.labels());
+        assertEquals(OptionalInt.empty(), batch.label(0));
+        assertEquals(1.0, batch.pixels().getDouble(0, 2, 0, 0), 0);   // a.png is blue
+        assertEquals(1.0, batch.pixels().getDouble(1, 0, 1, 1), 0);   // b.png is red
+    }
+
+    @Test
+    void aSingleImageSpecIsOneImage() throws IOException {
+        Path snake = SharedAssets.resolve("data/images/imagenet_val_00000001.png");
+
+        ImageSource source = ImageSource.parse(snake.toString());
+        ImageSource.Batch batch = source.read(0, 1, Preprocessing.imagenet(224));
+
+        assertEquals(List.of("imagenet_val_00000001.png"), source.names());
+        assertArrayEquals(new long[] {1, 3, 224, 224}, batch.pixels().shape());
+    }
+
+    @Test
+    void specsThatNameNothingUsableAreRejectedWithTheAcceptedForms() throws IOException {
+        Path bin = Files.write(tmp.resolve("data.bin"), new byte[3073]);
+
+        String missing = assertThrows(IllegalArgumentException.class,
+                () -> ImageSource.parse(tmp.resolve("nope.png").toString())).getMessage();
+        String binWithoutPrefix = assertThrows(IllegalArgumentException.class,
+                () -> ImageSource.parse(bin.toString())).getMessage();
+        String unknownKind = assertThrows(IllegalArgumentException.class,
+                () -> ImageSource.parse("cifar100:x.bin")).getMessage();
+
+        assertTrue(missing.contains("no such file or folder") && missing.contains("cifar10:PATH.bin"), missing);
+        assertTrue(binWithoutPrefix.contains("write cifar10:" + bin), binWithoutPrefix);
+        assertTrue(unknownKind.contains("unknown kind 'cifar100:'"), unknownKind);
+    }
+
+    @Test
+    void aRangeOutsideTheSourceIsRejected() throws IOException {
+        ImageSource source = ImageSource.cifar10(BATCH);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> source.read(1016, 2, Preprocessing.cifar10()));
+
+        assertTrue(e.getMessage().contains("images 1016 .. 1017 requested"), e.getMessage());
+    }
+
+    private void write(int rgb, String name) throws IOException {
+        BufferedImage image = new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 2; x++) {
+                image.setRGB(x, y, rgb);
+            }
+        }
+        ImageIO.write(image, "png", tmp.resolve(name).toFile());
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.vit4j.corruption;
+
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Vit;
+import java.util.Locale;
+
+/**
+ * A way to corrupt the input so that the model loses what causal tracing looks for (colour, detail, a region).
+ * Built-ins: {@link Grayscale}, {@link GaussianNoise} (ROME's), {@link Blur}, {@link Occlusion}. To add one,
+ * implement this interface (or {@link PixelCorruption} for a change of pixels) and pass it to the trace.
+ */
+public interface Corruption {
+
+    /**
+     * The corrupted run of a batch of images.
+     *
+     * @param vit    the model
+     * @param images the batch, as [0, 1] pixels with their source indices and the run's seed
+     * @param clean  the clean run of the same batch (keeps {@code embed} when {@link #needsCleanEmbed()})
+     * @param keep   what the corrupted run must keep
+     */
+    Activations run(Vit vit, Images images, Activations clean, Keep keep);
+
+    /** Whether {@link #run} reads the clean run's {@code embed} site. */
+    default boolean needsCleanEmbed() {
+        return false;
+    }
+
+    /**
+     * This corruption fitted to a sample of clean runs (e.g. noise scaled to the embeddings' spread); by default
+     * itself. Called once before a dataset trace so that every image is corrupted alike.
+     */
+    default Corruption calibrate(Activations cleanSample) {
+        return this;
+    }
+
+    /** A short description with every parameter, for summaries and titles, e.g. {@code noise(k=3, σ=0.21)}. */
+    String describe();
+
+    /**
+     * The corruption a user typed: {@code grayscale}, {@code noise[:k]} (default k = 3), {@code blur[:sigma]}
+     * (pixels, default 1.5), {@code occlude[:cells]} (patch-grid cells, default a quarter of the grid).
+     */
+    static Corruption parse(String spec) {
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        String name = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
+        String arg = s.contains(":") ? s.substring(s.indexOf(':') + 1) : "";
+        try {
+            return switch (name) {
+                case "grayscale", "greyscale", "gray" -> {
+                    if (!arg.isEmpty()) {
+                        throw new IllegalArgumentException("grayscale takes no parameter");
+                    }
+                    yield new Grayscale();
+                }
+                case "noise" -> new GaussianNoise(arg.isEmpty() ? 3.0 : Double.parseDouble(arg), Double.NaN);
+                case "blur" -> new Blur(arg.isEmpty() ? 1.5 : Double.parseDouble(arg));
+                case "occlude" -> new Occlusion(arg.isEmpty() ? Occlusion.QUARTER : Integer.parseInt(arg));
+                default -> throw new IllegalArgumentException("unknown corruption '" + name + "'");
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("corruption '" + spec + "' has a parameter that is not a number: '"
+                    + arg + "'; expected e.g. noise:3, blur:1.5, occlude:16", e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " in '" + spec
+                    + "'; expected grayscale, noise[:k], blur[:sigma] or occlude[:cells]", e);
+        }
+    }
+
+    /**
+     * A batch to corrupt.
+     *
+     * @param pixels        {@code [B, 3, H, W]} resized pixels in [0, 1], not normalised
+     * @param preprocessing how the model normalises pixels
+     * @param indices       each image's index in its source (corruptions seed per image, so results do not depend
+     *                      on how images are batched)
+     * @param seed          the run's seed
+     */
+    record Images(org.nd4j.linalg.api.ndarray.INDArray pixels, Preprocessing preprocessing, int[] indices, long seed) {
+        public Images {
+            if (pixels.size(0) != indices.length) {
+                throw new IllegalArgumentException(indices.length + " indices for a batch of " + pixels.size(0));
+            }
+            indices = indices.clone();
+        }
+
+        @Override
+        public int[] indices() {
+            return indices.clone();
+        }
+
+        /** A random stream for image {@code i} of the batch, fixed by the seed and the image's source index. */
+        public java.util.SplittableRandom random(int i) {
+            return new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + indices[i]);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.github.vit4j.trace;
+
+/**
+ * How a patched run's effect is measured, given the class y being tracked (the true label or the clean top-1).
+ * Probabilities are softmax of the logits.
+ */
+public enum Metric {
+    /** Indirect effect IE = p_patched(y) − p_corrupt(y): the default, as in ROME. */
+    PROB("prob"),
+    /**
+     * Change in logit difference: ld_patched − ld_corrupt, with ld = logit(y) − max over other classes of their
+     * logit (the margin by which y wins or loses).
+     */
+    LOGIT_DIFF("logit-diff"),
+    /** Normalised IE (p_patched − p_corrupt) / (p_clean − p_corrupt): 1 = fully restored, 0 = no effect. NaN when p_clean = p_corrupt. */
+    NORMALIZED("normalized");
+
+    private final String label;
+
+    Metric(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public static Metric of(String label) {
+        for (Metric m : values()) {
+            if (m.label.equals(label)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown metric '" + label + "'; expected prob, logit-diff or normalized");
+    }
+
+    /**
+     * The effect of one patched run.
+     *
+     * @param clean     logits of the clean run
+     * @param corrupt   logits of the corrupted run
+     * @param patched   logits of the patched run
+     * @param y         the class tracked
+     */
+    public double effect(float[] clean, float[] corrupt, float[] patched, int y) {
+        return switch (this) {
+            case PROB -> probability(patched, y) - probability(corrupt, y);
+            case LOGIT_DIFF -> logitDiff(patched, y) - logitDiff(corrupt, y);
+            case NORMALIZED -> {
+                double pc = probability(clean, y);
+                double pk = probability(corrupt, y);
+                yield pc == pk ? Double.NaN : (probability(patched, y) - pk) / (pc - pk);
+            }
+        };
+    }
+
+    /** softmax(logits)[y], computed in double with the max subtracted. */
+    public static double probability(float[] logits, int y) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        return Math.exp(logits[y] - max) / sum;
+    }
+
+    /** logit(y) − max over j ≠ y of logit(j). */
+    public static double logitDiff(float[] logits, int y) {
+        double other = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < logits.length; j++) {
+            if (j != y) {
+                other = Math.max(other, logits[j]);
+            }
+        }
+        return logits[y] - other;
+    }
+
+    /** The index of the largest logit. */
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int j = 1; j < logits.length; j++) {
+            if (logits[j] > logits[best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+}

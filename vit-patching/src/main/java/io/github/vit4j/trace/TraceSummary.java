@@ -1,0 +1,87 @@
+package io.github.vit4j.trace;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Aggregate of a dataset trace: per kind and layer, the mean effect over images and its 95% confidence interval
+ * half-width 1.96·sd/√n (sd the sample standard deviation); plus mean p_clean and p_corrupt. NaN effects (the
+ * normalised metric when p_clean = p_corrupt) are left out of their cell's mean, and {@link #count} says how many
+ * images each cell averages.
+ *
+ * @param images   number of images traced
+ * @param kinds    the kinds, in trace order
+ * @param layers   number of layers
+ * @param mean     {@code kind → [layer]} mean effect
+ * @param ci95     {@code kind → [layer]} CI half-width
+ * @param count    {@code kind → [layer]} images averaged
+ * @param pClean   mean p(target) of the clean runs
+ * @param pCorrupt mean p(target) of the corrupted runs
+ */
+public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<SweepKind, double[]> mean,
+                           Map<SweepKind, double[]> ci95, Map<SweepKind, int[]> count, double pClean,
+                           double pCorrupt) {
+
+    /** Summarises the rows of a {@code trace.csv}. */
+    public static TraceSummary fromCsv(Path csv, List<SweepKind> kinds, int layers) throws IOException {
+        Map<SweepKind, List<List<Double>>> values = new LinkedHashMap<>();
+        for (SweepKind k : kinds) {
+            List<List<Double>> perLayer = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                perLayer.add(new ArrayList<>());
+            }
+            values.put(k, perLayer);
+        }
+        Map<Integer, double[]> perImage = new LinkedHashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+            r.readLine();
+            String line;
+            while ((line = r.readLine()) != null) {
+                TraceCsv.Row row = TraceCsv.Row.parse(line);
+                values.get(row.kind()).get(row.layer()).add(row.ie());
+                perImage.put(row.image(), new double[] {row.pClean(), row.pCorrupt()});
+            }
+        }
+        Map<SweepKind, double[]> mean = new LinkedHashMap<>();
+        Map<SweepKind, double[]> ci = new LinkedHashMap<>();
+        Map<SweepKind, int[]> count = new LinkedHashMap<>();
+        for (SweepKind k : kinds) {
+            double[] m = new double[layers];
+            double[] c = new double[layers];
+            int[] n = new int[layers];
+            for (int l = 0; l < layers; l++) {
+                double[] v = values.get(k).get(l).stream().mapToDouble(Double::doubleValue)
+                        .filter(x -> !Double.isNaN(x)).toArray();
+                n[l] = v.length;
+                m[l] = Arrays.stream(v).average().orElse(Double.NaN);
+                c[l] = ci95(v, m[l]);
+            }
+            mean.put(k, m);
+            ci.put(k, c);
+            count.put(k, n);
+        }
+        double pc = perImage.values().stream().mapToDouble(p -> p[0]).average().orElse(Double.NaN);
+        double pk = perImage.values().stream().mapToDouble(p -> p[1]).average().orElse(Double.NaN);
+        return new TraceSummary(perImage.size(), kinds, layers, mean, ci, count, pc, pk);
+    }
+
+    /** 1.96 · sample sd / √n; NaN for fewer than two values. */
+    static double ci95(double[] v, double mean) {
+        if (v.length < 2) {
+            return Double.NaN;
+        }
+        double ss = 0;
+        for (double x : v) {
+            ss += (x - mean) * (x - mean);
+        }
+        return 1.96 * Math.sqrt(ss / (v.length - 1)) / Math.sqrt(v.length);
+    }
+}
