@@ -1,0 +1,115 @@
+package io.github.vit4j.corruption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Each corruption does what its documentation says, on hand-made pixels. */
+class CorruptionTest {
+
+    static Corruption.Images images(INDArray pixels, long seed) {
+        int[] idx = new int[(int) pixels.size(0)];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        return new Corruption.Images(pixels, Preprocessing.cifar10(), idx, seed);
+    }
+
+    @Test
+    void grayscaleIsTheBt601LumaCopiedToEveryChannel() {
+        // one pixel R = 1, G = 0.5, B = 0: Y = 0.299·1 + 0.587·0.5 + 0.114·0 = 0.5925
+        INDArray px = Nd4j.create(new float[] {1f, 0.5f, 0f}, new long[] {1, 3, 1, 1}, 'c');
+        INDArray gray = new Grayscale().corrupt(images(px, 0), 1);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(0.5925, gray.getDouble(0, c, 0, 0), 1e-6);
+        }
+        assertEquals(1.0, px.getDouble(0, 0, 0, 0), "the input is not changed");
+    }
+
+    @Test
+    void blurKeepsAConstantImageAndSpreadsASinglePoint() {
+        INDArray flat = Nd4j.valueArrayOf(new long[] {1, 3, 8, 8}, 0.25f);
+        assertTrue(new Blur(1.0).corrupt(images(flat, 0), 4).equalsWithEps(flat, 1e-6));
+        INDArray dot = Nd4j.zeros(DataType.FLOAT, 1, 3, 9, 9);
+        dot.putScalar(new long[] {0, 0, 4, 4}, 1f);
+        INDArray blurred = new Blur(1.0).corrupt(images(dot, 0), 3);
+        assertEquals(1.0, blurred.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(0)).sumNumber().doubleValue(), 1e-5, "mass is kept");
+        // the separable kernel's centre weight squared: (1 / Σ_{i=-3..3} e^{-i²/2})² = (1/2.50663)² ≈ 0.15915
+        assertEquals(0.15915, blurred.getDouble(0, 0, 4, 4), 1e-4);
+    }
+
+    @Test
+    void occlusionSetsTheChosenNumberOfGridCellsToTheDatasetMean() {
+        INDArray px = Nd4j.ones(DataType.FLOAT, 2, 3, 8, 8);
+        INDArray occluded = new Occlusion(3).corrupt(images(px, 1), 4);   // a 2×2 grid of 4×4 cells
+        double[] mean = Preprocessing.cifar10().mean();
+        for (int i = 0; i < 2; i++) {
+            int changed = 0;
+            for (int gy = 0; gy < 2; gy++) {
+                for (int gx = 0; gx < 2; gx++) {
+                    double v = occluded.getDouble(i, 1, gy * 4, gx * 4);
+                    if (v != 1.0) {
+                        assertEquals(mean[1], v, 1e-6);
+                        changed++;
+                    }
+                }
+            }
+            assertEquals(3, changed);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Occlusion(5).corrupt(images(px, 1), 4));
+    }
+
+    @Test
+    void noiseIsKSigmaGaussianOnTheEmbeddingsSeededPerImage() {
+        VitConfig c = VitConfig.cifar10();
+        Vit vit = new Vit(VitWeights.random(c, 9));
+        INDArray px = Nd4j.rand(DataType.FLOAT, 3, 3, 32, 32);
+        Corruption.Images imgs = images(px, 4);
+        Activations clean = vit.run(Input.pixels(Preprocessing.cifar10().normalize(px)),
+                Keep.sites(Site.embed(), Site.residPre(0)));
+        Corruption noise = new GaussianNoise(3, Double.NaN).calibrate(clean);
+        double sigma = ((GaussianNoise) noise).sigma();
+        assertEquals(clean.get(Site.embed()).stdNumber().doubleValue(), sigma, 1e-9);
+        Activations a = noise.run(vit, imgs, clean, Keep.sites(Site.embed()));
+        Activations b = noise.run(vit, imgs, clean, Keep.sites(Site.embed()));
+        INDArray delta = a.get(Site.embed()).sub(clean.get(Site.embed()));
+        assertEquals(3 * sigma, delta.stdNumber().doubleValue(), 0.05 * 3 * sigma, "noise sd is k·σ");
+        assertTrue(a.get(Site.embed()).equalsWithEps(b.get(Site.embed()), 0), "same seed, same noise");
+        // image 1's noise does not depend on which batch it is in
+        Corruption.Images alone = new Corruption.Images(px.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)).dup(),
+                Preprocessing.cifar10(), new int[] {1}, 4);
+        Activations cleanAlone = vit.run(Input.pixels(Preprocessing.cifar10().normalize(alone.pixels())),
+                Keep.sites(Site.embed()));
+        INDArray deltaAlone = noise.run(vit, alone, cleanAlone, Keep.sites(Site.embed())).get(Site.embed())
+                .sub(cleanAlone.get(Site.embed()));
+        assertTrue(deltaAlone.equalsWithEps(delta.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)), 1e-5));
+    }
+
+    @Test
+    void specsParseWithDefaultsAndBadOnesAreNamed() {
+        assertInstanceOf(Grayscale.class, Corruption.parse("grayscale"));
+        assertEquals(new GaussianNoise(3, Double.NaN).k(), ((GaussianNoise) Corruption.parse("noise")).k());
+        assertEquals(5.0, ((GaussianNoise) Corruption.parse("noise:5")).k());
+        assertEquals(new Blur(2.5), Corruption.parse("blur:2.5"));
+        assertEquals(new Occlusion(16), Corruption.parse("occlude:16"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Corruption.parse("sepia"));
+        assertTrue(e.getMessage().contains("sepia") && e.getMessage().contains("grayscale"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Corruption.parse("blur:lots"));
+        assertTrue(e.getMessage().contains("lots"), e.getMessage());
+    }
+}
