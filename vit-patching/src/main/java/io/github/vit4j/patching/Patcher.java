@@ -16,7 +16,6 @@ import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Patched runs: the corrupted run's arrays with some replaced, resumed rather than recomputed.
@@ -31,12 +30,25 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class Patcher {
 
+    /** Rows per batched forward by default: bounds memory for sweeps of hundreds of configurations. */
+    public static final int DEFAULT_MAX_ROWS = 64;
+
     private final Vit vit;
     private final VitConfig config;
+    private final int maxRows;
 
     public Patcher(Vit vit) {
+        this(vit, DEFAULT_MAX_ROWS);
+    }
+
+    /** A patcher running at most {@code maxRows} configurations per batched forward. */
+    public Patcher(Vit vit, int maxRows) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
+        }
         this.vit = vit;
         this.config = vit.config();
+        this.maxRows = maxRows;
     }
 
     public Vit vit() {
@@ -82,7 +94,8 @@ public final class Patcher {
 
     /**
      * The logits {@code [R, C]} of R patched runs of one image, row r patched by {@code configurations.get(r)}.
-     * Rows are grouped by start layer and each group runs as one batched forward from there.
+     * Rows are grouped by start layer and each group runs as batched forwards of at most {@code maxRows} rows from
+     * there.
      *
      * @param corrupted the corrupted run of one image (batch 1), keeping {@link #keepForResume}
      * @param configurations each a list of patches with batch-1 sources (an empty list: the corrupted run itself)
@@ -102,10 +115,13 @@ public final class Patcher {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, configurations.size(), config.classes());
         for (Map.Entry<Integer, List<Integer>> g : groups.entrySet()) {
             int start = g.getKey();
-            List<Integer> rows = g.getValue();
-            INDArray logits = groupLogits(corrupted, start, rows.stream().map(normal::get).toList());
-            for (int i = 0; i < rows.size(); i++) {
-                out.putRow(rows.get(i), logits.getRow(i));
+            List<Integer> group = g.getValue();
+            for (int from = 0; from < group.size(); from += maxRows) {
+                List<Integer> rows = group.subList(from, Math.min(group.size(), from + maxRows));
+                INDArray logits = groupLogits(corrupted, start, rows.stream().map(normal::get).toList());
+                for (int i = 0; i < rows.size(); i++) {
+                    out.putRow(rows.get(i), logits.getRow(i));
+                }
             }
         }
         return out;
@@ -183,10 +199,5 @@ public final class Patcher {
                     + " Keep Patcher.keepForResume(config)");
         }
         return corrupted.get(s);
-    }
-
-    /** Row {@code r} of a batched array as a {@code [1, …]} view. */
-    static INDArray row(INDArray a, int r) {
-        return a.get(NDArrayIndex.interval(r, r + 1));
     }
 }

@@ -136,6 +136,17 @@ class PatcherTest {
     }
 
     @Test
+    void chunkedBatchesGiveTheSameLogitsAsOneBatch() {
+        List<List<Patch>> configurations = new ArrayList<>();
+        for (int p = 1; p < CONFIG.tokens(); p++) {
+            configurations.add(List.of(Patch.restore(Site.residPre(1), Tokens.positions(p), CLEAN)));
+        }
+        INDArray oneBatch = PATCHER.logits(CORRUPT, configurations);
+        INDArray chunked = new Patcher(VIT, 3).logits(CORRUPT, configurations);
+        assertTrue(maxDiff(oneBatch, chunked) <= 1e-5);
+    }
+
+    @Test
     void aWholeSitePatchUsesTheSourceArrayItselfWithoutACopy() {
         Site s = Site.attnOut(2);
         Activations patched = PATCHER.run(CORRUPT, List.of(Patch.restore(s, CLEAN)), Keep.sites(s));
