@@ -1,0 +1,141 @@
+package io.github.vit4j.convert;
+
+import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.model.VitConfig;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.function.Consumer;
+
+/**
+ * Completes a {@link PartialConfig} from the tensors: the layer count from the block indices in the names, the
+ * width from the final LayerNorm, channels and patch size from the patch convolution, the MLP width from
+ * {@code fc1}, the image size from the number of position embeddings, the classes from the head. The number of heads
+ * and the LayerNorm epsilon leave no trace in the shapes and must be stated.
+ */
+final class ConfigInference {
+
+    private ConfigInference() {
+    }
+
+    /**
+     * The config: stated fields as stated, the rest read off {@code weights}; each inferred field is reported to
+     * {@code notes}.
+     *
+     * @throws ModelFormatException when a field can be neither found nor inferred, when the stated layer count
+     *                              disagrees with the blocks in the file, or when the result is not a valid config
+     */
+    static VitConfig complete(PartialConfig stated, Safetensors weights, NameLayout layout, Consumer<String> notes)
+            throws ModelFormatException {
+        String file = weights.file().toString();
+        SortedSet<Integer> blocks = layout.blockIndices(weights.tensors().keySet());
+        Integer layers = stated.layers;
+        if (!blocks.isEmpty() && layers != null && blocks.last() + 1 != layers) {
+            throw new ModelFormatException(file + " has blocks " + blocks.first() + ".." + blocks.last() + " but "
+                    + stated.describeSources() + " says " + layers + " layers; is this the config of these weights?");
+        }
+        if (layers == null) {
+            if (blocks.isEmpty()) {
+                throw new ModelFormatException(file + ": cannot count the blocks: no tensor is named like "
+                        + layout.sources("blocks.0.norm1.weight") + " (with any block number); "
+                        + "check the mapping or state config.layers");
+            }
+            layers = blocks.last() + 1;
+            notes.accept("layers = " + layers + ", counted from the tensor names of " + file);
+        }
+
+        Integer hidden = stated.hiddenSize;
+        if (hidden == null) {
+            long[] norm = shape(weights, layout, "norm.weight", "hiddenSize");
+            hidden = (int) norm[norm.length - 1];
+            notes.accept("hiddenSize = " + hidden + ", read off " + layout.sources("norm.weight").get(0));
+        }
+        Integer channels = stated.channels;
+        Integer patch = stated.patchSize;
+        if (channels == null || patch == null) {
+            long[] conv = shape(weights, layout, "patch_embed.proj.weight", "patchSize and channels");
+            if (conv.length != 4 || conv[2] != conv[3]) {
+                throw new ModelFormatException(file + ": cannot read patch size and channels off "
+                        + layout.sources("patch_embed.proj.weight").get(0) + " " + Arrays.toString(conv)
+                        + " (expected a square convolution [D, C, p, p]); state config.patchSize and config.channels");
+            }
+            if (channels == null) {
+                channels = (int) conv[1];
+                notes.accept("channels = " + channels + ", read off the patch convolution");
+            }
+            if (patch == null) {
+                patch = (int) conv[2];
+                notes.accept("patchSize = " + patch + ", read off the patch convolution");
+            }
+        }
+        Integer mlp = stated.mlpSize;
+        if (mlp == null) {
+            mlp = (int) rows(weights, layout, "blocks.0.mlp.fc1.weight", "mlpSize");
+            notes.accept("mlpSize = " + mlp + ", read off " + layout.sources("blocks.0.mlp.fc1.weight").get(0));
+        }
+        Integer image = stated.imageSize;
+        if (image == null) {
+            long[] pos = shape(weights, layout, "pos_embed", "imageSize");
+            long tokens = pos.length >= 2 ? pos[pos.length - 2] : -1;
+            long grid = Math.round(Math.sqrt(tokens - 1.0));
+            if (tokens < 2 || grid * grid != tokens - 1) {
+                throw new ModelFormatException(file + ": cannot read the image size off "
+                        + layout.sources("pos_embed").get(0) + " " + Arrays.toString(pos) + " (expected [1, 1 + g·g,"
+                        + " D]); state config.imageSize");
+            }
+            image = (int) grid * patch;
+            notes.accept("imageSize = " + image + ", read off the " + tokens + " position embeddings (1 + " + grid
+                    + "×" + grid + " patches of " + patch + "px)");
+        }
+        List<String> labels = stated.labels;
+        if (labels == null) {
+            int classes = (int) rows(weights, layout, "head.weight", "the number of classes");
+            labels = VitConfig.numberedLabels(classes);
+            notes.accept(classes + " classes, read off " + layout.sources("head.weight").get(0)
+                    + "; no class names given, so they are numbered");
+        }
+        if (stated.heads == null) {
+            throw new ModelFormatException("the number of attention heads of " + file + " is unknown (it cannot be"
+                    + " read off the tensor shapes); state it: config.heads = … in a mapping file, num_attention_heads"
+                    + " in a Hugging Face config.json, or model_args.num_heads in a timm config.json");
+        }
+        if (stated.layerNormEps == null) {
+            throw new ModelFormatException("the LayerNorm epsilon of " + file + " is unknown (it cannot be read off"
+                    + " the tensors); state it: config.layerNormEps = … in a mapping file (PyTorch's nn.LayerNorm"
+                    + " default is 1e-5, timm's ViT 1e-6, Hugging Face's 1e-12)");
+        }
+        try {
+            return new VitConfig(image, patch, channels, hidden, layers, stated.heads, mlp, stated.layerNormEps,
+                    labels);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException("invalid config for " + file + " (from " + stated.describeSources()
+                    + " and the tensor shapes): " + e.getMessage(), e);
+        }
+    }
+
+    private static long[] shape(Safetensors weights, NameLayout layout, String canonical, String field)
+            throws ModelFormatException {
+        List<String> sources = layout.sources(canonical);
+        String source = sources.get(0);
+        if (!weights.contains(source)) {
+            throw new ModelFormatException(weights.file() + ": cannot infer " + field + ": it has no tensor " + source
+                    + " (for " + canonical + "); state it in the config or mapping file, or check the mapping");
+        }
+        return weights.tensors().get(source).shape();
+    }
+
+    /** Rows of a (possibly concatenated) 2-D weight: the sum of its sources' first dimensions. */
+    private static long rows(Safetensors weights, NameLayout layout, String canonical, String field)
+            throws ModelFormatException {
+        long rows = 0;
+        for (String source : layout.sources(canonical)) {
+            if (!weights.contains(source)) {
+                throw new ModelFormatException(weights.file() + ": cannot infer " + field + ": it has no tensor "
+                        + source + " (for " + canonical + "); state it in the config or mapping file");
+            }
+            long[] s = weights.tensors().get(source).shape();
+            rows += s.length == 0 ? 1 : s[0];
+        }
+        return rows;
+    }
+}

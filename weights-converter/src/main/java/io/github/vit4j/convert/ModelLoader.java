@@ -1,0 +1,194 @@
+package io.github.vit4j.convert;
+
+import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.format.VitFile;
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Loads a trained ViT from whatever form it comes in; the entry point of {@code vit convert} and of every command
+ * that takes a model.
+ *
+ * <ul>
+ * <li>a native {@code .vit} file: {@link VitFile#read} (memory-mapped, no conversion);</li>
+ * <li>a Hugging Face folder: {@code config.json} + {@code model.safetensors} (+ {@code preprocessor_config.json};
+ *     without it, ViTImageProcessor's defaults: mean and std 0.5, rescale 1/255, the config's image size);</li>
+ * <li>a timm folder: {@code config.json} with {@code architecture} + {@code model.safetensors}; preprocessing from
+ *     {@code pretrained_cfg} mean and std (ImageNet's when absent), rescale 1/255, the model's image size;</li>
+ * <li>a single {@code .safetensors} file: config files beside it are used as in a folder;</li>
+ * <li>any of the safetensors forms plus a mapping file ({@link MappingFile}) for weights saved under their trainer's
+ *     own names; its {@code config.*} and {@code preprocessing.*} keys override the files.</li>
+ * </ul>
+ *
+ * Without a mapping the tensor names decide the layout (Hugging Face or timm). Config values nobody states are read
+ * off the tensor shapes where they can be (layers, widths, patch size, image size, classes), never the number of
+ * heads or the LayerNorm epsilon. Every problem is an {@link IOException} (usually a {@link ModelFormatException})
+ * whose message names the file, the tensor, what was expected and what was found.
+ */
+public final class ModelLoader {
+
+    private ModelLoader() {
+    }
+
+    /**
+     * Loads a model: see the class comment for the forms accepted.
+     *
+     * @param source  a {@code .vit} file, a {@code .safetensors} file or a folder holding one
+     * @param mapping a mapping file for weights saved under other names, or empty
+     * @throws IOException naming the file and what is wrong with it
+     */
+    public static Pretrained load(Path source, Optional<Path> mapping) throws IOException {
+        return load(source, mapping, note -> { });
+    }
+
+    /**
+     * Loads a model and reports every decision taken on the way (layout detected, config values inferred, defaults
+     * used) to {@code notes}, one sentence each, for the CLI to print.
+     *
+     * @param source  a {@code .vit} file, a {@code .safetensors} file or a folder holding one
+     * @param mapping a mapping file for weights saved under other names, or empty
+     * @param notes   receives one sentence per decision
+     * @throws IOException naming the file and what is wrong with it
+     */
+    public static Pretrained load(Path source, Optional<Path> mapping, Consumer<String> notes) throws IOException {
+        if (!Files.exists(source)) {
+            throw new NoSuchFileException(source.toString(), null, "no such file or folder");
+        }
+        Optional<MappingFile> map = mapping.isPresent() ? Optional.of(MappingFile.parse(mapping.get()))
+                : Optional.empty();
+        Path weightsFile = Files.isDirectory(source) ? findWeights(source) : source;
+        if (VitFile.isVitFile(weightsFile)) {
+            if (map.isPresent()) {
+                throw new IllegalArgumentException(weightsFile + " is a native .vit file, which carries its own names"
+                        + " and config; drop the mapping " + mapping.get());
+            }
+            notes.accept(weightsFile + " is a native .vit file: memory-mapping it");
+            return VitFile.read(weightsFile);
+        }
+        Path folder = weightsFile.toAbsolutePath().getParent();
+
+        PartialConfig config = new PartialConfig();
+        PartialPreprocessing preprocessing = new PartialPreprocessing();
+        Optional<ConfigFiles.Kind> kind = Optional.empty();
+        Path configJson = folder.resolve("config.json");
+        if (Files.isRegularFile(configJson)) {
+            ConfigFiles.Read read = ConfigFiles.read(configJson);
+            kind = Optional.of(read.kind());
+            config.overrideWith(read.config());
+            preprocessing.overrideWith(read.preprocessing());
+            notes.accept("config: " + configJson + " (" + read.kind().displayName + ")");
+        }
+        Path preprocessorJson = folder.resolve("preprocessor_config.json");
+        boolean hasPreprocessor = Files.isRegularFile(preprocessorJson);
+        if (hasPreprocessor) {
+            preprocessing.overrideWith(ConfigFiles.huggingFacePreprocessor(preprocessorJson));
+            notes.accept("preprocessing: " + preprocessorJson);
+        }
+        if (map.isPresent()) {
+            config.overrideWith(map.get().config());
+            preprocessing.overrideWith(map.get().preprocessing());
+        }
+
+        try (Safetensors weights = Safetensors.open(weightsFile)) {
+            NameLayout layout;
+            if (map.isPresent()) {
+                layout = map.get().layout();
+                notes.accept("names: mapping file " + mapping.get());
+            } else {
+                layout = NameLayout.detect(weights);
+                notes.accept("names: " + layout.name() + " layout, detected from the tensor names");
+            }
+            VitConfig vitConfig = ConfigInference.complete(config, weights, layout, notes);
+            Preprocessing pixels = preprocessing(preprocessing, kind, hasPreprocessor, vitConfig, weightsFile, notes);
+            VitWeights vitWeights = WeightMapper.assemble(weights, layout, vitConfig);
+            try {
+                return new Pretrained(vitWeights, pixels);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(weightsFile + ": the preprocessing (from "
+                        + describe(preprocessing) + ") does not fit the model: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Preprocessing preprocessing(PartialPreprocessing stated, Optional<ConfigFiles.Kind> kind,
+                                               boolean hasPreprocessor, VitConfig config, Path weightsFile,
+                                               Consumer<String> notes) throws ModelFormatException {
+        PartialPreprocessing p = new PartialPreprocessing();
+        p.overrideWith(stated);
+        if (!p.hasNormalisation()) {
+            Preprocessing fallback;
+            if (kind.equals(Optional.of(ConfigFiles.Kind.TIMM))) {
+                fallback = Preprocessing.imagenet(config.imageSize());
+                notes.accept("no mean/std in the timm config: using timm's defaults, ImageNet's mean "
+                        + Arrays.toString(fallback.mean()) + " and std " + Arrays.toString(fallback.std()));
+            } else if (kind.equals(Optional.of(ConfigFiles.Kind.HUGGING_FACE)) && !hasPreprocessor) {
+                fallback = new Preprocessing(config.imageSize(), 1 / 255.0, new double[] {0.5, 0.5, 0.5},
+                        new double[] {0.5, 0.5, 0.5});
+                notes.accept("no preprocessor_config.json beside " + weightsFile + ": using ViTImageProcessor's"
+                        + " defaults (resize to " + config.imageSize() + ", rescale 1/255, mean 0.5, std 0.5)");
+            } else {
+                throw new ModelFormatException("no preprocessing is known for " + weightsFile + ": put a"
+                        + " preprocessor_config.json beside it, or state preprocessing.mean and preprocessing.std in"
+                        + " the mapping file (0, 0, 0 and 1, 1, 1 feed pixels scaled to [0, 1] unnormalised)");
+            }
+            if (p.mean == null) {
+                p.mean = fallback.mean();
+            }
+            if (p.std == null) {
+                p.std = fallback.std();
+            }
+        }
+        try {
+            return p.complete(config.imageSize());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException("invalid preprocessing for " + weightsFile + " (from " + describe(p)
+                    + "): " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(PartialPreprocessing p) {
+        return p.sources.isEmpty() ? "defaults" : String.join(" and ", p.sources);
+    }
+
+    /** The weights file in a model folder: model.safetensors, else the only .safetensors or .vit file. */
+    private static Path findWeights(Path folder) throws IOException {
+        Path model = folder.resolve("model.safetensors");
+        if (Files.isRegularFile(model)) {
+            return model;
+        }
+        if (Files.exists(folder.resolve("model.safetensors.index.json"))) {
+            throw new ModelFormatException(folder + " holds a sharded checkpoint (model.safetensors.index.json);"
+                    + " vit4j reads one safetensors file: merge the shards into model.safetensors first");
+        }
+        List<Path> candidates;
+        List<String> all;
+        try (Stream<Path> files = Files.list(folder)) {
+            all = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        candidates = all.stream().filter(n -> n.endsWith(".safetensors")).map(folder::resolve).toList();
+        if (candidates.isEmpty()) {
+            candidates = all.stream().filter(n -> n.endsWith(VitFile.EXTENSION)).map(folder::resolve).toList();
+        }
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        if (candidates.isEmpty()) {
+            throw new ModelFormatException(folder + " holds no model.safetensors (nor any .safetensors or .vit file;"
+                    + " it holds " + all.stream().limit(10).toList() + "); vit4j reads safetensors: save PyTorch"
+                    + " weights with safetensors.torch.save_file first");
+        }
+        throw new ModelFormatException(folder + " holds several weights files " + candidates.stream()
+                .map(Path::getFileName).toList() + "; pass the one to load");
+    }
+}

@@ -1,0 +1,67 @@
+package io.github.vit4j.convert;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the config files and the mapping file say about a model, field by field; a field nobody stated is
+ * {@code null} until {@link ConfigInference} reads it off the tensor shapes (all but the heads and the LayerNorm
+ * epsilon can be). Mutable, package-private plumbing for {@link ModelLoader}.
+ */
+final class PartialConfig {
+
+    Integer imageSize;
+    Integer patchSize;
+    Integer channels;
+    Integer hiddenSize;
+    Integer layers;
+    Integer heads;
+    Integer mlpSize;
+    Double layerNormEps;
+    List<String> labels;
+    /** Where the stated fields came from, for messages, e.g. {@code config.json}. */
+    final List<String> sources = new ArrayList<>();
+
+    /** Copies every field {@code other} states over this one's (the mapping file overrides config.json). */
+    void overrideWith(PartialConfig other) {
+        if (other.imageSize != null) {
+            imageSize = other.imageSize;
+        }
+        if (other.patchSize != null) {
+            patchSize = other.patchSize;
+        }
+        if (other.channels != null) {
+            channels = other.channels;
+        }
+        if (other.hiddenSize != null) {
+            hiddenSize = other.hiddenSize;
+        }
+        if (other.layers != null) {
+            layers = other.layers;
+        }
+        if (other.heads != null) {
+            heads = other.heads;
+        }
+        if (other.mlpSize != null) {
+            mlpSize = other.mlpSize;
+        }
+        if (other.layerNormEps != null) {
+            layerNormEps = other.layerNormEps;
+        }
+        if (other.labels != null) {
+            labels = other.labels;
+        }
+        sources.addAll(other.sources);
+    }
+
+    /** Whether any field is stated. */
+    boolean isEmpty() {
+        return imageSize == null && patchSize == null && channels == null && hiddenSize == null && layers == null
+                && heads == null && mlpSize == null && layerNormEps == null && labels == null;
+    }
+
+    /** The sources for messages, e.g. {@code "config.json and mapping.properties"}, or "no config file". */
+    String describeSources() {
+        return sources.isEmpty() ? "no config file" : String.join(" and ", sources);
+    }
+}

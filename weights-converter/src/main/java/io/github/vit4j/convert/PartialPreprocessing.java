@@ -1,0 +1,52 @@
+package io.github.vit4j.convert;
+
+import io.github.vit4j.image.Preprocessing;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What preprocessor_config.json, a timm config or the mapping file say about the pixel pipeline; {@code null} for
+ * what nobody stated. Package-private plumbing for {@link ModelLoader}.
+ */
+final class PartialPreprocessing {
+
+    Integer size;
+    Double rescaleFactor;
+    double[] mean;
+    double[] std;
+    /** Where the stated fields came from, for messages. */
+    final List<String> sources = new ArrayList<>();
+
+    void overrideWith(PartialPreprocessing other) {
+        if (other.size != null) {
+            size = other.size;
+        }
+        if (other.rescaleFactor != null) {
+            rescaleFactor = other.rescaleFactor;
+        }
+        if (other.mean != null) {
+            mean = other.mean.clone();
+        }
+        if (other.std != null) {
+            std = other.std.clone();
+        }
+        sources.addAll(other.sources);
+    }
+
+    boolean hasNormalisation() {
+        return mean != null && std != null;
+    }
+
+    /**
+     * The preprocessing, with the size defaulting to the model's image size and the rescale factor to 1/255.
+     *
+     * @throws IllegalArgumentException when mean or std is missing or the values are invalid
+     */
+    Preprocessing complete(int imageSize) {
+        if (!hasNormalisation()) {
+            throw new IllegalArgumentException("mean and std are unknown");
+        }
+        return new Preprocessing(size == null ? imageSize : size, rescaleFactor == null ? 1 / 255.0 : rescaleFactor,
+                mean, std);
+    }
+}

@@ -1,0 +1,343 @@
+package io.github.vit4j.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.format.Npy;
+import io.github.vit4j.format.VitFile;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class ModelLoaderTest {
+
+    static final Path SIMPLEVIT_MAPPING = Path.of("src/test/resources/mappings/simplevit-cifar10-pytorch.properties");
+    static final Path TINYVIT_MAPPING = Path.of("src/test/resources/mappings/tinyvit-cifar10-custom-names.properties");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void deitTinyInHuggingFaceAndTimmLayoutsGivesIdenticalTensors() throws IOException {
+        List<String> notes = new ArrayList<>();
+        Pretrained hf = ModelLoader.load(shared("models/deit-tiny-imagenet/hf"), Optional.empty(), notes::add);
+        Pretrained timm = ModelLoader.load(shared("models/deit-tiny-imagenet/timm"), Optional.empty(), notes::add);
+
+        assertEquals(VitConfig.deitTiny().withLabels(hf.config().labels()), hf.config());
+        assertEquals(hf.config(), timm.config());
+        assertEquals("Egyptian cat", timm.config().labels().get(285));
+        assertEquals(Preprocessing.imagenet(224), hf.preprocessing());
+        assertEquals(hf.preprocessing(), timm.preprocessing());
+        assertBitIdentical(hf.weights(), timm.weights());
+        assertTrue(notes.contains("names: Hugging Face ViTForImageClassification layout, detected from the tensor"
+                + " names"), notes.toString());
+        assertTrue(notes.contains("names: timm VisionTransformer layout, detected from the tensor names"),
+                notes.toString());
+    }
+
+    @Test
+    void simpleVitInHuggingFaceLayoutAndUnderItsAuthorsNamesWithAMappingGivesIdenticalTensors() throws IOException {
+        Pretrained hf = ModelLoader.load(shared("models/simplevit-cifar10/hf"), Optional.empty());
+        Pretrained mapped = ModelLoader.load(shared("models/simplevit-cifar10/pytorch/model.safetensors"),
+                Optional.of(SIMPLEVIT_MAPPING));
+        assertEquals(VitConfig.cifar10(), hf.config());
+        assertEquals(hf.config(), mapped.config());
+        assertEquals(Preprocessing.cifar10(), hf.preprocessing());
+        assertEquals(hf.preprocessing(), mapped.preprocessing());
+        assertBitIdentical(hf.weights(), mapped.weights());
+    }
+
+    @Test
+    void convertingEachFormToVitAndReadingItBackIsBitIdentical() throws IOException {
+        Map<String, Pretrained> loaded = new LinkedHashMap<>();
+        Map<String, byte[]> written = new LinkedHashMap<>();
+        Object[][] sources = {
+                {"deit-hf", shared("models/deit-tiny-imagenet/hf"), Optional.empty()},
+                {"deit-timm", shared("models/deit-tiny-imagenet/timm/model.safetensors"), Optional.empty()},
+                {"simplevit-hf", shared("models/simplevit-cifar10/hf"), Optional.empty()},
+                {"simplevit-pytorch", shared("models/simplevit-cifar10/pytorch"), Optional.of(SIMPLEVIT_MAPPING)},
+                {"tinyvit", shared("models/tinyvit-cifar10-custom-names"), Optional.of(TINYVIT_MAPPING)},
+        };
+        for (Object[] s : sources) {
+            String name = (String) s[0];
+            @SuppressWarnings("unchecked")
+            Optional<Path> mapping = (Optional<Path>) s[2];
+            Path out = dir.resolve(name + ".vit");
+            Pretrained original = Converter.convert((Path) s[1], out, mapping);
+            Pretrained back = ModelLoader.load(out, Optional.empty());
+            assertEquals(original.config(), back.config(), name);
+            assertEquals(original.preprocessing(), back.preprocessing(), name);
+            assertBitIdentical(original.weights(), back.weights());
+            assertTrue(VitFile.inspect(out).ok(), name);
+            loaded.put(name, back);
+            written.put(name, Files.readAllBytes(out));
+        }
+        // The same model from two layouts is the same native file, byte for byte.
+        assertArrayEquals(written.get("deit-hf"), written.get("deit-timm"));
+        assertArrayEquals(written.get("simplevit-hf"), written.get("simplevit-pytorch"));
+    }
+
+    @Test
+    void tinyVitUnderItsTrainersNamesWithAMappingGivesTheReferenceLogits() throws IOException {
+        Pretrained tiny = ModelLoader.load(shared("models/tinyvit-cifar10-custom-names/model.safetensors"),
+                Optional.of(TINYVIT_MAPPING));
+        assertEquals(new VitConfig(32, 4, 3, 64, 4, 4, 256, 1e-5, VitConfig.CIFAR10_LABELS), tiny.config());
+        assertEquals(Preprocessing.unitRange(32), tiny.preprocessing());
+        INDArray pixels = ImageSource.cifar10(shared("data/cifar10/test_batch_first1017.bin"))
+                .read(0, 16, tiny.preprocessing()).pixels();
+        INDArray logits = new Vit(tiny.weights()).run(Input.pixels(pixels), Keep.logitsOnly()).logits();
+        INDArray reference = Npy.read(shared("reference/tinyvit-cifar10-custom-names/logits_first1017_float32.npy"))
+                .get(NDArrayIndex.interval(0, 16), NDArrayIndex.all());
+        double worst = logits.castTo(DataType.DOUBLE).sub(reference.castTo(DataType.DOUBLE)).amaxNumber()
+                .doubleValue();
+        assertTrue(worst < 1e-4, "logits differ by " + worst);
+    }
+
+    @Test
+    void namesOfNoKnownLayoutAreListedWithTheLayoutsTriedAndAMappingSuggested() {
+        Path file = shared("models/simplevit-cifar10/pytorch/model.safetensors");
+        assertMessage(() -> ModelLoader.load(shared("models/simplevit-cifar10/pytorch"), Optional.empty()),
+                file + ": cannot tell how its 56 tensors are named (e.g. [blocks.0.attn.in_proj_bias,",
+                "tried Hugging Face ViTForImageClassification (no tensor vit.embeddings.patch_embeddings.projection"
+                        + ".weight), timm VisionTransformer (no tensor blocks.0.attn.qkv.weight)",
+                "--mapping");
+    }
+
+    @Test
+    void mappingToATensorTheFileLacksNamesItAndTheRestMissing() throws IOException {
+        Path mapping = Files.writeString(dir.resolve("typo.properties"), Files.readString(SIMPLEVIT_MAPPING)
+                .replace("= blocks.{i}.mlp.3.weight", "= blocks.{i}.mlp.4.weight"));
+        Path file = shared("models/simplevit-cifar10/pytorch/model.safetensors");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(mapping)),
+                file + " has no tensor blocks.0.mlp.4.weight (for blocks.0.mlp.fc2.weight) (and 3 more missing:"
+                        + " [blocks.1.mlp.4.weight (for blocks.1.mlp.fc2.weight)",
+                "Check the layout, the mapping file or the layer count");
+    }
+
+    @Test
+    void configWhoseImageSizeDoesNotFitTheWeightsSuggestsTheRightSize() throws IOException {
+        Path folder = folderWith("models/simplevit-cifar10/hf", json -> json.replace("\"image_size\": 32",
+                "\"image_size\": 224"));
+        assertMessage(() -> ModelLoader.load(folder, Optional.empty()),
+                folder.resolve("model.safetensors") + ": expected pos_embed [1, 3137, 128] but the file has [1, 65,"
+                        + " 128] (as vit.embeddings.position_embeddings); is this a 32px model?");
+    }
+
+    @Test
+    void configWithAnotherLayerCountThanTheWeightsIsCaught() throws IOException {
+        Path folder = folderWith("models/simplevit-cifar10/hf", json -> json.replace("\"num_hidden_layers\": 4",
+                "\"num_hidden_layers\": 12"));
+        assertMessage(() -> ModelLoader.load(folder, Optional.empty()),
+                "model.safetensors has blocks 0..3 but config.json says 12 layers");
+    }
+
+    @Test
+    void folderWithoutPreprocessorConfigFallsBackToViTImageProcessorDefaults() throws IOException {
+        Path folder = dir.resolve("nopre");
+        Files.createDirectories(folder);
+        Files.createSymbolicLink(folder.resolve("model.safetensors"),
+                shared("models/simplevit-cifar10/hf/model.safetensors"));
+        Files.copy(shared("models/simplevit-cifar10/hf/config.json"), folder.resolve("config.json"));
+        List<String> notes = new ArrayList<>();
+        Pretrained model = ModelLoader.load(folder, Optional.empty(), notes::add);
+        assertEquals(new Preprocessing(32, 1 / 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5}),
+                model.preprocessing());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("no preprocessor_config.json beside")), notes.toString());
+    }
+
+    @Test
+    void nativeFileIsReadDirectlyAndRefusesAMapping() throws IOException {
+        Path out = dir.resolve("cifar.vit");
+        VitFile.write(out, new Pretrained(VitWeights.random(VitConfig.cifar10(), 7), Preprocessing.cifar10()));
+        assertEquals(VitConfig.cifar10(), ModelLoader.load(out, Optional.empty()).config());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelLoader.load(out, Optional.of(SIMPLEVIT_MAPPING)));
+        assertTrue(e.getMessage().contains("is a native .vit file"), e.getMessage());
+    }
+
+    @Test
+    void extraTensorsAreRefusedUnlessTheMappingIgnoresThem() throws IOException {
+        VitWeights weights = VitWeights.random(TINY, 11);
+        Map<String, INDArray> tensors = sourceShaped(weights);
+        tensors.put("head_dist.weight", weights.head().weight());
+        Path file = SafetensorsFiles.write(dir.resolve("extra.safetensors"), tensors);
+        Path mapping = Files.writeString(dir.resolve("m.properties"), TINY_MAPPING);
+        assertMessage(() -> ModelLoader.load(file, Optional.of(mapping)),
+                file + " has 1 tensor(s) that the " + mapping + " names do not use: [head_dist.weight]",
+                "list them under ignore = …");
+
+        Path ignoring = Files.writeString(dir.resolve("ignoring.properties"), TINY_MAPPING + "ignore = head_dist.*\n");
+        Pretrained loaded = ModelLoader.load(file, Optional.of(ignoring));
+        assertEquals(TINY, loaded.config());
+        assertBitIdentical(weights, loaded.weights());
+    }
+
+    @Test
+    void missingTensorIsNamed() throws IOException {
+        Map<String, INDArray> tensors = sourceShaped(VitWeights.random(TINY, 1));
+        tensors.remove("blocks.1.mlp.fc2.bias");
+        Path file = SafetensorsFiles.write(dir.resolve("missing.safetensors"), tensors);
+        Path mapping = Files.writeString(dir.resolve("m.properties"), TINY_MAPPING);
+        assertMessage(() -> ModelLoader.load(file, Optional.of(mapping)),
+                file + " has no tensor blocks.1.mlp.fc2.bias that a 2-layer ViT needs");
+    }
+
+    @Test
+    void shapeNotMatchingTheConfigSaysWhatWasExpected() throws IOException {
+        Path file = SafetensorsFiles.write(dir.resolve("tiny.safetensors"), sourceShaped(VitWeights.random(TINY, 1)));
+        Path wide = Files.writeString(dir.resolve("wide.properties"), TINY_MAPPING + "config.mlpSize = 48\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(wide)),
+                file + ": expected blocks.0.mlp.fc1.weight [48, 16] but the file has [32, 16]; the file's MLP is 32"
+                        + " wide; the config says 48");
+        Path big = Files.writeString(dir.resolve("big.properties"), TINY_MAPPING + "config.imageSize = 16\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(big)),
+                file + ": expected pos_embed [1, 17, 16] but the file has [1, 5, 16]; is this a 8px model?");
+    }
+
+    @Test
+    void configValuesThatShapesCannotTellMustBeStated() throws IOException {
+        Path file = SafetensorsFiles.write(dir.resolve("tiny.safetensors"), sourceShaped(VitWeights.random(TINY, 1)));
+        Path noHeads = Files.writeString(dir.resolve("noheads.properties"),
+                TINY_MAPPING.replace("config.heads = 2\n", ""));
+        assertMessage(() -> ModelLoader.load(file, Optional.of(noHeads)),
+                "the number of attention heads of " + file + " is unknown", "config.heads = … in a mapping file");
+        Path noPixels = Files.writeString(dir.resolve("nopixels.properties"),
+                TINY_MAPPING.replace("preprocessing.mean = 0.5, 0.5, 0.5\n", ""));
+        assertMessage(() -> ModelLoader.load(file, Optional.of(noPixels)), "no preprocessing is known for " + file);
+    }
+
+    @Test
+    void malformedMappingFilesNameTheKey() throws IOException {
+        Path file = SafetensorsFiles.write(dir.resolve("tiny.safetensors"), sourceShaped(VitWeights.random(TINY, 1)));
+        Path unknown = Files.writeString(dir.resolve("u.properties"), "blocks.{i}.attn.in_proj.weight = x.{i}\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(unknown)),
+                unknown + ": unknown key blocks.{i}.attn.in_proj.weight; keys are canonical tensor names");
+        Path noIndex = Files.writeString(dir.resolve("i.properties"), "blocks.{i}.norm1.weight = norm1.weight\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(noIndex)),
+                "the source norm1.weight lacks {i}, so every block would read the same tensor");
+        Path badConfig = Files.writeString(dir.resolve("c.properties"), "config.heads = four\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(badConfig)),
+                badConfig + ": config.heads = four; expected a positive integer");
+        Path gaps = Files.writeString(dir.resolve("g.properties"), "config.label.0 = a\nconfig.label.2 = c\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(gaps)), "without gaps; found indices [0, 2]");
+    }
+
+    @Test
+    void separateQueryKeyAndValueAreConcatenatedIntoQkv() throws IOException {
+        VitWeights weights = VitWeights.random(TINY, 5);
+        Map<String, INDArray> tensors = sourceShaped(weights);
+        for (int i = 0; i < TINY.layers(); i++) {
+            for (String wb : List.of("weight", "bias")) {
+                INDArray qkv = tensors.remove("blocks." + i + ".attn.qkv." + wb);
+                for (int part = 0; part < 3; part++) {
+                    tensors.put("layer" + i + "." + "qkv".charAt(part) + "." + wb,
+                            qkv.get(NDArrayIndex.interval(part * 16L, (part + 1) * 16L)).dup('c'));
+                }
+            }
+        }
+        Path file = SafetensorsFiles.write(dir.resolve("split.safetensors"), tensors);
+        Path mapping = Files.writeString(dir.resolve("split.properties"), TINY_MAPPING
+                + "blocks.{i}.attn.qkv.weight = layer{i}.q.weight + layer{i}.k.weight + layer{i}.v.weight\n"
+                + "blocks.{i}.attn.qkv.bias = layer{i}.q.bias + layer{i}.k.bias + layer{i}.v.bias\n");
+        assertBitIdentical(weights, ModelLoader.load(file, Optional.of(mapping)).weights());
+    }
+
+    @Test
+    void folderWithoutWeightsSaysWhatItHolds() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("empty"));
+        Files.writeString(folder.resolve("vit.pt"), "not safetensors");
+        assertMessage(() -> ModelLoader.load(folder, Optional.empty()),
+                folder + " holds no model.safetensors (nor any .safetensors or .vit file; it holds [vit.pt])");
+    }
+
+    // --- a tiny synthetic model saved the way PyTorch saves timm's ViT -------------------------------------------
+
+    static final VitConfig TINY = new VitConfig(8, 4, 3, 16, 2, 2, 32, 1e-6, List.of("a", "b", "c"));
+    static final String TINY_MAPPING = """
+            config.heads = 2
+            config.layerNormEps = 1e-6
+            config.label.0 = a
+            config.label.1 = b
+            config.label.2 = c
+            preprocessing.mean = 0.5, 0.5, 0.5
+            preprocessing.std = 0.25, 0.25, 0.25
+            """;
+
+    /** Canonical tensors in the shapes a PyTorch state_dict has: cls [1,1,D], pos [1,T,D], conv [D,C,p,p]. */
+    static Map<String, INDArray> sourceShaped(VitWeights weights) {
+        VitConfig c = weights.config();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        weights.tensors().forEach((name, t) -> out.put(name, switch (name) {
+            case "cls_token" -> t.reshape(1, 1, c.hiddenSize());
+            case "pos_embed" -> t.reshape(1, c.tokens(), c.hiddenSize());
+            case "patch_embed.proj.weight" -> t.reshape(c.hiddenSize(), c.channels(), c.patchSize(), c.patchSize());
+            default -> t;
+        }));
+        return out;
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------------
+
+    private Path folderWith(String source, UnaryOperator<String> editConfig) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("edited"));
+        Files.createSymbolicLink(folder.resolve("model.safetensors"), shared(source + "/model.safetensors"));
+        Files.copy(shared(source + "/preprocessor_config.json"), folder.resolve("preprocessor_config.json"));
+        String json = Files.readString(shared(source + "/config.json"));
+        String edited = editConfig.apply(json);
+        assertTrue(!edited.equals(json), "the edit must change config.json");
+        Files.writeString(folder.resolve("config.json"), edited);
+        return folder;
+    }
+
+    private static Path shared(String relative) {
+        return SharedAssets.resolve(relative);
+    }
+
+    static void assertBitIdentical(VitWeights expected, VitWeights actual) {
+        Map<String, INDArray> a = expected.tensors();
+        Map<String, INDArray> b = actual.tensors();
+        assertEquals(List.copyOf(a.keySet()), List.copyOf(b.keySet()));
+        for (String name : a.keySet()) {
+            assertArrayEquals(a.get(name).shape(), b.get(name).shape(), name);
+            float[] x = a.get(name).dup('c').data().asFloat();
+            float[] y = b.get(name).dup('c').data().asFloat();
+            for (int i = 0; i < x.length; i++) {
+                if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
+                    throw new AssertionError(name + "[" + i + "]: " + x[i] + " != " + y[i]);
+                }
+            }
+        }
+    }
+
+    private static void assertMessage(Executable call, String... expectedParts) {
+        Throwable e = assertThrows(IOException.class, call);
+        for (String part : expectedParts) {
+            assertTrue(e.getMessage().contains(part), "message: " + e.getMessage() + "\nexpected to contain: " + part);
+        }
+        assertTrue(e instanceof ModelFormatException, e.getClass().getName());
+    }
+}
