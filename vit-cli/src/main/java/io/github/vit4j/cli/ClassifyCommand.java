@@ -1,0 +1,154 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.format.Npy;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vit classify}: top-k classes per image, accuracy when labels are known, logits as {@code .npy}. */
+@Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Classify images: prints the top-k classes with their probabilities for every image, and the "
+                + "top-1 accuracy when the images carry labels (CIFAR-10 records do).",
+            "With --logits, writes the logits as float32 .npy [N, classes] in input order."},
+        footer = {"", "Examples:", "  vit classify --limit 16",
+            "  vit classify --model cifar10.vit --images cifar10:test_batch.bin --logits logits.npy",
+            "  vit classify --model ../shared/models/deit-tiny-imagenet/hf "
+                    + "--images ../shared/data/images/coco_000000039769.png --top 5"})
+final class ClassifyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @Mixin
+    ImagesOption images;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Classify only the first N images (default: all).")
+    Integer limit;
+
+    @Option(names = "--logits", paramLabel = "OUT.npy", description = "Write the logits, float32 [N, classes], here.")
+    Path logits;
+
+    @Option(names = "--top", paramLabel = "K", defaultValue = "3",
+            description = "Classes shown per image (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32",
+            description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (top <= 0) {
+            throw new IllegalArgumentException("--top must be positive, got " + top);
+        }
+        if (batch <= 0) {
+            throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        }
+        Pretrained pretrained = model.load();
+        ImageSource source = images.open();
+        int n = ImagesOption.count(source, limit);
+        Vit vit = new Vit(pretrained.weights());
+        VitConfig config = vit.config();
+        int k = Math.min(top, config.classes());
+        int nameWidth = source.names().subList(0, n).stream().mapToInt(String::length).max().orElse(5);
+
+        List<INDArray> all = new ArrayList<>();
+        int labelled = 0;
+        int correct = 0;
+        long t0 = System.nanoTime();
+        for (int first = 0; first < n; first += batch) {
+            int count = Math.min(batch, n - first);
+            ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
+            INDArray z = vit.run(Input.pixels(b.pixels()), Keep.logitsOnly()).logits().castTo(DataType.FLOAT);
+            all.add(z.dup('c'));
+            for (int i = 0; i < count; i++) {
+                float[] row = z.getRow(i).dup().data().asFloat();
+                double[] p = softmax(row);
+                int[] order = topK(p, k);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s ",
+                        b.names().get(i)));
+                var label = b.label(i);
+                if (label.isPresent()) {
+                    labelled++;
+                    boolean hit = order[0] == label.getAsInt();
+                    correct += hit ? 1 : 0;
+                    line.append(String.format(Locale.ROOT, "%s %-12s ", hit ? "✓" : "✗",
+                            "[" + name(config, label.getAsInt()) + "]"));
+                }
+                for (int j = 0; j < k; j++) {
+                    line.append(j == 0 ? " " : "  ").append(String.format(Locale.ROOT, "%s %.3f",
+                            name(config, order[j]), p[order[j]]));
+                }
+                out.println(line);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (labelled > 0) {
+            out.printf(Locale.ROOT, "top-1 accuracy: %d/%d = %.2f%%%n", correct, labelled, 100.0 * correct / labelled);
+        }
+        if (logits != null) {
+            Npy.write(logits, Nd4j.concat(0, all.toArray(INDArray[]::new)));
+            out.printf(Locale.ROOT, "wrote logits [%d, %d] to %s%n", n, config.classes(), logits);
+        }
+        err.printf(Locale.ROOT, "%d images in %.2f s (%.1f ms/image, batch %d)%n", n, seconds, 1000 * seconds / n,
+                batch);
+        return 0;
+    }
+
+    private static String name(VitConfig c, int index) {
+        return index >= 0 && index < c.classes() ? c.labels().get(index) : "class " + index;
+    }
+
+    static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] p = new double[logits.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.exp(logits[i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
+    static int[] topK(double[] p, int k) {
+        Integer[] idx = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = idx[i];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,50 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.image.ImageSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --images}, shared by the commands that read images. */
+final class ImagesOption {
+
+    /** The default images, inside the shared folder. */
+    static final String DEFAULT_IMAGES = "data/cifar10/test_batch_first1017.bin";
+
+    @Option(names = "--images", paramLabel = "SRC",
+            description = {"cifar10:FILE.bin (CIFAR-10 binary records, with labels), an image file, or a folder of "
+                    + "images (sorted by name).",
+                "Default: cifar10:../shared/" + DEFAULT_IMAGES + " (the first 1017 CIFAR-10 test images)."})
+    String images;
+
+    /** The spec as given, or the shared CIFAR-10 test images. */
+    String spec() {
+        return images != null ? images : ImageSource.CIFAR10_PREFIX + SharedAssets.resolve(DEFAULT_IMAGES);
+    }
+
+    ImageSource open() throws IOException {
+        return ImageSource.parse(spec());
+    }
+
+    /** The spec with its path made absolute, so that it identifies the images whatever the working directory. */
+    String absoluteSpec() {
+        String s = spec();
+        if (s.startsWith(ImageSource.CIFAR10_PREFIX)) {
+            return ImageSource.CIFAR10_PREFIX
+                    + Path.of(s.substring(ImageSource.CIFAR10_PREFIX.length())).toAbsolutePath().normalize();
+        }
+        return Path.of(s).toAbsolutePath().normalize().toString();
+    }
+
+    /** {@code min(limit, size)}, checking that the limit is positive. */
+    static int count(ImageSource source, Integer limit) {
+        if (limit == null) {
+            return source.size();
+        }
+        if (limit <= 0) {
+            throw new IllegalArgumentException("--limit must be positive, got " + limit);
+        }
+        return Math.min(limit, source.size());
+    }
+}

@@ -1,0 +1,63 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.convert.ModelLoader;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.VitConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** {@code --model} and {@code --mapping}, shared by the commands that run a model. */
+final class ModelOption {
+
+    /** The default model, inside the shared folder. */
+    static final String DEFAULT_MODEL = "models/simplevit-cifar10/hf";
+
+    @Option(names = "--model", paramLabel = "M",
+            description = {"A .vit file, a Hugging Face or timm model folder, or a .safetensors file.",
+                "Default: the CIFAR-10 model ../shared/" + DEFAULT_MODEL + "."})
+    Path model;
+
+    @Option(names = "--mapping", paramLabel = "FILE",
+            description = "Mapping file for safetensors weights saved under their trainer's own names "
+                    + "(see weights-converter).")
+    Path mapping;
+
+    /** The model's path: the one given, else the shared CIFAR-10 model. */
+    Path path() {
+        return model != null ? model : SharedAssets.resolve(DEFAULT_MODEL);
+    }
+
+    Pretrained load() throws IOException {
+        Path p = path();
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("no such model: " + p + "; --model takes a .vit file, a Hugging Face "
+                    + "or timm folder, or a .safetensors file");
+        }
+        if (mapping != null && !Files.isRegularFile(mapping)) {
+            throw new IllegalArgumentException("no such mapping file: " + mapping);
+        }
+        return ModelLoader.load(p, Optional.ofNullable(mapping));
+    }
+
+    /** A short name for titles: the file name, or {@code parent/folder} for a folder such as {@code …/hf}. */
+    String shortName() {
+        Path p = path().toAbsolutePath().normalize();
+        if (Files.isDirectory(p) && p.getParent() != null && p.getParent().getFileName() != null) {
+            return p.getParent().getFileName() + "/" + p.getFileName();
+        }
+        return String.valueOf(p.getFileName());
+    }
+
+    /** The config in one line, e.g. {@code 32×32 px, patch 4 (8×8 grid), 4 layers × 128, …}. */
+    static String describe(VitConfig c) {
+        return String.format(Locale.ROOT, "%d×%d px, patch %d (%d×%d grid, %d tokens), %d layers, hidden %d, "
+                        + "%d heads, MLP %d, LayerNorm eps %s, %d classes", c.imageSize(), c.imageSize(),
+                c.patchSize(), c.gridSize(), c.gridSize(), c.tokens(), c.layers(), c.hiddenSize(), c.heads(),
+                c.mlpSize(), c.layerNormEps(), c.classes());
+    }
+}

@@ -1,0 +1,246 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Tokens;
+import io.github.vit4j.report.Heatmaps;
+import io.github.vit4j.report.ImageHeatmaps;
+import io.github.vit4j.report.SummaryJson;
+import io.github.vit4j.report.TraceInfo;
+import io.github.vit4j.report.TraceTable;
+import io.github.vit4j.trace.CausalTrace;
+import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.SweepKind;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vit trace}: causal tracing over a dataset, with its summary, heatmaps and table. */
+@Command(name = "trace", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Causal tracing (Meng et al., ROME) over the first N images: corrupt each image, then restore "
+                + "one kind of site (resid = resid_post, attn = attn_out, mlp = mlp_out) from the clean run over a "
+                + "window of layers around each layer, and measure how much of p(y) comes back.",
+            "Writes to --out: trace.csv (one row per image, kind and layer; resumable: re-running the same command "
+                    + "continues where it stopped), summary.json (arguments, model config, per-layer mean and 95% CI "
+                    + "per kind), heatmap.png and heatmap.svg (kinds × layers of the mean effect), images/ with one "
+                    + "heatmap per image on request, and token_sweep.{png,svg,csv} with --token-sweep; prints a "
+                    + "table of mean ± 95% CI.",
+            "With no arguments: the CIFAR-10 model of ../shared on its first 100 test images, grayscale."},
+        footer = {"", "Examples:", "  vit trace", "  vit trace --limit 200 --corruption noise:3 --out noise-trace/",
+            "  vit trace --limit 20 --kinds resid --token-sweep 10 --per-image-heatmaps"})
+final class TraceCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @Mixin
+    ImagesOption images;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+            description = "Trace the first N images (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--corruption", paramLabel = "C", defaultValue = "grayscale",
+            description = {"grayscale | noise[:k] (Gaussian noise of k × the embeddings' sd on the patch embeddings, "
+                    + "k = 3 by default) | blur[:sigma] (pixels, 1.5) | occlude[:cells] (patch-grid cells, a quarter "
+                    + "of the grid) (default: ${DEFAULT-VALUE})."})
+    String corruption;
+
+    @Option(names = "--window", paramLabel = "W", defaultValue = "3",
+            description = "Layers restored around each layer, ROME's window (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--kinds", paramLabel = "K", split = ",", defaultValue = "resid,attn,mlp",
+            description = "Kinds of site restored, comma-separated: resid, attn, mlp (default: ${DEFAULT-VALUE}).")
+    List<String> kinds;
+
+    @Option(names = "--tokens", paramLabel = "T", defaultValue = "all",
+            description = "Tokens restored at each patched site: all | cls | patches (default: ${DEFAULT-VALUE}).")
+    String tokens;
+
+    @Option(names = "--metric", paramLabel = "M", defaultValue = "prob",
+            description = {"prob: IE = p_patched(y) − p_corrupt(y) | logit-diff: change of logit(y) − max other logit "
+                    + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) (default: ${DEFAULT-VALUE})."})
+    String metric;
+
+    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
+            description = "The class y tracked: true (the images' labels) | clean-top1 (the clean run's top class; "
+                    + "for unlabelled images) (default: ${DEFAULT-VALUE}).")
+    String label;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+            description = "Seed of the corruption's randomness (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "16",
+            description = "Images per clean/corrupted batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "trace-out",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--per-image-heatmaps",
+            description = "Also write DIR/images/image_NNNN.png, one kinds × layers heatmap per image.")
+    boolean perImageHeatmaps;
+
+    @Option(names = "--token-sweep", paramLabel = "N", defaultValue = "0",
+            description = {"Also sweep patch positions on the first N images: at each layer restore resid at one "
+                    + "patch token at a time (same window and metric); writes token_sweep.csv "
+                    + "(image,layer,cell,row,col,ie) and token_sweep.png/.svg, the layer × grid map averaged over "
+                    + "the N images (default: ${DEFAULT-VALUE}, none)."})
+    int tokenSweep;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter outText = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        // Every argument is checked before the model is loaded, so a typo fails at once.
+        Corruption corruptionSpec = Corruption.parse(corruption);
+        List<SweepKind> sweepKinds = kinds.stream().map(s -> SweepKind.of(s.trim().toLowerCase(Locale.ROOT)))
+                .distinct().toList();
+        Tokens tokenChoice = tokens(tokens);
+        Metric metricChoice = Metric.of(metric);
+        DatasetTrace.Target target = DatasetTrace.Target.of(label);
+        CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
+        positive("--limit", limit);
+        positive("--batch", batch);
+        if (tokenSweep < 0) {
+            throw new IllegalArgumentException("--token-sweep must be >= 0, got " + tokenSweep);
+        }
+
+        Pretrained pretrained = model.load();
+        Vit vit = new Vit(pretrained.weights());
+        VitConfig config = vit.config();
+        ImageSource source = images.open();
+        int n = Math.min(limit, source.size());
+        if (target == DatasetTrace.Target.TRUE_LABEL
+                && source.read(0, 1, pretrained.preprocessing()).label(0).isEmpty()) {
+            throw new IllegalArgumentException(images.spec() + " has no labels; trace with --label clean-top1");
+        }
+        DatasetTrace.Options options = new DatasetTrace.Options(corruptionSpec, traceSpec, target, seed, batch, n);
+        DatasetTrace trace = new DatasetTrace(vit, pretrained.preprocessing(), source, options);
+
+        DatasetTrace.Result result;
+        long t0 = System.nanoTime();
+        try (Progress progress = Progress.start("trace", n, err)) {
+            result = trace.run(out, identity(config, n), progress::update);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String corruptionText = result.corruption().describe();
+        TraceInfo info = new TraceInfo(model.shortName(), corruptionText, result.summary().images(), window,
+                tokenChoice.toString(), metricChoice, target.label());
+
+        SummaryJson.write(out.resolve("summary.json"), arguments(n), config, corruptionText, result.summary());
+        Heatmaps.kindsByLayers(result.summary(), info).write(out, "heatmap");
+        List<String> written = new ArrayList<>(List.of("trace.csv", "summary.json", "heatmap.png", "heatmap.svg"));
+        if (perImageHeatmaps) {
+            int files = ImageHeatmaps.write(result.csv(), out.resolve("images"), info, config.labels(),
+                    config.layers()).size();
+            written.add("images/ (" + files + " heatmaps)");
+        }
+        if (tokenSweep > 0) {
+            int m = Math.min(tokenSweep, n);
+            TokenSweepRun sweep = new TokenSweepRun(vit, pretrained.preprocessing(), source, result.corruption(),
+                    target, seed, batch);
+            try (Progress progress = Progress.start("token sweep", m, err)) {
+                sweep.run(m, window, metricChoice, info, out, progress::update);
+            }
+            written.addAll(List.of("token_sweep.csv", "token_sweep.png", "token_sweep.svg"));
+        }
+
+        outText.println(info.title());
+        outText.println(info.settings());
+        outText.print(TraceTable.format(result.summary(), info));
+        outText.printf(Locale.ROOT, "%s%d images traced in %.1f s; wrote to %s: %s%n",
+                result.resumed() > 0 ? result.resumed() + " images resumed from an earlier run, " : "",
+                n - result.resumed(), seconds, out, String.join(", ", written));
+        outText.flush();
+        return 0;
+    }
+
+    /** Everything that changes the result, for DatasetTrace's resume check (Properties text). */
+    private String identity(VitConfig config, int n) {
+        Properties p = new Properties();
+        p.setProperty("model", model.path().toAbsolutePath().normalize().toString());
+        if (model.mapping != null) {
+            p.setProperty("mapping", model.mapping.toAbsolutePath().normalize().toString());
+        }
+        p.setProperty("config", ModelOption.describe(config) + " " + config.labels());
+        p.setProperty("images", images.absoluteSpec());
+        p.setProperty("limit", Integer.toString(n));
+        p.setProperty("corruption.spec", corruption.trim().toLowerCase(Locale.ROOT));
+        p.setProperty("window", Integer.toString(window));
+        p.setProperty("kinds", String.join(",", kinds));
+        p.setProperty("tokens", tokens);
+        p.setProperty("metric", metric);
+        p.setProperty("label", label);
+        p.setProperty("seed", Long.toString(seed));
+        p.setProperty("batch", Integer.toString(batch));
+        StringWriter w = new StringWriter();
+        try {
+            p.store(w, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString().lines().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
+    }
+
+    /** The arguments as summary.json records them. */
+    private Map<String, Object> arguments(int n) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("model", model.path().toString());
+        a.put("mapping", model.mapping == null ? null : model.mapping.toString());
+        a.put("images", images.spec());
+        a.put("limit", limit);
+        a.put("images_traced", n);
+        a.put("corruption", corruption);
+        a.put("window", window);
+        a.put("kinds", kinds);
+        a.put("tokens", tokens);
+        a.put("metric", metric);
+        a.put("label", label);
+        a.put("seed", seed);
+        a.put("batch", batch);
+        a.put("out", out.toString());
+        a.put("per_image_heatmaps", perImageHeatmaps);
+        a.put("token_sweep", tokenSweep);
+        return a;
+    }
+
+    static Tokens tokens(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "all" -> Tokens.all();
+            case "cls" -> Tokens.cls();
+            case "patches" -> Tokens.patches();
+            default -> throw new IllegalArgumentException("unknown --tokens '" + s + "'; expected all, cls or patches");
+        };
+    }
+
+    private static void positive(String option, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + " must be positive, got " + value);
+        }
+    }
+}

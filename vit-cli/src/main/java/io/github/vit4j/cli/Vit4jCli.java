@@ -1,0 +1,81 @@
+package io.github.vit4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vit}: convert, inspect and run Vision Transformers, and trace where they keep what they see.
+ *
+ * <p>Exit codes: 0 success; 1 a check failed ({@code inspect} found a damaged file) or an internal error; 2 bad
+ * usage or input (unknown option, missing file, bad images spec, bad corruption), reported in one line.
+ */
+@Command(name = "vit", mixinStandardHelpOptions = true, version = "vit4j 0.1.0-SNAPSHOT",
+        description = "Pure-Java Vision Transformers on ND4J: convert weights, classify images, dump every "
+                + "intermediate, and run causal tracing.",
+        subcommands = {ConvertCommand.class, InspectCommand.class, ClassifyCommand.class, ActivationsCommand.class,
+            TraceCommand.class},
+        footer = {"", "Defaults read ../shared (beside the checkout; -Dvit4j.shared=DIR or VIT4J_SHARED=DIR to move "
+                + "it): the CIFAR-10 model models/simplevit-cifar10/hf and images data/cifar10/test_batch_first1017.bin.",
+            "Exit codes: 0 ok, 1 a check failed, 2 bad usage or input."})
+public final class Vit4jCli implements Callable<Integer> {
+
+    /** Exit code of a failure the user can fix: bad arguments, missing or unreadable input. */
+    public static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
+    }
+
+    /** The command line, with the exception handling of {@link #main} (for tests: call {@code execute}). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Vit4jCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(commandLine().execute(args));
+    }
+
+    private static int report(Exception e, CommandLine cmd) {
+        PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
+                || t instanceof IOException) {
+            err.println(name + ": " + message(t));
+            err.flush();
+            return USAGE;
+        }
+        err.println(name + ": internal error: " + t);
+        t.printStackTrace(err);
+        err.flush();
+        return 1;
+    }
+
+    /** The message of an expected failure; file-system errors name the file and what is wrong. */
+    static String message(Throwable t) {
+        if (t instanceof NoSuchFileException f && f.getReason() == null) {
+            return "no such file or folder: " + f.getFile();
+        }
+        if (t instanceof FileSystemException f && f.getReason() == null) {
+            return "cannot access " + f.getFile() + " (" + t.getClass().getSimpleName() + ")";
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.vit4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TraceCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void traceOnFourImagesWritesCsvSummaryHeatmapAndTable() throws Exception {
+        CliRun run = CliRun.of("trace", "--limit", "4", "--batch", "2", "--out", dir.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+
+        // header + 4 images × 3 kinds × 4 layers
+        assertEquals(1 + 4 * 3 * 4, Files.readAllLines(dir.resolve("trace.csv")).size());
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+        assertEquals(4, summary.get("n").asInt());
+        assertEquals("grayscale", summary.get("corruption").asText());
+        assertEquals(4, summary.get("kinds").get("attn").get("mean").size());
+        assertEquals(10, summary.get("model").get("classes").asInt());
+        assertEquals(3, summary.get("arguments").get("window").asInt());
+        assertTrue(ImageIO.read(dir.resolve("heatmap.png").toFile()).getWidth() > 0);
+        assertTrue(Files.readString(dir.resolve("heatmap.svg")).contains("n = 4 images"));
+        assertTrue(run.out().contains("resid") && run.out().contains("p_corrupt"), run.out());
+        assertTrue(run.err().contains("trace: 4/4"), "progress lines on stderr when not a terminal: " + run.err());
+    }
+
+    @Test
+    void rerunningTheSameTraceResumesAndAnotherTraceInTheFolderIsRefused() throws Exception {
+        String out = dir.toString();
+        assertEquals(0, CliRun.of("trace", "--limit", "2", "--kinds", "attn", "--out", out).exitCode());
+        String first = Files.readString(dir.resolve("trace.csv"));
+
+        CliRun again = CliRun.of("trace", "--limit", "2", "--kinds", "attn", "--out", out);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("2 images resumed"), again.out());
+        assertEquals(first, Files.readString(dir.resolve("trace.csv")));
+
+        CliRun other = CliRun.of("trace", "--limit", "2", "--kinds", "attn", "--window", "1", "--out", out);
+        assertEquals(2, other.exitCode(), other.toString());
+        assertTrue(other.err().contains("other arguments"), other.err());
+    }
+
+    @Test
+    void tokenSweepAndPerImageHeatmapsAreWrittenOnRequest() throws Exception {
+        CliRun run = CliRun.of("trace", "--limit", "2", "--kinds", "resid", "--tokens", "patches", "--window", "1",
+                "--token-sweep", "1", "--per-image-heatmaps", "--out", dir.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        // header + 1 image × 4 layers × 64 patches
+        assertEquals(1 + 4 * 64, Files.readAllLines(dir.resolve("token_sweep.csv")).size());
+        assertEquals("image,layer,cell,row,col,ie", Files.readAllLines(dir.resolve("token_sweep.csv")).get(0));
+        assertTrue(Files.exists(dir.resolve("token_sweep.png")) && Files.exists(dir.resolve("token_sweep.svg")));
+        assertTrue(Files.exists(dir.resolve("images/image_0000.png")));
+        assertTrue(Files.exists(dir.resolve("images/image_0001.png")));
+    }
+
+    @Test
+    void badCorruptionSpecGivesExitCode2AndAOneLineMessageNamingIt() {
+        CliRun run = CliRun.of("trace", "--corruption", "fog", "--out", dir.toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("fog"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line, no stack trace: " + run.err());
+        assertFalse(Files.exists(dir.resolve("trace.csv")), "nothing is traced");
+    }
+
+    @Test
+    void badLabelChoiceAndBadKindAreRejectedBeforeLoadingTheModel() {
+        CliRun label = CliRun.of("trace", "--label", "truth", "--out", dir.toString());
+        assertEquals(2, label.exitCode());
+        assertTrue(label.err().contains("truth"), label.err());
+        CliRun kind = CliRun.of("trace", "--kinds", "resid,ffn", "--out", dir.toString());
+        assertEquals(2, kind.exitCode());
+        assertTrue(kind.err().contains("ffn"), kind.err());
+    }
+}

@@ -1,0 +1,77 @@
+package io.github.vit4j.report;
+
+import java.awt.Rectangle;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.text.TextUtils;
+import org.jfree.svg.SVGGraphics2D;
+
+/**
+ * A chart with the size it is meant to be drawn at, written as PNG (raster, for a quick look) and SVG (vector,
+ * for papers). Files are written beside their target and moved into place, so a reader never sees half a file.
+ *
+ * @param chart  the chart
+ * @param width  width in pixels (PNG) or user units (SVG)
+ * @param height height likewise
+ */
+public record Figure(JFreeChart chart, int width, int height) {
+
+    public Figure {
+        if (chart == null || width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("a figure needs a chart and a positive size, got " + width + "×"
+                    + height);
+        }
+    }
+
+    /** Writes {@code dir/name.png} and {@code dir/name.svg}. */
+    public void write(Path dir, String name) throws IOException {
+        writePng(dir.resolve(name + ".png"));
+        writeSvg(dir.resolve(name + ".svg"));
+    }
+
+    /** Writes the chart as a PNG of {@code width × height} pixels. */
+    public void writePng(Path file) throws IOException {
+        Path tmp = temporary(file);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            ChartUtils.writeChartAsPNG(out, chart, width, height);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Writes the chart as an SVG document (text as text, so titles stay searchable). */
+    public void writeSvg(Path file) throws IOException {
+        SVGGraphics2D g2 = new SVGGraphics2D(width, height);
+        // JFreeChart draws rotated text (the vertical axis labels) as a TextLayout by default, which SVG receives as
+        // glyph outlines; plain drawString keeps it as <text>, searchable and editable.
+        boolean workaround = TextUtils.isUseDrawRotatedStringWorkaround();
+        TextUtils.setUseDrawRotatedStringWorkaround(false);
+        try {
+            chart.draw(g2, new Rectangle(0, 0, width, height));
+        } finally {
+            TextUtils.setUseDrawRotatedStringWorkaround(workaround);
+        }
+        Path tmp = temporary(file);
+        try {
+            Files.writeString(tmp, g2.getSVGDocument(), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static Path temporary(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        return Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+    }
+}

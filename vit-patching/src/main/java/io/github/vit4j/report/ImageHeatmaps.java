@@ -1,0 +1,72 @@
+package io.github.vit4j.report;
+
+import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceCsv;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One heatmap per traced image, read back from {@code trace.csv}: {@code image_0007.png} (kinds × layers of that
+ * image's effects, titled with its tracked class and its clean and corrupted probabilities). PNG only: these are
+ * for looking through, the summary heatmap is the one to publish.
+ */
+public final class ImageHeatmaps {
+
+    private ImageHeatmaps() {
+    }
+
+    /**
+     * Writes {@code dir/image_NNNN.png} for every image of {@code csv}.
+     *
+     * @param classNames the model's class names by index, for titles
+     * @param layers     the model's number of layers
+     * @return the files written, in image order
+     */
+    public static List<Path> write(Path csv, Path dir, TraceInfo info, List<String> classNames, int layers)
+            throws IOException {
+        Map<Integer, List<TraceCsv.Row>> byImage = new LinkedHashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+            String header = r.readLine();
+            if (!TraceCsv.HEADER.equals(header)) {
+                throw new IOException(csv + " is not a trace.csv: its first line is '" + header + "', expected '"
+                        + TraceCsv.HEADER + "'");
+            }
+            String line;
+            while ((line = r.readLine()) != null) {
+                TraceCsv.Row row = TraceCsv.Row.parse(line);
+                byImage.computeIfAbsent(row.image(), i -> new ArrayList<>()).add(row);
+            }
+        }
+        Files.createDirectories(dir);
+        int digits = Math.max(4, Integer.toString(byImage.keySet().stream().mapToInt(i -> i).max().orElse(0))
+                .length());
+        List<Path> written = new ArrayList<>();
+        for (Map.Entry<Integer, List<TraceCsv.Row>> e : byImage.entrySet()) {
+            List<TraceCsv.Row> rows = e.getValue();
+            List<SweepKind> kinds = rows.stream().map(TraceCsv.Row::kind).distinct().toList();
+            double[][] effect = new double[kinds.size()][layers];
+            for (double[] k : effect) {
+                java.util.Arrays.fill(k, Double.NaN);
+            }
+            for (TraceCsv.Row row : rows) {
+                effect[kinds.indexOf(row.kind())][row.layer()] = row.ie();
+            }
+            TraceCsv.Row first = rows.get(0);
+            String className = first.label() >= 0 && first.label() < classNames.size()
+                    ? classNames.get(first.label()) : "class " + first.label();
+            Figure f = Heatmaps.image(info, e.getKey(), className, first.pClean(), first.pCorrupt(), kinds, effect);
+            Path file = dir.resolve(String.format(Locale.ROOT, "image_%0" + digits + "d.png", e.getKey()));
+            f.writePng(file);
+            written.add(file);
+        }
+        return written;
+    }
+}

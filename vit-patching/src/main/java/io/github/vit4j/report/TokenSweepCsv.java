@@ -1,0 +1,80 @@
+package io.github.vit4j.report;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * {@code token_sweep.csv}: one row per (image, layer, patch), {@code image,layer,cell,row,col,ie}, with
+ * {@code cell = row · gridSize + col} the patch's index in the grid (its token is {@code 1 + cell}; CLS is not
+ * swept). Numbers are written with {@link Double#toString}.
+ */
+public final class TokenSweepCsv {
+
+    /** The header line. */
+    public static final String HEADER = "image,layer,cell,row,col,ie";
+
+    private TokenSweepCsv() {
+    }
+
+    /** One image's sweep: {@code effect[layer][cell]}. */
+    public record ImageSweep(int image, double[][] effect) {
+    }
+
+    /** Writes the sweeps of {@code images} for a grid of side {@code grid}. */
+    public static void write(Path file, List<ImageSweep> images, int grid) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            w.write(HEADER + "\n");
+            for (ImageSweep s : images) {
+                for (int l = 0; l < s.effect().length; l++) {
+                    double[] e = s.effect()[l];
+                    if (e.length != grid * grid) {
+                        throw new IllegalArgumentException("image " + s.image() + " layer " + l + " has " + e.length
+                                + " cells but a " + grid + "×" + grid + " grid has " + grid * grid);
+                    }
+                    for (int c = 0; c < e.length; c++) {
+                        w.write(s.image() + "," + l + "," + c + "," + c / grid + "," + c % grid + "," + e[c] + "\n");
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The mean over images, {@code [layer][cell]}; NaN effects are left out of their cell's mean. */
+    public static double[][] mean(List<ImageSweep> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no token sweeps to average");
+        }
+        double[][] first = images.get(0).effect();
+        double[][] sum = new double[first.length][first[0].length];
+        int[][] count = new int[first.length][first[0].length];
+        for (ImageSweep s : images) {
+            for (int l = 0; l < sum.length; l++) {
+                for (int c = 0; c < sum[l].length; c++) {
+                    double v = s.effect()[l][c];
+                    if (!Double.isNaN(v)) {
+                        sum[l][c] += v;
+                        count[l][c]++;
+                    }
+                }
+            }
+        }
+        for (int l = 0; l < sum.length; l++) {
+            for (int c = 0; c < sum[l].length; c++) {
+                sum[l][c] = count[l][c] == 0 ? Double.NaN : sum[l][c] / count[l][c];
+            }
+        }
+        return sum;
+    }
+}
