@@ -39,10 +39,10 @@ import picocli.CommandLine.Spec;
                 + "one kind of site (resid = resid_post, attn = attn_out, mlp = mlp_out) from the clean run over a "
                 + "window of layers around each layer, and measure how much of p(y) comes back.",
             "Writes to --out: trace.csv (one row per image, kind and layer; resumable: re-running the same command "
-                    + "continues where it stopped), summary.json (arguments, model config, per-layer mean and 95% CI "
+                    + "continues where it stopped), summary.json (arguments, model config, per-layer mean and 95%% CI "
                     + "per kind), heatmap.png and heatmap.svg (kinds × layers of the mean effect), images/ with one "
                     + "heatmap per image on request, and token_sweep.{png,svg,csv} with --token-sweep; prints a "
-                    + "table of mean ± 95% CI.",
+                    + "table of mean ± 95%% CI.",
             "With no arguments: the CIFAR-10 model of ../shared on its first 100 test images, grayscale."},
         footer = {"", "Examples:", "  vit trace", "  vit trace --limit 200 --corruption noise:3 --out noise-trace/",
             "  vit trace --limit 20 --kinds resid --token-sweep 10 --per-image-heatmaps"})

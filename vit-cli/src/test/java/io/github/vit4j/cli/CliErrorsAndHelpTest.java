@@ -45,8 +45,17 @@ class CliErrorsAndHelpTest {
 
     @Test
     void everyCommandHasHelpNamingItsDefaults() {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
         for (String command : new String[] {"convert", "inspect", "classify", "activations", "trace"}) {
-            CliRun run = CliRun.of(command, "--help");
+            System.setErr(new java.io.PrintStream(warnings, true));
+            CliRun run;
+            try {
+                run = CliRun.of(command, "--help");
+            } finally {
+                System.setErr(stderr);
+            }
+            assertEquals("", warnings.toString(), command + " --help must format without picocli warnings");
             assertEquals(0, run.exitCode(), command);
             assertTrue(run.out().contains("Usage: vit " + command), run.out());
             assertTrue(run.out().contains("Example"), command + " help shows an example");
