@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
                 + "window of layers around each layer, and measure how much of p(y) comes back.",
             "Writes to --out: trace.csv (one row per image, kind and layer; resumable: re-running the same command "
                     + "continues where it stopped), summary.json (arguments, model config, per-layer mean and 95%% CI "
-                    + "per kind), heatmap.png and heatmap.svg (kinds × layers of the mean effect), images/ with one "
+                    + "per kind) and summary.csv (kind,layer,mean,ci95,count), heatmap.png and heatmap.svg (kinds "
+                    + "× layers of the mean effect), images/ with one "
                     + "heatmap per image on request, and token_sweep.{png,svg,csv} with --token-sweep; prints a "
                     + "table of mean ± 95%% CI.",
             "With no arguments: the CIFAR-10 model of ../shared on its first 100 test images, grayscale."},
@@ -153,8 +154,10 @@ final class TraceCommand implements Callable<Integer> {
                 tokenChoice.toString(), metricChoice, target.label());
 
         SummaryJson.write(out.resolve("summary.json"), arguments(n), config, corruptionText, result.summary());
+        result.summary().writeCsv(out.resolve("summary.csv"));
         Heatmaps.kindsByLayers(result.summary(), info).write(out, "heatmap");
-        List<String> written = new ArrayList<>(List.of("trace.csv", "summary.json", "heatmap.png", "heatmap.svg"));
+        List<String> written = new ArrayList<>(
+                List.of("trace.csv", "summary.json", "summary.csv", "heatmap.png", "heatmap.svg"));
         if (perImageHeatmaps) {
             int files = ImageHeatmaps.write(result.csv(), out.resolve("images"), info, config.labels(),
                     config.layers()).size();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,11 @@ class TraceCommandTest {
         assertEquals(4, summary.get("kinds").get("attn").get("mean").size());
         assertEquals(10, summary.get("model").get("classes").asInt());
         assertEquals(3, summary.get("arguments").get("window").asInt());
+        List<String> table = Files.readAllLines(dir.resolve("summary.csv"));
+        assertEquals("kind,layer,mean,ci95,count", table.get(0));
+        assertEquals(1 + 3 * 4, table.size());
+        assertEquals(summary.get("kinds").get("attn").get("mean").get(2).asDouble(),
+                Double.parseDouble(table.get(1 + 4 + 2).split(",")[2]), 1e-12, "attn, layer 2");
         assertTrue(ImageIO.read(dir.resolve("heatmap.png").toFile()).getWidth() > 0);
         assertTrue(Files.readString(dir.resolve("heatmap.svg")).contains("n = 4 images"));
         assertTrue(run.out().contains("resid") && run.out().contains("p_corrupt"), run.out());

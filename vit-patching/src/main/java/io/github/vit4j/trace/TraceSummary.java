@@ -73,6 +73,21 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
         return new TraceSummary(perImage.size(), kinds, layers, mean, ci, count, pc, pk);
     }
 
+    /**
+     * Writes the table as CSV, one row per kind and layer: {@code kind,layer,mean,ci95,count} (small enough to
+     * commit where the full {@code trace.csv} is not).
+     */
+    public void writeCsv(Path file) throws IOException {
+        StringBuilder b = new StringBuilder("kind,layer,mean,ci95,count\n");
+        for (SweepKind k : kinds) {
+            for (int l = 0; l < layers; l++) {
+                b.append(k.label()).append(',').append(l).append(',').append(mean.get(k)[l]).append(',')
+                        .append(ci95.get(k)[l]).append(',').append(count.get(k)[l]).append('\n');
+            }
+        }
+        Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+    }
+
     /** 1.96 · sample sd / √n; NaN for fewer than two values. */
     static double ci95(double[] v, double mean) {
         if (v.length < 2) {
