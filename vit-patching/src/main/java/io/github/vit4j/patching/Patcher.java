@@ -8,7 +8,6 @@ import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +19,17 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Patched runs: the corrupted run's arrays with some replaced, resumed rather than recomputed.
  *
- * <p>A patched run whose earliest patch is at block l starts from the corrupted run's cached {@code resid_pre} of
- * block l, so its cost is proportional to the blocks that remain. (A patch of {@code resid_post} of block l is the
- * same array as {@code resid_pre} of block l + 1, so it starts one block later still.) The corrupted run must
- * therefore keep {@link #keepForResume}.
+ * <p>Where a patched run starts:
+ * <ul>
+ * <li>at the earliest patched block l, from the corrupted run's cached {@code resid_pre} of block l: blocks before
+ *     l are the corrupted run's, so they are not recomputed (the corrupted run must keep {@link #keepForResume});</li>
+ * <li>a patch of {@code resid_post} of block l is the same array as {@code resid_pre} of block l + 1, so it counts
+ *     as a patch there;</li>
+ * <li>a patch of the whole residual stream (every token of {@code resid_pre} of block m) decides everything after
+ *     it: patches before block m cannot matter, so the run starts at block m from the patch's source itself.
+ *     (Restoring the hidden state at all tokens costs only the blocks after the window.)</li>
+ * </ul>
+ * A run that starts at block m does not record sites of earlier blocks.
  *
  * <p>Many patch configurations run as one batched forward per start layer, one row per configuration; the results
  * equal running them one at a time.
@@ -61,6 +67,16 @@ public final class Patcher {
     }
 
     /**
+     * Where a configuration's run starts, from what, and the patches that still apply there.
+     *
+     * @param start   the first block computed (L: only the final LayerNorm and head)
+     * @param input   its {@code resid_pre} ({@code resid_post} of the last block when start = L)
+     * @param patches the patches applied during the run
+     */
+    record Plan(int start, INDArray input, List<Patch> patches) {
+    }
+
+    /**
      * One patched run of the corrupted run's batch: each patch's source has batch 1 (broadcast) or the corrupted
      * batch. Whole-site patches whose source has the run's batch use the source array itself, no copy.
      *
@@ -68,15 +84,16 @@ public final class Patcher {
      *                                  {@code resid_pre} to resume from
      */
     public Activations run(Activations corrupted, List<Patch> patches, Keep keep) {
-        List<Patch> normal = patches.stream().map(this::normalise).toList();
-        int start = startLayer(normal);
-        Map<Site, Substitution> subs = new LinkedHashMap<>();
-        for (Patch p : normal) {
-            INDArray src = p.source();
-            if (src.size(0) != corrupted.batch() && src.size(0) != 1) {
-                throw new IllegalArgumentException("patch source for " + p.site() + " has batch " + src.size(0)
+        for (Patch p : patches) {
+            if (p.source().size(0) != corrupted.batch() && p.source().size(0) != 1) {
+                throw new IllegalArgumentException("patch source for " + p.site() + " has batch " + p.source().size(0)
                         + " but the corrupted run has batch " + corrupted.batch() + "; use batch 1 or the same batch");
             }
+        }
+        Plan plan = plan(corrupted, patches);
+        Map<Site, Substitution> subs = new LinkedHashMap<>();
+        for (Patch p : plan.patches()) {
+            INDArray src = p.source();
             Substitution s;
             if (p.isWhole(config) && src.size(0) == corrupted.batch()) {
                 s = Substitution.whole(src);
@@ -84,12 +101,13 @@ public final class Patcher {
                 long[] full = p.site().shape(config, corrupted.batch());
                 s = Substitution.masked(src.size(0) == corrupted.batch() ? src : src.broadcast(full), p.mask(config));
             }
-            if (subs.put(p.site(), s) != null) {
-                throw new IllegalArgumentException("two patches at " + p.site()
-                        + "; merge their token or head selections into one patch");
-            }
+            subs.put(p.site(), s);
         }
-        return vit.run(Input.residPre(start, resumeFrom(corrupted, start)), keep, subs);
+        INDArray input = plan.input();
+        if (input.size(0) != corrupted.batch()) {
+            input = input.broadcast(Site.residPre(0).shape(config, corrupted.batch()));
+        }
+        return vit.run(Input.residPre(plan.start(), input), keep, subs);
     }
 
     /**
@@ -106,19 +124,24 @@ public final class Patcher {
                     + corrupted.batch() + "; use Activations.image(i)");
         }
         TreeMap<Integer, List<Integer>> groups = new TreeMap<>();
-        List<List<Patch>> normal = new ArrayList<>();
+        List<Plan> plans = new ArrayList<>();
         for (int r = 0; r < configurations.size(); r++) {
-            List<Patch> ps = configurations.get(r).stream().map(this::normalise).toList();
-            normal.add(ps);
-            groups.computeIfAbsent(startLayer(ps), k -> new ArrayList<>()).add(r);
+            for (Patch p : configurations.get(r)) {
+                if (p.source().size(0) != 1) {
+                    throw new IllegalArgumentException("batched patching needs batch-1 sources; " + p.site()
+                            + " in configuration " + r + " has batch " + p.source().size(0));
+                }
+            }
+            Plan plan = plan(corrupted, configurations.get(r));
+            plans.add(plan);
+            groups.computeIfAbsent(plan.start(), k -> new ArrayList<>()).add(r);
         }
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, configurations.size(), config.classes());
         for (Map.Entry<Integer, List<Integer>> g : groups.entrySet()) {
-            int start = g.getKey();
             List<Integer> group = g.getValue();
             for (int from = 0; from < group.size(); from += maxRows) {
                 List<Integer> rows = group.subList(from, Math.min(group.size(), from + maxRows));
-                INDArray logits = groupLogits(corrupted, start, rows.stream().map(normal::get).toList());
+                INDArray logits = groupLogits(g.getKey(), rows.stream().map(plans::get).toList());
                 for (int i = 0; i < rows.size(); i++) {
                     out.putRow(rows.get(i), logits.getRow(i));
                 }
@@ -127,25 +150,17 @@ public final class Patcher {
         return out;
     }
 
-    private INDArray groupLogits(Activations corrupted, int start, List<List<Patch>> rows) {
+    /** One batched forward of rows that start at the same block: row r's input and patches stacked along batch. */
+    private INDArray groupLogits(int start, List<Plan> rows) {
         int n = rows.size();
-        INDArray from = resumeFrom(corrupted, start);
-        INDArray input = n == 1 ? from : Nd4j.tile(from, n, 1, 1);
+        INDArray input = n == 1 ? rows.get(0).input()
+                : Nd4j.concat(0, rows.stream().map(Plan::input).toArray(INDArray[]::new));
         Map<Site, INDArray[]> sources = new LinkedHashMap<>();
         Map<Site, INDArray[]> masks = new LinkedHashMap<>();
         for (int r = 0; r < n; r++) {
-            for (Patch p : rows.get(r)) {
-                if (p.source().size(0) != 1) {
-                    throw new IllegalArgumentException("batched patching needs batch-1 sources; " + p.site()
-                            + " has batch " + p.source().size(0));
-                }
-                INDArray[] s = sources.computeIfAbsent(p.site(), k -> new INDArray[n]);
-                INDArray[] m = masks.computeIfAbsent(p.site(), k -> new INDArray[n]);
-                if (s[r] != null) {
-                    throw new IllegalArgumentException("two patches at " + p.site() + " in configuration " + r);
-                }
-                s[r] = p.source();
-                m[r] = p.mask(config);
+            for (Patch p : rows.get(r).patches()) {
+                sources.computeIfAbsent(p.site(), k -> new INDArray[n])[r] = p.source();
+                masks.computeIfAbsent(p.site(), k -> new INDArray[n])[r] = p.mask(config);
             }
         }
         Map<Site, Substitution> subs = new LinkedHashMap<>();
@@ -153,43 +168,72 @@ public final class Patcher {
             Site site = e.getKey();
             INDArray[] s = e.getValue();
             INDArray[] m = masks.get(site);
-            INDArray someMask = Arrays.stream(m).filter(x -> x != null).findFirst().orElseThrow();
+            INDArray someMask = java.util.Arrays.stream(m).filter(x -> x != null).findFirst().orElseThrow();
             for (int r = 0; r < n; r++) {
                 if (s[r] == null) {
                     s[r] = Nd4j.zeros(DataType.FLOAT, site.shape(config, 1));
                     m[r] = Nd4j.zerosLike(someMask);
                 }
             }
-            if (n == 1) {
-                subs.put(site, Substitution.masked(s[0], m[0]));
-            } else {
-                subs.put(site, Substitution.masked(Nd4j.concat(0, s), Nd4j.concat(0, m)));
-            }
+            subs.put(site, n == 1 ? Substitution.masked(s[0], m[0])
+                    : Substitution.masked(Nd4j.concat(0, s), Nd4j.concat(0, m)));
         }
         return vit.run(Input.residPre(start, input), Keep.logitsOnly(), subs).logits();
+    }
+
+    /** Where a configuration starts and which of its patches still matter there (see the class comment). */
+    Plan plan(Activations corrupted, List<Patch> patches) {
+        List<Patch> normal = new ArrayList<>();
+        java.util.Set<Site> seen = new java.util.HashSet<>();
+        for (Patch p : patches) {
+            Patch q = normalise(p);
+            if (!seen.add(q.site())) {
+                throw new IllegalArgumentException("two patches at " + q.site() + (q.site().equals(p.site()) ? ""
+                        : " (resid_post of block " + p.site().layer() + " is resid_pre of the next)")
+                        + "; merge their token or head selections into one patch");
+            }
+            normal.add(q);
+        }
+        Patch cut = null;
+        for (Patch p : normal) {
+            boolean stream = p.site().kind() == Site.Kind.RESID_PRE
+                    || p.site().kind() == Site.Kind.RESID_POST && p.site().layer() == config.layers() - 1;
+            if (stream && p.isWhole(config) && (cut == null || blockOf(p) > blockOf(cut))) {
+                cut = p;
+            }
+        }
+        if (cut != null) {
+            int start = blockOf(cut);
+            Patch c = cut;
+            List<Patch> after = normal.stream().filter(p -> p != c && (!p.site().kind().perBlock()
+                    || p.site().layer() >= start)).toList();
+            return new Plan(start, cut.source(), after);
+        }
+        int start = config.layers();
+        for (Patch p : normal) {
+            if (p.site().kind().perBlock()) {
+                start = Math.min(start, p.site().layer());
+            }
+        }
+        return new Plan(start, resumeFrom(corrupted, start), normal);
+    }
+
+    /** The block whose input a stream patch sets: l for resid_pre of block l, L for resid_post of the last. */
+    private int blockOf(Patch p) {
+        return p.site().kind() == Site.Kind.RESID_PRE ? p.site().layer() : config.layers();
     }
 
     /** resid_post of block l (l < L − 1) is resid_pre of block l + 1: patch it there and start a block later. */
     private Patch normalise(Patch p) {
         Site s = p.site();
-        if (s.kind() == Site.Kind.RESID_POST && s.layer() < config.layers() - 1) {
-            return new Patch(Site.residPre(s.layer() + 1), p.tokens(), p.heads(), p.source());
-        }
         if (s.kind().perBlock() && s.layer() >= config.layers()) {
             throw new IllegalArgumentException("patch at " + s + " but the model has " + config.layers()
                     + " layers (0.." + (config.layers() - 1) + ")");
         }
-        return p;
-    }
-
-    private int startLayer(List<Patch> patches) {
-        int start = config.layers();
-        for (Patch p : patches) {
-            if (p.site().kind().perBlock()) {
-                start = Math.min(start, p.site().layer());
-            }
+        if (s.kind() == Site.Kind.RESID_POST && s.layer() < config.layers() - 1) {
+            return new Patch(Site.residPre(s.layer() + 1), p.tokens(), p.heads(), p.source());
         }
-        return start;
+        return p;
     }
 
     private INDArray resumeFrom(Activations corrupted, int start) {

@@ -127,12 +127,51 @@ class PatcherTest {
             configurations.add(List.of(Patch.restore(Site.residPost(l), Tokens.cls(), CLEAN),
                     Patch.restore(Site.mlpOut(l), Tokens.positions(3, 4), CLEAN)));
             configurations.add(List.of(Patch.restore(Site.of(l, Site.Kind.Z), CLEAN).withHeads(Heads.of(0))));
+            configurations.add(List.of(Patch.restore(Site.residPost(l), CLEAN),
+                    Patch.restore(Site.attnOut(Math.min(l + 1, CONFIG.layers() - 1)), Tokens.patches(), CLEAN)));
+            configurations.add(List.of(Patch.restore(Site.residPre(l), Tokens.all(), CORRUPT.image(0))));
         }
         INDArray batched = PATCHER.logits(CORRUPT, configurations);
         for (int r = 0; r < configurations.size(); r++) {
             INDArray single = PATCHER.run(CORRUPT, configurations.get(r), Keep.logitsOnly()).logits();
             assertLogits(single, batched.getRow(r).reshape(1, CONFIG.classes()), 1e-5);
         }
+    }
+
+    @Test
+    void aWholeStreamPatchSupersedesEverythingBeforeItAndTheRunStartsThere() {
+        List<Patch> patches = List.of(
+                Patch.restore(Site.attnOut(0), CLEAN),
+                Patch.zero(Site.mlpOut(1), Tokens.all(), CONFIG),
+                Patch.restore(Site.residPost(1), CLEAN),                 // = resid_pre of block 2, every token
+                Patch.restore(Site.mlpOut(2), Tokens.cls(), CLEAN));
+        Activations patched = PATCHER.run(CORRUPT, patches, Keep.kinds(Site.Kind.RESID_PRE));
+        assertEquals(2, patched.startLayer());
+        assertSame(CLEAN.get(Site.residPost(1)), patched.get(Site.residPre(2)));
+        // the same patches applied from the pixels on, every block recomputed
+        Map<Site, Substitution> subs = new java.util.HashMap<>();
+        for (Patch p : patches) {
+            subs.put(p.site(), Substitution.masked(p.source(), p.mask(CONFIG)));
+        }
+        INDArray full = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.logitsOnly(), subs).logits();
+        assertLogits(full, patched.logits(), 1e-6);
+    }
+
+    @Test
+    void restoringTheWholeLastResidPostRunsOnlyTheHead() {
+        Activations patched = PATCHER.run(CORRUPT, List.of(Patch.restore(Site.residPost(CONFIG.layers() - 1), CLEAN),
+                Patch.restore(Site.attnOut(1), CLEAN)), Keep.all());
+        assertEquals(CONFIG.layers(), patched.startLayer());
+        assertEquals(java.util.Set.of(Site.lnFinal(), Site.logits()), patched.sites());
+        assertLogits(CLEAN.logits(), patched.logits(), 1e-6);
+    }
+
+    @Test
+    void twoPatchesOfOneStreamStateAreRefusedEvenUnderTheirTwoNames() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PATCHER.run(CORRUPT,
+                List.of(Patch.restore(Site.residPost(0), CLEAN), Patch.restore(Site.residPre(1), Tokens.cls(), CLEAN)),
+                Keep.logitsOnly()));
+        assertTrue(e.getMessage().contains("blocks.1.resid_pre"), e.getMessage());
     }
 
     @Test
