@@ -30,7 +30,7 @@ class Cifar10Test {
         // float32, so the difference is float32 rounding of values within ±2.1: half a float32 ulp, at most 1.2e-7
         // (observed 1.15e-7). Tolerance 1e-5 as the task states.
         // Numpy, not Nd4j.createFromNpzFile: the latter fails on the uint8 labels entry.
-        Map<String, INDArray> ref = Numpy.readNpz(
+        Map<String, INDArray> ref = io.github.vit4j.format.Npy.readNpz(
                 SharedAssets.resolve("reference/simplevit-cifar10/activations_first8_float64.npz"));
         INDArray expected = ref.get("input_normalized");
 

@@ -32,11 +32,11 @@ class ImageFilesTest {
     @Test
     void cocoCatsResizedTo224MatchTheDeitReferenceInput() throws IOException {
         // The reference is a plain (non-antialiased, half-pixel) bilinear resize of the 640×480 PNG to 224×224 with
-        // ImageNet mean/std, in float64; its file is Fortran-order, hence Numpy. numpy shows that torch-style bilinear
+        // ImageNet mean/std, in float64; its file is Fortran-order, which format.Npy reads correctly. numpy shows that torch-style bilinear
         // in float64 reproduces it to 2e-13, so the only difference left is our float32 storage of values within
         // ±2.7: half a float32 ulp, at most 1.2e-7 (observed 1.19e-7). Tolerance 1e-6.
         RgbImage cats = ImageFiles.read(SharedAssets.resolve("data/images/coco_000000039769.png"));
-        INDArray expected = Numpy.readNpy(
+        INDArray expected = io.github.vit4j.format.Npy.read(
                 SharedAssets.resolve("reference/deit-tiny-imagenet/cats_input_1x3x224x224_float64.npy"));
 
         INDArray x = Preprocessing.imagenet(224).apply(cats);

@@ -1,0 +1,80 @@
+package io.github.vit4j.format;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** NumPy files in and out, including the Fortran-order files ND4J's own reader gets wrong. */
+class NpyTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aWrittenFloatArrayReadsBackIdentically() throws IOException {
+        INDArray a = Nd4j.rand(DataType.FLOAT, 2, 3, 4);
+        Path f = dir.resolve("a.npy");
+        Npy.write(f, a);
+        INDArray b = Npy.read(f);
+        assertArrayEquals(a.shape(), b.shape());
+        assertArrayEquals(a.data().asFloat(), b.data().asFloat());
+        assertEquals(0, (Files.size(f) - 4 * 24) % 64, "header padded to 64 bytes as numpy does");
+    }
+
+    @Test
+    void aFortranOrderFileIsTransposedIntoCOrder() throws IOException {
+        // the 2×3 matrix [[1, 2, 3], [4, 5, 6]] stored column by column: 1 4 2 5 3 6
+        Path f = dir.resolve("f.npy");
+        Files.write(f, npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 1, 4, 2, 5, 3, 6));
+        INDArray m = Npy.read(f);
+        assertArrayEquals(new long[] {2, 3}, m.shape());
+        assertEquals(2.0, m.getDouble(0, 1));
+        assertEquals(4.0, m.getDouble(1, 0));
+        assertEquals(6.0, m.getDouble(1, 2));
+    }
+
+    @Test
+    void aTruncatedFileAndAnUnsupportedTypeAreNamed() throws IOException {
+        Path f = dir.resolve("short.npy");
+        byte[] whole = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 1, 2, 3);
+        Files.write(f, java.util.Arrays.copyOf(whole, whole.length - 8));
+        IOException e = assertThrows(IOException.class, () -> Npy.read(f));
+        assertTrue(e.getMessage().contains("short.npy") && e.getMessage().contains("needs 24 bytes"), e.getMessage());
+        Path c = dir.resolve("complex.npy");
+        Files.write(c, npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", 0, 0));
+        e = assertThrows(IOException.class, () -> Npy.read(c));
+        assertTrue(e.getMessage().contains("<c16"), e.getMessage());
+        Files.writeString(dir.resolve("text.npy"), "not numpy");
+        e = assertThrows(IOException.class, () -> Npy.read(dir.resolve("text.npy")));
+        assertTrue(e.getMessage().contains("magic"), e.getMessage());
+    }
+
+    /** A version-1.0 .npy of float64 values with the given header dict. */
+    private static byte[] npy(String dict, double... values) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String header = dict + " ".repeat(63 - (10 + dict.length()) % 64) + "\n";
+        out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        out.write(new byte[] {(byte) header.length(), (byte) (header.length() >> 8)});
+        out.write(header.getBytes(StandardCharsets.US_ASCII));
+        ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            b.putDouble(v);
+        }
+        out.write(b.array());
+        return out.toByteArray();
+    }
+}
