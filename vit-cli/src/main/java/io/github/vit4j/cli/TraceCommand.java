@@ -103,7 +103,7 @@ final class TraceCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--per-image-heatmaps",
-            description = "Also write DIR/images/image_NNNN.png, one kinds × layers heatmap per image.")
+            description = "Also write DIR/images/image_NNNN.png and .svg, one kinds × layers heatmap per image.")
     boolean perImageHeatmaps;
 
     @Option(names = "--token-sweep", paramLabel = "N", defaultValue = "0",

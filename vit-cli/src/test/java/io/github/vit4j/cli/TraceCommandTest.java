@@ -69,6 +69,7 @@ class TraceCommandTest {
         assertTrue(Files.exists(dir.resolve("token_sweep.png")) && Files.exists(dir.resolve("token_sweep.svg")));
         assertTrue(Files.exists(dir.resolve("images/image_0000.png")));
         assertTrue(Files.exists(dir.resolve("images/image_0001.png")));
+        assertTrue(Files.readString(dir.resolve("images/image_0001.svg")).contains("<svg"));
     }
 
     @Test

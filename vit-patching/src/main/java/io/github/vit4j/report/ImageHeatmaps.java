@@ -14,9 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One heatmap per traced image, read back from {@code trace.csv}: {@code image_0007.png} (kinds × layers of that
- * image's effects, titled with its tracked class and its clean and corrupted probabilities). PNG only: these are
- * for looking through, the summary heatmap is the one to publish.
+ * One heatmap per traced image, read back from {@code trace.csv}: {@code image_0007.png} and {@code .svg} (kinds ×
+ * layers of that image's effects, titled with its tracked class and its clean and corrupted probabilities).
  */
 public final class ImageHeatmaps {
 
@@ -24,11 +23,11 @@ public final class ImageHeatmaps {
     }
 
     /**
-     * Writes {@code dir/image_NNNN.png} for every image of {@code csv}.
+     * Writes {@code dir/image_NNNN.png} and {@code .svg} for every image of {@code csv}.
      *
      * @param classNames the model's class names by index, for titles
      * @param layers     the model's number of layers
-     * @return the files written, in image order
+     * @return the PNG files written, in image order (each with its SVG beside it)
      */
     public static List<Path> write(Path csv, Path dir, TraceInfo info, List<String> classNames, int layers)
             throws IOException {
@@ -63,9 +62,9 @@ public final class ImageHeatmaps {
             String className = first.label() >= 0 && first.label() < classNames.size()
                     ? classNames.get(first.label()) : "class " + first.label();
             Figure f = Heatmaps.image(info, e.getKey(), className, first.pClean(), first.pCorrupt(), kinds, effect);
-            Path file = dir.resolve(String.format(Locale.ROOT, "image_%0" + digits + "d.png", e.getKey()));
-            f.writePng(file);
-            written.add(file);
+            String name = String.format(Locale.ROOT, "image_%0" + digits + "d", e.getKey());
+            f.write(dir, name);
+            written.add(dir.resolve(name + ".png"));
         }
         return written;
     }
