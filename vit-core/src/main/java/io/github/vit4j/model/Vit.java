@@ -1,8 +1,13 @@
 package io.github.vit4j.model;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -21,10 +26,17 @@ public final class Vit {
 
     private final VitWeights weights;
     private final VitConfig config;
+    private final Ops ops;
 
+    /** A model on the kernels {@code -Dvit4j.kernels} selects ({@code cpu} by default, {@code portable} for CUDA). */
     public Vit(VitWeights weights) {
+        this(weights, Ops.fromSystemProperty());
+    }
+
+    Vit(VitWeights weights, Ops ops) {
         this.weights = weights;
         this.config = weights.config();
+        this.ops = ops;
     }
 
     public VitConfig config() {
@@ -60,12 +72,14 @@ public final class Vit {
         if (input instanceof Input.Pixels p) {
             resid = embed(run, p.pixels());
         } else {
-            resid = ((Input.ResidPre) input).residPre();
+            resid = run.callers(((Input.ResidPre) input).residPre());
         }
         for (int l = input.startLayer(); l < config.layers(); l++) {
             resid = block(run, l, resid);
+            run.release(resid);
         }
         head(run, resid);
+        run.release(null);
         return new Activations(run.kept, input.batch(), input.startLayer());
     }
 
@@ -74,10 +88,10 @@ public final class Vit {
         int b = (int) pixels.size(0);
         int n = config.patches();
         int d = config.hiddenSize();
-        INDArray patches = Ops.patchify(pixels, config.patchSize());                              // [B·N, C·p·p]
+        INDArray patches = ops.patchify(pixels, config.patchSize());                              // [B·N, C·p·p]
         INDArray embed = run.site(Site.embed(),
-                Ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                      // [B, N, D]
-        return Ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());             // [B, T, D]
+                ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                      // [B, N, D]
+        return ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());             // [B, T, D]
     }
 
     /** One pre-LN block: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}, every intermediate a site. */
@@ -91,28 +105,25 @@ public final class Vit {
         double eps = config.layerNormEps();
 
         INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
-        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1), Ops.layerNorm(residPre, w.norm1(), eps)); // [B, T, D]
-        INDArray qkv = Ops.linear(ln1.reshape(b * t, d), w.qkv())                                 // [B·T, 3D]
-                .reshape(b, t, 3, h, dh).permute(2, 0, 3, 1, 4);                                  // [3, B, H, T, d]
-        INDArray q = run.site(Site.of(l, Site.Kind.Q), part(qkv, 0));                             // [B, H, T, d]
-        INDArray k = run.site(Site.of(l, Site.Kind.K), part(qkv, 1));                             // [B, H, T, d]
-        INDArray v = run.site(Site.of(l, Site.Kind.V), part(qkv, 2));                             // [B, H, T, d]
-        INDArray scores = Ops.bmm(q.reshape(b * h, t, dh), k.reshape(b * h, t, dh), true);        // [B·H, T, T]
+        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1), ops.layerNorm(residPre, w.norm1(), eps)); // [B, T, D]
+        INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                   // [B·T, 3D] scratch
+        INDArray q = run.site(Site.of(l, Site.Kind.Q), ops.head(qkv, 0, b, h));                   // [B, H, T, d]
+        INDArray k = run.site(Site.of(l, Site.Kind.K), ops.head(qkv, 1, b, h));                   // [B, H, T, d]
+        INDArray v = run.site(Site.of(l, Site.Kind.V), ops.head(qkv, 2, b, h));                   // [B, H, T, d]
+        INDArray scores = ops.scores(q, k);                                                       // [B, H, T, T] scratch
         INDArray pattern = run.site(Site.of(l, Site.Kind.PATTERN),
-                Ops.softmax(scores, 1.0 / Math.sqrt(dh)).reshape(b, h, t, t));                    // [B, H, T, T]
-        INDArray z = run.site(Site.of(l, Site.Kind.Z),
-                Ops.bmm(pattern.reshape(b * h, t, t), v.reshape(b * h, t, dh), false)
-                        .reshape(b, h, t, dh));                                                   // [B, H, T, d]
-        INDArray heads = z.permute(0, 2, 1, 3).dup('c').reshape(b * t, d);                        // [B·T, D]
+                ops.softmax(scores, 1.0 / Math.sqrt(dh)));                                        // [B, H, T, T]
+        INDArray z = run.site(Site.of(l, Site.Kind.Z), ops.mix(pattern, v));                      // [B, H, T, d]
+        INDArray heads = ops.mergeHeads(z);                                                       // [B·T, D] scratch
         INDArray attnOut = run.site(Site.of(l, Site.Kind.ATTN_OUT),
-                Ops.linear(heads, w.proj()).reshape(b, t, d));                                    // [B, T, D]
+                ops.linear(heads, w.proj()).reshape(b, t, d));                                    // [B, T, D]
         INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), residPre.add(attnOut));    // [B, T, D]
-        INDArray ln2 = run.site(Site.of(l, Site.Kind.LN2), Ops.layerNorm(residMid, w.norm2(), eps)); // [B, T, D]
+        INDArray ln2 = run.site(Site.of(l, Site.Kind.LN2), ops.layerNorm(residMid, w.norm2(), eps)); // [B, T, D]
         INDArray mlpPre = run.site(Site.of(l, Site.Kind.MLP_PRE),
-                Ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, config.mlpSize()));      // [B, T, M]
-        INDArray mlpPost = run.site(Site.of(l, Site.Kind.MLP_POST), Ops.gelu(mlpPre));            // [B, T, M]
+                ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, config.mlpSize()));      // [B, T, M]
+        INDArray mlpPost = run.site(Site.of(l, Site.Kind.MLP_POST), ops.gelu(mlpPre));            // [B, T, M]
         INDArray mlpOut = run.site(Site.of(l, Site.Kind.MLP_OUT),
-                Ops.linear(mlpPost.reshape(b * t, config.mlpSize()), w.fc2()).reshape(b, t, d));  // [B, T, D]
+                ops.linear(mlpPost.reshape(b * t, config.mlpSize()), w.fc2()).reshape(b, t, d));  // [B, T, D]
         return run.site(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));                  // [B, T, D]
     }
 
@@ -120,15 +131,9 @@ public final class Vit {
     private void head(Run run, INDArray resid) {
         int b = (int) resid.size(0);
         INDArray lnFinal = run.site(Site.lnFinal(),
-                Ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                     // [B, T, D]
+                ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                     // [B, T, D]
         INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()); // [B, D]
-        run.site(Site.logits(), Ops.linear(cls.reshape(b, config.hiddenSize()), weights.head())); // [B, C]
-    }
-
-    /** q, k or v out of the permuted {@code [3, B, H, T, d]} projection, as its own contiguous array. */
-    private static INDArray part(INDArray qkv, int which) {
-        return qkv.get(NDArrayIndex.point(which), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                NDArrayIndex.all()).dup('c');
+        run.site(Site.logits(), ops.linear(cls.reshape(b, config.hiddenSize()), weights.head())); // [B, C]
     }
 
     private void checkInput(Input input) {
@@ -175,11 +180,19 @@ public final class Vit {
         }
     }
 
-    /** The state of one run: which sites to swap and which arrays it has kept. */
+    /**
+     * The state of one run: which sites to swap, which arrays it has kept, and the arrays it produced that it neither
+     * keeps nor still needs. Those it frees as soon as the block that used them is done, so that a run keeping few
+     * sites reuses warm memory instead of leaving every intermediate to the garbage collector (fresh pages cost more
+     * than the arithmetic here). Arrays it did not produce (the caller's input and substitutions) are never freed.
+     */
     private static final class Run {
         final Keep keep;
         final Map<Site, Substitution> substitutions;
         final Map<Site, INDArray> kept = new LinkedHashMap<>();
+        private final Set<INDArray> keptArrays = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Set<INDArray> callers = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Set<INDArray> unkept = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Run(Keep keep, Map<Site, Substitution> substitutions) {
             this.keep = keep;
@@ -189,11 +202,38 @@ public final class Vit {
         /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
         INDArray site(Site site, INDArray produced) {
             Substitution s = substitutions.get(site);
-            INDArray used = s == null ? produced : s.apply(site, produced);
+            INDArray used = s == null ? produced : callers(s.apply(site, produced));
             if (keep.keeps(site)) {
                 kept.put(site, used);
+                keptArrays.add(used);
+            }
+            if (!callers.contains(produced)) {
+                unkept.add(produced);
             }
             return used;
+        }
+
+        /** Marks {@code a} as the caller's: never freed by the run. */
+        INDArray callers(INDArray a) {
+            callers.add(a);
+            return a;
+        }
+
+        /** Frees the memory of every array this run produced and does not keep, except {@code live}. */
+        void release(INDArray live) {
+            for (Iterator<INDArray> it = unkept.iterator(); it.hasNext(); ) {
+                INDArray a = it.next();
+                if (a == live) {
+                    continue;
+                }
+                it.remove();
+                if (!keptArrays.contains(a)) {
+                    DataBuffer d = a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
+                    if (d.closeable()) {
+                        d.close();
+                    }
+                }
+            }
         }
     }
 }

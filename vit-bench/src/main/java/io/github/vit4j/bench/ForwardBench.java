@@ -1,0 +1,74 @@
+package io.github.vit4j.bench;
+
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One forward pass from pixels keeping every site ({@code Keep.all()}), random weights of the named config.
+ * {@code release=close}: after each forward (outside the timed region) the caller frees the returned arrays, so the
+ * next forward reuses warm memory, as the peer's NDScope does; {@code release=gc}: the arrays are left to the GC,
+ * so each forward's ~160 MB per image of sites lands on freshly faulted pages.
+ * GFLOP per op = batch × {@code VitConfig.macsPerImage()} × 2 (35.2 per ViT-B/16 image).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx8g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Warmup(iterations = 3, time = 4)
+@Measurement(iterations = 6, time = 4)
+public class ForwardBench {
+
+    @Param({"vitB16", "deitTiny", "cifarVit"})
+    public String model;
+
+    @Param({"1", "8"})
+    public int batch;
+
+    @Param({"close"})
+    public String release;
+
+    private Vit vit;
+    private INDArray pixels;
+    private Activations last;
+
+    @Setup(Level.Trial)
+    public void load() {
+        vit = new Vit(BenchModels.weights(model));
+        VitConfig c = vit.config();
+        pixels = BenchModels.pixels(c, batch, 1);
+    }
+
+    @Benchmark
+    public Activations forward() {
+        last = vit.run(Input.pixels(pixels), Keep.all(), Map.of());
+        return last;
+    }
+
+    @TearDown(Level.Invocation)
+    public void releaseArrays() {
+        if (last != null && release.equals("close")) {
+            BenchModels.release(last, Set.of());
+        }
+        last = null;
+    }
+}

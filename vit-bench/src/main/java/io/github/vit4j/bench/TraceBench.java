@@ -1,0 +1,93 @@
+package io.github.vit4j.bench;
+
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Substitution;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.patching.Patcher;
+import io.github.vit4j.trace.CausalTrace;
+import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.Window;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A whole causal trace of one image (resid, attn and mlp restored over a window of 3 layers around each layer,
+ * {@code CausalTrace.Spec.defaults()}): {@code engine} is vit-patching's {@link CausalTrace} (patched runs resume from
+ * the corrupted run's cached resid_pre and run batched, grouped by start layer); {@code naive} runs each of the
+ * 3·L patched configurations as its own full forward from the corrupted pixels.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx8g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Warmup(iterations = 2, time = 4)
+@Measurement(iterations = 4, time = 4)
+public class TraceBench {
+
+    @Param({"cifarVit", "deitTiny"})
+    public String model;
+
+    @Param({"engine", "naive"})
+    public String mode;
+
+    private Vit vit;
+    private CausalTrace trace;
+    private CausalTrace.Spec spec;
+    private INDArray corruptedPixels;
+    private Activations clean;
+    private Activations corrupted;
+    private int target;
+
+    @Setup(Level.Trial)
+    public void runs() {
+        vit = new Vit(BenchModels.weights(model));
+        spec = CausalTrace.Spec.defaults();
+        trace = new CausalTrace(new Patcher(vit));
+        INDArray cleanPixels = BenchModels.pixels(vit.config(), 1, 1);
+        corruptedPixels = cleanPixels.add(BenchModels.pixels(vit.config(), 1, 2).muli(0.5));
+        clean = vit.run(Input.pixels(cleanPixels), CausalTrace.keepForClean(spec));
+        corrupted = vit.run(Input.pixels(corruptedPixels), Patcher.keepForResume(vit.config()));
+        target = clean.logits().argMax(1).getInt(0);
+    }
+
+    @Benchmark
+    public Object trace() {
+        return mode.equals("engine") ? trace.trace(clean, corrupted, target, spec) : naive();
+    }
+
+    /** Every configuration as a full forward from pixels with whole-site substitutions. */
+    private float[][] naive() {
+        int layers = vit.config().layers();
+        float[][] logits = new float[spec.kinds().size() * layers][];
+        int row = 0;
+        for (SweepKind kind : spec.kinds()) {
+            for (int l = 0; l < layers; l++) {
+                Window w = Window.around(l, spec.window(), layers);
+                Map<Site, Substitution> subs = new HashMap<>();
+                for (int i = w.first(); i <= w.last(); i++) {
+                    Site s = Site.of(i, kind.site());
+                    subs.put(s, Substitution.whole(clean.get(s)));
+                }
+                logits[row++] = vit.run(Input.pixels(corruptedPixels), Keep.logitsOnly(), subs).logits().toFloatVector();
+            }
+        }
+        return logits;
+    }
+}

@@ -1,0 +1,336 @@
+package io.github.vit4j.model;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The fast CPU path: ND4J's GEMM (OpenBLAS) for every matrix product, and the elementwise work in Java over the
+ * arrays' off-heap memory ({@code data().asNioFloat()}, no ND4J op overhead), in row blocks copied through small
+ * per-thread Java arrays where {@link CpuKernels} computes, split across the cores.
+ *
+ * <ul>
+ *   <li>Bias: the output is filled with the bias rows and the GEMM accumulates into it ({@code β = 1}), so no
+ *       separate pass adds it.
+ *   <li>Scratch: the q|k|v projection, the attention scores and the merged heads are not sites; each thread keeps
+ *       one array per role and reuses it (see {@link Ops}). Every site array is freshly allocated.
+ * </ul>
+ */
+final class CpuOps extends Ops {
+
+    static final CpuOps INSTANCE = new CpuOps();
+
+    /** Below this many elements an operation runs on the calling thread alone. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Elements per block copied to the Java heap and back: small enough to stay in L1/L2. */
+    private static final int BLOCK = 1 << 14;
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+
+    private enum Role { QKV, SCORES, HEADS }
+
+    private static final ThreadLocal<Map<Role, INDArray>> SCRATCH = ThreadLocal.withInitial(() -> new EnumMap<>(Role.class));
+    private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    private CpuOps() {
+    }
+
+    @Override
+    INDArray linear(INDArray x, VitWeights.Linear w) {
+        return linearInto(x, w, Nd4j.createUninitialized(DataType.FLOAT, new long[] {x.size(0), w.weight().size(0)}, 'c'));
+    }
+
+    @Override
+    INDArray qkv(INDArray x, VitWeights.Linear w) {
+        return linearInto(x, w, scratch(Role.QKV, x.size(0), w.weight().size(0)));
+    }
+
+    private static INDArray linearInto(INDArray x, VitWeights.Linear w, INDArray y) {
+        int rows = (int) y.size(0);
+        int out = (int) y.size(1);
+        float[] bias = toFloats(w.bias());
+        FloatBuffer dst = y.data().asNioFloat();
+        parallel(rows, (long) rows * out, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                dst.put(r * out, bias, 0, out);
+            }
+        });
+        Nd4j.gemm(contiguous(x), w.weight(), y, false, true, 1.0, 1.0);
+        return y;
+    }
+
+    @Override
+    INDArray head(INDArray qkv, int part, int batch, int heads) {
+        INDArray src = contiguous(qkv);
+        int rows = (int) src.size(0);
+        int t = rows / batch;
+        int d = (int) src.size(1) / 3;
+        int dh = d / heads;
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {batch, heads, t, dh}, 'c');
+        FloatBuffer in = src.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        long base = src.offset() + (long) part * d;
+        parallel(rows, (long) rows * d, (from, to) -> {
+            float[] row = heap(d);
+            for (int r = from; r < to; r++) {
+                in.get((int) (base + (long) r * 3 * d), row, 0, d);
+                int b = r / t;
+                int tok = r % t;
+                for (int h = 0; h < heads; h++) {
+                    dst.put(((b * heads + h) * t + tok) * dh, row, h * dh, dh);
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    INDArray scores(INDArray q, INDArray k) {
+        long b = q.size(0);
+        long h = q.size(1);
+        long t = q.size(2);
+        long dh = q.size(3);
+        INDArray s = scratch(Role.SCORES, b * h, t, t);
+        Nd4j.matmul(contiguous(q).reshape(b * h, t, dh), contiguous(k).reshape(b * h, t, dh), s, false, true, false);
+        return s.reshape(b, h, t, t);
+    }
+
+    @Override
+    INDArray softmax(INDArray x, double scale) {
+        INDArray src = contiguous(x);
+        int n = (int) src.size(src.rank() - 1);
+        int rows = (int) (src.length() / n);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, src.shape(), 'c');
+        FloatBuffer in = src.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        int base = (int) src.offset();
+        int perBlock = Math.max(1, BLOCK / n);
+        float s = (float) scale;
+        parallel(rows, (long) rows * n * 8, (from, to) -> {
+            float[] a = heap(perBlock * n);
+            float[] k = kScratch(perBlock * n);
+            for (int r = from; r < to; r += perBlock) {
+                int count = Math.min(perBlock, to - r) * n;
+                in.get(base + r * n, a, 0, count);
+                for (int o = 0; o < count; o += n) {
+                    CpuKernels.softmaxRow(a, a, o, n, s, k);
+                }
+                dst.put(r * n, a, 0, count);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    INDArray mix(INDArray pattern, INDArray v) {
+        long b = v.size(0);
+        long h = v.size(1);
+        long t = v.size(2);
+        long dh = v.size(3);
+        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b, h, t, dh}, 'c');
+        Nd4j.matmul(contiguous(pattern).reshape(b * h, t, t), contiguous(v).reshape(b * h, t, dh),
+                z.reshape(b * h, t, dh), false, false, false);
+        return z;
+    }
+
+    @Override
+    INDArray mergeHeads(INDArray z) {
+        INDArray src = contiguous(z);
+        int b = (int) src.size(0);
+        int heads = (int) src.size(1);
+        int t = (int) src.size(2);
+        int dh = (int) src.size(3);
+        int d = heads * dh;
+        INDArray out = scratch(Role.HEADS, (long) b * t, d);
+        FloatBuffer in = src.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        int base = (int) src.offset();
+        parallel(b * heads, (long) b * t * d, (from, to) -> {
+            float[] block = heap(t * dh);
+            for (int bh = from; bh < to; bh++) {
+                in.get(base + bh * t * dh, block, 0, t * dh);
+                int img = bh / heads;
+                int h = bh % heads;
+                for (int tok = 0; tok < t; tok++) {
+                    dst.put((img * t + tok) * d + h * dh, block, tok * dh, dh);
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps) {
+        INDArray src = contiguous(x);
+        int d = (int) src.size(src.rank() - 1);
+        int rows = (int) (src.length() / d);
+        float[] w = toFloats(p.weight());
+        float[] b = toFloats(p.bias());
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, src.shape(), 'c');
+        FloatBuffer in = src.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        int base = (int) src.offset();
+        int perBlock = Math.max(1, BLOCK / d);
+        parallel(rows, (long) rows * d, (from, to) -> {
+            float[] a = heap(perBlock * d);
+            for (int r = from; r < to; r += perBlock) {
+                int count = Math.min(perBlock, to - r) * d;
+                in.get(base + r * d, a, 0, count);
+                for (int o = 0; o < count; o += d) {
+                    CpuKernels.layerNormRow(a, a, o, d, w, b, eps);
+                }
+                dst.put(r * d, a, 0, count);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    INDArray gelu(INDArray x) {
+        INDArray src = contiguous(x);
+        int n = (int) src.length();
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, src.shape(), 'c');
+        FloatBuffer in = src.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        int base = (int) src.offset();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        parallel(blocks, n, (from, to) -> {
+            float[] a = heap(BLOCK);
+            float[] y = new float[BLOCK];
+            for (int blk = from; blk < to; blk++) {
+                int o = blk * BLOCK;
+                int count = Math.min(BLOCK, n - o);
+                in.get(base + o, a, 0, count);
+                CpuKernels.gelu(a, y, count);
+                dst.put(o, y, 0, count);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    INDArray patchify(INDArray pixels, int p) {
+        int b = (int) pixels.size(0);
+        int c = (int) pixels.size(1);
+        int h = (int) pixels.size(2);
+        int w = (int) pixels.size(3);
+        int gh = h / p;
+        int gw = w / p;
+        float[] in = toFloats(pixels);
+        int rowLen = c * p * p;
+        float[] out = new float[b * gh * gw * rowLen];
+        for (int img = 0; img < b; img++) {
+            for (int gy = 0; gy < gh; gy++) {
+                for (int gx = 0; gx < gw; gx++) {
+                    int o = ((img * gh + gy) * gw + gx) * rowLen;
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int y = 0; y < p; y++) {
+                            int from = ((img * c + ch) * h + gy * p + y) * w + gx * p;
+                            System.arraycopy(in, from, out, o + (ch * p + y) * p, p);
+                        }
+                    }
+                }
+            }
+        }
+        return Nd4j.create(out, new long[] {(long) b * gh * gw, rowLen}, 'c');
+    }
+
+    @Override
+    INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos) {
+        int b = (int) embed.size(0);
+        int n = (int) embed.size(1);
+        int d = (int) embed.size(2);
+        int t = n + 1;
+        float[] e = toFloats(embed);
+        float[] c = toFloats(cls);
+        float[] ps = toFloats(pos);
+        float[] out = new float[b * t * d];
+        for (int img = 0; img < b; img++) {
+            int o = img * t * d;
+            for (int i = 0; i < d; i++) {
+                out[o + i] = c[i] + ps[i];
+            }
+            for (int i = 0; i < n * d; i++) {
+                out[o + d + i] = e[img * n * d + i] + ps[d + i];
+            }
+        }
+        return Nd4j.create(out, new long[] {b, t, d}, 'c');
+    }
+
+    /** The array itself if it is a float array in C order with C strides, else a C-ordered copy. */
+    static INDArray contiguous(INDArray x) {
+        if (x.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("expected a FLOAT array, got " + x.dataType());
+        }
+        long[] shape = x.shape();
+        long[] stride = x.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return x.dup('c');
+            }
+            expected *= shape[i];
+        }
+        return x;
+    }
+
+    /** The elements of {@code x} in C order as a new Java array. */
+    private static float[] toFloats(INDArray x) {
+        INDArray c = contiguous(x);
+        float[] a = new float[(int) c.length()];
+        c.data().asNioFloat().get((int) c.offset(), a, 0, a.length);
+        return a;
+    }
+
+    /** This thread's reusable array of the given role and shape. */
+    private static INDArray scratch(Role role, long... shape) {
+        Map<Role, INDArray> mine = SCRATCH.get();
+        INDArray a = mine.get(role);
+        if (a == null || !Arrays.equals(a.shape(), shape)) {
+            a = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+            mine.put(role, a);
+        }
+        return a;
+    }
+
+    private static final ThreadLocal<float[][]> K = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /** This thread's second reusable Java array, for softmax's powers of two. */
+    private static float[] kScratch(int n) {
+        float[][] holder = K.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        return holder[0];
+    }
+
+    /** This thread's reusable Java array of at least {@code n} floats. */
+    private static float[] heap(int n) {
+        float[][] holder = HEAP.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        return holder[0];
+    }
+
+    /** A body over an index range {@code [from, to)}. */
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code body} over {@code [0, n)}, split across the cores when {@code work} (elements) is large. */
+    private static void parallel(int n, long work, Range body) {
+        int parts = work < PARALLEL_ELEMENTS ? 1 : Math.min(THREADS, n);
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        IntStream.range(0, parts).parallel().forEach(i -> body.run((int) ((long) n * i / parts),
+                (int) ((long) n * (i + 1) / parts)));
+    }
+}

@@ -1,0 +1,117 @@
+package io.github.vit4j.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The forward's operations made only of ND4J operations, so that they run on any ND4J backend (CUDA included).
+ * Slower on CPU than {@link CpuOps}; the reference it is tested against. Nothing here is scratch: every method
+ * returns a new array.
+ */
+final class PortableOps extends Ops {
+
+    static final PortableOps INSTANCE = new PortableOps();
+
+    private static final double INV_SQRT2 = 0.7071067811865476;
+
+    private PortableOps() {
+    }
+
+    @Override
+    INDArray linear(INDArray x, VitWeights.Linear w) {
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {x.size(0), w.weight().size(0)}, 'c');
+        Nd4j.gemm(x, w.weight(), y, false, true, 1.0, 0.0);
+        return y.addiRowVector(w.bias());
+    }
+
+    @Override
+    INDArray qkv(INDArray x, VitWeights.Linear w) {
+        return linear(x, w);
+    }
+
+    @Override
+    INDArray head(INDArray qkv, int part, int batch, int heads) {
+        long t = qkv.size(0) / batch;
+        long dh = qkv.size(1) / (3L * heads);
+        return qkv.reshape(batch, t, 3, heads, dh)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(part), NDArrayIndex.all(),
+                        NDArrayIndex.all())                                                    // [B, T, H, d]
+                .permute(0, 2, 1, 3).dup('c');                                                 // [B, H, T, d]
+    }
+
+    @Override
+    INDArray scores(INDArray q, INDArray k) {
+        long b = q.size(0);
+        long h = q.size(1);
+        long t = q.size(2);
+        long dh = q.size(3);
+        INDArray s = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, t, t}, 'c');
+        Nd4j.matmul(q.reshape(b * h, t, dh), k.reshape(b * h, t, dh), s, false, true, false);
+        return s.reshape(b, h, t, t);
+    }
+
+    @Override
+    INDArray softmax(INDArray x, double scale) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+        Nd4j.exec(new SoftMax(x.mul(scale), out, x.rank() - 1));
+        return out;
+    }
+
+    @Override
+    INDArray mix(INDArray pattern, INDArray v) {
+        long b = v.size(0);
+        long h = v.size(1);
+        long t = v.size(2);
+        long dh = v.size(3);
+        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, t, dh}, 'c');
+        Nd4j.matmul(pattern.reshape(b * h, t, t), v.reshape(b * h, t, dh), z, false, false, false);
+        return z.reshape(b, h, t, dh);
+    }
+
+    @Override
+    INDArray mergeHeads(INDArray z) {
+        long b = z.size(0);
+        long t = z.size(2);
+        return z.permute(0, 2, 1, 3).dup('c').reshape(b * t, z.size(1) * z.size(3));
+    }
+
+    @Override
+    INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps) {
+        long d = x.size(x.rank() - 1);
+        INDArray rows = x.dup('c').reshape(x.length() / d, d);                        // [R, D]
+        INDArray centered = rows.subiColumnVector(rows.mean(true, 1));               // [R, D]
+        INDArray std = Transforms.sqrt(centered.mul(centered).mean(true, 1).addi(eps), false); // [R, 1]
+        return centered.diviColumnVector(std).muliRowVector(p.weight()).addiRowVector(p.bias()).reshape(x.shape());
+    }
+
+    @Override
+    INDArray gelu(INDArray x) {
+        INDArray erf = Nd4j.exec(new Erf(x.mul(INV_SQRT2)));                          // erf(x/√2)
+        return erf.addi(1.0).muli(x).muli(0.5);
+    }
+
+    @Override
+    INDArray patchify(INDArray pixels, int p) {
+        long b = pixels.size(0);
+        long c = pixels.size(1);
+        long gh = pixels.size(2) / p;
+        long gw = pixels.size(3) / p;
+        return pixels.reshape(b, c, gh, p, gw, p)                                      // [B, C, gy, y, gx, x]
+                .permute(0, 2, 4, 1, 3, 5).dup('c')                                   // [B, gy, gx, C, y, x]
+                .reshape(b * gh * gw, c * p * p);
+    }
+
+    @Override
+    INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos) {
+        long b = embed.size(0);
+        long d = embed.size(2);
+        INDArray clsRows = cls.reshape(1, 1, d).broadcast(b, 1, d);                   // [B, 1, D]
+        INDArray tokens = Nd4j.concat(1, clsRows, embed);                              // [B, T, D]
+        return tokens.addi(pos.reshape(1, pos.size(0), d).broadcast(tokens.shape()));
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.vit4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The float32 kernels of the CPU path against double-precision definitions, with the tolerances they promise. */
+class CpuKernelsTest {
+
+    @Test
+    void geluMatchesTheExactErfFormWithin4e7AndStaysRelativelyAccurateInTheFarTail() {
+        int n = 2401;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -12f + i * 0.01f;                                   // −12 … 12
+        }
+        float[] y = new float[n];
+        CpuKernels.gelu(x, y, n);
+        for (int i = 0; i < n; i++) {
+            double exact = Ops.gelu(x[i]);
+            assertEquals(exact, y[i], x[i] < -3 ? 2e-5 * Math.abs(exact) : 4e-7 + 1.2e-7 * Math.abs(exact), "gelu(" + x[i] + ")");
+        }
+    }
+
+    @Test
+    void expOfNonPositiveArgumentsIsAccurateTo2e7Relative() {
+        for (float x = -87f; x <= 0f; x += 0.0137f) {
+            double exact = Math.exp(x);
+            assertEquals(exact, CpuKernels.expNonPositive(x), 2e-7 * exact, "exp(" + x + ")");
+        }
+    }
+
+    @Test
+    void softmaxOfAHandWorkedRow() {
+        // scale 0.5 of [0, 2, 2·ln 3]: exponents [0, 1, ln 3] - max → weights e⁰ : e¹ : 3 over their sum
+        float[] row = {0f, 2f, (float) (2 * Math.log(3))};
+        CpuKernels.softmaxRow(row, row, 0, 3, 0.5f, new float[3]);
+        double sum = 1 + Math.E + 3;
+        assertEquals(1 / sum, row[0], 1e-7);
+        assertEquals(Math.E / sum, row[1], 1e-7);
+        assertEquals(3 / sum, row[2], 1e-7);
+    }
+
+    @Test
+    void layerNormOfAHandWorkedRow() {
+        // [1, 2, 3, 4]: mean 2.5, biased variance 1.25; with w = 2, b = 1: 2·(x − 2.5)/√1.25 + 1
+        float[] row = {1f, 2f, 3f, 4f};
+        float[] out = new float[4];
+        CpuKernels.layerNormRow(row, out, 0, 4, new float[] {2, 2, 2, 2}, new float[] {1, 1, 1, 1}, 0.0);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(2 * (row[i] - 2.5) / Math.sqrt(1.25) + 1, out[i], 1e-6);
+        }
+    }
+}
