@@ -155,19 +155,32 @@ public final class Patcher {
         int n = rows.size();
         INDArray input = n == 1 ? rows.get(0).input()
                 : Nd4j.concat(0, rows.stream().map(Plan::input).toArray(INDArray[]::new));
-        Map<Site, INDArray[]> sources = new LinkedHashMap<>();
-        Map<Site, INDArray[]> masks = new LinkedHashMap<>();
+        Map<Site, Patch[]> bySite = new LinkedHashMap<>();
         for (int r = 0; r < n; r++) {
             for (Patch p : rows.get(r).patches()) {
-                sources.computeIfAbsent(p.site(), k -> new INDArray[n])[r] = p.source();
-                masks.computeIfAbsent(p.site(), k -> new INDArray[n])[r] = p.mask(config);
+                bySite.computeIfAbsent(p.site(), k -> new Patch[n])[r] = p;
             }
         }
         Map<Site, Substitution> subs = new LinkedHashMap<>();
-        for (Map.Entry<Site, INDArray[]> e : sources.entrySet()) {
+        for (Map.Entry<Site, Patch[]> e : bySite.entrySet()) {
             Site site = e.getKey();
-            INDArray[] s = e.getValue();
-            INDArray[] m = masks.get(site);
+            Patch[] patches = e.getValue();
+            INDArray[] s = new INDArray[n];
+            if (java.util.Arrays.stream(patches).allMatch(p -> p != null && p.isWhole(config))) {
+                // every row replaces the whole site: stack the sources, nothing to mix
+                for (int r = 0; r < n; r++) {
+                    s[r] = patches[r].source();
+                }
+                subs.put(site, Substitution.whole(n == 1 ? s[0] : Nd4j.concat(0, s)));
+                continue;
+            }
+            INDArray[] m = new INDArray[n];
+            for (int r = 0; r < n; r++) {
+                if (patches[r] != null) {
+                    s[r] = patches[r].source();
+                    m[r] = patches[r].mask(config);
+                }
+            }
             INDArray someMask = java.util.Arrays.stream(m).filter(x -> x != null).findFirst().orElseThrow();
             for (int r = 0; r < n; r++) {
                 if (s[r] == null) {

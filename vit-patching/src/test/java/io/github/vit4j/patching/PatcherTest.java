@@ -175,6 +175,20 @@ class PatcherTest {
     }
 
     @Test
+    void rowsThatAllReplaceASiteWhollyEqualTheirSingleRuns() {
+        Site s = Site.attnOut(1);
+        List<List<Patch>> configurations = List.of(
+                List.of(Patch.restore(s, CLEAN)),
+                List.of(Patch.zero(s, Tokens.all(), CONFIG)),
+                List.of(Patch.mean(s, Tokens.all(), List.of(CLEAN, CORRUPT))));
+        INDArray batched = PATCHER.logits(CORRUPT, configurations);
+        for (int r = 0; r < configurations.size(); r++) {
+            INDArray single = PATCHER.run(CORRUPT, configurations.get(r), Keep.logitsOnly()).logits();
+            assertLogits(single, batched.getRow(r).reshape(1, CONFIG.classes()), 1e-5);
+        }
+    }
+
+    @Test
     void chunkedBatchesGiveTheSameLogitsAsOneBatch() {
         List<List<Patch>> configurations = new ArrayList<>();
         for (int p = 1; p < CONFIG.tokens(); p++) {
