@@ -1,0 +1,63 @@
+package io.github.vit4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.convert.ModelLoader;
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.corruption.Grayscale;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Substitution;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.patching.Patch;
+import io.github.vit4j.patching.Patcher;
+import io.github.vit4j.trace.Metric;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The README's "Patching from Java" example, verbatim between the markers, so that it keeps compiling and working. */
+class ReadmeExampleTest {
+
+    @Test
+    void theReadmePatchingExampleRunsAndRestoresSomeOfTheClassProbability() throws Exception {
+        java.nio.file.Path shared = SharedAssets.root();                                   // ../shared
+        // README example begins
+        Pretrained model = ModelLoader.load(shared.resolve("models/simplevit-cifar10/hf"), Optional.empty());
+        Vit vit = new Vit(model.weights());
+        ImageSource images = ImageSource.parse("cifar10:" + shared.resolve("data/cifar10/test_batch_first1017.bin"));
+        ImageSource.Batch batch = images.readPixels(7, 1, model.preprocessing());   // image 7: [1, 3, 32, 32] in [0, 1]
+        INDArray gray = new Grayscale().corrupt(
+                new Corruption.Images(batch.pixels(), model.preprocessing(), new int[] {7}, 0), 4);
+        int y = batch.labels()[0];                                                  // 6 = frog
+
+        Activations clean = vit.run(Input.pixels(model.preprocessing().normalize(batch.pixels())), Keep.all());
+        Activations corrupt = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
+                Patcher.keepForResume(vit.config()));
+
+        // Restore attention's output at block 1 from the clean run: the run resumes at block 1 from the corrupted
+        // run's cached resid_pre and uses the clean array itself (no copy) at blocks.1.attn_out.
+        Activations patched = new Patcher(vit).run(corrupt, List.of(Patch.restore(Site.attnOut(1), clean)), Keep.all());
+        double ie = Metric.probability(patched.logits().toFloatVector(), y)
+                - Metric.probability(corrupt.logits().toFloatVector(), y);
+
+        // The same patched run without the Patcher: one call of the forward pass.
+        Activations same = vit.run(Input.residPre(1, corrupt.get(Site.residPre(1))), Keep.all(),
+                Map.of(Site.attnOut(1), Substitution.whole(clean.get(Site.attnOut(1)))));
+        // README example ends
+        assertSame(clean.get(Site.attnOut(1)), patched.get(Site.attnOut(1)));
+        assertTrue(same.logits().equalsWithEps(patched.logits(), 1e-6));
+        double pClean = Metric.probability(clean.logits().toFloatVector(), y);
+        double pCorrupt = Metric.probability(corrupt.logits().toFloatVector(), y);
+        assertTrue(pClean > pCorrupt, "grayscale lowers p(frog) for this image: " + pClean + " vs " + pCorrupt);
+        assertTrue(ie > 0 && ie <= pClean - pCorrupt + 1e-6, "IE " + ie);
+    }
+}
