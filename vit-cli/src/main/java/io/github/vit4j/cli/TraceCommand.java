@@ -190,7 +190,7 @@ final class TraceCommand implements Callable<Integer> {
         if (model.mapping != null) {
             p.setProperty("mapping", model.mapping.toAbsolutePath().normalize().toString());
         }
-        p.setProperty("config", ModelOption.describe(config) + " " + config.labels());
+        p.setProperty("config", ModelOption.describe(config));
         p.setProperty("images", images.absoluteSpec());
         p.setProperty("limit", Integer.toString(n));
         p.setProperty("corruption.spec", corruption.trim().toLowerCase(Locale.ROOT));
