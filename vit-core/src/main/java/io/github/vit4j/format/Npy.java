@@ -75,7 +75,7 @@ public final class Npy {
         body.asFloatBuffer().put(values);
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
         try (OutputStream out = Files.newOutputStream(tmp)) {
             out.write(MAGIC);
             out.write(new byte[] {1, 0});

@@ -72,6 +72,6 @@ public record Figure(JFreeChart chart, int width, int height) {
     private static Path temporary(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        return Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        return Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
     }
 }

@@ -75,7 +75,7 @@ public final class SummaryJson {
         String text = MAPPER.writeValueAsString(toJson(arguments, config, corruption, summary)) + "\n";
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -29,7 +29,7 @@ public final class TokenSweepCsv {
     public static void write(Path file, List<ImageSweep> images, int grid) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             w.write(HEADER + "\n");
             for (ImageSweep s : images) {
