@@ -1,0 +1,7 @@
+/**
+ * JMH benchmarks, the evidence for every speed claim: {@code ForwardBench} (one forward, every site kept),
+ * {@code RestoreCostBench} (patch at layer l and run to the logits), {@code TraceBench} (one image's full trace,
+ * engine against naive), {@code SubstituteBench} (swapping a site array against copying it). Results and how to run
+ * them: docs/performance.md.
+ */
+package io.github.vit4j.bench;
