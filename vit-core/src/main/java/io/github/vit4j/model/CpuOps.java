@@ -31,7 +31,8 @@ final class CpuOps extends Ops {
     private static final int BLOCK = 1 << 14;
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
 
-    private enum Role { QKV, SCORES, HEADS }
+    /** Scratch buffers by role; the CLS-row shapes of a logits-only last block get their own, so nothing reallocates. */
+    private enum Role { QKV, SCORES, HEADS, CLS_SCORES, CLS_HEADS }
 
     private static final ThreadLocal<Map<Role, INDArray>> SCRATCH = ThreadLocal.withInitial(() -> new EnumMap<>(Role.class));
     private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
@@ -92,11 +93,13 @@ final class CpuOps extends Ops {
     INDArray scores(INDArray q, INDArray k) {
         long b = q.size(0);
         long h = q.size(1);
-        long t = q.size(2);
+        long tq = q.size(2);
+        long tk = k.size(2);
         long dh = q.size(3);
-        INDArray s = scratch(Role.SCORES, b * h, t, t);
-        Nd4j.matmul(contiguous(q).reshape(b * h, t, dh), contiguous(k).reshape(b * h, t, dh), s, false, true, false);
-        return s.reshape(b, h, t, t);
+        INDArray s = scratch(tq == 1 ? Role.CLS_SCORES : Role.SCORES, b * h, tq, tk);
+        Nd4j.matmul(contiguous(q).reshape(b * h, tq, dh), contiguous(k).reshape(b * h, tk, dh), s, false, true,
+                false);
+        return s.reshape(b, h, tq, tk);
     }
 
     @Override
@@ -129,11 +132,12 @@ final class CpuOps extends Ops {
     INDArray mix(INDArray pattern, INDArray v) {
         long b = v.size(0);
         long h = v.size(1);
-        long t = v.size(2);
+        long tq = pattern.size(2);
+        long tk = v.size(2);
         long dh = v.size(3);
-        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b, h, t, dh}, 'c');
-        Nd4j.matmul(contiguous(pattern).reshape(b * h, t, t), contiguous(v).reshape(b * h, t, dh),
-                z.reshape(b * h, t, dh), false, false, false);
+        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b, h, tq, dh}, 'c');
+        Nd4j.matmul(contiguous(pattern).reshape(b * h, tq, tk), contiguous(v).reshape(b * h, tk, dh),
+                z.reshape(b * h, tq, dh), false, false, false);
         return z;
     }
 
@@ -145,7 +149,7 @@ final class CpuOps extends Ops {
         int t = (int) src.size(2);
         int dh = (int) src.size(3);
         int d = heads * dh;
-        INDArray out = scratch(Role.HEADS, (long) b * t, d);
+        INDArray out = scratch(t == 1 ? Role.CLS_HEADS : Role.HEADS, (long) b * t, d);
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();

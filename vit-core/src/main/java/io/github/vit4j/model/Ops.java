@@ -50,13 +50,15 @@ abstract sealed class Ops permits CpuOps, PortableOps {
      */
     abstract INDArray head(INDArray qkv, int part, int batch, int heads);
 
-    /** Unscaled attention scores {@code q · kᵀ} per image and head, {@code [B, H, T, T]}: scratch. */
+    /** Unscaled attention scores {@code q · kᵀ} per image and head, q {@code [B, H, Tq, d]}, k {@code [B, H, T, d]}
+     * → {@code [B, H, Tq, T]} (Tq = T, or 1 for the CLS row alone): scratch. */
     abstract INDArray scores(INDArray q, INDArray k);
 
     /** Softmax over the last axis of {@code scale · x}, max-subtracted: a new array of x's shape. */
     abstract INDArray softmax(INDArray x, double scale);
 
-    /** {@code pattern · v} per image and head: pattern {@code [B, H, T, T]}, v {@code [B, H, T, d]} → a new {@code [B, H, T, d]}. */
+    /** {@code pattern · v} per image and head: pattern {@code [B, H, Tq, T]}, v {@code [B, H, T, d]} → a new
+     * {@code [B, H, Tq, d]}. */
     abstract INDArray mix(INDArray pattern, INDArray v);
 
     /** z {@code [B, H, T, d]} with the heads side by side, {@code [B·T, H·d]}: scratch. */

@@ -48,11 +48,12 @@ final class PortableOps extends Ops {
     INDArray scores(INDArray q, INDArray k) {
         long b = q.size(0);
         long h = q.size(1);
-        long t = q.size(2);
+        long tq = q.size(2);
+        long tk = k.size(2);
         long dh = q.size(3);
-        INDArray s = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, t, t}, 'c');
-        Nd4j.matmul(q.reshape(b * h, t, dh), k.reshape(b * h, t, dh), s, false, true, false);
-        return s.reshape(b, h, t, t);
+        INDArray s = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, tq, tk}, 'c');
+        Nd4j.matmul(q.reshape(b * h, tq, dh), k.reshape(b * h, tk, dh), s, false, true, false);
+        return s.reshape(b, h, tq, tk);
     }
 
     @Override
@@ -66,11 +67,12 @@ final class PortableOps extends Ops {
     INDArray mix(INDArray pattern, INDArray v) {
         long b = v.size(0);
         long h = v.size(1);
-        long t = v.size(2);
+        long tq = pattern.size(2);
+        long tk = v.size(2);
         long dh = v.size(3);
-        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, t, dh}, 'c');
-        Nd4j.matmul(pattern.reshape(b * h, t, t), v.reshape(b * h, t, dh), z, false, false, false);
-        return z.reshape(b, h, t, dh);
+        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, tq, dh}, 'c');
+        Nd4j.matmul(pattern.reshape(b * h, tq, tk), v.reshape(b * h, tk, dh), z, false, false, false);
+        return z.reshape(b, h, tq, dh);
     }
 
     @Override

@@ -67,15 +67,16 @@ public final class Vit {
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
         checkInput(input);
         checkSubstitutions(input, substitutions);
-        Run run = new Run(keep, substitutions);
+        Run run = new Run(keep, substitutions, config.tokens());
         INDArray resid;
         if (input instanceof Input.Pixels p) {
             resid = embed(run, p.pixels());
         } else {
             resid = run.callers(((Input.ResidPre) input).residPre());
         }
+        boolean logitsOnly = keepsNothingOfTheLastBlock(keep);
         for (int l = input.startLayer(); l < config.layers(); l++) {
-            resid = block(run, l, resid);
+            resid = l == config.layers() - 1 && logitsOnly ? lastBlockForLogits(run, l, resid) : block(run, l, resid);
             run.release(resid);
         }
         head(run, resid);
@@ -125,6 +126,72 @@ public final class Vit {
         INDArray mlpOut = run.site(Site.of(l, Site.Kind.MLP_OUT),
                 ops.linear(mlpPost.reshape(b * t, config.mlpSize()), w.fc2()).reshape(b, t, d));  // [B, T, D]
         return run.site(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));                  // [B, T, D]
+    }
+
+    /**
+     * The last block of a run that keeps nothing of it: the head reads only the CLS token, so once every token's k
+     * and v exist, only the CLS row is computed (about a quarter of the block's work). The same sites in the same
+     * order as {@link #block}, restricted to the CLS row; substitutions there use their CLS row.
+     */
+    private INDArray lastBlockForLogits(Run run, int l, INDArray input) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int b = (int) input.size(0);
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        int h = config.heads();
+        int m = config.mlpSize();
+        double eps = config.layerNormEps();
+
+        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
+        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1), ops.layerNorm(residPre, w.norm1(), eps)); // [B, T, D]
+        INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                   // [B·T, 3D] scratch
+        INDArray q = run.clsSite(Site.of(l, Site.Kind.Q), clsRow(ops.head(qkv, 0, b, h), 2));     // [B, H, 1, d]
+        INDArray k = run.site(Site.of(l, Site.Kind.K), ops.head(qkv, 1, b, h));                   // [B, H, T, d]
+        INDArray v = run.site(Site.of(l, Site.Kind.V), ops.head(qkv, 2, b, h));                   // [B, H, T, d]
+        INDArray scores = ops.scores(q, k);                                                       // [B, H, 1, T] scratch
+        INDArray pattern = run.clsSite(Site.of(l, Site.Kind.PATTERN),
+                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                          // [B, H, 1, T]
+        INDArray z = run.clsSite(Site.of(l, Site.Kind.Z), ops.mix(pattern, v));                   // [B, H, 1, d]
+        INDArray heads = ops.mergeHeads(z);                                                       // [B, D] scratch
+        INDArray attnOut = run.clsSite(Site.of(l, Site.Kind.ATTN_OUT),
+                ops.linear(heads, w.proj()).reshape(b, 1, d));                                    // [B, 1, D]
+        INDArray residMid = run.clsSite(Site.of(l, Site.Kind.RESID_MID),
+                clsRow(residPre, 1).add(attnOut));                                                // [B, 1, D]
+        INDArray ln2 = run.clsSite(Site.of(l, Site.Kind.LN2), ops.layerNorm(residMid, w.norm2(), eps)); // [B, 1, D]
+        INDArray mlpPre = run.clsSite(Site.of(l, Site.Kind.MLP_PRE),
+                ops.linear(ln2.reshape(b, d), w.fc1()).reshape(b, 1, m));                          // [B, 1, M]
+        INDArray mlpPost = run.clsSite(Site.of(l, Site.Kind.MLP_POST), ops.gelu(mlpPre));         // [B, 1, M]
+        INDArray mlpOut = run.clsSite(Site.of(l, Site.Kind.MLP_OUT),
+                ops.linear(mlpPost.reshape(b, m), w.fc2()).reshape(b, 1, d));                      // [B, 1, D]
+        return run.clsSite(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));               // [B, 1, D]
+    }
+
+    /** Whether {@code keep} asks for no site of the last block and not for ln_final: then only CLS matters there. */
+    private boolean keepsNothingOfTheLastBlock(Keep keep) {
+        if (keep.keeps(Site.lnFinal())) {
+            return false;
+        }
+        for (Site.Kind kind : Site.Kind.values()) {
+            if (kind.perBlock() && keep.keeps(Site.of(config.layers() - 1, kind))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The CLS row (token 0) of {@code a} along its token axis, as a view {@code [.., 1, ..]}. */
+    static INDArray clsRow(INDArray a, int tokenAxis) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[a.rank()];
+        for (int i = 0; i < index.length; i++) {
+            index[i] = i == tokenAxis ? NDArrayIndex.interval(0, 1) : NDArrayIndex.all();
+        }
+        return a.get(index);
+    }
+
+    /** The token axis of a site's array: 2 for {@code [B, H, T, …]} sites, else 1. */
+    static int tokenAxis(Site.Kind kind) {
+        return kind == Site.Kind.Q || kind == Site.Kind.K || kind == Site.Kind.V || kind == Site.Kind.Z
+                || kind == Site.Kind.PATTERN ? 2 : 1;
     }
 
     /** Final LayerNorm and the linear head on the CLS token. */
@@ -190,12 +257,14 @@ public final class Vit {
         final Keep keep;
         final Map<Site, Substitution> substitutions;
         final Map<Site, INDArray> kept = new LinkedHashMap<>();
+        private final int tokens;
         private final Set<INDArray> keptArrays = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<INDArray> callers = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<INDArray> unkept = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        Run(Keep keep, Map<Site, Substitution> substitutions) {
+        Run(Keep keep, Map<Site, Substitution> substitutions, int tokens) {
             this.keep = keep;
+            this.tokens = tokens;
             this.substitutions = substitutions;
         }
 
@@ -211,6 +280,42 @@ public final class Vit {
                 unkept.add(produced);
             }
             return used;
+        }
+
+        /**
+         * {@link #site} for the CLS-row arrays of a logits-only last block: a substitution there uses its own CLS
+         * row (its shape is checked against the full site first, as everywhere else).
+         */
+        INDArray clsSite(Site site, INDArray producedCls) {
+            Substitution s = substitutions.get(site);
+            if (s == null) {
+                return site(site, producedCls);
+            }
+            int axis = tokenAxis(site.kind());
+            Substitution cls;
+            if (s instanceof Substitution.Whole whole) {
+                checkFullShape(site, whole.array(), producedCls, axis);
+                cls = Substitution.whole(clsRow(whole.array(), axis));
+            } else {
+                Substitution.Masked masked = (Substitution.Masked) s;
+                checkFullShape(site, masked.source(), producedCls, axis);
+                INDArray mask = masked.mask().rank() > axis && masked.mask().size(axis) > 1
+                        ? clsRow(masked.mask(), axis) : masked.mask();
+                cls = Substitution.masked(clsRow(masked.source(), axis), mask);
+            }
+            INDArray used = callers(cls.apply(site, producedCls));
+            unkept.add(producedCls);
+            return used;
+        }
+
+        private void checkFullShape(Site site, INDArray given, INDArray producedCls, int axis) {
+            long[] full = producedCls.shape().clone();
+            full[axis] = tokens;
+            if (!Arrays.equals(full, given.shape())) {
+                throw new IllegalArgumentException("substitution for " + site + " has shape "
+                        + Arrays.toString(given.shape()) + " but the run produces " + Arrays.toString(full)
+                        + "; is it from a run of the same model with the same batch size?");
+            }
         }
 
         /** Marks {@code a} as the caller's: never freed by the run. */
