@@ -13,6 +13,7 @@ import io.github.vit4j.report.TraceInfo;
 import io.github.vit4j.report.TraceTable;
 import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.ImageRuns;
 import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.SweepKind;
 import java.io.IOException;
@@ -165,8 +166,8 @@ final class TraceCommand implements Callable<Integer> {
         }
         if (tokenSweep > 0) {
             int m = Math.min(tokenSweep, n);
-            TokenSweepRun sweep = new TokenSweepRun(vit, pretrained.preprocessing(), source, result.corruption(),
-                    target, seed, batch);
+            TokenSweepRun sweep = new TokenSweepRun(vit, new ImageRuns(vit, pretrained.preprocessing(), source,
+                    result.corruption(), target, seed, batch));
             try (Progress progress = Progress.start("token sweep", m, err)) {
                 sweep.run(m, window, metricChoice, info, out, progress::update);
             }

@@ -3,7 +3,6 @@ package io.github.vit4j.trace;
 import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
-import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Site;
@@ -142,40 +141,21 @@ public final class DatasetTrace {
                 out.write(TraceCsv.HEADER + "\n");
                 out.flush();
             }
-            int bs = options.batchSize();
-            for (int first = done / bs * bs; first < n; first += bs) {
-                int count = Math.min(bs, n - first);
-                ImageSource.Batch batch = source.readPixels(first, count, preprocessing);
-                Corruption.Images images = new Corruption.Images(batch.pixels(), preprocessing,
-                        indices(first, count), options.seed());
-                Keep cleanKeep = CausalTrace.keepForClean(options.spec()).and(Patcher.keepForResume(vit.config()));
-                if (corruption.needsCleanEmbed()) {
-                    cleanKeep = cleanKeep.and(Keep.sites(Site.embed()));
-                }
-                Activations clean = vit.run(Input.pixels(preprocessing.normalize(batch.pixels())), cleanKeep);
-                Activations corrupt = corruption.run(vit, images, clean, Patcher.keepForResume(vit.config()));
-                for (int i = 0; i < count; i++) {
-                    int index = first + i;
-                    if (index < done) {
-                        continue;
+            ImageRuns runs = new ImageRuns(vit, preprocessing, source, corruption, options.target(),
+                    options.seed(), options.batchSize());
+            runs.forEach(done, n, CausalTrace.keepForClean(options.spec()), (index, clean, corrupted, target) -> {
+                CausalTrace.ImageTrace t = tracer.trace(clean, corrupted, target, options.spec());
+                StringBuilder rows = new StringBuilder();
+                for (int k = 0; k < t.kinds().size(); k++) {
+                    for (int l = 0; l < vit.config().layers(); l++) {
+                        rows.append(new TraceCsv.Row(index, target, t.pClean(), t.pCorrupt(), t.kinds().get(k), l,
+                                options.spec().window(), t.pPatched()[k][l], t.effect()[k][l]).format()).append('\n');
                     }
-                    Activations c = clean.image(i);
-                    int target = target(batch, i, c);
-                    CausalTrace.ImageTrace t = tracer.trace(c, corrupt.image(i), target, options.spec());
-                    StringBuilder rows = new StringBuilder();
-                    for (int k = 0; k < t.kinds().size(); k++) {
-                        for (int l = 0; l < vit.config().layers(); l++) {
-                            rows.append(new TraceCsv.Row(index, target, t.pClean(), t.pCorrupt(), t.kinds().get(k), l,
-                                    options.spec().window(), t.pPatched()[k][l], t.effect()[k][l]).format())
-                                    .append('\n');
-                        }
-                    }
-                    out.write(rows.toString());
-                    out.flush();
-                    done = index + 1;
-                    imagesDone.accept(done);
                 }
-            }
+                out.write(rows.toString());
+                out.flush();
+                imagesDone.accept(index + 1);
+            });
         }
         TraceSummary summary = TraceSummary.fromCsv(csv, options.spec().kinds(), vit.config().layers());
         return new Result(summary, corruption, csv, resumed);
@@ -189,22 +169,6 @@ public final class DatasetTrace {
         int count = Math.min(n, CALIBRATION_IMAGES);
         ImageSource.Batch sample = source.read(0, count, preprocessing);
         return c.calibrate(vit.run(Input.pixels(sample.pixels()), Keep.sites(Site.embed())));
-    }
-
-    private int target(ImageSource.Batch batch, int i, Activations clean) {
-        if (options.target() == Target.CLEAN_TOP1) {
-            return Metric.argmax(CausalTrace.row(clean.logits(), 0));
-        }
-        return batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(i) + " ("
-                + batch.names().get(i) + ") has no label; trace with --label clean-top1 instead"));
-    }
-
-    private static int[] indices(int first, int count) {
-        int[] idx = new int[count];
-        for (int i = 0; i < count; i++) {
-            idx[i] = first + i;
-        }
-        return idx;
     }
 
     /**

@@ -1,0 +1,97 @@
+package io.github.vit4j.trace;
+
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.patching.Patcher;
+import java.io.IOException;
+
+/**
+ * The clean and corrupted runs of a source's images, image by image: what every dataset-level trace starts from.
+ * Images are read and run in batches that start at multiples of the batch size and end at the range's end, so a
+ * trace resumed at any image computes exactly what an uninterrupted one did.
+ */
+public final class ImageRuns {
+
+    /** What a trace does with one image's runs. */
+    @FunctionalInterface
+    public interface Visitor {
+        /**
+         * @param index     the image's index in the source
+         * @param clean     its clean run (batch 1)
+         * @param corrupted its corrupted run (batch 1), keeping {@link Patcher#keepForResume}
+         * @param target    the class tracked
+         */
+        void visit(int index, Activations clean, Activations corrupted, int target) throws IOException;
+    }
+
+    private final Vit vit;
+    private final Preprocessing preprocessing;
+    private final ImageSource source;
+    private final Corruption corruption;
+    private final DatasetTrace.Target target;
+    private final long seed;
+    private final int batchSize;
+
+    /**
+     * @param corruption a corruption as calibrated for the whole trace
+     * @param seed       the seed of the corruption's randomness
+     * @param batchSize  images per clean/corrupted batch
+     */
+    public ImageRuns(Vit vit, Preprocessing preprocessing, ImageSource source, Corruption corruption,
+                     DatasetTrace.Target target, long seed, int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        this.vit = vit;
+        this.preprocessing = preprocessing;
+        this.source = source;
+        this.corruption = corruption;
+        this.target = target;
+        this.seed = seed;
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * Visits images {@code from .. to − 1} in order. Their clean runs keep {@code cleanKeep} (plus what the
+     * corruption and resumed patching need).
+     */
+    public void forEach(int from, int to, Keep cleanKeep, Visitor visitor) throws IOException {
+        Keep resume = Patcher.keepForResume(vit.config());
+        Keep keep = cleanKeep.and(resume);
+        if (corruption.needsCleanEmbed()) {
+            keep = keep.and(Keep.sites(Site.embed()));
+        }
+        for (int first = from / batchSize * batchSize; first < to; first += batchSize) {
+            int count = Math.min(batchSize, to - first);
+            ImageSource.Batch batch = source.readPixels(first, count, preprocessing);
+            int[] indices = new int[count];
+            for (int i = 0; i < count; i++) {
+                indices[i] = first + i;
+            }
+            Activations clean = vit.run(Input.pixels(preprocessing.normalize(batch.pixels())), keep);
+            Activations corrupt = corruption.run(vit,
+                    new Corruption.Images(batch.pixels(), preprocessing, indices, seed), clean, resume);
+            for (int i = 0; i < count; i++) {
+                if (first + i < from) {
+                    continue;
+                }
+                Activations c = clean.image(i);
+                visitor.visit(first + i, c, corrupt.image(i), target(batch, i, c));
+            }
+        }
+    }
+
+    private int target(ImageSource.Batch batch, int i, Activations clean) {
+        if (target == DatasetTrace.Target.CLEAN_TOP1) {
+            return Metric.argmax(CausalTrace.row(clean.logits(), 0));
+        }
+        return batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(i) + " ("
+                + batch.names().get(i) + ") has no label; trace with --label clean-top1 instead"));
+    }
+}
