@@ -15,12 +15,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * The forward pass of a pre-LN ViT, written so that every intermediate is a named {@link Site}.
  *
  * <p>Each block reads like the paper: {@code resid_mid = resid_pre + attn_out; resid_post = resid_mid + mlp_out}.
- * Every site passes through {@link Run#site}, which is the only seam: it swaps in a {@link Substitution} if one is
- * given for that site, and records the array the run actually uses if the {@link Keep} asks for it. Site arrays are
- * never written after they are produced ({@code add}, never {@code addi}), so one run's arrays can be handed to
- * another.
+ * Every site passes through {@code Run.site} (or, in the CLS-row-only last block of a logits-only run,
+ * {@code Run.clsSite}): it swaps in a {@link Substitution} if one is given for that site, and records the array the
+ * run actually uses if the {@link Keep} asks for it. Site arrays are never written after they are produced
+ * ({@code add}, never {@code addi}), so one run's arrays can be handed to another. The arithmetic goes through
+ * {@link Ops}, the one seam to the hardware.
  *
- * <p>A {@code Vit} holds only its weights; it is safe to use from several threads at once.
+ * <p>A {@code Vit} holds its weights and its kernels (whose scratch memory is per thread); it is safe to use from
+ * several threads at once.
  */
 public final class Vit {
 
