@@ -74,7 +74,8 @@ final class CpuKernels {
      * Softmax of {@code scale · x[off .. off+n)} into {@code out[off .. off+n)}, max-subtracted. {@code out} may be
      * {@code x}; {@code k} is scratch indexed like {@code out} (same {@code off}). The exponential is split so that its polynomial
      * runs as SIMD code: one pass computes {@code e^r} and the power of two {@code k} of every element, a second
-     * scales by {@code 2^k} (the only step needing an integer bit trick).
+     * scales by {@code 2^k} (the only step needing an integer bit trick). The polynomial is {@link #expNonPositive}'s,
+     * written out here on purpose: a call in the loop would keep it from vectorising (ND4J-NOTES, trap 11).
      */
     static void softmaxRow(float[] x, float[] out, int off, int n, float scale, float[] k) {
         float m0 = Float.NEGATIVE_INFINITY;
