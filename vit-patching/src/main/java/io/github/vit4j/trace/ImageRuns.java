@@ -58,12 +58,12 @@ public final class ImageRuns {
     }
 
     /**
-     * Visits images {@code from .. to − 1} in order. Their clean runs keep {@code cleanKeep} (plus what the
-     * corruption and resumed patching need).
+     * Visits images {@code from .. to − 1} in order. Their clean runs keep {@code cleanKeep} (plus {@code embed}
+     * when the corruption needs it); their corrupted runs keep what resumed patching needs.
      */
     public void forEach(int from, int to, Keep cleanKeep, Visitor visitor) throws IOException {
         Keep resume = Patcher.keepForResume(vit.config());
-        Keep keep = cleanKeep.and(resume);
+        Keep keep = cleanKeep;
         if (corruption.needsCleanEmbed()) {
             keep = keep.and(Keep.sites(Site.embed()));
         }
