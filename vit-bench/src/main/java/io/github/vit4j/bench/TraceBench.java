@@ -13,7 +13,9 @@ import io.github.vit4j.trace.Window;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * A whole causal trace of one image (resid, attn and mlp restored over a window of 3 layers around each layer,
  * {@code CausalTrace.Spec.defaults()}): {@code engine} is vit-patching's {@link CausalTrace} (patched runs resume from
  * the corrupted run's cached resid_pre and run batched, grouped by start layer); {@code naive} runs each of the
- * 3·L patched configurations as its own full forward from the corrupted pixels.
+ * 3·L patched configurations as its own full forward from the corrupted pixels, overwriting module outputs after
+ * computing them as hook-based tools do.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -72,9 +75,14 @@ public class TraceBench {
         return mode.equals("engine") ? trace.trace(clean, corrupted, target, spec) : naive();
     }
 
-    /** Every configuration as a full forward from pixels with whole-site substitutions. */
+    /**
+     * Every configuration as a full forward from pixels that computes each module and then overwrites its output with
+     * the clean run's, as a hook does (a mask of ones: {@code produced + 1 · (clean − produced)}). A whole-site
+     * substitution would let the run skip the replaced module, which no hook-based tool does.
+     */
     private float[][] naive() {
         int layers = vit.config().layers();
+        INDArray everywhere = Nd4j.ones(DataType.FLOAT, 1, 1, 1);
         float[][] logits = new float[spec.kinds().size() * layers][];
         int row = 0;
         for (SweepKind kind : spec.kinds()) {
@@ -83,7 +91,7 @@ public class TraceBench {
                 Map<Site, Substitution> subs = new HashMap<>();
                 for (int i = w.first(); i <= w.last(); i++) {
                     Site s = Site.of(i, kind.site());
-                    subs.put(s, Substitution.whole(clean.get(s)));
+                    subs.put(s, Substitution.masked(clean.get(s), everywhere));
                 }
                 logits[row++] = vit.run(Input.pixels(corruptedPixels), Keep.logitsOnly(), subs).logits().toFloatVector();
             }

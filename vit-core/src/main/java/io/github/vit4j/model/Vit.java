@@ -2,11 +2,14 @@ package io.github.vit4j.model;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -25,6 +28,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * several threads at once.
  */
 public final class Vit {
+
+    /** The sites inside the attention module (between resid_pre and attn_out). */
+    private static final Set<Site.Kind> ATTENTION = EnumSet.of(Site.Kind.LN1, Site.Kind.Q, Site.Kind.K, Site.Kind.V,
+            Site.Kind.PATTERN, Site.Kind.Z);
+    /** The sites inside the MLP module (between resid_mid and mlp_out). */
+    private static final Set<Site.Kind> MLP = EnumSet.of(Site.Kind.LN2, Site.Kind.MLP_PRE, Site.Kind.MLP_POST);
 
     private final VitWeights weights;
     private final VitConfig config;
@@ -69,7 +78,7 @@ public final class Vit {
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
         checkInput(input);
         checkSubstitutions(input, substitutions);
-        Run run = new Run(keep, substitutions, config.tokens());
+        Run run = new Run(keep, substitutions, config, input.batch());
         INDArray resid;
         if (input instanceof Input.Pixels p) {
             resid = embed(run, p.pixels());
@@ -97,37 +106,58 @@ public final class Vit {
         return ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());             // [B, T, D]
     }
 
-    /** One pre-LN block: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}, every intermediate a site. */
+    /**
+     * One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}. The attention and the MLP
+     * are computed only if their output is used: a run that replaces {@code attn_out} (or {@code mlp_out}) whole and
+     * keeps nothing inside it skips that module, as its result could not change anything.
+     */
     private INDArray block(Run run, int l, INDArray input) {
+        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
+        INDArray attnOut = run.module(Site.of(l, Site.Kind.ATTN_OUT), ATTENTION,
+                () -> attention(run, l, residPre));                                               // [B, T, D]
+        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), residPre.add(attnOut));    // [B, T, D]
+        INDArray mlpOut = run.module(Site.of(l, Site.Kind.MLP_OUT), MLP,
+                () -> mlp(run, l, residMid, false));                                              // [B, T, D]
+        return run.site(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));                  // [B, T, D]
+    }
+
+    /** Multi-head self-attention of block l on its input {@code [B, T, D]}: attn_out, every intermediate a site. */
+    private INDArray attention(Run run, int l, INDArray residPre) {
         VitWeights.Block w = weights.blocks().get(l);
-        int b = (int) input.size(0);
+        int b = (int) residPre.size(0);
         int t = config.tokens();
         int d = config.hiddenSize();
         int h = config.heads();
-        int dh = config.headDim();
-        double eps = config.layerNormEps();
-
-        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
-        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1), ops.layerNorm(residPre, w.norm1(), eps)); // [B, T, D]
+        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1),
+                ops.layerNorm(residPre, w.norm1(), config.layerNormEps()));                      // [B, T, D]
         INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                   // [B·T, 3D] scratch
         INDArray q = run.site(Site.of(l, Site.Kind.Q), ops.head(qkv, 0, b, h));                   // [B, H, T, d]
         INDArray k = run.site(Site.of(l, Site.Kind.K), ops.head(qkv, 1, b, h));                   // [B, H, T, d]
         INDArray v = run.site(Site.of(l, Site.Kind.V), ops.head(qkv, 2, b, h));                   // [B, H, T, d]
         INDArray scores = ops.scores(q, k);                                                       // [B, H, T, T] scratch
         INDArray pattern = run.site(Site.of(l, Site.Kind.PATTERN),
-                ops.softmax(scores, 1.0 / Math.sqrt(dh)));                                        // [B, H, T, T]
+                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                          // [B, H, T, T]
         INDArray z = run.site(Site.of(l, Site.Kind.Z), ops.mix(pattern, v));                      // [B, H, T, d]
         INDArray heads = ops.mergeHeads(z);                                                       // [B·T, D] scratch
-        INDArray attnOut = run.site(Site.of(l, Site.Kind.ATTN_OUT),
-                ops.linear(heads, w.proj()).reshape(b, t, d));                                    // [B, T, D]
-        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), residPre.add(attnOut));    // [B, T, D]
-        INDArray ln2 = run.site(Site.of(l, Site.Kind.LN2), ops.layerNorm(residMid, w.norm2(), eps)); // [B, T, D]
+        return ops.linear(heads, w.proj()).reshape(b, t, d);                                      // [B, T, D]
+    }
+
+    /**
+     * The MLP of block l on its input {@code [B, T', D]}: mlp_out, every intermediate a site. {@code clsOnly}: the
+     * input is the CLS row alone (T' = 1) of a logits-only last block.
+     */
+    private INDArray mlp(Run run, int l, INDArray residMid, boolean clsOnly) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int b = (int) residMid.size(0);
+        int t = (int) residMid.size(1);
+        int d = config.hiddenSize();
+        int m = config.mlpSize();
+        INDArray ln2 = run.site(Site.of(l, Site.Kind.LN2),
+                ops.layerNorm(residMid, w.norm2(), config.layerNormEps()), clsOnly);              // [B, T', D]
         INDArray mlpPre = run.site(Site.of(l, Site.Kind.MLP_PRE),
-                ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, config.mlpSize()));      // [B, T, M]
-        INDArray mlpPost = run.site(Site.of(l, Site.Kind.MLP_POST), ops.gelu(mlpPre));            // [B, T, M]
-        INDArray mlpOut = run.site(Site.of(l, Site.Kind.MLP_OUT),
-                ops.linear(mlpPost.reshape(b * t, config.mlpSize()), w.fc2()).reshape(b, t, d));  // [B, T, D]
-        return run.site(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));                  // [B, T, D]
+                ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m), clsOnly);            // [B, T', M]
+        INDArray mlpPost = run.site(Site.of(l, Site.Kind.MLP_POST), ops.gelu(mlpPre), clsOnly);   // [B, T', M]
+        return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                   // [B, T', D]
     }
 
     /**
@@ -136,16 +166,25 @@ public final class Vit {
      * order as {@link #block}, restricted to the CLS row; substitutions there use their CLS row.
      */
     private INDArray lastBlockForLogits(Run run, int l, INDArray input) {
+        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
+        INDArray attnOut = run.clsModule(Site.of(l, Site.Kind.ATTN_OUT), ATTENTION,
+                () -> clsAttention(run, l, residPre));                                            // [B, 1, D]
+        INDArray residMid = run.clsSite(Site.of(l, Site.Kind.RESID_MID),
+                clsRow(residPre, 1).add(attnOut));                                                // [B, 1, D]
+        INDArray mlpOut = run.clsModule(Site.of(l, Site.Kind.MLP_OUT), MLP,
+                () -> mlp(run, l, residMid, true));                                               // [B, 1, D]
+        return run.clsSite(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));               // [B, 1, D]
+    }
+
+    /** {@link #attention} for the CLS query alone: every token's k and v, the CLS row of everything after. */
+    private INDArray clsAttention(Run run, int l, INDArray residPre) {
         VitWeights.Block w = weights.blocks().get(l);
-        int b = (int) input.size(0);
+        int b = (int) residPre.size(0);
         int t = config.tokens();
         int d = config.hiddenSize();
         int h = config.heads();
-        int m = config.mlpSize();
-        double eps = config.layerNormEps();
-
-        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
-        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1), ops.layerNorm(residPre, w.norm1(), eps)); // [B, T, D]
+        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1),
+                ops.layerNorm(residPre, w.norm1(), config.layerNormEps()));                      // [B, T, D]
         INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                   // [B·T, 3D] scratch
         INDArray q = run.clsSite(Site.of(l, Site.Kind.Q), clsRow(ops.head(qkv, 0, b, h), 2));     // [B, H, 1, d]
         INDArray k = run.site(Site.of(l, Site.Kind.K), ops.head(qkv, 1, b, h));                   // [B, H, T, d]
@@ -155,17 +194,7 @@ public final class Vit {
                 ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                          // [B, H, 1, T]
         INDArray z = run.clsSite(Site.of(l, Site.Kind.Z), ops.mix(pattern, v));                   // [B, H, 1, d]
         INDArray heads = ops.mergeHeads(z);                                                       // [B, D] scratch
-        INDArray attnOut = run.clsSite(Site.of(l, Site.Kind.ATTN_OUT),
-                ops.linear(heads, w.proj()).reshape(b, 1, d));                                    // [B, 1, D]
-        INDArray residMid = run.clsSite(Site.of(l, Site.Kind.RESID_MID),
-                clsRow(residPre, 1).add(attnOut));                                                // [B, 1, D]
-        INDArray ln2 = run.clsSite(Site.of(l, Site.Kind.LN2), ops.layerNorm(residMid, w.norm2(), eps)); // [B, 1, D]
-        INDArray mlpPre = run.clsSite(Site.of(l, Site.Kind.MLP_PRE),
-                ops.linear(ln2.reshape(b, d), w.fc1()).reshape(b, 1, m));                          // [B, 1, M]
-        INDArray mlpPost = run.clsSite(Site.of(l, Site.Kind.MLP_POST), ops.gelu(mlpPre));         // [B, 1, M]
-        INDArray mlpOut = run.clsSite(Site.of(l, Site.Kind.MLP_OUT),
-                ops.linear(mlpPost.reshape(b, m), w.fc2()).reshape(b, 1, d));                      // [B, 1, D]
-        return run.clsSite(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));               // [B, 1, D]
+        return ops.linear(heads, w.proj()).reshape(b, 1, d);                                      // [B, 1, D]
     }
 
     /** Whether {@code keep} asks for no site of the last block and not for ln_final: then only CLS matters there. */
@@ -259,14 +288,16 @@ public final class Vit {
         final Keep keep;
         final Map<Site, Substitution> substitutions;
         final Map<Site, INDArray> kept = new LinkedHashMap<>();
-        private final int tokens;
+        private final VitConfig config;
+        private final int batch;
         private final Set<INDArray> keptArrays = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<INDArray> callers = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<INDArray> unkept = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        Run(Keep keep, Map<Site, Substitution> substitutions, int tokens) {
+        Run(Keep keep, Map<Site, Substitution> substitutions, VitConfig config, int batch) {
             this.keep = keep;
-            this.tokens = tokens;
+            this.config = config;
+            this.batch = batch;
             this.substitutions = substitutions;
         }
 
@@ -274,14 +305,73 @@ public final class Vit {
         INDArray site(Site site, INDArray produced) {
             Substitution s = substitutions.get(site);
             INDArray used = s == null ? produced : callers(s.apply(site, produced));
-            if (keep.keeps(site)) {
-                kept.put(site, used);
-                keptArrays.add(used);
-            }
+            keepIfAsked(site, used);
             if (!callers.contains(produced)) {
                 unkept.add(produced);
             }
             return used;
+        }
+
+        /** {@link #site}, or {@link #clsSite} if {@code clsOnly}. */
+        INDArray site(Site site, INDArray produced, boolean clsOnly) {
+            return clsOnly ? clsSite(site, produced) : site(site, produced);
+        }
+
+        /**
+         * The output {@code out} of a module (attention or MLP) whose inner sites are of the kinds {@code inside}:
+         * {@code compute} is not called if a {@link Substitution.Whole} replaces {@code out} and no inner site is
+         * kept, since nothing else reads them.
+         */
+        INDArray module(Site out, Set<Site.Kind> inside, Supplier<INDArray> compute) {
+            if (!replacedWhole(out, inside)) {
+                return site(out, compute.get());
+            }
+            INDArray used = callers(wholeChecked(out));
+            keepIfAsked(out, used);
+            return used;
+        }
+
+        /** {@link #module} for the CLS row of a logits-only last block. */
+        INDArray clsModule(Site out, Set<Site.Kind> inside, Supplier<INDArray> compute) {
+            if (!replacedWhole(out, inside)) {
+                return clsSite(out, compute.get());
+            }
+            return callers(clsRow(wholeChecked(out), tokenAxis(out.kind())));
+        }
+
+        private boolean replacedWhole(Site out, Set<Site.Kind> inside) {
+            if (!(substitutions.get(out) instanceof Substitution.Whole)) {
+                return false;
+            }
+            for (Site.Kind kind : inside) {
+                if (keep.keeps(Site.of(out.layer(), kind))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The array of the whole substitution at {@code site}, checked against the site's shape and type. */
+        private INDArray wholeChecked(Site site) {
+            INDArray a = ((Substitution.Whole) substitutions.get(site)).array();
+            long[] want = site.shape(config, batch);
+            if (!Arrays.equals(want, a.shape())) {
+                throw new IllegalArgumentException("substitution for " + site + " has shape "
+                        + Arrays.toString(a.shape()) + " but the run produces " + Arrays.toString(want)
+                        + "; is it from a run of the same model with the same batch size?");
+            }
+            if (a.dataType() != DataType.FLOAT) {
+                throw new IllegalArgumentException("substitution for " + site + " is " + a.dataType()
+                        + " but the run is FLOAT; cast it with castTo(DataType.FLOAT)");
+            }
+            return a;
+        }
+
+        private void keepIfAsked(Site site, INDArray used) {
+            if (keep.keeps(site)) {
+                kept.put(site, used);
+                keptArrays.add(used);
+            }
         }
 
         /**
@@ -312,7 +402,7 @@ public final class Vit {
 
         private void checkFullShape(Site site, INDArray given, INDArray producedCls, int axis) {
             long[] full = producedCls.shape().clone();
-            full[axis] = tokens;
+            full[axis] = config.tokens();
             if (!Arrays.equals(full, given.shape())) {
                 throw new IllegalArgumentException("substitution for " + site + " has shape "
                         + Arrays.toString(given.shape()) + " but the run produces " + Arrays.toString(full)

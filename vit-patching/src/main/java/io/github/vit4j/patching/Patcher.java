@@ -8,10 +8,11 @@ import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,7 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * A run that starts at block m does not record sites of earlier blocks.
  *
  * <p>Many patch configurations run as one batched forward per start layer, one row per configuration; the results
- * equal running them one at a time.
+ * equal running them one at a time. Configurations that replace a whole {@code attn_out} or {@code mlp_out} batch
+ * only with configurations replacing the same ones, so that their batch skips computing those modules.
  */
 public final class Patcher {
 
@@ -123,7 +125,7 @@ public final class Patcher {
             throw new IllegalArgumentException("batched patching takes the corrupted run of one image, got batch "
                     + corrupted.batch() + "; use Activations.image(i)");
         }
-        TreeMap<Integer, List<Integer>> groups = new TreeMap<>();
+        Map<Group, List<Integer>> groups = new LinkedHashMap<>();
         List<Plan> plans = new ArrayList<>();
         for (int r = 0; r < configurations.size(); r++) {
             for (Patch p : configurations.get(r)) {
@@ -134,20 +136,38 @@ public final class Patcher {
             }
             Plan plan = plan(corrupted, configurations.get(r));
             plans.add(plan);
-            groups.computeIfAbsent(plan.start(), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(Group.of(plan, config), k -> new ArrayList<>()).add(r);
         }
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, configurations.size(), config.classes());
-        for (Map.Entry<Integer, List<Integer>> g : groups.entrySet()) {
+        for (Map.Entry<Group, List<Integer>> g : groups.entrySet()) {
             List<Integer> group = g.getValue();
             for (int from = 0; from < group.size(); from += maxRows) {
                 List<Integer> rows = group.subList(from, Math.min(group.size(), from + maxRows));
-                INDArray logits = groupLogits(g.getKey(), rows.stream().map(plans::get).toList());
+                INDArray logits = groupLogits(g.getKey().start(), rows.stream().map(plans::get).toList());
                 for (int i = 0; i < rows.size(); i++) {
                     out.putRow(rows.get(i), logits.getRow(i));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * Rows that run as one batched forward: the same start block, and the same module outputs ({@code attn_out},
+     * {@code mlp_out}) replaced whole. A batch in which every row replaces a module's output whole does not compute
+     * that module ({@link Vit#run}); mixing in a row that needs it would make the whole batch compute it.
+     */
+    private record Group(int start, Set<Site> wholeModuleOutputs) {
+        static Group of(Plan plan, VitConfig config) {
+            Set<Site> whole = new HashSet<>();
+            for (Patch p : plan.patches()) {
+                Site.Kind k = p.site().kind();
+                if ((k == Site.Kind.ATTN_OUT || k == Site.Kind.MLP_OUT) && p.isWhole(config)) {
+                    whole.add(p.site());
+                }
+            }
+            return new Group(plan.start(), whole);
+        }
     }
 
     /** One batched forward of rows that start at the same block: row r's input and patches stacked along batch. */
@@ -197,7 +217,7 @@ public final class Patcher {
     /** Where a configuration starts and which of its patches still matter there (see the class comment). */
     Plan plan(Activations corrupted, List<Patch> patches) {
         List<Patch> normal = new ArrayList<>();
-        java.util.Set<Site> seen = new java.util.HashSet<>();
+        Set<Site> seen = new HashSet<>();
         for (Patch p : patches) {
             Patch q = normalise(p);
             if (!seen.add(q.site())) {

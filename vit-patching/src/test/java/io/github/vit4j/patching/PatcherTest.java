@@ -139,6 +139,33 @@ class PatcherTest {
     }
 
     @Test
+    void aWindowTraceGivesTheLogitsOfHookStyleFullForwards() {
+        // ROME's trace with window 3: every layer's window of resid_post, attn_out or mlp_out restored whole. The
+        // batched engine resumes, starts after a restored stream and skips replaced modules; a hook computes every
+        // module from the pixels and then overwrites its output.
+        INDArray everywhere = Nd4j.ones(DataType.FLOAT, 1, 1, 1);
+        List<List<Patch>> configurations = new ArrayList<>();
+        List<Map<Site, Substitution>> hooks = new ArrayList<>();
+        for (Site.Kind kind : List.of(Site.Kind.RESID_POST, Site.Kind.ATTN_OUT, Site.Kind.MLP_OUT)) {
+            for (int l = 0; l < CONFIG.layers(); l++) {
+                List<Patch> patches = new ArrayList<>();
+                Map<Site, Substitution> subs = new java.util.HashMap<>();
+                for (int i = Math.max(0, l - 1); i <= Math.min(CONFIG.layers() - 1, l + 1); i++) {
+                    patches.add(Patch.restore(Site.of(i, kind), CLEAN));
+                    subs.put(Site.of(i, kind), Substitution.masked(CLEAN.get(Site.of(i, kind)), everywhere));
+                }
+                configurations.add(patches);
+                hooks.add(subs);
+            }
+        }
+        INDArray engine = PATCHER.logits(CORRUPT, configurations);
+        for (int r = 0; r < configurations.size(); r++) {
+            INDArray hook = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.logitsOnly(), hooks.get(r)).logits();
+            assertLogits(hook, engine.getRow(r).reshape(1, CONFIG.classes()), 1e-5);
+        }
+    }
+
+    @Test
     void aWholeStreamPatchSupersedesEverythingBeforeItAndTheRunStartsThere() {
         List<Patch> patches = List.of(
                 Patch.restore(Site.attnOut(0), CLEAN),
