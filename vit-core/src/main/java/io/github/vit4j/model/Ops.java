@@ -29,6 +29,7 @@ abstract sealed class Ops permits CpuOps, PortableOps {
     /** The implementation {@code -Dvit4j.kernels} names, {@code cpu} when unset. */
     static Ops fromSystemProperty() {
         String name = System.getProperty(KERNELS_PROPERTY, "cpu").trim().toLowerCase(Locale.ROOT);
+        OpenBlasCoreType.adviseOnce();
         return switch (name) {
             case "cpu" -> CpuOps.INSTANCE;
             case "portable" -> PortableOps.INSTANCE;

@@ -1,0 +1,80 @@
+package io.github.vit4j.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * ND4J 1.0.0-M2.1 ships OpenBLAS 0.3.19, which does not recognise AMD's Zen 4 and Zen 5: left alone it picks its
+ * 2007 "Barcelona" kernels (SSE, ≈ 75 GFLOP/s on this project's machine), and the usual workaround
+ * {@code OPENBLAS_CORETYPE=Haswell} gets AVX2 (≈ 150). On a CPU with AVX-512, {@code OPENBLAS_CORETYPE=SKYLAKEX},
+ * set before the JVM starts, selects its AVX-512 kernels (250–370 GFLOP/s on ViT-B/16's GEMMs, the same results;
+ * docs/performance.md). A running JVM cannot set it for itself, so a model built where it would help says so, once;
+ * {@code nd4j-env.sh} (sourced by the {@code vit} launcher and {@code .ci/run}) sets it.
+ */
+final class OpenBlasCoreType {
+
+    static final String VARIABLE = "OPENBLAS_CORETYPE";
+    private static final List<String> AVX512 = List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
+    private static final AtomicBoolean ADVISED = new AtomicBoolean();
+
+    private OpenBlasCoreType() {
+    }
+
+    /**
+     * The advice for a machine whose {@code /proc/cpuinfo} reads {@code cpuinfo} and whose environment is
+     * {@code env}: present for a CPU with AVX-512 when {@code OPENBLAS_CORETYPE} is unset on AMD (which OpenBLAS
+     * 0.3.19 misdetects) or names an AVX2 kernel set (Haswell, Zen) on any vendor.
+     */
+    static Optional<String> advice(String cpuinfo, Map<String, String> env) {
+        Set<String> flags = Arrays.stream(field(cpuinfo, "flags").split("\\s+")).collect(Collectors.toSet());
+        if (!flags.containsAll(AVX512)) {
+            return Optional.empty();
+        }
+        String set = env.getOrDefault(VARIABLE, "").trim();
+        boolean avx2Only = set.equalsIgnoreCase("haswell") || set.equalsIgnoreCase("zen");
+        boolean misdetected = set.isEmpty() && field(cpuinfo, "vendor_id").equals("AuthenticAMD");
+        if (!avx2Only && !misdetected) {
+            return Optional.empty();
+        }
+        return Optional.of("this CPU has AVX-512 but ND4J's OpenBLAS 0.3.19 will run its "
+                + (avx2Only ? set + " (AVX2)" : "pre-AVX (it does not recognise this AMD CPU)")
+                + " kernels; export " + VARIABLE + "=SKYLAKEX before starting Java for matrix products 2-4x as fast"
+                + " (nd4j-env.sh and the vit launcher do this)");
+    }
+
+    /** Logs {@link #advice} for this machine once per JVM (a warning on {@code System.Logger}); silent elsewhere. */
+    static void adviseOnce() {
+        if (ADVISED.getAndSet(true)) {
+            return;
+        }
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return;
+        }
+        try {
+            advice(Files.readString(cpuinfo), System.getenv()).ifPresent(a ->
+                    System.getLogger(Vit.class.getName()).log(System.Logger.Level.WARNING, a));
+        } catch (IOException | RuntimeException e) {
+            // advice only: a machine whose cpuinfo cannot be read simply gets none
+        }
+    }
+
+    /** The value of the first {@code name : value} line of {@code cpuinfo}, or "" if there is none. */
+    private static String field(String cpuinfo, String name) {
+        for (String line : cpuinfo.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return "";
+    }
+}
