@@ -1,13 +1,8 @@
 package io.github.vit4j.bench;
 
-import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -48,27 +43,5 @@ public final class BenchModels {
     /** The same pixels as an ND4J array {@code [batch, C, H, W]}. */
     public static INDArray pixels(VitConfig c, int batch, long seed) {
         return Nd4j.create(pixelValues(c, batch, seed), new long[] {batch, c.channels(), c.imageSize(), c.imageSize()}, 'c');
-    }
-
-    /**
-     * Frees the native memory of a run's arrays now, as a caller does when it is done with them (the DJL peer closes
-     * its intermediates the same way). Arrays in {@code keep} (inputs and substitutions shared across runs) are left
-     * alone; a reshaped view frees the buffer it views.
-     */
-    public static void release(Activations a, Set<INDArray> keep) {
-        Set<DataBuffer> spared = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (INDArray k : keep) {
-            spared.add(k.data());
-            if (k.data().originalDataBuffer() != null) {
-                spared.add(k.data().originalDataBuffer());
-            }
-        }
-        Set<DataBuffer> done = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (INDArray x : a.arrays().values()) {
-            DataBuffer d = x.data().originalDataBuffer() != null ? x.data().originalDataBuffer() : x.data();
-            if (!spared.contains(d) && !spared.contains(x.data()) && done.add(d) && d.closeable()) {
-                d.close();
-            }
-        }
     }
 }

@@ -6,7 +6,6 @@ import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One forward pass from pixels keeping every site ({@code Keep.all()}), random weights of the named config.
- * {@code release=close}: after each forward (outside the timed region) the caller frees the returned arrays, so the
- * next forward reuses warm memory, as the peer's NDScope does; {@code release=gc}: the arrays are left to the GC,
+ * {@code release=close}: after each forward (outside the timed region) the caller closes the returned activations,
+ * so the next forward reuses their memory, as the peer's NDScope does; {@code release=gc}: the arrays are left to the GC,
  * so each forward's ~160 MB per image of sites lands on freshly faulted pages.
  * GFLOP per op = batch × {@code VitConfig.macsPerImage()} × 2 (35.2 per ViT-B/16 image).
  */
@@ -67,7 +66,7 @@ public class ForwardBench {
     @TearDown(Level.Invocation)
     public void releaseArrays() {
         if (last != null && release.equals("close")) {
-            BenchModels.release(last, Set.of());
+            last.close();
         }
         last = null;
     }

@@ -7,7 +7,6 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -80,7 +79,7 @@ public class RestoreCostBench {
         @TearDown(Level.Invocation)
         public void release() {
             if (last != null) {
-                BenchModels.release(last, Set.of(residPre));
+                last.close();
             }
             last = null;
         }

@@ -93,7 +93,9 @@ public class TraceBench {
                     Site s = Site.of(i, kind.site());
                     subs.put(s, Substitution.masked(clean.get(s), everywhere));
                 }
-                logits[row++] = vit.run(Input.pixels(corruptedPixels), Keep.logitsOnly(), subs).logits().toFloatVector();
+                try (Activations run = vit.run(Input.pixels(corruptedPixels), Keep.logitsOnly(), subs)) {
+                    logits[row++] = run.logits().toFloatVector();
+                }
             }
         }
         return logits;

@@ -1,6 +1,7 @@
 package io.github.vit4j.model;
 
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -9,17 +10,40 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The arrays one run produced (those its {@link Keep} selected), by site. Arrays are never written after the run
  * produced them, so they can be shared: handed to another run as a {@link Substitution} or an {@link Input}.
+ *
+ * <p>Closing is optional: {@link #close()} gives the memory of the arrays the run produced back to the library, which
+ * reuses it for the next run's arrays (faster than fresh memory at large batches). Arrays of the caller's that the
+ * run used (its input, its substitutions) are never touched. Left open, the arrays are freed by the garbage
+ * collector as usual.
  */
-public final class Activations {
+public final class Activations implements AutoCloseable {
 
     private final Map<Site, INDArray> arrays;
     private final int batch;
     private final int startLayer;
+    private final Set<INDArray> owned;
+    private boolean closed;
 
-    Activations(Map<Site, INDArray> arrays, int batch, int startLayer) {
+    Activations(Map<Site, INDArray> arrays, int batch, int startLayer, Set<INDArray> owned) {
         this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
         this.batch = batch;
         this.startLayer = startLayer;
+        this.owned = owned;
+    }
+
+    /**
+     * Gives the memory of every array this run produced back for reuse. Afterwards neither this object nor any array
+     * taken from it (or a view of one) may be used: {@link #get} refuses, and an array kept elsewhere would see other
+     * data. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        SiteMemory.SHARED.recycleAll(owned);
+        owned.clear();
     }
 
     /**
@@ -28,6 +52,7 @@ public final class Activations {
      * @throws IllegalArgumentException when the run did not keep it (or did not compute it: it started later)
      */
     public INDArray get(Site site) {
+        checkOpen();
         INDArray a = arrays.get(site);
         if (a == null) {
             String why = site.kind().perBlock() && site.layer() < startLayer
@@ -56,6 +81,7 @@ public final class Activations {
 
     /** The kept arrays in the order the run produced them (unmodifiable). */
     public Map<Site, INDArray> arrays() {
+        checkOpen();
         return arrays;
     }
 
@@ -64,6 +90,7 @@ public final class Activations {
      * batched clean or corrupted run can be traced image by image.
      */
     public Activations image(int i) {
+        checkOpen();
         if (i < 0 || i >= batch) {
             throw new IllegalArgumentException("image " + i + " is outside this run's batch of " + batch);
         }
@@ -75,7 +102,16 @@ public final class Activations {
             one.put(e.getKey(), a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup('c')
                     .reshape(shape));
         }
-        return new Activations(one, 1, startLayer);
+        Set<INDArray> copies = Collections.newSetFromMap(new IdentityHashMap<>());
+        copies.addAll(one.values());
+        return new Activations(one, 1, startLayer, copies);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("these activations are closed: their memory was given back for reuse;"
+                    + " take what you need before closing them");
+        }
     }
 
     /** Images in the batch. */

@@ -18,7 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>Bias: the output is filled with the bias rows and the GEMM accumulates into it ({@code β = 1}), so no
  *       separate pass adds it.
  *   <li>Scratch: the q|k|v projection, the attention scores and the merged heads are not sites; each thread keeps
- *       one array per role and reuses it (see {@link Ops}). Every site array is freshly allocated.
+ *       one array per role and reuses it (see {@link Ops}). Every site array comes from {@link SiteMemory}:
+ *       memory a run or a closed {@link Activations} gave back, else fresh.
  * </ul>
  */
 final class CpuOps extends Ops {
@@ -42,7 +43,7 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray linear(INDArray x, VitWeights.Linear w) {
-        return linearInto(x, w, Nd4j.createUninitialized(DataType.FLOAT, new long[] {x.size(0), w.weight().size(0)}, 'c'));
+        return linearInto(x, w, SiteMemory.SHARED.floats(x.size(0), w.weight().size(0)));
     }
 
     @Override
@@ -65,13 +66,18 @@ final class CpuOps extends Ops {
     }
 
     @Override
+    INDArray add(INDArray a, INDArray b) {
+        return a.add(b, SiteMemory.SHARED.floats(a.shape()));
+    }
+
+    @Override
     INDArray head(INDArray qkv, int part, int batch, int heads) {
         INDArray src = contiguous(qkv);
         int rows = (int) src.size(0);
         int t = rows / batch;
         int d = (int) src.size(1) / 3;
         int dh = d / heads;
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {batch, heads, t, dh}, 'c');
+        INDArray out = SiteMemory.SHARED.floats(batch, heads, t, dh);
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         long base = src.offset() + (long) part * d;
@@ -107,7 +113,7 @@ final class CpuOps extends Ops {
         INDArray src = contiguous(x);
         int n = (int) src.size(src.rank() - 1);
         int rows = (int) (src.length() / n);
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, src.shape(), 'c');
+        INDArray out = SiteMemory.SHARED.floats(src.shape());
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();
@@ -135,7 +141,7 @@ final class CpuOps extends Ops {
         long tq = pattern.size(2);
         long tk = v.size(2);
         long dh = v.size(3);
-        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b, h, tq, dh}, 'c');
+        INDArray z = SiteMemory.SHARED.floats(b, h, tq, dh);
         Nd4j.matmul(contiguous(pattern).reshape(b * h, tq, tk), contiguous(v).reshape(b * h, tk, dh),
                 z.reshape(b * h, tq, dh), false, false, false);
         return z;
@@ -174,7 +180,7 @@ final class CpuOps extends Ops {
         int rows = (int) (src.length() / d);
         float[] w = toFloats(p.weight());
         float[] b = toFloats(p.bias());
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, src.shape(), 'c');
+        INDArray out = SiteMemory.SHARED.floats(src.shape());
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();
@@ -197,7 +203,7 @@ final class CpuOps extends Ops {
     INDArray gelu(INDArray x) {
         INDArray src = contiguous(x);
         int n = (int) src.length();
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, src.shape(), 'c');
+        INDArray out = SiteMemory.SHARED.floats(src.shape());
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();

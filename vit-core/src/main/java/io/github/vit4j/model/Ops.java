@@ -45,6 +45,9 @@ abstract sealed class Ops permits CpuOps, PortableOps {
     /** The fused q|k|v projection {@code x · Wᵀ + b}, {@code [R, 3D]}: scratch. */
     abstract INDArray qkv(INDArray x, VitWeights.Linear w);
 
+    /** {@code a + b} for arrays of one shape (the residual adds): a new array. */
+    abstract INDArray add(INDArray a, INDArray b);
+
     /**
      * Part {@code part} (0 = q, 1 = k, 2 = v) of a {@code [B·T, 3D]} projection, heads split:
      * a new {@code [B, H, T, d]}.

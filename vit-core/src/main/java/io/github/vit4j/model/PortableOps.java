@@ -35,6 +35,11 @@ final class PortableOps extends Ops {
     }
 
     @Override
+    INDArray add(INDArray a, INDArray b) {
+        return a.add(b);
+    }
+
+    @Override
     INDArray head(INDArray qkv, int part, int batch, int heads) {
         long t = qkv.size(0) / batch;
         long dh = qkv.size(1) / (3L * heads);

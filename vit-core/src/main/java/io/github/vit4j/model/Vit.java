@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -21,7 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Every site passes through {@code Run.site} (or, in the CLS-row-only last block of a logits-only run,
  * {@code Run.clsSite}): it swaps in a {@link Substitution} if one is given for that site, and records the array the
  * run actually uses if the {@link Keep} asks for it. Site arrays are never written after they are produced
- * ({@code add}, never {@code addi}), so one run's arrays can be handed to another. The arithmetic goes through
+ * (new arrays, never {@code addi}), so one run's arrays can be handed to another. The arithmetic goes through
  * {@link Ops}, the one seam to the hardware.
  *
  * <p>A {@code Vit} holds its weights and its kernels (whose scratch memory is per thread); it is safe to use from
@@ -92,7 +91,7 @@ public final class Vit {
         }
         head(run, resid);
         run.release(null);
-        return new Activations(run.kept, input.batch(), input.startLayer());
+        return new Activations(run.kept, input.batch(), input.startLayer(), run.owned());
     }
 
     /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
@@ -115,10 +114,10 @@ public final class Vit {
         INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
         INDArray attnOut = run.module(Site.of(l, Site.Kind.ATTN_OUT), ATTENTION,
                 () -> attention(run, l, residPre));                                               // [B, T, D]
-        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), residPre.add(attnOut));    // [B, T, D]
+        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), ops.add(residPre, attnOut)); // [B, T, D]
         INDArray mlpOut = run.module(Site.of(l, Site.Kind.MLP_OUT), MLP,
                 () -> mlp(run, l, residMid, false));                                              // [B, T, D]
-        return run.site(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));                  // [B, T, D]
+        return run.site(Site.of(l, Site.Kind.RESID_POST), ops.add(residMid, mlpOut));             // [B, T, D]
     }
 
     /** Multi-head self-attention of block l on its input {@code [B, T, D]}: attn_out, every intermediate a site. */
@@ -170,10 +169,10 @@ public final class Vit {
         INDArray attnOut = run.clsModule(Site.of(l, Site.Kind.ATTN_OUT), ATTENTION,
                 () -> clsAttention(run, l, residPre));                                            // [B, 1, D]
         INDArray residMid = run.clsSite(Site.of(l, Site.Kind.RESID_MID),
-                clsRow(residPre, 1).add(attnOut));                                                // [B, 1, D]
+                ops.add(clsRow(residPre, 1), attnOut));                                                // [B, 1, D]
         INDArray mlpOut = run.clsModule(Site.of(l, Site.Kind.MLP_OUT), MLP,
                 () -> mlp(run, l, residMid, true));                                               // [B, 1, D]
-        return run.clsSite(Site.of(l, Site.Kind.RESID_POST), residMid.add(mlpOut));               // [B, 1, D]
+        return run.clsSite(Site.of(l, Site.Kind.RESID_POST), ops.add(residMid, mlpOut));          // [B, 1, D]
     }
 
     /** {@link #attention} for the CLS query alone: every token's k and v, the CLS row of everything after. */
@@ -410,6 +409,17 @@ public final class Vit {
             }
         }
 
+        /** The kept arrays this run produced (not the caller's input or substitutions): what closing them frees. */
+        Set<INDArray> owned() {
+            Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (INDArray a : kept.values()) {
+                if (!callers.contains(a)) {
+                    owned.add(a);
+                }
+            }
+            return owned;
+        }
+
         /** Marks {@code a} as the caller's: never freed by the run. */
         INDArray callers(INDArray a) {
             callers.add(a);
@@ -425,10 +435,7 @@ public final class Vit {
                 }
                 it.remove();
                 if (!keptArrays.contains(a)) {
-                    DataBuffer d = a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
-                    if (d.closeable()) {
-                        d.close();
-                    }
+                    SiteMemory.SHARED.recycle(a);
                 }
             }
         }

@@ -211,7 +211,9 @@ public final class Patcher {
             subs.put(site, n == 1 ? Substitution.masked(s[0], m[0])
                     : Substitution.masked(Nd4j.concat(0, s), Nd4j.concat(0, m)));
         }
-        return vit.run(Input.residPre(start, input), Keep.logitsOnly(), subs).logits();
+        try (Activations run = vit.run(Input.residPre(start, input), Keep.logitsOnly(), subs)) {
+            return run.logits().dup();                             // the run's memory goes back for the next group
+        }
     }
 
     /** Where a configuration starts and which of its patches still matter there (see the class comment). */

@@ -84,6 +84,8 @@ public final class ImageRuns {
                 Activations c = clean.image(i);
                 visitor.visit(first + i, c, corrupt.image(i), target(batch, i, c));
             }
+            corrupt.close();                                       // the visitor had copies: recycle the batch's
+            clean.close();
         }
     }
 
