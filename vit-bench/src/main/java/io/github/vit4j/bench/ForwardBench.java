@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One forward pass from pixels keeping every site ({@code Keep.all()}), random weights of the named config.
  * {@code release=close}: after each forward (outside the timed region) the caller closes the returned activations,
- * so the next forward reuses their memory, as the peer's NDScope does; {@code release=gc}: the arrays are left to the GC,
+ * so the next forward reuses their memory, as the peer's NDScope does; {@code release=free}: the same with the
+ * library's recycling turned off ({@code -Dvit4j.siteMemoryBytes=0}: closed memory goes back to malloc, as before
+ * {@code SiteMemory}); {@code release=gc}: the arrays are left to the GC,
  * so each forward's ~160 MB per image of sites lands on freshly faulted pages.
  * GFLOP per op = batch × {@code VitConfig.macsPerImage()} × 2 (35.2 per ViT-B/16 image).
  */
@@ -52,6 +54,9 @@ public class ForwardBench {
 
     @Setup(Level.Trial)
     public void load() {
+        if (release.equals("free")) {
+            System.setProperty("vit4j.siteMemoryBytes", "0");    // read once, when the first site is allocated
+        }
         vit = new Vit(BenchModels.weights(model));
         VitConfig c = vit.config();
         pixels = BenchModels.pixels(c, batch, 1);
@@ -65,7 +70,7 @@ public class ForwardBench {
 
     @TearDown(Level.Invocation)
     public void releaseArrays() {
-        if (last != null && release.equals("close")) {
+        if (last != null && !release.equals("gc")) {
             last.close();
         }
         last = null;

@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of one restoration of a causal trace: patch {@code attn_out} of layer {@code l} with the clean run's array
- * and run to the logits, resuming from the corrupted run's cached {@code resid_pre} of layer l. Expected ≈ (L − l)/L
- * of {@link #fullForward}, the baseline measured in the same run (same batch, same {@code Keep.logitsOnly()}).
+ * and run to the logits, resuming from the corrupted run's cached {@code resid_pre} of layer l (the attention of
+ * layer l is not computed: its output is replaced whole). Expected a little below (L − l)/L of {@link #fullForward},
+ * the baseline measured in the same run (same batch, same {@code Keep.logitsOnly()}).
  * {@code layer} values must be below the model's L (use {@code -p layer=0,1,2,3} for cifarVit).
  */
 @BenchmarkMode(Mode.AverageTime)

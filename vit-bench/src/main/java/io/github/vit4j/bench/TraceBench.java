@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A whole causal trace of one image (resid, attn and mlp restored over a window of 3 layers around each layer,
  * {@code CausalTrace.Spec.defaults()}): {@code engine} is vit-patching's {@link CausalTrace} (patched runs resume from
- * the corrupted run's cached resid_pre and run batched, grouped by start layer); {@code naive} runs each of the
+ * the corrupted run's cached resid_pre, skip the modules they restore whole, and run batched by start layer and
+ * skipped modules); {@code naive} runs each of the
  * 3·L patched configurations as its own full forward from the corrupted pixels, overwriting module outputs after
  * computing them as hook-based tools do.
  */

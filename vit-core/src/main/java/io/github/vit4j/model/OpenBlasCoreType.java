@@ -12,12 +12,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * ND4J 1.0.0-M2.1 ships OpenBLAS 0.3.19, which does not recognise AMD's Zen 4 and Zen 5: left alone it picks its
- * 2007 "Barcelona" kernels (SSE, ≈ 75 GFLOP/s on this project's machine), and the usual workaround
- * {@code OPENBLAS_CORETYPE=Haswell} gets AVX2 (≈ 150). On a CPU with AVX-512, {@code OPENBLAS_CORETYPE=SKYLAKEX},
- * set before the JVM starts, selects its AVX-512 kernels (250–370 GFLOP/s on ViT-B/16's GEMMs, the same results;
- * docs/performance.md). A running JVM cannot set it for itself, so a model built where it would help says so, once;
- * {@code nd4j-env.sh} (sourced by the {@code vit} launcher and {@code .ci/run}) sets it.
+ * ND4J 1.0.0-M2.1 ships OpenBLAS 0.3.19, which predates AVX-512 on AMD: left alone it gives a Zen 4 its AVX2
+ * kernels and takes this project's Zen 5 for a 2007 "Barcelona" (SSE kernels, ≈ 75 GFLOP/s), and the usual
+ * workaround {@code OPENBLAS_CORETYPE=Haswell} gets AVX2 (≈ 150). On a CPU with AVX-512,
+ * {@code OPENBLAS_CORETYPE=SKYLAKEX}, set before the JVM starts, selects its AVX-512 kernels (226–370 GFLOP/s on
+ * ViT-B/16's GEMMs here, the same results; docs/performance.md). A running JVM cannot set it for itself, so a model
+ * built where it would help says so, once; {@code nd4j-env.sh} (sourced by the {@code vit} launcher and
+ * {@code .ci/run}) sets it.
  */
 final class OpenBlasCoreType {
 
@@ -44,10 +45,10 @@ final class OpenBlasCoreType {
         if (!avx2Only && !misdetected) {
             return Optional.empty();
         }
-        return Optional.of("this CPU has AVX-512 but ND4J's OpenBLAS 0.3.19 will run its "
-                + (avx2Only ? set + " (AVX2)" : "pre-AVX (it does not recognise this AMD CPU)")
-                + " kernels; export " + VARIABLE + "=SKYLAKEX before starting Java for matrix products 2-4x as fast"
-                + " (nd4j-env.sh and the vit launcher do this)");
+        String now = avx2Only ? "its " + set + " kernels (AVX2; about half the speed)"
+                : "slower kernels (AVX2 on a Zen 4; SSE on a Zen 5, which it does not recognise: a quarter of the speed)";
+        return Optional.of("this CPU has AVX-512 but ND4J's OpenBLAS 0.3.19 will run " + now + "; export " + VARIABLE
+                + "=SKYLAKEX before starting Java for its AVX-512 kernels (nd4j-env.sh and the vit launcher do this)");
     }
 
     /** Logs {@link #advice} for this machine once per JVM (a warning on {@code System.Logger}); silent elsewhere. */

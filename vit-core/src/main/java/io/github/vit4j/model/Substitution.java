@@ -12,7 +12,10 @@ public sealed interface Substitution {
     /** The array to use given the one the run produced ({@code produced} is never modified). */
     INDArray apply(Site site, INDArray produced);
 
-    /** Use {@code array} itself (no copy) in place of the whole site. Its shape must be the site's shape. */
+    /**
+     * Use {@code array} itself (no copy) in place of the whole site. Its shape must be the site's shape. At
+     * {@code attn_out} or {@code mlp_out} the run then skips computing that module unless it keeps a site inside it.
+     */
     static Substitution whole(INDArray array) {
         return new Whole(array);
     }

@@ -69,7 +69,9 @@ public final class Vit {
 
     /**
      * A run from {@code input} in which each site of {@code substitutions} uses the substituted array instead of
-     * the one computed. The returned activations hold the arrays actually used.
+     * the one computed. The returned activations hold the arrays actually used. A module (attention or MLP) whose
+     * output a {@link Substitution.Whole} replaces, and inside which {@code keep} selects nothing, is not computed;
+     * substitutions inside it are then never applied.
      *
      * @throws IllegalArgumentException for input of the wrong shape, or a substitution at a site this run never
      *                                  produces (a layer past the last, or before the input's start layer)

@@ -114,8 +114,8 @@ public final class Patcher {
 
     /**
      * The logits {@code [R, C]} of R patched runs of one image, row r patched by {@code configurations.get(r)}.
-     * Rows are grouped by start layer and each group runs as batched forwards of at most {@code maxRows} rows from
-     * there.
+     * Rows are grouped by start layer and by the module outputs they replace whole (see {@code Group}), and each group
+     * runs as batched forwards of at most {@code maxRows} rows from there.
      *
      * @param corrupted the corrupted run of one image (batch 1), keeping {@link #keepForResume}
      * @param configurations each a list of patches with batch-1 sources (an empty list: the corrupted run itself)
@@ -155,7 +155,10 @@ public final class Patcher {
     /**
      * Rows that run as one batched forward: the same start block, and the same module outputs ({@code attn_out},
      * {@code mlp_out}) replaced whole. A batch in which every row replaces a module's output whole does not compute
-     * that module ({@link Vit#run}); mixing in a row that needs it would make the whole batch compute it.
+     * that module ({@link Vit#run}); mixing in a row that needs it would make the whole batch compute it, and would
+     * mix the rows through masks. The price: rows of one start layer that replace different modules run as smaller
+     * batches. In a window trace that is the better trade (docs/performance.md, runs F and H: 0.64 → 0.36 of
+     * naive); many same-start rows each replacing a different module would batch worse than before.
      */
     private record Group(int start, Set<Site> wholeModuleOutputs) {
         static Group of(Plan plan, VitConfig config) {
