@@ -55,7 +55,9 @@ public class ForwardBench {
     @Setup(Level.Trial)
     public void load() {
         if (release.equals("free")) {
-            System.setProperty("vit4j.siteMemoryBytes", "0");    // read once, when the first site is allocated
+            System.setProperty("vit4j.siteMemoryBytes", "0");    // read at each give-back
+        } else {
+            System.clearProperty("vit4j.siteMemoryBytes");
         }
         vit = new Vit(BenchModels.weights(model));
         VitConfig c = vit.config();

@@ -1,10 +1,12 @@
 package io.github.vit4j.model;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -22,27 +24,32 @@ public final class Activations implements AutoCloseable {
     private final int batch;
     private final int startLayer;
     private final Set<INDArray> owned;
-    private boolean closed;
+    private final Consumer<Collection<INDArray>> release;
+    private volatile boolean closed;
 
-    Activations(Map<Site, INDArray> arrays, int batch, int startLayer, Set<INDArray> owned) {
+    Activations(Map<Site, INDArray> arrays, int batch, int startLayer, Set<INDArray> owned,
+                Consumer<Collection<INDArray>> release) {
         this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
         this.batch = batch;
         this.startLayer = startLayer;
         this.owned = owned;
+        this.release = release;
     }
 
     /**
-     * Gives the memory of every array this run produced back for reuse. Afterwards neither this object nor any array
+     * Gives the memory of the arrays this run produced back for reuse. Afterwards neither this object nor any array
      * taken from it (or a view of one) may be used: {@link #get} refuses, and an array kept elsewhere would see other
-     * data. Closing twice does nothing.
+     * data. That includes other runs that borrowed its arrays: a patched run's activations hold the corrupted run's
+     * {@code resid_pre} and the patches' source arrays themselves, so close those runs only after the patched ones
+     * are done with. Closing twice, or from two threads, gives back once.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        SiteMemory.SHARED.recycleAll(owned);
+        release.accept(owned);
         owned.clear();
     }
 
@@ -104,7 +111,7 @@ public final class Activations implements AutoCloseable {
         }
         Set<INDArray> copies = Collections.newSetFromMap(new IdentityHashMap<>());
         copies.addAll(one.values());
-        return new Activations(one, 1, startLayer, copies);
+        return new Activations(one, 1, startLayer, copies, release);
     }
 
     private void checkOpen() {

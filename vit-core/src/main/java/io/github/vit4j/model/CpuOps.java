@@ -2,6 +2,7 @@ package io.github.vit4j.model;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -63,6 +64,11 @@ final class CpuOps extends Ops {
         });
         Nd4j.gemm(contiguous(x), w.weight(), y, false, true, 1.0, 1.0);
         return y;
+    }
+
+    @Override
+    void release(Collection<INDArray> arrays) {
+        SiteMemory.SHARED.recycleAll(arrays);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.vit4j.model;
 
+import java.util.Collection;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -44,6 +45,12 @@ abstract sealed class Ops permits CpuOps, PortableOps {
 
     /** The fused q|k|v projection {@code x · Wᵀ + b}, {@code [R, 3D]}: scratch. */
     abstract INDArray qkv(INDArray x, VitWeights.Linear w);
+
+    /**
+     * Gives back the memory of arrays a run no longer needs (unkept intermediates, a closed {@link Activations}):
+     * recycled for this kernel set's next arrays, or freed. Nothing may use them afterwards.
+     */
+    abstract void release(Collection<INDArray> arrays);
 
     /** {@code a + b} for arrays of one shape (the residual adds): a new array. */
     abstract INDArray add(INDArray a, INDArray b);

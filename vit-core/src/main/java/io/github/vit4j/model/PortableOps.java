@@ -1,5 +1,10 @@
 package io.github.vit4j.model;
 
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -32,6 +37,18 @@ final class PortableOps extends Ops {
     @Override
     INDArray qkv(INDArray x, VitWeights.Linear w) {
         return linear(x, w);
+    }
+
+    /** Frees each distinct buffer under {@code arrays} now (on CUDA, device memory too): nothing is pooled here. */
+    @Override
+    void release(Collection<INDArray> arrays) {
+        Set<DataBuffer> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (INDArray a : arrays) {
+            DataBuffer d = a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
+            if (done.add(d) && d.closeable() && !d.wasClosed()) {
+                d.close();
+            }
+        }
     }
 
     @Override

@@ -3,38 +3,47 @@ package io.github.vit4j.model;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Memory for site arrays that the library recycles itself. A ViT-B/16 forward keeping every site writes ≈ 150 MB of
- * new arrays per image; handed back to glibc, such large blocks return to the OS and the next forward faults them
- * in again (tens of ms per image at batch 8; docs/performance.md). The arrays a run frees itself, and those of a
- * closed {@link Activations}, come here instead, by length, and the next array of that length reuses one.
+ * Memory for site arrays that the library recycles itself (the CPU kernels' arrays; see {@link CpuOps}). The arrays
+ * a run frees itself, and those of a closed {@link Activations}, come here instead of going back to malloc, by
+ * length, and the next array of that length reuses one: at batch 1 a ViT-B/16 forward keeping every site ran 14%
+ * faster so (docs/performance.md, run Q).
  *
- * <p>Only blocks of at least {@link #MIN_BYTES} are kept (smaller ones malloc serves well), and at most
- * {@code capacity} bytes in all ({@code -Dvit4j.siteMemoryBytes}, default 1 GiB); beyond that, memory is freed.
- * Thread-safe.
+ * <p>Only blocks of at least {@link #MIN_BYTES} are kept (malloc serves smaller ones well), and at most the capacity
+ * in all: {@code -Dvit4j.siteMemoryBytes} (read at each give-back; default 1 GiB; 0 turns recycling off). When a block
+ * does not fit, blocks of the lengths least recently asked for are freed to make room. Thread-safe.
  */
 final class SiteMemory {
 
     static final String CAPACITY_PROPERTY = "vit4j.siteMemoryBytes";
+    static final long DEFAULT_CAPACITY = 1L << 30;
     static final long MIN_BYTES = 128 * 1024;
-    static final SiteMemory SHARED = new SiteMemory(capacityFromSystemProperty());
+    static final SiteMemory SHARED = new SiteMemory(SiteMemory::capacityFromSystemProperty);
 
-    private final long capacity;
-    private final Map<Long, ArrayDeque<DataBuffer>> free = new HashMap<>();
+    private final LongSupplier capacity;
+    /** Free blocks by length, least recently asked-for length first. */
+    private final Map<Long, ArrayDeque<DataBuffer>> free = new LinkedHashMap<>(16, 0.75f, true);
     private final Set<DataBuffer> pooled = Collections.newSetFromMap(new IdentityHashMap<>());
     private long bytes;
+    private boolean poison;
 
     SiteMemory(long capacity) {
+        this(() -> capacity);
+    }
+
+    private SiteMemory(LongSupplier capacity) {
         this.capacity = capacity;
     }
 
@@ -57,15 +66,20 @@ final class SiteMemory {
      */
     void recycle(INDArray a) {
         DataBuffer d = a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
-        if (!d.closeable()) {
+        if (!d.closeable() || d.wasClosed()) {
             return;
         }
         long size = d.length() * d.getElementSize();
+        long cap = capacity.getAsLong();
         synchronized (this) {
             if (pooled.contains(d)) {
                 return;                                            // given back twice: keep it once
             }
-            if (d.dataType() == DataType.FLOAT && size >= MIN_BYTES && bytes + size <= capacity) {
+            if (d.dataType() == DataType.FLOAT && size >= MIN_BYTES && size <= cap) {
+                evictFor(size, cap, d.length());
+                if (poison) {
+                    Nd4j.create(d, new long[] {d.length()}).assign(Float.NaN);
+                }
                 free.computeIfAbsent(d.length(), k -> new ArrayDeque<>()).push(d);
                 pooled.add(d);
                 bytes += size;
@@ -89,28 +103,64 @@ final class SiteMemory {
         return bytes;
     }
 
-    private synchronized Optional<DataBuffer> take(long length) {
-        ArrayDeque<DataBuffer> q = free.get(length);
-        if (q == null || q.isEmpty()) {
-            return Optional.empty();
-        }
-        DataBuffer d = q.pop();
-        pooled.remove(d);
-        bytes -= d.length() * d.getElementSize();
-        return Optional.of(d);
+    /** Tests: fill every block given back with NaN, so that reading recycled memory shows. */
+    synchronized void poisonRecycled(boolean on) {
+        poison = on;
     }
 
-    private static long capacityFromSystemProperty() {
-        String v = System.getProperty(CAPACITY_PROPERTY, String.valueOf(1L << 30)).trim();
-        try {
-            long c = Long.parseLong(v);
-            if (c < 0) {
-                throw new NumberFormatException();
+    /** Frees blocks, of the lengths least recently asked for first, until {@code size} more bytes fit. */
+    private void evictFor(long size, long cap, long keepLength) {
+        Iterator<Map.Entry<Long, ArrayDeque<DataBuffer>>> it = free.entrySet().iterator();
+        while (bytes + size > cap && it.hasNext()) {
+            Map.Entry<Long, ArrayDeque<DataBuffer>> e = it.next();
+            ArrayDeque<DataBuffer> q = e.getValue();
+            while (bytes + size > cap && !q.isEmpty() && e.getKey() != keepLength) {
+                DataBuffer old = q.pollLast();
+                pooled.remove(old);
+                bytes -= old.length() * old.getElementSize();
+                old.close();
             }
-            return c;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + CAPACITY_PROPERTY + "=" + v + " is not a byte count; give a"
-                    + " whole number >= 0, e.g. 1073741824 for 1 GiB (0 turns recycling off)");
+            if (q.isEmpty()) {
+                it.remove();
+            }
         }
+        ArrayDeque<DataBuffer> same = free.get(keepLength);
+        while (bytes + size > cap && same != null && !same.isEmpty()) {
+            DataBuffer old = same.pollLast();
+            pooled.remove(old);
+            bytes -= old.length() * old.getElementSize();
+            old.close();
+        }
+    }
+
+    private synchronized Optional<DataBuffer> take(long length) {
+        ArrayDeque<DataBuffer> q = free.get(length);                   // also marks the length as recently asked for
+        while (q != null && !q.isEmpty()) {
+            DataBuffer d = q.pop();
+            pooled.remove(d);
+            bytes -= d.length() * d.getElementSize();
+            if (!d.wasClosed()) {                                      // closed by someone after it was given back
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The capacity {@code -Dvit4j.siteMemoryBytes} sets (default 1 GiB). */
+    static long capacityFromSystemProperty() {
+        String v = System.getProperty(CAPACITY_PROPERTY);
+        if (v == null) {
+            return DEFAULT_CAPACITY;
+        }
+        try {
+            long c = Long.parseLong(v.trim());
+            if (c >= 0) {
+                return c;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + CAPACITY_PROPERTY + "=" + v + " is not a byte count; give a whole"
+                + " number >= 0, e.g. 1073741824 for 1 GiB (0 turns recycling off)");
     }
 }

@@ -1,11 +1,13 @@
 package io.github.vit4j.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -79,7 +81,7 @@ public final class Vit {
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
         checkInput(input);
         checkSubstitutions(input, substitutions);
-        Run run = new Run(keep, substitutions, config, input.batch());
+        Run run = new Run(keep, substitutions, config, input.batch(), ops);
         INDArray resid;
         if (input instanceof Input.Pixels p) {
             resid = embed(run, p.pixels());
@@ -93,7 +95,7 @@ public final class Vit {
         }
         head(run, resid);
         run.release(null);
-        return new Activations(run.kept, input.batch(), input.startLayer(), run.owned());
+        return new Activations(run.kept, input.batch(), input.startLayer(), run.owned(), ops::release);
     }
 
     /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
@@ -291,11 +293,14 @@ public final class Vit {
         final Map<Site, INDArray> kept = new LinkedHashMap<>();
         private final VitConfig config;
         private final int batch;
+        private final Ops ops;
+        private final List<INDArray> freed = new ArrayList<>();
         private final Set<INDArray> keptArrays = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<INDArray> callers = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<INDArray> unkept = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        Run(Keep keep, Map<Site, Substitution> substitutions, VitConfig config, int batch) {
+        Run(Keep keep, Map<Site, Substitution> substitutions, VitConfig config, int batch, Ops ops) {
+            this.ops = ops;
             this.keep = keep;
             this.config = config;
             this.batch = batch;
@@ -305,11 +310,21 @@ public final class Vit {
         /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
         INDArray site(Site site, INDArray produced) {
             Substitution s = substitutions.get(site);
-            INDArray used = s == null ? produced : callers(s.apply(site, produced));
+            INDArray used = s == null ? produced : applied(s, site, produced);
             keepIfAsked(site, used);
             if (!callers.contains(produced)) {
                 unkept.add(produced);
             }
+            return used;
+        }
+
+        /** {@code s} applied: the caller's array for a whole substitution, else a new array of this run's. */
+        private INDArray applied(Substitution s, Site site, INDArray produced) {
+            INDArray used = s.apply(site, produced);
+            if (s instanceof Substitution.Whole) {
+                return callers(used);
+            }
+            unkept.add(used);                                      // a masked mix: freed like a produced array
             return used;
         }
 
@@ -396,7 +411,7 @@ public final class Vit {
                         ? clsRow(masked.mask(), axis) : masked.mask();
                 cls = Substitution.masked(clsRow(masked.source(), axis), mask);
             }
-            INDArray used = callers(cls.apply(site, producedCls));
+            INDArray used = applied(cls, site, producedCls);
             unkept.add(producedCls);
             return used;
         }
@@ -437,9 +452,11 @@ public final class Vit {
                 }
                 it.remove();
                 if (!keptArrays.contains(a)) {
-                    SiteMemory.SHARED.recycle(a);
+                    freed.add(a);
                 }
             }
+            ops.release(freed);
+            freed.clear();
         }
     }
 }

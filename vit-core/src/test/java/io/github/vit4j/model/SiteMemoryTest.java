@@ -92,6 +92,88 @@ class SiteMemoryTest {
     }
 
     @Test
+    void closingGivesTheMemoryBackAndTheNextRunTakesItAgain() {
+        Vit vit = new Vit(VitWeights.random(CONFIG, 34), CpuOps.INSTANCE);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
+        vit.run(x).close();                                          // fills the pool with this run's lengths
+        long before = SiteMemory.SHARED.heldBytes();
+        Activations a = vit.run(x);
+        long during = SiteMemory.SHARED.heldBytes();
+        a.close();
+        long after = SiteMemory.SHARED.heldBytes();
+        assertTrue(during < before, "the run took recycled blocks: " + before + " -> " + during);
+        assertTrue(after > during, "closing gave them back: " + during + " -> " + after);
+    }
+
+    @Test
+    void runsOnRecycledMemoryNeverReadWhatWasGivenBack() {
+        // Blocks given back are filled with NaN: any array still read after its memory went back would show it.
+        Vit vit = new Vit(VitWeights.random(CONFIG, 35), CpuOps.INSTANCE);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
+        Activations other = vit.run(Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64));
+        INDArray firstToken = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), 1);
+        firstToken.putScalar(0, 0, 0, 1f);
+        List<Map<Site, Substitution>> patches = List.of(Map.of(),
+                Map.of(Site.residMid(0), Substitution.masked(other.get(Site.residMid(0)), firstToken)),
+                Map.of(Site.attnOut(1), Substitution.whole(other.get(Site.attnOut(1))),
+                        Site.of(1, Site.Kind.MLP_PRE), Substitution.masked(other.get(Site.of(1, Site.Kind.MLP_PRE)),
+                                Nd4j.ones(DataType.FLOAT, 1, 1, 1))));
+        List<Keep> keeps = List.of(Keep.logitsOnly(), Keep.kinds(Site.Kind.RESID_PRE), Keep.all());
+        List<INDArray> expected = new java.util.ArrayList<>();
+        for (Map<Site, Substitution> p : patches) {
+            for (Keep k : keeps) {
+                expected.add(vit.run(Input.pixels(x), k, p).logits().dup());
+            }
+        }
+        SiteMemory.SHARED.poisonRecycled(true);
+        try {
+            int i = 0;
+            for (Map<Site, Substitution> p : patches) {
+                for (Keep k : keeps) {
+                    for (int round = 0; round < 2; round++) {                   // the second on a warm pool
+                        try (Activations a = vit.run(Input.pixels(x), k, p)) {
+                            assertEquals(expected.get(i), a.logits(), p.keySet() + " " + round);
+                        }
+                    }
+                    i++;
+                }
+            }
+        } finally {
+            SiteMemory.SHARED.poisonRecycled(false);
+        }
+    }
+
+    @Test
+    void anInvalidCapacityIsRefusedWithTheValueAndAHint() {
+        String old = System.getProperty(SiteMemory.CAPACITY_PROPERTY);
+        System.setProperty(SiteMemory.CAPACITY_PROPERTY, "1GB");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    SiteMemory::capacityFromSystemProperty);
+            assertTrue(e.getMessage().contains("=1GB") && e.getMessage().contains("1073741824"), e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(SiteMemory.CAPACITY_PROPERTY);
+            } else {
+                System.setProperty(SiteMemory.CAPACITY_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void whenFullTheBlocksOfLengthsLeastRecentlyAskedForMakeRoom() {
+        SiteMemory memory = new SiteMemory(BIG * 4 * 2);                // room for two blocks of BIG floats, not more
+        INDArray a = memory.floats(BIG);
+        INDArray b = memory.floats(BIG + 16);
+        long bAddress = b.data().address();
+        memory.recycle(a);
+        memory.recycle(b);
+        assertEquals((BIG + 16) * 4, memory.heldBytes(), "a's block made room for b's");
+        assertEquals(bAddress, memory.floats(BIG + 16).data().address());
+        assertEquals(0, memory.heldBytes());
+    }
+
+    @Test
     void closedActivationsRefuseToBeReadAndClosingTwiceDoesNothing() {
         Vit vit = new Vit(VitWeights.random(CONFIG, 33), CpuOps.INSTANCE);
         Activations a = vit.run(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64));

@@ -80,7 +80,9 @@ public final class Patcher {
 
     /**
      * One patched run of the corrupted run's batch: each patch's source has batch 1 (broadcast) or the corrupted
-     * batch. Whole-site patches whose source has the run's batch use the source array itself, no copy.
+     * batch. Whole-site patches whose source has the run's batch use the source array itself, no copy: the result
+     * borrows the corrupted run's {@code resid_pre} and those sources, so close the runs they come from only after
+     * the result is done with ({@link Activations#close()}).
      *
      * @throws IllegalArgumentException for two patches at one site, or a corrupted run that did not keep the
      *                                  {@code resid_pre} to resume from

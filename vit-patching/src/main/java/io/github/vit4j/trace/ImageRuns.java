@@ -74,18 +74,17 @@ public final class ImageRuns {
             for (int i = 0; i < count; i++) {
                 indices[i] = first + i;
             }
-            Activations clean = vit.run(Input.pixels(preprocessing.normalize(batch.pixels())), keep);
-            Activations corrupt = corruption.run(vit,
-                    new Corruption.Images(batch.pixels(), preprocessing, indices, seed), clean, resume);
-            for (int i = 0; i < count; i++) {
-                if (first + i < from) {
-                    continue;
+            try (Activations clean = vit.run(Input.pixels(preprocessing.normalize(batch.pixels())), keep);
+                 Activations corrupt = corruption.run(vit,
+                         new Corruption.Images(batch.pixels(), preprocessing, indices, seed), clean, resume)) {
+                for (int i = 0; i < count; i++) {               // the visitor gets copies: the batch's runs are
+                    if (first + i < from) {                     // closed after it, for the next batch to reuse
+                        continue;
+                    }
+                    Activations c = clean.image(i);
+                    visitor.visit(first + i, c, corrupt.image(i), target(batch, i, c));
                 }
-                Activations c = clean.image(i);
-                visitor.visit(first + i, c, corrupt.image(i), target(batch, i, c));
             }
-            corrupt.close();                                       // the visitor had copies: recycle the batch's
-            clean.close();
         }
     }
 
