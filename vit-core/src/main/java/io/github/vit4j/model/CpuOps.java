@@ -103,15 +103,9 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray scores(INDArray q, INDArray k) {
-        long b = q.size(0);
-        long h = q.size(1);
-        long tq = q.size(2);
-        long tk = k.size(2);
-        long dh = q.size(3);
-        INDArray s = scratch(tq == 1 ? Role.CLS_SCORES : Role.SCORES, b * h, tq, tk);
-        Nd4j.matmul(contiguous(q).reshape(b * h, tq, dh), contiguous(k).reshape(b * h, tk, dh), s, false, true,
-                false);
-        return s.reshape(b, h, tq, tk);
+        Role role = q.size(2) == 1 ? Role.CLS_SCORES : Role.SCORES;
+        INDArray s = scratch(role, q.size(0), q.size(1), q.size(2), k.size(2));
+        return perHead(contiguous(q), contiguous(k), true, s);
     }
 
     @Override
@@ -142,15 +136,8 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray mix(INDArray pattern, INDArray v) {
-        long b = v.size(0);
-        long h = v.size(1);
-        long tq = pattern.size(2);
-        long tk = v.size(2);
-        long dh = v.size(3);
-        INDArray z = SiteMemory.SHARED.floats(b, h, tq, dh);
-        Nd4j.matmul(contiguous(pattern).reshape(b * h, tq, tk), contiguous(v).reshape(b * h, tk, dh),
-                z.reshape(b * h, tq, dh), false, false, false);
-        return z;
+        INDArray z = SiteMemory.SHARED.floats(v.size(0), v.size(1), pattern.size(2), v.size(3));
+        return perHead(contiguous(pattern), contiguous(v), false, z);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.vit4j.model;
 import java.util.Collection;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The operations of the forward pass: the one seam between {@link Vit}'s straight-line block and the arithmetic.
@@ -38,6 +39,18 @@ abstract sealed class Ops permits CpuOps, PortableOps {
                     + " is not a kernel set; use cpu (plain-Java elementwise work, the default) or portable"
                     + " (ND4J ops only, for CUDA)");
         };
+    }
+
+    /**
+     * The per-head products of {@code a} {@code [B, H, Tq, d]} and {@code b} {@code [B, H, Tk, ·]} written into
+     * {@code out} {@code [B, H, Tq, ·]} (C order) and returned: {@code a · bᵀ} (the scores) or {@code a · b} (the mix).
+     * One batched ND4J matmul for both kernel sets; they differ only in where {@code out} comes from.
+     */
+    static INDArray perHead(INDArray a, INDArray b, boolean transposeB, INDArray out) {
+        long bh = a.size(0) * a.size(1);
+        Nd4j.matmul(a.reshape(bh, a.size(2), a.size(3)), b.reshape(bh, b.size(2), b.size(3)),
+                out.reshape(bh, out.size(2), out.size(3)), false, transposeB, false);
+        return out;
     }
 
     /** {@code x · Wᵀ + b} for x {@code [R, in]}, W {@code [out, in]}, b {@code [out]}: a new {@code [R, out]}. */

@@ -68,14 +68,8 @@ final class PortableOps extends Ops {
 
     @Override
     INDArray scores(INDArray q, INDArray k) {
-        long b = q.size(0);
-        long h = q.size(1);
-        long tq = q.size(2);
-        long tk = k.size(2);
-        long dh = q.size(3);
-        INDArray s = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, tq, tk}, 'c');
-        Nd4j.matmul(q.reshape(b * h, tq, dh), k.reshape(b * h, tk, dh), s, false, true, false);
-        return s.reshape(b, h, tq, tk);
+        return perHead(q, k, true, Nd4j.createUninitialized(DataType.FLOAT,
+                new long[] {q.size(0), q.size(1), q.size(2), k.size(2)}, 'c'));
     }
 
     @Override
@@ -87,14 +81,8 @@ final class PortableOps extends Ops {
 
     @Override
     INDArray mix(INDArray pattern, INDArray v) {
-        long b = v.size(0);
-        long h = v.size(1);
-        long tq = pattern.size(2);
-        long tk = v.size(2);
-        long dh = v.size(3);
-        INDArray z = Nd4j.createUninitialized(DataType.FLOAT, new long[] {b * h, tq, dh}, 'c');
-        Nd4j.matmul(pattern.reshape(b * h, tq, tk), v.reshape(b * h, tk, dh), z, false, false, false);
-        return z.reshape(b, h, tq, dh);
+        return perHead(pattern, v, false, Nd4j.createUninitialized(DataType.FLOAT,
+                new long[] {v.size(0), v.size(1), pattern.size(2), v.size(3)}, 'c'));
     }
 
     @Override

@@ -90,7 +90,7 @@ public final class Vit {
         }
         boolean logitsOnly = keepsNothingOfTheLastBlock(keep);
         for (int l = input.startLayer(); l < config.layers(); l++) {
-            resid = l == config.layers() - 1 && logitsOnly ? lastBlockForLogits(run, l, resid) : block(run, l, resid);
+            resid = block(run, l, resid, logitsOnly && l == config.layers() - 1);
             run.release(resid);
         }
         head(run, resid);
@@ -113,19 +113,27 @@ public final class Vit {
      * One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}. The attention and the MLP
      * are computed only if their output is used: a run that replaces {@code attn_out} (or {@code mlp_out}) whole and
      * keeps nothing inside it skips that module, as its result could not change anything.
+     *
+     * <p>{@code clsOnly}, for the last block of a run that keeps nothing of it: the head reads only the CLS token, so
+     * once every token's k and v exist, only the CLS row is computed (about a quarter of the block's work). The same
+     * sites in the same order, restricted to the CLS row (T' = 1; else T' = T); substitutions there use their CLS row.
      */
-    private INDArray block(Run run, int l, INDArray input) {
+    private INDArray block(Run run, int l, INDArray input, boolean clsOnly) {
         INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
         INDArray attnOut = run.module(Site.of(l, Site.Kind.ATTN_OUT), ATTENTION,
-                () -> attention(run, l, residPre));                                               // [B, T, D]
-        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID), ops.add(residPre, attnOut)); // [B, T, D]
+                () -> attention(run, l, residPre, clsOnly), clsOnly);                             // [B, T', D]
+        INDArray residMid = run.site(Site.of(l, Site.Kind.RESID_MID),
+                ops.add(clsOnly ? clsRow(residPre, 1) : residPre, attnOut), clsOnly);             // [B, T', D]
         INDArray mlpOut = run.module(Site.of(l, Site.Kind.MLP_OUT), MLP,
-                () -> mlp(run, l, residMid, false));                                              // [B, T, D]
-        return run.site(Site.of(l, Site.Kind.RESID_POST), ops.add(residMid, mlpOut));             // [B, T, D]
+                () -> mlp(run, l, residMid, clsOnly), clsOnly);                                   // [B, T', D]
+        return run.site(Site.of(l, Site.Kind.RESID_POST), ops.add(residMid, mlpOut), clsOnly);   // [B, T', D]
     }
 
-    /** Multi-head self-attention of block l on its input {@code [B, T, D]}: attn_out, every intermediate a site. */
-    private INDArray attention(Run run, int l, INDArray residPre) {
+    /**
+     * Multi-head self-attention of block l on its input {@code [B, T, D]}: attn_out {@code [B, T', D]}, every
+     * intermediate a site. {@code clsOnly}: every token's k and v, the CLS query's row of everything after.
+     */
+    private INDArray attention(Run run, int l, INDArray residPre, boolean clsOnly) {
         VitWeights.Block w = weights.blocks().get(l);
         int b = (int) residPre.size(0);
         int t = config.tokens();
@@ -134,15 +142,16 @@ public final class Vit {
         INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1),
                 ops.layerNorm(residPre, w.norm1(), config.layerNormEps()));                      // [B, T, D]
         INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                   // [B·T, 3D] scratch
-        INDArray q = run.site(Site.of(l, Site.Kind.Q), ops.head(qkv, 0, b, h));                   // [B, H, T, d]
+        INDArray allQ = ops.head(qkv, 0, b, h);                                                   // [B, H, T, d]
+        INDArray q = run.site(Site.of(l, Site.Kind.Q), clsOnly ? clsRow(allQ, 2) : allQ, clsOnly); // [B, H, T', d]
         INDArray k = run.site(Site.of(l, Site.Kind.K), ops.head(qkv, 1, b, h));                   // [B, H, T, d]
         INDArray v = run.site(Site.of(l, Site.Kind.V), ops.head(qkv, 2, b, h));                   // [B, H, T, d]
-        INDArray scores = ops.scores(q, k);                                                       // [B, H, T, T] scratch
+        INDArray scores = ops.scores(q, k);                                                       // [B, H, T', T] scratch
         INDArray pattern = run.site(Site.of(l, Site.Kind.PATTERN),
-                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                          // [B, H, T, T]
-        INDArray z = run.site(Site.of(l, Site.Kind.Z), ops.mix(pattern, v));                      // [B, H, T, d]
-        INDArray heads = ops.mergeHeads(z);                                                       // [B·T, D] scratch
-        return ops.linear(heads, w.proj()).reshape(b, t, d);                                      // [B, T, D]
+                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())), clsOnly);                 // [B, H, T', T]
+        INDArray z = run.site(Site.of(l, Site.Kind.Z), ops.mix(pattern, v), clsOnly);             // [B, H, T', d]
+        INDArray heads = ops.mergeHeads(z);                                                       // [B·T', D] scratch
+        return ops.linear(heads, w.proj()).reshape(b, clsOnly ? 1 : t, d);                        // [B, T', D]
     }
 
     /**
@@ -161,43 +170,6 @@ public final class Vit {
                 ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m), clsOnly);            // [B, T', M]
         INDArray mlpPost = run.site(Site.of(l, Site.Kind.MLP_POST), ops.gelu(mlpPre), clsOnly);   // [B, T', M]
         return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                   // [B, T', D]
-    }
-
-    /**
-     * The last block of a run that keeps nothing of it: the head reads only the CLS token, so once every token's k
-     * and v exist, only the CLS row is computed (about a quarter of the block's work). The same sites in the same
-     * order as {@link #block}, restricted to the CLS row; substitutions there use their CLS row.
-     */
-    private INDArray lastBlockForLogits(Run run, int l, INDArray input) {
-        INDArray residPre = run.site(Site.of(l, Site.Kind.RESID_PRE), input);                    // [B, T, D]
-        INDArray attnOut = run.clsModule(Site.of(l, Site.Kind.ATTN_OUT), ATTENTION,
-                () -> clsAttention(run, l, residPre));                                            // [B, 1, D]
-        INDArray residMid = run.clsSite(Site.of(l, Site.Kind.RESID_MID),
-                ops.add(clsRow(residPre, 1), attnOut));                                                // [B, 1, D]
-        INDArray mlpOut = run.clsModule(Site.of(l, Site.Kind.MLP_OUT), MLP,
-                () -> mlp(run, l, residMid, true));                                               // [B, 1, D]
-        return run.clsSite(Site.of(l, Site.Kind.RESID_POST), ops.add(residMid, mlpOut));          // [B, 1, D]
-    }
-
-    /** {@link #attention} for the CLS query alone: every token's k and v, the CLS row of everything after. */
-    private INDArray clsAttention(Run run, int l, INDArray residPre) {
-        VitWeights.Block w = weights.blocks().get(l);
-        int b = (int) residPre.size(0);
-        int t = config.tokens();
-        int d = config.hiddenSize();
-        int h = config.heads();
-        INDArray ln1 = run.site(Site.of(l, Site.Kind.LN1),
-                ops.layerNorm(residPre, w.norm1(), config.layerNormEps()));                      // [B, T, D]
-        INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                   // [B·T, 3D] scratch
-        INDArray q = run.clsSite(Site.of(l, Site.Kind.Q), clsRow(ops.head(qkv, 0, b, h), 2));     // [B, H, 1, d]
-        INDArray k = run.site(Site.of(l, Site.Kind.K), ops.head(qkv, 1, b, h));                   // [B, H, T, d]
-        INDArray v = run.site(Site.of(l, Site.Kind.V), ops.head(qkv, 2, b, h));                   // [B, H, T, d]
-        INDArray scores = ops.scores(q, k);                                                       // [B, H, 1, T] scratch
-        INDArray pattern = run.clsSite(Site.of(l, Site.Kind.PATTERN),
-                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                          // [B, H, 1, T]
-        INDArray z = run.clsSite(Site.of(l, Site.Kind.Z), ops.mix(pattern, v));                   // [B, H, 1, d]
-        INDArray heads = ops.mergeHeads(z);                                                       // [B, D] scratch
-        return ops.linear(heads, w.proj()).reshape(b, 1, d);                                      // [B, 1, D]
     }
 
     /** Whether {@code keep} asks for no site of the last block and not for ln_final: then only CLS matters there. */
@@ -336,23 +308,16 @@ public final class Vit {
         /**
          * The output {@code out} of a module (attention or MLP) whose inner sites are of the kinds {@code inside}:
          * {@code compute} is not called if a {@link Substitution.Whole} replaces {@code out} and no inner site is
-         * kept, since nothing else reads them.
+         * kept, since nothing else reads them. {@code clsOnly}: the CLS row of a logits-only last block.
          */
-        INDArray module(Site out, Set<Site.Kind> inside, Supplier<INDArray> compute) {
+        INDArray module(Site out, Set<Site.Kind> inside, Supplier<INDArray> compute, boolean clsOnly) {
             if (!replacedWhole(out, inside)) {
-                return site(out, compute.get());
+                return site(out, compute.get(), clsOnly);
             }
-            INDArray used = callers(wholeChecked(out));
+            INDArray whole = wholeChecked(out);
+            INDArray used = callers(clsOnly ? clsRow(whole, tokenAxis(out.kind())) : whole);
             keepIfAsked(out, used);
             return used;
-        }
-
-        /** {@link #module} for the CLS row of a logits-only last block. */
-        INDArray clsModule(Site out, Set<Site.Kind> inside, Supplier<INDArray> compute) {
-            if (!replacedWhole(out, inside)) {
-                return clsSite(out, compute.get());
-            }
-            return callers(clsRow(wholeChecked(out), tokenAxis(out.kind())));
         }
 
         private boolean replacedWhole(Site out, Set<Site.Kind> inside) {
