@@ -25,11 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One forward pass from pixels keeping every site ({@code Keep.all()}), random weights of the named config.
  * {@code release=close}: after each forward (outside the timed region) the caller closes the returned activations,
- * so the next forward reuses their memory, as the peer's NDScope does; {@code release=free}: the same with the
+ * so the next forward reuses their memory, as the peer frees each block's intermediates; {@code release=free}: the same with the
  * library's recycling turned off ({@code -Dvit4j.siteMemoryBytes=0}: closed memory goes back to malloc, as before
  * {@code SiteMemory}); {@code release=gc}: the arrays are left to the GC,
  * so each forward's ~160 MB per image of sites lands on freshly faulted pages.
- * GFLOP per op = batch × {@code VitConfig.macsPerImage()} × 2 (35.2 per ViT-B/16 image).
+ * GFLOP per op = batch × {@code VitConfig.macsPerImage()} × 2 (35.13 per ViT-B/16 image).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

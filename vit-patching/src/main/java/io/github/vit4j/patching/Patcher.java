@@ -32,9 +32,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  * A run that starts at block m does not record sites of earlier blocks.
  *
- * <p>Many patch configurations run as one batched forward per start layer, one row per configuration; the results
- * equal running them one at a time. Configurations that replace a whole {@code attn_out} or {@code mlp_out} batch
- * only with configurations replacing the same ones, so that their batch skips computing those modules.
+ * <p>Many patch configurations run as batched forwards, one row per configuration, grouped by start layer and by
+ * the {@code attn_out} / {@code mlp_out} they replace whole (so that their batch skips computing those modules); the
+ * results equal running them one at a time.
  */
 public final class Patcher {
 
