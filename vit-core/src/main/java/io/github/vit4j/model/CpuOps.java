@@ -37,7 +37,7 @@ final class CpuOps extends Ops {
     private enum Role { QKV, SCORES, HEADS, CLS_SCORES, CLS_HEADS }
 
     private static final ThreadLocal<Map<Role, INDArray>> SCRATCH = ThreadLocal.withInitial(() -> new EnumMap<>(Role.class));
-    private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
     private CpuOps() {
     }
@@ -55,11 +55,13 @@ final class CpuOps extends Ops {
     private static INDArray linearInto(INDArray x, VitWeights.Linear w, INDArray y) {
         int rows = (int) y.size(0);
         int out = (int) y.size(1);
-        float[] bias = toFloats(w.bias());
+        INDArray b = contiguous(w.bias());
+        FloatBuffer bias = b.data().asNioFloat();                  // absolute puts: no copy of the bias per call
+        int bo = (int) b.offset();
         FloatBuffer dst = y.data().asNioFloat();
         parallel(rows, (long) rows * out, (from, to) -> {
             for (int r = from; r < to; r++) {
-                dst.put(r * out, bias, 0, out);
+                dst.put(r * out, bias, bo, out);
             }
         });
         Nd4j.gemm(contiguous(x), w.weight(), y, false, true, 1.0, 1.0);
@@ -88,7 +90,7 @@ final class CpuOps extends Ops {
         FloatBuffer dst = out.data().asNioFloat();
         long base = src.offset() + (long) part * d;
         parallel(rows, (long) rows * d, (from, to) -> {
-            float[] row = heap(d);
+            float[] row = heap(0, d);
             for (int r = from; r < to; r++) {
                 in.get((int) (base + (long) r * 3 * d), row, 0, d);
                 int b = r / t;
@@ -120,8 +122,8 @@ final class CpuOps extends Ops {
         int perBlock = Math.max(1, BLOCK / n);
         float s = (float) scale;
         parallel(rows, (long) rows * n * 8, (from, to) -> {
-            float[] a = heap(perBlock * n);
-            float[] k = kScratch(perBlock * n);
+            float[] a = heap(0, perBlock * n);
+            float[] k = heap(1, perBlock * n);
             for (int r = from; r < to; r += perBlock) {
                 int count = Math.min(perBlock, to - r) * n;
                 in.get(base + r * n, a, 0, count);
@@ -153,7 +155,7 @@ final class CpuOps extends Ops {
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();
         parallel(b * heads, (long) b * t * d, (from, to) -> {
-            float[] block = heap(t * dh);
+            float[] block = heap(0, t * dh);
             for (int bh = from; bh < to; bh++) {
                 in.get(base + bh * t * dh, block, 0, t * dh);
                 int img = bh / heads;
@@ -179,7 +181,7 @@ final class CpuOps extends Ops {
         int base = (int) src.offset();
         int perBlock = Math.max(1, BLOCK / d);
         parallel(rows, (long) rows * d, (from, to) -> {
-            float[] a = heap(perBlock * d);
+            float[] a = heap(0, perBlock * d);
             for (int r = from; r < to; r += perBlock) {
                 int count = Math.min(perBlock, to - r) * d;
                 in.get(base + r * d, a, 0, count);
@@ -202,8 +204,8 @@ final class CpuOps extends Ops {
         int base = (int) src.offset();
         int blocks = (n + BLOCK - 1) / BLOCK;
         parallel(blocks, n, (from, to) -> {
-            float[] a = heap(BLOCK);
-            float[] y = new float[BLOCK];
+            float[] a = heap(0, BLOCK);
+            float[] y = heap(1, BLOCK);
             for (int blk = from; blk < to; blk++) {
                 int o = blk * BLOCK;
                 int count = Math.min(BLOCK, n - o);
@@ -300,24 +302,16 @@ final class CpuOps extends Ops {
         return a;
     }
 
-    private static final ThreadLocal<float[][]> K = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
-    /** This thread's second reusable Java array, for softmax's powers of two. */
-    private static float[] kScratch(int n) {
-        float[][] holder = K.get();
-        if (holder[0].length < n) {
-            holder[0] = new float[n];
-        }
-        return holder[0];
-    }
-
-    /** This thread's reusable Java array of at least {@code n} floats. */
-    private static float[] heap(int n) {
+    /**
+     * This thread's reusable Java array number {@code slot} (0 or 1: an operation's input block and its second
+     * buffer, e.g. softmax's powers of two or GELU's output) of at least {@code n} floats.
+     */
+    private static float[] heap(int slot, int n) {
         float[][] holder = HEAP.get();
-        if (holder[0].length < n) {
-            holder[0] = new float[n];
+        if (holder[slot].length < n) {
+            holder[slot] = new float[n];
         }
-        return holder[0];
+        return holder[slot];
     }
 
     /** A body over an index range {@code [from, to)}. */

@@ -118,7 +118,8 @@ abstract sealed class Ops permits CpuOps, PortableOps {
 
     /**
      * Cuts {@code [B, C, H, W]} pixels into {@code [B·N, C·p·p]} rows, one per patch in row-major grid order, each
-     * flattened in channel, row, column order (the order of a PyTorch conv weight {@code [D, C, p, p]}).
+     * flattened in channel, row, column order (the order of a PyTorch conv weight {@code [D, C, p, p]}): a new array,
+     * which the forward pass releases once the patch embedding has read it.
      */
     abstract INDArray patchify(INDArray pixels, int p);
 

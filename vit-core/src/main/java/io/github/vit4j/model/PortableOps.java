@@ -1,10 +1,6 @@
 package io.github.vit4j.model;
 
 import java.util.Collection;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -21,6 +17,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class PortableOps extends Ops {
 
     static final PortableOps INSTANCE = new PortableOps();
+    /** Capacity 0: every buffer given back is freed at once. */
+    private static final SiteMemory NO_POOL = new SiteMemory(0);
 
     private static final double INV_SQRT2 = 0.7071067811865476;
 
@@ -42,13 +40,7 @@ final class PortableOps extends Ops {
     /** Frees each distinct buffer under {@code arrays} now (on CUDA, device memory too): nothing is pooled here. */
     @Override
     void release(Collection<INDArray> arrays) {
-        Set<DataBuffer> done = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (INDArray a : arrays) {
-            DataBuffer d = a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
-            if (done.add(d) && d.closeable() && !d.wasClosed()) {
-                d.close();
-            }
-        }
+        NO_POOL.recycleAll(arrays);
     }
 
     @Override

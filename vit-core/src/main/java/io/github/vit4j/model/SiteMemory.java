@@ -65,7 +65,15 @@ final class SiteMemory {
      * The caller must not use {@code a}, or any array sharing its memory, afterwards.
      */
     void recycle(INDArray a) {
-        DataBuffer d = a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
+        recycle(bufferOf(a));
+    }
+
+    /** The whole buffer under {@code a}: its own, or the one it is a view of. */
+    static DataBuffer bufferOf(INDArray a) {
+        return a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
+    }
+
+    private void recycle(DataBuffer d) {
         if (!d.closeable() || d.wasClosed()) {
             return;
         }
@@ -91,11 +99,11 @@ final class SiteMemory {
 
     /** {@link #recycle} for each distinct buffer under {@code arrays} (several arrays may share one). */
     void recycleAll(Collection<INDArray> arrays) {
-        Map<DataBuffer, INDArray> byBuffer = new IdentityHashMap<>();
+        Set<DataBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
         for (INDArray a : arrays) {
-            byBuffer.putIfAbsent(a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data(), a);
+            buffers.add(bufferOf(a));
         }
-        byBuffer.values().forEach(this::recycle);
+        buffers.forEach(this::recycle);
     }
 
     /** Bytes held for reuse now. */

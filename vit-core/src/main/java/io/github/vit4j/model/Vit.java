@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -106,6 +107,7 @@ public final class Vit {
         INDArray patches = ops.patchify(pixels, config.patchSize());                              // [B·N, C·p·p]
         INDArray embed = run.site(Site.embed(),
                 ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                      // [B, N, D]
+        ops.release(List.of(patches));
         return ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());             // [B, T, D]
     }
 
@@ -187,7 +189,7 @@ public final class Vit {
 
     /** The CLS row (token 0) of {@code a} along its token axis, as a view {@code [.., 1, ..]}. */
     static INDArray clsRow(INDArray a, int tokenAxis) {
-        org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[a.rank()];
+        INDArrayIndex[] index = new INDArrayIndex[a.rank()];
         for (int i = 0; i < index.length; i++) {
             index[i] = i == tokenAxis ? NDArrayIndex.interval(0, 1) : NDArrayIndex.all();
         }
@@ -205,8 +207,8 @@ public final class Vit {
         int b = (int) resid.size(0);
         INDArray lnFinal = run.site(Site.lnFinal(),
                 ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                     // [B, T, D]
-        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()); // [B, D]
-        run.site(Site.logits(), ops.linear(cls.reshape(b, config.hiddenSize()), weights.head())); // [B, C]
+        INDArray cls = clsRow(lnFinal, 1).reshape(b, config.hiddenSize());                        // [B, D]
+        run.site(Site.logits(), ops.linear(cls, weights.head()));                                 // [B, C]
     }
 
     private void checkInput(Input input) {
@@ -232,7 +234,7 @@ public final class Vit {
             }
         }
         INDArray a = input instanceof Input.Pixels p ? p.pixels() : ((Input.ResidPre) input).residPre();
-        if (a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+        if (a.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("input is " + a.dataType()
                     + "; the forward pass is float32: castTo(DataType.FLOAT)");
         }
