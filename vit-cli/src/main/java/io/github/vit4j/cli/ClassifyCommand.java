@@ -7,6 +7,7 @@ import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.trace.Metric;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,10 +83,12 @@ final class ClassifyCommand implements Callable<Integer> {
             int count = Math.min(batch, n - first);
             ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
             INDArray z = vit.run(Input.pixels(b.pixels()), Keep.logitsOnly()).logits().castTo(DataType.FLOAT);
-            all.add(z.dup('c'));
+            if (logits != null) {
+                all.add(z.dup('c'));
+            }
             for (int i = 0; i < count; i++) {
                 float[] row = z.getRow(i).dup().data().asFloat();
-                double[] p = softmax(row);
+                double[] p = Metric.softmax(row);
                 int[] order = topK(p, k);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s ",
                         b.names().get(i)));
@@ -119,23 +122,6 @@ final class ClassifyCommand implements Callable<Integer> {
 
     private static String name(VitConfig c, int index) {
         return index >= 0 && index < c.classes() ? c.labels().get(index) : "class " + index;
-    }
-
-    static double[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[logits.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = Math.exp(logits[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < p.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 
     /** Indices of the {@code k} largest values, largest first (ties: lower index first). */

@@ -50,14 +50,6 @@ public final class DivergingScale implements PaintScale {
         return new DivergingScale(limit, min < 0 ? -limit : 0, max > 0 || min == 0 ? limit : 0);
     }
 
-    /** The scale {@code [−limit, limit]}. */
-    public static DivergingScale symmetric(double limit) {
-        if (!(limit > 0) || Double.isInfinite(limit)) {
-            throw new IllegalArgumentException("limit must be positive and finite, got " + limit);
-        }
-        return new DivergingScale(limit, -limit, limit);
-    }
-
     /** The largest |value| the ramp distinguishes; values beyond it take the end colours. */
     public double limit() {
         return limit;

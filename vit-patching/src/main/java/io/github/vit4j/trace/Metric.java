@@ -56,15 +56,25 @@ public enum Metric {
 
     /** softmax(logits)[y], computed in double with the max subtracted. */
     public static double probability(float[] logits, int y) {
+        return softmax(logits)[y];
+    }
+
+    /** softmax(logits), computed in double with the max subtracted. */
+    public static double[] softmax(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : logits) {
             max = Math.max(max, v);
         }
         double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
+        double[] p = new double[logits.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.exp(logits[i] - max);
+            sum += p[i];
         }
-        return Math.exp(logits[y] - max) / sum;
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return p;
     }
 
     /** logit(y) − max over j ≠ y of logit(j). */
