@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -62,7 +63,7 @@ public final class Npy {
     /** Writes {@code array} as a little-endian float32 C-order {@code .npy} (other types are cast to float32). */
     public static void write(Path file, INDArray array) throws IOException {
         INDArray a = array.dataType() == DataType.FLOAT ? array : array.castTo(DataType.FLOAT);
-        a = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+        a = VitFile.isDense(a) ? a : a.dup('c');                  // asFloat() below writes the whole buffer
         long[] shape = a.shape();
         String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
                 : "(" + String.join(", ", Arrays.stream(shape).mapToObj(Long::toString).toList()) + ")";
@@ -75,18 +76,19 @@ public final class Npy {
         body.asFloatBuffer().put(values);
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            out.write(MAGIC);
-            out.write(new byte[] {1, 0});
-            out.write(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
-            out.write(header.getBytes(StandardCharsets.US_ASCII));
-            out.write(body.array());
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp"));
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(MAGIC);
+                out.write(new byte[] {1, 0});
+                out.write(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
+                out.write(header.getBytes(StandardCharsets.US_ASCII));
+                out.write(body.array());
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);                                 // gone already unless writing or moving failed
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static INDArray parse(byte[] bytes, String where) throws IOException {

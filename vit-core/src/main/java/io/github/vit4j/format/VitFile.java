@@ -419,8 +419,12 @@ public final class VitFile {
             throw new IllegalArgumentException("cannot write " + out + ": tensor " + name + " "
                     + Arrays.toString(a.shape()) + " is over 2 GiB; format version 1 stores at most 2 GiB per tensor");
         }
-        boolean dense = !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
-        return dense ? a : a.dup('c');
+        return isDense(a) ? a : a.dup('c');
+    }
+
+    /** Whether {@code a}'s whole buffer is exactly its elements in C order (so the buffer can be written as is). */
+    static boolean isDense(INDArray a) {
+        return !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
     }
 
     /** A consumer of little-endian byte chunks that may fail with an IOException. */
