@@ -120,9 +120,9 @@ final class TraceCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         // Every argument is checked before the model is loaded, so a typo fails at once.
         Corruption corruptionSpec = Corruption.parse(corruption);
-        List<SweepKind> sweepKinds = kinds.stream().map(s -> SweepKind.of(s.trim().toLowerCase(Locale.ROOT)))
+        List<SweepKind> sweepKinds = kinds.stream().map(SweepKind::of)
                 .distinct().toList();
-        Tokens tokenChoice = tokens(tokens);
+        Tokens tokenChoice = Tokens.parse(tokens);
         Metric metricChoice = Metric.of(metric);
         DatasetTrace.Target target = DatasetTrace.Target.of(label);
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
@@ -231,15 +231,6 @@ final class TraceCommand implements Callable<Integer> {
         a.put("per_image_heatmaps", perImageHeatmaps);
         a.put("token_sweep", tokenSweep);
         return a;
-    }
-
-    static Tokens tokens(String s) {
-        return switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "all" -> Tokens.all();
-            case "cls" -> Tokens.cls();
-            case "patches" -> Tokens.patches();
-            default -> throw new IllegalArgumentException("unknown --tokens '" + s + "'; expected all, cls or patches");
-        };
     }
 
     private static void positive(String option, int value) {

@@ -2,6 +2,7 @@ package io.github.vit4j.patching;
 
 import io.github.vit4j.model.VitConfig;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -12,6 +13,16 @@ public sealed interface Tokens {
 
     /** The selected positions for a model of config {@code c}, ascending, each in {@code [0, T)}. */
     int[] positions(VitConfig c);
+
+    /** A choice by name, case-insensitive: {@code all}, {@code cls} or {@code patches}. */
+    static Tokens parse(String name) {
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "all" -> all();
+            case "cls" -> cls();
+            case "patches" -> patches();
+            default -> throw new IllegalArgumentException("unknown tokens '" + name + "'; expected all, cls or patches");
+        };
+    }
 
     /** Every token: the whole site. */
     static Tokens all() {

@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.IntConsumer;
@@ -55,7 +56,7 @@ public final class DatasetTrace {
 
         public static Target of(String label) {
             for (Target t : values()) {
-                if (t.label.equals(label)) {
+                if (t.label.equals(label.trim().toLowerCase(Locale.ROOT))) {
                     return t;
                 }
             }

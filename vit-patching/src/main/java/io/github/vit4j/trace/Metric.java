@@ -1,5 +1,7 @@
 package io.github.vit4j.trace;
 
+import java.util.Locale;
+
 /**
  * How a patched run's effect is measured, given the class y being tracked (the true label or the clean top-1).
  * Probabilities are softmax of the logits.
@@ -27,7 +29,7 @@ public enum Metric {
 
     public static Metric of(String label) {
         for (Metric m : values()) {
-            if (m.label.equals(label)) {
+            if (m.label.equals(label.trim().toLowerCase(Locale.ROOT))) {
                 return m;
             }
         }

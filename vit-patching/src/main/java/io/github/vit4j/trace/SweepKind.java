@@ -1,6 +1,7 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.model.Site;
+import java.util.Locale;
 
 /** What a causal-trace sweep restores at each layer of the window. */
 public enum SweepKind {
@@ -32,7 +33,7 @@ public enum SweepKind {
     /** The kind named {@code label} (resid, attn or mlp). */
     public static SweepKind of(String label) {
         for (SweepKind k : values()) {
-            if (k.label.equals(label)) {
+            if (k.label.equals(label.trim().toLowerCase(Locale.ROOT))) {
                 return k;
             }
         }

@@ -1,6 +1,5 @@
 package io.github.vit4j.trace;
 
-import java.util.Locale;
 
 /**
  * The rows of {@code trace.csv}, one per (image, kind, layer):
@@ -39,7 +38,7 @@ public final class TraceCsv {
             }
             try {
                 return new Row(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Double.parseDouble(f[2]),
-                        Double.parseDouble(f[3]), SweepKind.of(f[4].toLowerCase(Locale.ROOT)), Integer.parseInt(f[5]),
+                        Double.parseDouble(f[3]), SweepKind.of(f[4]), Integer.parseInt(f[5]),
                         Integer.parseInt(f[6]), Double.parseDouble(f[7]), Double.parseDouble(f[8]));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("trace.csv line has a malformed number: '" + line + "'", e);
