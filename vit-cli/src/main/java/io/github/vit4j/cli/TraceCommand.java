@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,7 +148,7 @@ final class TraceCommand implements Callable<Integer> {
         DatasetTrace.Result result;
         long t0 = System.nanoTime();
         try (Progress progress = Progress.start("trace", n, err)) {
-            result = trace.run(out, identity(config, n), progress::update);
+            result = trace.run(out, identity(config, n, traceSpec, target), progress::update);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         String corruptionText = result.corruption().describe();
@@ -184,8 +185,11 @@ final class TraceCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Everything that changes the result, for DatasetTrace's resume check (Properties text). */
-    private String identity(VitConfig config, int n) {
+    /**
+     * Everything that changes the result, for DatasetTrace's resume check (Properties text): the parsed choices, so
+     * that {@code --kinds "resid, attn"} or {@code --metric PROB} resume what {@code resid,attn} and {@code prob} wrote.
+     */
+    private String identity(VitConfig config, int n, CausalTrace.Spec traceSpec, DatasetTrace.Target target) {
         Properties p = new Properties();
         p.setProperty("model", model.path().toAbsolutePath().normalize().toString());
         if (model.mapping != null) {
@@ -196,10 +200,10 @@ final class TraceCommand implements Callable<Integer> {
         p.setProperty("limit", Integer.toString(n));
         p.setProperty("corruption.spec", corruption.trim().toLowerCase(Locale.ROOT));
         p.setProperty("window", Integer.toString(window));
-        p.setProperty("kinds", String.join(",", kinds));
-        p.setProperty("tokens", tokens);
-        p.setProperty("metric", metric);
-        p.setProperty("label", label);
+        p.setProperty("kinds", String.join(",", traceSpec.kinds().stream().map(SweepKind::label).toList()));
+        p.setProperty("tokens", tokens.trim().toLowerCase(Locale.ROOT));
+        p.setProperty("metric", traceSpec.metric().label());
+        p.setProperty("label", target.label());
         p.setProperty("seed", Long.toString(seed));
         p.setProperty("batch", Integer.toString(batch));
         StringWriter w = new StringWriter();
@@ -208,7 +212,7 @@ final class TraceCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return w.toString().lines().filter(l -> !l.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
+        return w.toString().lines().filter(l -> !l.startsWith("#")).collect(Collectors.joining("\n", "", "\n"));
     }
 
     /** The arguments as summary.json records them. */
