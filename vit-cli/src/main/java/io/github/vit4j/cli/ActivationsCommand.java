@@ -66,12 +66,10 @@ final class ActivationsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter text = spec.commandLine().getOut();
-        if (batch <= 0) {
-            throw new IllegalArgumentException("--batch must be positive, got " + batch);
-        }
-        Pretrained pretrained = model.load();
-        ImageSource source = images.open();
+        ImagesOption.positive("--batch", batch);
+        ImageSource source = images.open();                        // before the (slow) model: fail fast on a typo
         int n = ImagesOption.count(source, limit);
+        Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         Map<Site, List<INDArray>> parts = new LinkedHashMap<>();
         List<String> rows = new ArrayList<>();

@@ -61,15 +61,11 @@ final class ClassifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (top <= 0) {
-            throw new IllegalArgumentException("--top must be positive, got " + top);
-        }
-        if (batch <= 0) {
-            throw new IllegalArgumentException("--batch must be positive, got " + batch);
-        }
-        Pretrained pretrained = model.load();
-        ImageSource source = images.open();
+        ImagesOption.positive("--top", top);
+        ImagesOption.positive("--batch", batch);
+        ImageSource source = images.open();                        // before the (slow) model: fail fast on a typo
         int n = ImagesOption.count(source, limit);
+        Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
         int k = Math.min(top, config.classes());

@@ -42,9 +42,14 @@ final class ImagesOption {
         if (limit == null) {
             return source.size();
         }
-        if (limit <= 0) {
-            throw new IllegalArgumentException("--limit must be positive, got " + limit);
-        }
+        positive("--limit", limit);
         return Math.min(limit, source.size());
+    }
+
+    /** Refuses a count option ({@code --limit}, {@code --batch}, {@code --top}) below 1, naming it. */
+    static void positive(String option, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + " must be positive, got " + value);
+        }
     }
 }

@@ -127,8 +127,8 @@ final class TraceCommand implements Callable<Integer> {
         Metric metricChoice = Metric.of(metric);
         DatasetTrace.Target target = DatasetTrace.Target.of(label);
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
-        positive("--limit", limit);
-        positive("--batch", batch);
+        ImagesOption.positive("--limit", limit);
+        ImagesOption.positive("--batch", batch);
         if (tokenSweep < 0) {
             throw new IllegalArgumentException("--token-sweep must be >= 0, got " + tokenSweep);
         }
@@ -235,11 +235,5 @@ final class TraceCommand implements Callable<Integer> {
         a.put("per_image_heatmaps", perImageHeatmaps);
         a.put("token_sweep", tokenSweep);
         return a;
-    }
-
-    private static void positive(String option, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(option + " must be positive, got " + value);
-        }
     }
 }
