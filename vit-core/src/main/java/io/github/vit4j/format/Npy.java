@@ -3,17 +3,14 @@ package io.github.vit4j.format;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -74,21 +71,13 @@ public final class Npy {
         float[] values = a.length() == 0 ? new float[0] : a.data().asFloat();
         ByteBuffer body = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         body.asFloatBuffer().put(values);
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp"));
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(MAGIC);
-                out.write(new byte[] {1, 0});
-                out.write(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
-                out.write(header.getBytes(StandardCharsets.US_ASCII));
-                out.write(body.array());
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);                                 // gone already unless writing or moving failed
-        }
+        AtomicFile.write(file, out -> {
+            out.write(MAGIC);
+            out.write(new byte[] {1, 0});
+            out.write(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
+            out.write(header.getBytes(StandardCharsets.US_ASCII));
+            out.write(body.array());
+        });
     }
 
     private static INDArray parse(byte[] bytes, String where) throws IOException {

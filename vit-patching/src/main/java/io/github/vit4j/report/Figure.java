@@ -1,12 +1,10 @@
 package io.github.vit4j.report;
 
+import io.github.vit4j.format.AtomicFile;
 import java.awt.Rectangle;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.text.TextUtils;
@@ -37,14 +35,7 @@ public record Figure(JFreeChart chart, int width, int height) {
 
     /** Writes the chart as a PNG of {@code width × height} pixels. */
     public void writePng(Path file) throws IOException {
-        Path tmp = temporary(file);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            ChartUtils.writeChartAsPNG(out, chart, width, height);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
     }
 
     /** Writes the chart as an SVG document (text as text, so titles stay searchable). */
@@ -59,19 +50,6 @@ public record Figure(JFreeChart chart, int width, int height) {
         } finally {
             TextUtils.setUseDrawRotatedStringWorkaround(workaround);
         }
-        Path tmp = temporary(file);
-        try {
-            Files.writeString(tmp, g2.getSVGDocument(), StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static Path temporary(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        return Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
+        AtomicFile.writeString(file, g2.getSVGDocument());
     }
 }

@@ -1,18 +1,16 @@
 package io.github.vit4j.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code summary.json}: what was run and what came out, for scripts and notebooks.
@@ -72,17 +70,7 @@ public final class SummaryJson {
     /** Writes the document to {@code file} (through a temporary file, so a reader never sees half of it). */
     public static void write(Path file, Map<String, ?> arguments, VitConfig config, String corruption,
                              TraceSummary summary) throws IOException {
-        String text = MAPPER.writeValueAsString(toJson(arguments, config, corruption, summary)) + "\n";
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.writeString(file, MAPPER.writeValueAsString(toJson(arguments, config, corruption, summary)) + "\n");
     }
 
     private static void number(ObjectNode node, String key, double v) {

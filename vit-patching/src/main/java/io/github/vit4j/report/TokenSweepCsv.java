@@ -1,11 +1,11 @@
 package io.github.vit4j.report;
 
+import io.github.vit4j.format.AtomicFile;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -27,10 +27,8 @@ public final class TokenSweepCsv {
 
     /** Writes the sweeps of {@code images} for a grid of side {@code grid}. */
     public static void write(Path file, List<ImageSweep> images, int grid) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createFile(parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        AtomicFile.write(file, out -> {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
             w.write(HEADER + "\n");
             for (ImageSweep s : images) {
                 for (int l = 0; l < s.effect().length; l++) {
@@ -44,11 +42,8 @@ public final class TokenSweepCsv {
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            w.flush();
+        });
     }
 
     /** The mean over images, {@code [layer][cell]}; NaN effects are left out of their cell's mean. */

@@ -1,6 +1,7 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Input;
@@ -14,7 +15,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.IntConsumer;
+import java.util.stream.Collectors;
 
 /**
  * Causal tracing over a dataset: images are run in fixed batches (clean and corrupted runs batched), each image is
@@ -208,15 +209,7 @@ public final class DatasetTrace {
                 }
             }
         }
-        Path tmp = csv.resolveSibling(csv.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            w.write(TraceCsv.HEADER + "\n");
-            for (String l : keep) {
-                w.write(l);
-                w.write('\n');
-            }
-        }
-        Files.move(tmp, csv, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeString(csv, TraceCsv.HEADER + "\n" + keep.stream().map(l -> l + "\n").collect(Collectors.joining()));
         return expectedImage;
     }
 

@@ -1,5 +1,6 @@
 package io.github.vit4j.trace;
 
+import io.github.vit4j.format.AtomicFile;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
                         .append(ci95.get(k)[l]).append(',').append(count.get(k)[l]).append('\n');
             }
         }
-        Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+        AtomicFile.writeString(file, b.toString());
     }
 
     /** 1.96 · sample sd / √n; NaN for fewer than two values. */
