@@ -2,9 +2,7 @@ package io.github.vit4j.report;
 
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceCsv;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,17 +30,8 @@ public final class ImageHeatmaps {
     public static List<Path> write(Path csv, Path dir, TraceInfo info, List<String> classNames, int layers)
             throws IOException {
         Map<Integer, List<TraceCsv.Row>> byImage = new LinkedHashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            String header = r.readLine();
-            if (!TraceCsv.HEADER.equals(header)) {
-                throw new IOException(csv + " is not a trace.csv: its first line is '" + header + "', expected '"
-                        + TraceCsv.HEADER + "'");
-            }
-            String line;
-            while ((line = r.readLine()) != null) {
-                TraceCsv.Row row = TraceCsv.Row.parse(line);
-                byImage.computeIfAbsent(row.image(), i -> new ArrayList<>()).add(row);
-            }
+        for (TraceCsv.Row row : TraceCsv.read(csv)) {
+            byImage.computeIfAbsent(row.image(), i -> new ArrayList<>()).add(row);
         }
         Files.createDirectories(dir);
         int digits = Math.max(4, Integer.toString(byImage.keySet().stream().mapToInt(i -> i).max().orElse(0))

@@ -1,5 +1,12 @@
 package io.github.vit4j.trace;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The rows of {@code trace.csv}, one per (image, kind, layer):
@@ -13,6 +20,28 @@ public final class TraceCsv {
     public static final String HEADER = "image,label,p_clean,p_corrupt,kind,layer,window,p_patched,ie";
 
     private TraceCsv() {
+    }
+
+    /**
+     * Every row of a complete {@code trace.csv}.
+     *
+     * @throws IOException if the file cannot be read or its first line is not {@link #HEADER}
+     * @throws IllegalArgumentException for a malformed row
+     */
+    public static List<Row> read(Path csv) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+            String header = r.readLine();
+            if (!HEADER.equals(header)) {
+                throw new IOException(csv + " is not a trace.csv: its first line is '" + header + "', expected '"
+                        + HEADER + "'");
+            }
+            String line;
+            while ((line = r.readLine()) != null) {
+                rows.add(Row.parse(line));
+            }
+        }
+        return rows;
     }
 
     /** One row. */

@@ -1,10 +1,7 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.format.AtomicFile;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,14 +39,9 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
             values.put(k, perLayer);
         }
         Map<Integer, double[]> perImage = new LinkedHashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            r.readLine();
-            String line;
-            while ((line = r.readLine()) != null) {
-                TraceCsv.Row row = TraceCsv.Row.parse(line);
-                values.get(row.kind()).get(row.layer()).add(row.ie());
-                perImage.put(row.image(), new double[] {row.pClean(), row.pCorrupt()});
-            }
+        for (TraceCsv.Row row : TraceCsv.read(csv)) {
+            values.get(row.kind()).get(row.layer()).add(row.ie());
+            perImage.put(row.image(), new double[] {row.pClean(), row.pCorrupt()});
         }
         Map<SweepKind, double[]> mean = new LinkedHashMap<>();
         Map<SweepKind, double[]> ci = new LinkedHashMap<>();
