@@ -336,18 +336,22 @@ public final class Vit {
 
         /** The array of the whole substitution at {@code site}, checked against the site's shape and type. */
         private INDArray wholeChecked(Site site) {
-            INDArray a = ((Substitution.Whole) substitutions.get(site)).array();
+            return checked(site, ((Substitution.Whole) substitutions.get(site)).array());
+        }
+
+        /** {@code given}, if it has the site's full shape in this run and is float32; else a message naming both. */
+        private INDArray checked(Site site, INDArray given) {
             long[] want = site.shape(config, batch);
-            if (!Arrays.equals(want, a.shape())) {
+            if (!Arrays.equals(want, given.shape())) {
                 throw new IllegalArgumentException("substitution for " + site + " has shape "
-                        + Arrays.toString(a.shape()) + " but the run produces " + Arrays.toString(want)
+                        + Arrays.toString(given.shape()) + " but the run produces " + Arrays.toString(want)
                         + "; is it from a run of the same model with the same batch size?");
             }
-            if (a.dataType() != DataType.FLOAT) {
-                throw new IllegalArgumentException("substitution for " + site + " is " + a.dataType()
+            if (given.dataType() != DataType.FLOAT) {
+                throw new IllegalArgumentException("substitution for " + site + " is " + given.dataType()
                         + " but the run is FLOAT; cast it with castTo(DataType.FLOAT)");
             }
-            return a;
+            return given;
         }
 
         private void keepIfAsked(Site site, INDArray used) {
@@ -369,11 +373,11 @@ public final class Vit {
             int axis = tokenAxis(site.kind());
             Substitution cls;
             if (s instanceof Substitution.Whole whole) {
-                checkFullShape(site, whole.array(), producedCls, axis);
+                checked(site, whole.array());
                 cls = Substitution.whole(clsRow(whole.array(), axis));
             } else {
                 Substitution.Masked masked = (Substitution.Masked) s;
-                checkFullShape(site, masked.source(), producedCls, axis);
+                checked(site, masked.source());
                 INDArray mask = masked.mask().rank() > axis && masked.mask().size(axis) > 1
                         ? clsRow(masked.mask(), axis) : masked.mask();
                 cls = Substitution.masked(clsRow(masked.source(), axis), mask);
@@ -381,16 +385,6 @@ public final class Vit {
             INDArray used = applied(cls, site, producedCls);
             unkept.add(producedCls);
             return used;
-        }
-
-        private void checkFullShape(Site site, INDArray given, INDArray producedCls, int axis) {
-            long[] full = producedCls.shape().clone();
-            full[axis] = config.tokens();
-            if (!Arrays.equals(full, given.shape())) {
-                throw new IllegalArgumentException("substitution for " + site + " has shape "
-                        + Arrays.toString(given.shape()) + " but the run produces " + Arrays.toString(full)
-                        + "; is it from a run of the same model with the same batch size?");
-            }
         }
 
         /** The kept arrays this run produced (not the caller's input or substitutions): what closing them frees. */
