@@ -200,7 +200,7 @@ final class ConfigFiles {
         if (m.bool("pre_norm", false)) {
             throw m.unsupported("pre_norm", "true", "vit4j has no LayerNorm before the first block (CLIP-style)");
         }
-        if (m.node.has("fc_norm") && !m.node.get("fc_norm").isNull() && m.bool("fc_norm", false)) {
+        if (m.bool("fc_norm", false)) {
             throw m.unsupported("fc_norm", "true", "vit4j applies the final LayerNorm before the head, not fc_norm");
         }
         if (m.node.has("init_values") && !m.node.get("init_values").isNull()) {

@@ -39,12 +39,19 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
 
     /** Every canonical name pattern in {@link VitWeights#tensors()} order, blocks written with {@code {i}}. */
     static List<String> canonicalPatterns() {
+        return CANONICAL_PATTERNS;
+    }
+
+    private static final List<String> CANONICAL_PATTERNS = computeCanonicalPatterns();
+    private static final Pattern BLOCK_NAME = Pattern.compile("blocks\\.(\\d+)\\.(.+)");
+
+    private static List<String> computeCanonicalPatterns() {
         VitConfig oneBlock = new VitConfig(2, 1, 1, 1, 1, 1, 1, 0.5, List.of("a"));
         List<String> out = new ArrayList<>();
         for (String n : VitWeights.expectedShapes(oneBlock).keySet()) {
             out.add(n.startsWith("blocks.0.") ? "blocks." + BLOCK + "." + n.substring("blocks.0.".length()) : n);
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** timm's names: the canonical ones, with {@code cls_token [1,1,D]}, {@code pos_embed [1,T,D]} and a conv weight. */
@@ -83,7 +90,7 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
 
     /** The source tensor names for one concrete canonical name, e.g. {@code blocks.3.attn.qkv.weight}. */
     List<String> sources(String canonical) {
-        Matcher m = Pattern.compile("blocks\\.(\\d+)\\.(.+)").matcher(canonical);
+        Matcher m = BLOCK_NAME.matcher(canonical);
         if (m.matches()) {
             List<String> patterns = rules.get("blocks." + BLOCK + "." + m.group(2));
             if (patterns == null) {
