@@ -55,13 +55,11 @@ final class CpuOps extends Ops {
     private static INDArray linearInto(INDArray x, VitWeights.Linear w, INDArray y) {
         int rows = (int) y.size(0);
         int out = (int) y.size(1);
-        INDArray b = contiguous(w.bias());
-        FloatBuffer bias = b.data().asNioFloat();                  // absolute puts: no copy of the bias per call
-        int bo = (int) b.offset();
+        float[] bias = toFloats(w.bias());
         FloatBuffer dst = y.data().asNioFloat();
         parallel(rows, (long) rows * out, (from, to) -> {
             for (int r = from; r < to; r++) {
-                dst.put(r * out, bias, bo, out);
+                dst.put(r * out, bias, 0, out);
             }
         });
         Nd4j.gemm(contiguous(x), w.weight(), y, false, true, 1.0, 1.0);
