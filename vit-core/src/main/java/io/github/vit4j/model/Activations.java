@@ -24,15 +24,21 @@ public final class Activations implements AutoCloseable {
     private final int batch;
     private final int startLayer;
     private final Set<INDArray> owned;
+    private final Map<Site, Substitution> substitutions;
     private final Consumer<Collection<INDArray>> release;
     private volatile boolean closed;
 
+    /**
+     * @param substitutions the substitutions the run was given (the backward pass needs them: a substituted site cuts
+     *                      or masks the gradient that flows to what produced it)
+     */
     Activations(Map<Site, INDArray> arrays, int batch, int startLayer, Set<INDArray> owned,
-                Consumer<Collection<INDArray>> release) {
+                Map<Site, Substitution> substitutions, Consumer<Collection<INDArray>> release) {
         this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
         this.batch = batch;
         this.startLayer = startLayer;
         this.owned = owned;
+        this.substitutions = Map.copyOf(substitutions);
         this.release = release;
     }
 
@@ -111,7 +117,32 @@ public final class Activations implements AutoCloseable {
         }
         Set<INDArray> copies = Collections.newSetFromMap(new IdentityHashMap<>());
         copies.addAll(one.values());
-        return new Activations(one, 1, startLayer, copies, release);
+        Map<Site, Substitution> mine = new LinkedHashMap<>();
+        substitutions.forEach((site, s) -> mine.put(site, imageOf(s, i)));
+        return new Activations(one, 1, startLayer, copies, mine, release);
+    }
+
+    /** Image {@code i}'s part of a substitution: row i of every array whose batch axis is the run's (not 1). */
+    private Substitution imageOf(Substitution s, int i) {
+        if (s instanceof Substitution.Whole w) {
+            return Substitution.whole(row(w.array(), i));
+        }
+        Substitution.Masked m = (Substitution.Masked) s;
+        return Substitution.masked(row(m.source(), i), row(m.mask(), i));
+    }
+
+    private INDArray row(INDArray a, int i) {
+        if (a.size(0) != batch || batch == 1) {
+            return a;
+        }
+        long[] shape = a.shape().clone();
+        shape[0] = 1;
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup('c').reshape(shape);
+    }
+
+    /** The substitutions the run was given, by site (what the backward pass must respect). */
+    Map<Site, Substitution> substitutions() {
+        return substitutions;
     }
 
     private void checkOpen() {

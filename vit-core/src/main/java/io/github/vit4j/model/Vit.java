@@ -96,7 +96,8 @@ public final class Vit {
         }
         head(run, resid);
         run.release(null);
-        return new Activations(run.kept, input.batch(), input.startLayer(), run.owned(), ops::release);
+        return new Activations(run.kept, input.batch(), input.startLayer(), run.owned(), substitutions,
+                ops::release);
     }
 
     /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
