@@ -151,16 +151,37 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
      *                                  {@link #channels()}
      */
     public INDArray denormalize(INDArray modelInput) {
-        long[] shape = checkBatchOfPlanes(modelInput, "model input");
+        return perChannel(modelInput, "model input", (x, ch) -> x * std[ch] + mean[ch]);
+    }
+
+    /**
+     * A gradient with respect to the model input {@code [B, C, H, W]} carried back through {@link #normalize}'s
+     * per-channel {@code (x − mean) / std} to the pixels at the model's size: divided by std, since
+     * {@code ∂((x − mean) / std)/∂x = 1 / std}. (The resize, if any, is not undone: the gradient is that of the
+     * resized pixels.)
+     *
+     * @return a new float32 array of the same shape
+     */
+    public INDArray pixelGradient(INDArray inputGradient) {
+        return perChannel(inputGradient, "input gradient", (g, ch) -> g / std[ch]);
+    }
+
+    /** A function of each element and its channel, over {@code [B, C, H, W]}: a new float32 array of the same shape. */
+    private INDArray perChannel(INDArray x, String what, ChannelFunction f) {
+        long[] shape = checkBatchOfPlanes(x, what);
         int c = channels();
         int planeSize = (int) (shape[2] * shape[3]);
-        double[] in = NdArrays.toDoubles(modelInput);
+        double[] in = NdArrays.toDoubles(x);
         float[] out = new float[in.length];
         for (int k = 0; k < in.length; k++) {
-            int ch = (k / planeSize) % c;
-            out[k] = (float) (in[k] * std[ch] + mean[ch]);
+            out[k] = (float) f.apply(in[k], (k / planeSize) % c);
         }
         return Nd4j.create(out, shape.clone(), 'c');
+    }
+
+    @FunctionalInterface
+    private interface ChannelFunction {
+        double apply(double value, int channel);
     }
 
     /**

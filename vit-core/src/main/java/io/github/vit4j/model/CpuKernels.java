@@ -8,6 +8,7 @@ package io.github.vit4j.model;
 final class CpuKernels {
 
     private static final float INV_SQRT2 = 0.70710678118654752f;
+    private static final float INV_SQRT_2PI = 0.39894228040143268f;
     private static final float LOG2E = 1.44269504088896341f;
     /** 1.5·2²³: adding and subtracting it rounds a float of magnitude below 2²² to the nearest integer. */
     private static final float ROUND = 12582912f;
@@ -201,6 +202,71 @@ final class CpuKernels {
         float m = (float) mean;
         for (i = 0; i < d; i++) {
             out[off + i] = (x[off + i] - m) * inv * w[i] + b[i];
+        }
+    }
+    // The derivatives of the kernels above, for the backward pass.
+
+    /**
+     * {@code out[i] = dy[i] · (Φ(x) + x φ(x))}, the derivative of {@link #gelu} times the incoming gradient, for the
+     * elements {@code [off, off + n)} ({@code out} may be {@code dy}). Φ from {@link #erf} (below −3 from {@link #erfcPositive},
+     * as in {@link #gelu}); φ(x) = e^(−x²/2) / √(2π).
+     */
+    static void geluBackward(float[] x, float[] dy, float[] out, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float v = x[i];
+            float cdf = v < -3f ? 0.5f * erfcPositive(-v * INV_SQRT2) : 0.5f * (1f + erf(v * INV_SQRT2));
+            float pdf = INV_SQRT_2PI * expNonPositive(-0.5f * v * v);
+            out[i] = dy[i] * (cdf + v * pdf);
+        }
+    }
+
+    /**
+     * {@link #softmaxRow}'s derivative with respect to its unscaled input, row {@code [off, off + n)}: given the
+     * row's output P and the gradient dP of it, {@code out = scale · P ⊙ (dP − Σⱼ dPⱼ Pⱼ)} ({@code out} may be
+     * {@code dp}).
+     */
+    static void softmaxBackwardRow(float[] p, float[] dp, float[] out, int off, int n, float scale) {
+        double dot = 0;
+        for (int i = off; i < off + n; i++) {
+            dot += (double) dp[i] * p[i];
+        }
+        float d = (float) dot;
+        for (int i = off; i < off + n; i++) {
+            out[i] = scale * p[i] * (dp[i] - d);
+        }
+    }
+
+    /**
+     * {@link #layerNormRow}'s derivative with respect to its input, row {@code [off, off + d)}: with
+     * {@code x̂ = (x − mean) · r}, {@code r = 1/√(var + eps)} and {@code g = dy · w},
+     * {@code out = r · (g − mean(g) − x̂ · mean(g · x̂))} ({@code out} may be {@code dy}). Statistics in double.
+     */
+    static void layerNormBackwardRow(float[] x, float[] dy, float[] out, int off, int d, float[] w, double eps) {
+        double sum = 0;
+        for (int i = off; i < off + d; i++) {
+            sum += x[i];
+        }
+        double mean = sum / d;
+        double var = 0;
+        for (int i = off; i < off + d; i++) {
+            double c = x[i] - mean;
+            var += c * c;
+        }
+        double r = 1.0 / Math.sqrt(var / d + eps);
+        double sumG = 0;
+        double sumGx = 0;
+        for (int i = 0; i < d; i++) {
+            double g = (double) dy[off + i] * w[i];
+            sumG += g;
+            sumGx += g * (x[off + i] - mean) * r;
+        }
+        float meanG = (float) (sumG / d);
+        float meanGx = (float) (sumGx / d);
+        float m = (float) mean;
+        float rf = (float) r;
+        for (int i = 0; i < d; i++) {
+            float xHat = (x[off + i] - m) * rf;
+            out[off + i] = rf * (dy[off + i] * w[i] - meanG - xHat * meanGx);
         }
     }
 }

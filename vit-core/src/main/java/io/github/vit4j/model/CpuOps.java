@@ -78,19 +78,24 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray head(INDArray qkv, int part, int batch, int heads) {
-        INDArray src = contiguous(qkv);
-        int rows = (int) src.size(0);
-        int t = rows / batch;
-        int d = (int) src.size(1) / 3;
+        return split(qkv, 3, part, batch, heads);
+    }
+
+    /** Part {@code part} of {@code parts} side-by-side {@code [B·T, D]} blocks of {@code rows}, heads split: a new {@code [B, H, T, d]}. */
+    private static INDArray split(INDArray rows, int parts, int part, int batch, int heads) {
+        INDArray src = contiguous(rows);
+        int n = (int) src.size(0);
+        int t = n / batch;
+        int d = (int) src.size(1) / parts;
         int dh = d / heads;
         INDArray out = SiteMemory.SHARED.floats(batch, heads, t, dh);
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         long base = src.offset() + (long) part * d;
-        parallel(rows, (long) rows * d, (from, to) -> {
+        parallel(n, (long) n * d, (from, to) -> {
             float[] row = heap(0, d);
             for (int r = from; r < to; r++) {
-                in.get((int) (base + (long) r * 3 * d), row, 0, d);
+                in.get((int) (base + (long) r * parts * d), row, 0, d);
                 int b = r / t;
                 int tok = r % t;
                 for (int h = 0; h < heads; h++) {
@@ -142,13 +147,22 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray mergeHeads(INDArray z) {
+        int t = (int) z.size(2);
+        INDArray out = scratch(t == 1 ? Role.CLS_HEADS : Role.HEADS, z.size(0) * t, z.size(1) * z.size(3));
+        return mergeInto(z, out, 1, 0);
+    }
+
+    /**
+     * z {@code [B, H, T, d]} with the heads side by side, written as part {@code part} of {@code out}'s rows of
+     * {@code parts} side-by-side {@code [B·T, H·d]} blocks; returns {@code out}.
+     */
+    private static INDArray mergeInto(INDArray z, INDArray out, int parts, int part) {
         INDArray src = contiguous(z);
         int b = (int) src.size(0);
         int heads = (int) src.size(1);
         int t = (int) src.size(2);
         int dh = (int) src.size(3);
         int d = heads * dh;
-        INDArray out = scratch(t == 1 ? Role.CLS_HEADS : Role.HEADS, (long) b * t, d);
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();
@@ -159,7 +173,7 @@ final class CpuOps extends Ops {
                 int img = bh / heads;
                 int h = bh % heads;
                 for (int tok = 0; tok < t; tok++) {
-                    dst.put((img * t + tok) * d + h * dh, block, tok * dh, dh);
+                    dst.put(((img * t + tok) * parts + part) * d + h * dh, block, tok * dh, dh);
                 }
             }
         });
@@ -262,6 +276,113 @@ final class CpuOps extends Ops {
             }
         }
         return Nd4j.create(out, new long[] {b, t, d}, 'c');
+    }
+
+    @Override
+    INDArray linearBackward(INDArray dy, VitWeights.Linear w) {
+        INDArray dx = SiteMemory.SHARED.floats(dy.size(0), w.weight().size(1));
+        Nd4j.gemm(contiguous(dy), w.weight(), dx, false, false, 1.0, 0.0);
+        return dx;
+    }
+
+    @Override
+    INDArray layerNormBackward(INDArray dy, INDArray x, VitWeights.LayerNorm p, double eps) {
+        float[] w = toFloats(p.weight());
+        return pairedRows(x, dy, (a, g, off, n) -> CpuKernels.layerNormBackwardRow(a, g, g, off, n, w, eps));
+    }
+
+    @Override
+    INDArray geluBackward(INDArray dy, INDArray x) {
+        return pairedRows(x, dy, (a, g, off, n) -> CpuKernels.geluBackward(a, g, g, off, n));
+    }
+
+    @Override
+    INDArray softmaxBackward(INDArray dPattern, INDArray pattern, double scale) {
+        float s = (float) scale;
+        return pairedRows(pattern, dPattern, (p, g, off, n) -> CpuKernels.softmaxBackwardRow(p, g, g, off, n, s));
+    }
+
+    @Override
+    INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        INDArray out = SiteMemory.SHARED.floats(perHeadShape(a, b, transposeA, transposeB));
+        return perHead(contiguous(a), contiguous(b), transposeA, transposeB, out);
+    }
+
+    @Override
+    INDArray splitHeads(INDArray heads, int batch, int h) {
+        return split(heads, 1, 0, batch, h);
+    }
+
+    @Override
+    INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv) {
+        INDArray out = SiteMemory.SHARED.floats(dq.size(0) * dq.size(2), 3 * dq.size(1) * dq.size(3));
+        mergeInto(dq, out, 3, 0);
+        mergeInto(dk, out, 3, 1);
+        return mergeInto(dv, out, 3, 2);
+    }
+
+    @Override
+    INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p) {
+        int g = size / p;
+        float[] in = toFloats(rows);
+        float[] out = new float[batch * channels * size * size];
+        int rowLen = channels * p * p;
+        for (int img = 0; img < batch; img++) {
+            for (int gy = 0; gy < g; gy++) {
+                for (int gx = 0; gx < g; gx++) {
+                    int o = ((img * g + gy) * g + gx) * rowLen;
+                    for (int ch = 0; ch < channels; ch++) {
+                        for (int y = 0; y < p; y++) {
+                            int to = ((img * channels + ch) * size + gy * p + y) * size + gx * p;
+                            System.arraycopy(in, o + (ch * p + y) * p, out, to, p);
+                        }
+                    }
+                }
+            }
+        }
+        return Nd4j.create(out, new long[] {batch, channels, size, size}, 'c');
+    }
+
+    /** A kernel over rows {@code [off, off + n)} of two blocks: reads {@code a} and {@code b}, writes its result into {@code b}. */
+    @FunctionalInterface
+    private interface PairedRowKernel {
+        void rows(float[] a, float[] b, int off, int n);
+    }
+
+    /**
+     * {@code kernel} applied row by row (rows along the last axis) to {@code a} and {@code b} of one shape, in
+     * blocks copied to the Java heap and split across the cores: a new array of their shape.
+     */
+    private static INDArray pairedRows(INDArray a, INDArray b, PairedRowKernel kernel) {
+        INDArray srcA = contiguous(a);
+        INDArray srcB = contiguous(b);
+        if (!Arrays.equals(srcA.shape(), srcB.shape())) {
+            throw new IllegalArgumentException("expected arrays of one shape, got " + Arrays.toString(srcA.shape())
+                    + " and " + Arrays.toString(srcB.shape()));
+        }
+        int n = (int) srcA.size(srcA.rank() - 1);
+        int rows = (int) (srcA.length() / n);
+        INDArray out = SiteMemory.SHARED.floats(srcA.shape());
+        FloatBuffer inA = srcA.data().asNioFloat();
+        FloatBuffer inB = srcB.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        int baseA = (int) srcA.offset();
+        int baseB = (int) srcB.offset();
+        int perBlock = Math.max(1, BLOCK / n);
+        parallel(rows, (long) rows * n * 4, (from, to) -> {
+            float[] x = heap(0, perBlock * n);
+            float[] y = heap(1, perBlock * n);
+            for (int r = from; r < to; r += perBlock) {
+                int count = Math.min(perBlock, to - r) * n;
+                inA.get(baseA + r * n, x, 0, count);
+                inB.get(baseB + r * n, y, 0, count);
+                for (int o = 0; o < count; o += n) {
+                    kernel.rows(x, y, o, n);
+                }
+                dst.put(r * n, y, 0, count);
+            }
+        });
+        return out;
     }
 
     /** The array itself if it is a float array in C order with C strides, else a C-ordered copy. */

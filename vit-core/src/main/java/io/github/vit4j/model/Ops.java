@@ -47,10 +47,21 @@ abstract sealed class Ops permits CpuOps, PortableOps {
      * One batched ND4J matmul for both kernel sets; they differ only in where {@code out} comes from.
      */
     static INDArray perHead(INDArray a, INDArray b, boolean transposeB, INDArray out) {
+        return perHead(a, b, false, transposeB, out);
+    }
+
+    /** {@link #perHead} with either operand transposed: {@code aᵀ · b} and {@code a · bᵀ} are the backward's. */
+    static INDArray perHead(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
         long bh = a.size(0) * a.size(1);
         Nd4j.matmul(a.reshape(bh, a.size(2), a.size(3)), b.reshape(bh, b.size(2), b.size(3)),
-                out.reshape(bh, out.size(2), out.size(3)), false, transposeB, false);
+                out.reshape(bh, out.size(2), out.size(3)), transposeA, transposeB, false);
         return out;
+    }
+
+    /** The shape of {@code a · b} per image and head, either transposed: {@code [B, H, rows, cols]}. */
+    static long[] perHeadShape(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        return new long[] {a.size(0), a.size(1), transposeA ? a.size(3) : a.size(2),
+                transposeB ? b.size(2) : b.size(3)};
     }
 
     /** {@code x · Wᵀ + b} for x {@code [R, in]}, W {@code [out, in]}, b {@code [out]}: a new {@code [R, out]}. */
@@ -125,4 +136,41 @@ abstract sealed class Ops permits CpuOps, PortableOps {
 
     /** {@code concat(cls, embed) + pos}: embed {@code [B, N, D]}, cls {@code [D]}, pos {@code [T, D]} → a new {@code [B, T, D]}. */
     abstract INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos);
+
+    // The backward pass's operations. Each is the derivative of the forward operation it is named after: given the
+    // gradient of that operation's output (dy) and what the forward kept, the gradient of its input, a new array.
+    // Activation gradients only: no weight gradients.
+
+    /** {@link #linear}'s: {@code dx = dy · W} for dy {@code [R, out]}, W {@code [out, in]}: a new {@code [R, in]}. */
+    abstract INDArray linearBackward(INDArray dy, VitWeights.Linear w);
+
+    /**
+     * {@link #layerNorm}'s, from its input x: with {@code x̂ = (x − mean) / √(var + eps)} and {@code g = dy · w},
+     * {@code dx = (g − mean(g) − x̂ · mean(g · x̂)) / √(var + eps)} per row: a new array of x's shape.
+     */
+    abstract INDArray layerNormBackward(INDArray dy, INDArray x, VitWeights.LayerNorm p, double eps);
+
+    /** {@link #gelu}'s: {@code dy · (Φ(x) + x · φ(x))}, Φ and φ the standard normal's CDF and density: a new array. */
+    abstract INDArray geluBackward(INDArray dy, INDArray x);
+
+    /**
+     * {@link #softmax}'s, with respect to its unscaled input s, given its output P = softmax(scale · s):
+     * {@code scale · P ⊙ (dP − Σⱼ dPⱼ Pⱼ)} per row: a new array.
+     */
+    abstract INDArray softmaxBackward(INDArray dPattern, INDArray pattern, double scale);
+
+    /**
+     * The per-head product of {@code a} and {@code b} {@code [B, H, ·, ·]}, either transposed (the backward's
+     * {@code dScores · k}, {@code dScoresᵀ · q}, {@code dz · vᵀ}, {@code patternᵀ · dz}): a new array.
+     */
+    abstract INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB);
+
+    /** {@link #mergeHeads}'s: {@code [B·T, H·d]} → a new {@code [B, H, T, d]}. */
+    abstract INDArray splitHeads(INDArray heads, int batch, int h);
+
+    /** {@link #head}'s for the three parts at once: dq, dk, dv {@code [B, H, T, d]} → a new {@code [B·T, 3D]}. */
+    abstract INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv);
+
+    /** {@link #patchify}'s: {@code [B·N, C·p·p]} rows → a new {@code [B, C, H, W]} with {@code H = W = size}. */
+    abstract INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p);
 }

@@ -21,6 +21,7 @@ final class PortableOps extends Ops {
     private static final SiteMemory NO_POOL = new SiteMemory(0);
 
     private static final double INV_SQRT2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     private PortableOps() {
     }
@@ -117,5 +118,69 @@ final class PortableOps extends Ops {
         INDArray clsRows = cls.reshape(1, 1, d).broadcast(b, 1, d);                   // [B, 1, D]
         INDArray tokens = Nd4j.concat(1, clsRows, embed);                              // [B, T, D]
         return tokens.addi(pos.reshape(1, pos.size(0), d).broadcast(tokens.shape()));
+    }
+    @Override
+    INDArray linearBackward(INDArray dy, VitWeights.Linear w) {
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, new long[] {dy.size(0), w.weight().size(1)}, 'c');
+        Nd4j.gemm(dy, w.weight(), dx, false, false, 1.0, 0.0);
+        return dx;
+    }
+
+    @Override
+    INDArray layerNormBackward(INDArray dy, INDArray x, VitWeights.LayerNorm p, double eps) {
+        long d = x.size(x.rank() - 1);
+        INDArray rows = x.dup('c').reshape(x.length() / d, d);                         // [R, D]
+        INDArray centered = rows.subiColumnVector(rows.mean(true, 1));                 // [R, D]
+        INDArray rstd = Transforms.pow(centered.mul(centered).mean(true, 1).addi(eps), -0.5, false); // [R, 1]
+        INDArray xHat = centered.muliColumnVector(rstd);                               // [R, D]
+        INDArray g = dy.dup('c').reshape(x.length() / d, d).muliRowVector(p.weight());   // [R, D]
+        INDArray meanG = g.mean(true, 1);                                              // [R, 1]
+        INDArray meanGx = g.mul(xHat).mean(true, 1);                                   // [R, 1]
+        return g.subiColumnVector(meanG).subi(xHat.muliColumnVector(meanGx)).muliColumnVector(rstd)
+                .reshape(x.shape());
+    }
+
+    @Override
+    INDArray geluBackward(INDArray dy, INDArray x) {
+        INDArray cdf = Nd4j.exec(new Erf(x.mul(INV_SQRT2))).addi(1.0).muli(0.5);       // Φ(x)
+        INDArray pdf = Transforms.exp(x.mul(x).muli(-0.5), false).muli(INV_SQRT_2PI);  // φ(x)
+        return pdf.muli(x).addi(cdf).muli(dy);
+    }
+
+    @Override
+    INDArray softmaxBackward(INDArray dPattern, INDArray pattern, double scale) {
+        int last = pattern.rank() - 1;
+        INDArray dot = dPattern.mul(pattern).sum(true, last);                          // [.., 1]
+        return dPattern.sub(dot.broadcast(pattern.shape())).muli(pattern).muli(scale);
+    }
+
+    @Override
+    INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        return perHead(a.dup('c'), b.dup('c'), transposeA, transposeB, Nd4j.createUninitialized(DataType.FLOAT,
+                perHeadShape(a, b, transposeA, transposeB), 'c'));
+    }
+
+    @Override
+    INDArray splitHeads(INDArray heads, int batch, int h) {
+        long t = heads.size(0) / batch;
+        long dh = heads.size(1) / h;
+        return heads.reshape(batch, t, h, dh).permute(0, 2, 1, 3).dup('c');          // [B, H, T, d]
+    }
+
+    @Override
+    INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv) {
+        long b = dq.size(0);
+        long t = dq.size(2);
+        long d = dq.size(1) * dq.size(3);
+        return Nd4j.concat(1, mergeHeads(dq).reshape(b * t, d), mergeHeads(dk).reshape(b * t, d),
+                mergeHeads(dv).reshape(b * t, d));                                     // [B·T, 3D]
+    }
+
+    @Override
+    INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p) {
+        int g = size / p;
+        return rows.reshape(batch, g, g, channels, p, p)                               // [B, gy, gx, C, y, x]
+                .permute(0, 3, 1, 4, 2, 5).dup('c')                                    // [B, C, gy, y, gx, x]
+                .reshape(batch, channels, size, size);
     }
 }

@@ -100,6 +100,37 @@ public final class Vit {
                 ops::release);
     }
 
+    /** What a forward run must keep for {@link #backward}: the inputs of the operations whose derivative needs them. */
+    public static Keep keepForBackward() {
+        return Backward.KEEP;
+    }
+
+    /**
+     * The backward pass: the gradient of {@code objective} at the run {@code forward} with respect to every site and
+     * to the input pixels. {@code forward} must have kept {@link #keepForBackward()} (and the objective's site); its
+     * substitutions are respected (a site replaced whole passes no gradient to what produced the original; a masked
+     * one passes it where the mask kept the computed value).
+     */
+    public Gradients backward(Activations forward, Objective objective) {
+        return backward(forward, objective, Keep.all());
+    }
+
+    /** {@link #backward(Activations, Objective)} keeping only the gradients of the sites {@code keep} selects. */
+    public Gradients backward(Activations forward, Objective objective, Keep keep) {
+        return Backward.run(weights, ops, forward, objective, keep);
+    }
+
+    /**
+     * A forward run keeping what the backward needs, then the backward: {@code objective}'s gradient at
+     * {@code input} (with {@code substitutions}) for every site and the input.
+     */
+    public Gradients gradients(Input input, Map<Site, Substitution> substitutions, Objective objective) {
+        Keep need = keepForBackward().and(Keep.sites(objective.site()));
+        try (Activations forward = run(input, need, substitutions)) {
+            return backward(forward, objective);
+        }
+    }
+
     /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
     private INDArray embed(Run run, INDArray pixels) {
         int b = (int) pixels.size(0);

@@ -1,5 +1,6 @@
 package io.github.vit4j.trace;
 
+import io.github.vit4j.model.Objective;
 import java.util.Locale;
 
 /**
@@ -61,22 +62,13 @@ public enum Metric {
         return softmax(logits)[y];
     }
 
-    /** softmax(logits), computed in double with the max subtracted. */
+    /** softmax(logits), computed in double with the max subtracted ({@link Objective#softmax}). */
     public static double[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
+        double[] l = new double[logits.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = logits[i];
         }
-        double sum = 0;
-        double[] p = new double[logits.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = Math.exp(logits[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < p.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
+        return Objective.softmax(l);
     }
 
     /** logit(y) − max over j ≠ y of logit(j). */

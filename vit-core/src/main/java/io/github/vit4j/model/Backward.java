@@ -1,0 +1,262 @@
+package io.github.vit4j.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The backward pass: the forward ({@link ReferenceForward}) read bottom-up, one line per operation, each forward
+ * line quoted above its mirror. Every gradient is the derivative of the objective with respect to a site's array;
+ * {@code dX} names the gradient of X. Activation gradients only (no weight gradients: training is not a goal).
+ *
+ * <p>{@link #site} is the backward's twin of the forward's lookup: it adds the objective's seed if the objective is
+ * a function of this site, records the gradient of the array the run used there (if kept), and returns the gradient
+ * that flows on to the array the forward <em>produced</em> there: the same, unless a {@link Substitution} replaced
+ * it (whole: nothing flows on; masked: only where the mask kept the computed value). A gradient that is zero
+ * everywhere is {@code null} here, and operations on it are skipped ({@link #apply}): above the objective's site,
+ * and below a site replaced whole, nothing is computed.
+ *
+ * <p>What it needs from the forward run: the arrays of {@link #KEEP} (the inputs of LayerNorm, softmax, GELU and the
+ * attention products), which the forward kept.
+ */
+final class Backward {
+
+    /** What the forward must keep for a backward: the inputs of the operations whose derivative depends on them. */
+    static final Keep KEEP = Keep.kinds(Site.Kind.RESID_PRE, Site.Kind.Q, Site.Kind.K, Site.Kind.V,
+            Site.Kind.PATTERN, Site.Kind.RESID_MID, Site.Kind.MLP_PRE, Site.Kind.RESID_POST);
+
+    private final VitWeights weights;
+    private final VitConfig config;
+    private final Ops ops;
+    private final Activations forward;
+    private final Objective objective;
+    private final Keep keep;
+    private final Map<Site, Substitution> substitutions;
+    private final Map<Site, INDArray> kept = new LinkedHashMap<>();
+    private final List<INDArray> made = new ArrayList<>();
+    private final int b;
+
+    private Backward(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep) {
+        this.weights = weights;
+        this.config = weights.config();
+        this.ops = ops;
+        this.forward = forward;
+        this.objective = objective;
+        this.keep = keep;
+        this.substitutions = forward.substitutions();
+        this.b = forward.batch();
+    }
+
+    /**
+     * The gradients of {@code objective} at the run {@code forward} (which kept {@link #KEEP}), keeping the
+     * gradients of the sites {@code keep} selects.
+     */
+    static Gradients run(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep) {
+        return new Backward(weights, ops, forward, objective, keep).run();
+    }
+
+    private Gradients run() {
+        int start = forward.startLayer();
+        if (start >= config.layers()) {
+            throw new IllegalArgumentException("the run started at layer " + start + ", after the last block: only"
+                    + " the head ran; start the forward at an earlier layer to differentiate");
+        }
+        double[] values = objective.values(used(objective.site()));
+        INDArray dResid = head();
+        for (int l = config.layers() - 1; l >= start; l--) {
+            dResid = block(l, dResid);
+            releaseUnkept(dResid);
+        }
+        INDArray dInput = start == 0 ? embed(dResid) : null;
+        releaseUnkept(dInput);
+        return new Gradients(kept, dInput, values, start, ops::release);
+    }
+
+    /** {@code ln_final} and the head, bottom-up: the gradient of the last block's {@code resid_post}. */
+    private INDArray head() {
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        INDArray residPost = used(Site.residPost(config.layers() - 1));                             // [B, T, D]
+        // logits = head(ln_final[:, 0])
+        INDArray dLogits = site(Site.logits(), null);                                             // [B, C]
+        INDArray dCls = apply(dLogits, g -> ops.linearBackward(g, weights.head()));               // [B, D]
+        INDArray dLnFinal = site(Site.lnFinal(), apply(dCls, g -> clsRowOf(g, t, d)));            // [B, T, D]
+        // ln_final = layerNorm(resid_post of the last block)
+        return apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), config.layerNormEps()));
+    }
+
+    /** One block, bottom-up: the gradient of its {@code resid_post} in, that of its {@code resid_pre} out. */
+    private INDArray block(int l, INDArray dResidPost) {
+        INDArray residMid = used(Site.of(l, Site.Kind.RESID_MID));                                  // [B, T, D]
+        // resid_post = resid_mid + mlp_out
+        INDArray dSumMlp = site(Site.of(l, Site.Kind.RESID_POST), dResidPost);                   // [B, T, D]
+        INDArray dMlpOut = site(Site.of(l, Site.Kind.MLP_OUT), dSumMlp);                         // [B, T, D]
+        INDArray dResidMid = sum(dSumMlp, mlp(l, dMlpOut, residMid));                             // [B, T, D]
+        // resid_mid = resid_pre + attn_out
+        INDArray dSumAttn = site(Site.of(l, Site.Kind.RESID_MID), dResidMid);                    // [B, T, D]
+        INDArray dAttnOut = site(Site.of(l, Site.Kind.ATTN_OUT), dSumAttn);                      // [B, T, D]
+        INDArray dResidPre = sum(dSumAttn, attention(l, dAttnOut));                               // [B, T, D]
+        // resid_pre = the previous block's resid_post (or the embedding)
+        return site(Site.of(l, Site.Kind.RESID_PRE), dResidPre);                                  // [B, T, D]
+    }
+
+    /** Attention of block l, bottom-up: the gradient of attn_out in, that of its input resid_pre out. */
+    private INDArray attention(int l, INDArray dAttnOut) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int h = config.heads();
+        INDArray residPre = used(Site.of(l, Site.Kind.RESID_PRE));                                  // [B, T, D]
+        INDArray q = used(Site.of(l, Site.Kind.Q));                                                 // [B, H, T, d]
+        INDArray k = used(Site.of(l, Site.Kind.K));                                                 // [B, H, T, d]
+        INDArray v = used(Site.of(l, Site.Kind.V));                                                 // [B, H, T, d]
+        INDArray pattern = used(Site.of(l, Site.Kind.PATTERN));                                     // [B, H, T, T]
+        double scale = 1.0 / Math.sqrt(config.headDim());
+        // attn_out = proj(merge heads(z))
+        INDArray dHeads = apply(dAttnOut, g -> ops.linearBackward(rows(g), w.proj()));            // [B·T, D]
+        INDArray dz = site(Site.of(l, Site.Kind.Z), apply(dHeads, g -> ops.splitHeads(g, b, h))); // [B, H, T, d]
+        // z = pattern · v
+        INDArray dPattern = site(Site.of(l, Site.Kind.PATTERN),
+                apply(dz, g -> ops.perHeadProduct(g, v, false, true)));                           // [B, H, T, T]
+        INDArray dv = site(Site.of(l, Site.Kind.V),
+                apply(dz, g -> ops.perHeadProduct(pattern, g, true, false)));                     // [B, H, T, d]
+        // pattern = softmax(q · kᵀ · scale)
+        INDArray dScores = apply(dPattern, g -> ops.softmaxBackward(g, pattern, scale));          // [B, H, T, T]
+        INDArray dk = site(Site.of(l, Site.Kind.K), apply(dScores, g -> ops.perHeadProduct(g, q, true, false))); // [B, H, T, d]
+        INDArray dq = site(Site.of(l, Site.Kind.Q), apply(dScores, g -> ops.perHeadProduct(g, k, false, false))); // [B, H, T, d]
+        // q, k, v = split heads(qkv(ln1))
+        INDArray dQkv = dq == null && dk == null && dv == null ? null
+                : made(ops.mergeQkv(orZeros(dq, q), orZeros(dk, k), orZeros(dv, v)));            // [B·T, 3D]
+        INDArray dLn1 = site(Site.of(l, Site.Kind.LN1),
+                apply(dQkv, g -> ops.linearBackward(g, w.qkv()).reshape(residPre.shape())));      // [B, T, D]
+        // ln1 = layerNorm(resid_pre)
+        return apply(dLn1, g -> ops.layerNormBackward(g, residPre, w.norm1(), config.layerNormEps()));
+    }
+
+    /** The MLP of block l, bottom-up: the gradient of mlp_out in, that of its input resid_mid out. */
+    private INDArray mlp(int l, INDArray dMlpOut, INDArray residMid) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int t = config.tokens();
+        INDArray mlpPre = used(Site.of(l, Site.Kind.MLP_PRE));                                      // [B, T, M]
+        // mlp_out = fc2(mlp_post)
+        INDArray dMlpPost = site(Site.of(l, Site.Kind.MLP_POST),
+                apply(dMlpOut, g -> ops.linearBackward(rows(g), w.fc2()).reshape(b, t, config.mlpSize()))); // [B, T, M]
+        // mlp_post = gelu(mlp_pre)
+        INDArray dMlpPre = site(Site.of(l, Site.Kind.MLP_PRE),
+                apply(dMlpPost, g -> ops.geluBackward(g, mlpPre)));                               // [B, T, M]
+        // mlp_pre = fc1(ln2)
+        INDArray dLn2 = site(Site.of(l, Site.Kind.LN2),
+                apply(dMlpPre, g -> ops.linearBackward(rows(g), w.fc1()).reshape(residMid.shape()))); // [B, T, D]
+        // ln2 = layerNorm(resid_mid)
+        return apply(dLn2, g -> ops.layerNormBackward(g, residMid, w.norm2(), config.layerNormEps()));
+    }
+
+    /** The embedding, bottom-up: the gradient of block 0's resid_pre in, that of the input pixels out. */
+    private INDArray embed(INDArray dResidPre) {
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        // resid_pre = concat(cls, embed) + pos_embed
+        INDArray dEmbed = site(Site.embed(), apply(dResidPre, g -> g.get(NDArrayIndex.all(),
+                NDArrayIndex.interval(1, t), NDArrayIndex.all()).dup('c')));                      // [B, N, D]
+        // embed = patch_embed(patchify(pixels))
+        INDArray dPatches = apply(dEmbed, g -> ops.linearBackward(g.reshape((long) b * config.patches(), d),
+                weights.patchEmbed()));                                                           // [B·N, C·p·p]
+        return apply(dPatches, g -> ops.unpatchify(g, b, config.channels(), config.imageSize(),
+                config.patchSize()));                                                             // [B, C, H, W]
+    }
+
+    /**
+     * At {@code site}, given {@code dUsed}, the gradient of the array the run used there (null: zero): adds the
+     * objective's seed if it is a function of this site, keeps the result if asked, and returns the gradient of the
+     * array the forward produced there.
+     */
+    private INDArray site(Site site, INDArray dUsed) {
+        INDArray d = dUsed;
+        if (site.equals(objective.site())) {
+            INDArray seed = made(objective.seed(used(site)));
+            d = sum(d, seed);
+        }
+        if (keep.keeps(site)) {
+            kept.put(site, d != null ? d : Nd4j.zeros(DataType.FLOAT, site.shape(config, b)));
+        }
+        Substitution s = substitutions.get(site);
+        if (d == null || s == null) {
+            return d;
+        }
+        if (s instanceof Substitution.Whole) {
+            return null;
+        }
+        INDArray mask = ((Substitution.Masked) s).mask().castTo(DataType.FLOAT);
+        INDArray computed = mask.rsub(1.0);                            // 1 where the run kept its own value
+        return made(d.mul(computed.broadcast(d.shape())));
+    }
+
+    /** {@code derivative(g)}, or zero (null) when {@code g} is zero. */
+    private INDArray apply(INDArray g, UnaryOperator<INDArray> derivative) {
+        return g == null ? null : made(derivative.apply(g));
+    }
+
+    /** {@code a + b} where null is zero. */
+    private INDArray sum(INDArray a, INDArray c) {
+        if (a == null || c == null) {
+            return a == null ? c : a;
+        }
+        return made(ops.add(a, c));
+    }
+
+    private INDArray made(INDArray a) {
+        made.add(a);
+        return a;
+    }
+
+    private INDArray orZeros(INDArray g, INDArray like) {
+        return g != null ? g : made(Nd4j.zeros(DataType.FLOAT, like.shape()));
+    }
+
+    /** {@code [B, T, X]} as rows {@code [B·T, X]} (a view). */
+    private static INDArray rows(INDArray g) {
+        return g.reshape(g.size(0) * g.size(1), g.size(2));
+    }
+
+    /** A new {@code [B, T, D]} that is zero except its CLS row, which is {@code cls} {@code [B, D]}. */
+    private static INDArray clsRowOf(INDArray cls, int t, int d) {
+        INDArray out = Nd4j.zeros(DataType.FLOAT, cls.size(0), t, d);
+        out.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(cls);
+        return out;
+    }
+
+    /** Gives back every array this pass made that is neither kept nor shares memory with {@code live}. */
+    private void releaseUnkept(INDArray live) {
+        Set<DataBuffer> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.values().forEach(a -> keep.add(SiteMemory.bufferOf(a)));
+        if (live != null) {
+            keep.add(SiteMemory.bufferOf(live));
+        }
+        List<INDArray> free = new ArrayList<>();
+        List<INDArray> still = new ArrayList<>();
+        for (INDArray a : made) {
+            (keep.contains(SiteMemory.bufferOf(a)) ? still : free).add(a);
+        }
+        ops.release(free);
+        made.clear();
+        made.addAll(still);
+    }
+
+    /** The array the forward run used at {@code site}, which the backward needs. */
+    private INDArray used(Site site) {
+        if (!forward.has(site)) {
+            throw new IllegalArgumentException("the backward needs " + site + " from the forward run, which did not"
+                    + " keep it; run the forward with Vit.keepForBackward() (or Keep.all()), and keep the objective's"
+                    + " site");
+        }
+        return forward.get(site);
+    }
+}
