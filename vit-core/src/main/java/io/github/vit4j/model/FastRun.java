@@ -68,7 +68,7 @@ final class FastRun {
     /** The caller's array that replaces a module's output whole, the module not computed; kept if asked. */
     INDArray skipped(Site output) {
         INDArray whole = checked(output, ((Substitution.Whole) substitutions.get(output)).array());
-        INDArray used = callers(isClsRow(output) ? clsRow(whole, output.kind().tokenAxis()) : whole);
+        INDArray used = callers(isClsRow(output) ? clsRow(whole, output.kind()) : whole);
         keepIfAsked(output, used);
         return used;
     }
@@ -111,11 +111,11 @@ final class FastRun {
         return owned;
     }
 
-    /** The CLS row (token 0) of {@code a} along its token axis, as a view {@code [.., 1, ..]}. */
-    static INDArray clsRow(INDArray a, int tokenAxis) {
+    /** The CLS row (token 0) of {@code a}, an array of a site of kind {@code kind}, as a view {@code [.., 1, ..]}. */
+    static INDArray clsRow(INDArray a, Site.Kind kind) {
         INDArrayIndex[] index = new INDArrayIndex[a.rank()];
         for (int i = 0; i < index.length; i++) {
-            index[i] = i == tokenAxis ? NDArrayIndex.interval(0, 1) : NDArrayIndex.all();
+            index[i] = i == kind.tokenAxis() ? NDArrayIndex.interval(0, 1) : NDArrayIndex.all();
         }
         return a.get(index);
     }
@@ -132,14 +132,14 @@ final class FastRun {
 
     /** The CLS row of substitution {@code s}, its arrays checked against the full site first, as everywhere else. */
     private Substitution clsRowOf(Site site, Substitution s) {
-        int axis = site.kind().tokenAxis();
+        Site.Kind kind = site.kind();
         if (s instanceof Substitution.Whole whole) {
-            return Substitution.whole(clsRow(checked(site, whole.array()), axis));
+            return Substitution.whole(clsRow(checked(site, whole.array()), kind));
         }
         Substitution.Masked masked = (Substitution.Masked) s;
-        INDArray mask = masked.mask().rank() > axis && masked.mask().size(axis) > 1
-                ? clsRow(masked.mask(), axis) : masked.mask();
-        return Substitution.masked(clsRow(checked(site, masked.source()), axis), mask);
+        INDArray m = masked.mask();
+        INDArray mask = m.rank() > kind.tokenAxis() && m.size(kind.tokenAxis()) > 1 ? clsRow(m, kind) : m;
+        return Substitution.masked(clsRow(checked(site, masked.source()), kind), mask);
     }
 
     /** {@code s} applied: the caller's array for a whole substitution, else a new array of this run's. */

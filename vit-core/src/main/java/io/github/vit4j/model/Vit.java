@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The forward pass users call: {@link ReferenceForward} (read that first) with shortcuts, held equal to it site by
- * site ({@code ReferenceForwardTest}).
+ * site ({@code VitEqualsReferenceForwardTest}).
  *
  * <p>The shortcuts are decided before the run starts ({@code Plan}): a module (attention or MLP) whose output a
  * {@link Substitution.Whole} replaces, and inside which the {@link Keep} selects nothing, is not computed; and the last
@@ -106,7 +106,7 @@ public final class Vit {
         INDArray attnOut = plan.skips(Site.attnOut(l)) ? run.skipped(Site.attnOut(l))
                 : run.site(Site.attnOut(l), attention(run, l, residPre, clsOnly));              // [B, T', D]
         INDArray residMid = run.site(Site.residMid(l),
-                ops.add(clsOnly ? FastRun.clsRow(residPre, 1) : residPre, attnOut));           // [B, T', D]
+                ops.add(clsOnly ? FastRun.clsRow(residPre, Site.Kind.RESID_PRE) : residPre, attnOut));  // [B, T', D]
         INDArray mlpOut = plan.skips(Site.mlpOut(l)) ? run.skipped(Site.mlpOut(l))
                 : run.site(Site.mlpOut(l), mlp(run, l, residMid));                               // [B, T', D]
         return run.site(Site.residPost(l), ops.add(residMid, mlpOut));                          // [B, T', D]
@@ -125,10 +125,10 @@ public final class Vit {
         INDArray ln1 = run.site(Site.ln1(l), ops.layerNorm(residPre, w.norm1(), config.layerNormEps())); // [B, T, D]
         INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                  // [B·T, 3D] scratch
         INDArray allQ = ops.head(qkv, 0, b, h);                                                  // [B, H, T, d]
-        INDArray q = run.site(Site.q(l), clsOnly ? FastRun.clsRow(allQ, 2) : allQ);            // [B, H, T', d]
+        INDArray q = run.site(Site.q(l), clsOnly ? FastRun.clsRow(allQ, Site.Kind.Q) : allQ);    // [B, H, T', d]
         INDArray k = run.site(Site.k(l), ops.head(qkv, 1, b, h));                               // [B, H, T, d]
         INDArray v = run.site(Site.v(l), ops.head(qkv, 2, b, h));                               // [B, H, T, d]
-        INDArray scores = ops.scores(q, k);                                                      // [B, H, T', T] scratch
+        INDArray scores = ops.scores(q, k);                                                     // [B, H, T', T] scratch
         INDArray pattern = run.site(Site.pattern(l),
                 ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                        // [B, H, T', T]
         INDArray z = run.site(Site.z(l), ops.mix(pattern, v));                                  // [B, H, T', d]
@@ -155,7 +155,7 @@ public final class Vit {
         int b = (int) resid.size(0);
         INDArray lnFinal = run.site(Site.lnFinal(),
                 ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                    // [B, T', D]
-        INDArray cls = FastRun.clsRow(lnFinal, 1).reshape(b, config.hiddenSize());              // [B, D]
+        INDArray cls = FastRun.clsRow(lnFinal, Site.Kind.LN_FINAL).reshape(b, config.hiddenSize()); // [B, D]
         run.site(Site.logits(), ops.linear(cls, weights.head()));                                // [B, C]
     }
 
@@ -173,13 +173,15 @@ public final class Vit {
             for (int l = start; l < config.layers(); l++) {
                 for (Site.Module module : List.of(Site.Module.ATTENTION, Site.Module.MLP)) {
                     Site output = Site.of(l, module.output());
-                    if (substitutions.get(output) instanceof Substitution.Whole && !keepsAny(keep, l, kind -> kind.module() == module)) {
+                    boolean whole = substitutions.get(output) instanceof Substitution.Whole;
+                    if (whole && !keepsAny(keep, l, kind -> kind.module() == module)) {
                         skipped.add(output);
                     }
                 }
             }
             int last = config.layers() - 1;
-            boolean clsOnly = start <= last && !keep.keeps(Site.lnFinal()) && !keepsAny(keep, last, Site.Kind::perBlock);
+            boolean clsOnly = start <= last && !keep.keeps(Site.lnFinal())
+                    && !keepsAny(keep, last, Site.Kind::perBlock);
             return new Plan(skipped, clsOnly ? last : -1);
         }
 
