@@ -11,7 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The forward pass of a pre-LN ViT as the paper writes it: every site computed, in order, one line each. Read this
  * first; {@link Vit}, the fast path users call, computes the same sites with shortcuts and is tested equal to it
- * ({@code ReferenceForwardTest}). The backward pass mirrors these methods, bottom-up.
+ * ({@code VitEqualsReferenceForwardTest}). The backward pass mirrors these methods, bottom-up.
  *
  * <p>Every site passes through {@code Run.site}, where it is produced: the array of a {@link Substitution} for that
  * site is used instead if there is one, and the array used is recorded if the {@link Keep} asks for it. Nothing is
