@@ -78,6 +78,9 @@ final class Backward {
             releaseUnkept(dResid);
         }
         INDArray dInput = start == 0 ? embed(dResid) : null;
+        if (start == 0 && dInput == null) { // a site replaced whole cut every path to the pixels: their gradient is 0
+            dInput = Nd4j.zeros(DataType.FLOAT, b, config.channels(), config.imageSize(), config.imageSize());
+        }
         releaseUnkept(dInput);
         return new Gradients(kept, dInput, values, start, ops::release);
     }
