@@ -1,5 +1,6 @@
 package io.github.vit4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,12 @@ import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.patching.Patch;
 import io.github.vit4j.patching.Patcher;
+import io.github.vit4j.patching.Tokens;
+import io.github.vit4j.trace.AttributionPatching;
+import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,5 +65,20 @@ class ReadmeExampleTest {
         double pCorrupt = Metric.probability(corrupt.logits().toFloatVector(), y);
         assertTrue(pClean > pCorrupt, "grayscale lowers p(frog) for this image: " + pClean + " vs " + pCorrupt);
         assertTrue(ie > 0 && ie <= pClean - pCorrupt + 1e-6, "IE " + ie);
+
+        // README attribution example begins
+        CausalTrace.Spec spec = new CausalTrace.Spec(List.of(SweepKind.RESID, SweepKind.ATTN, SweepKind.MLP), 1,
+                Tokens.all(), Metric.PROB);
+        Activations cleanRun = vit.run(Input.pixels(model.preprocessing().normalize(batch.pixels())),
+                AttributionPatching.keepForClean(spec));
+        Activations grayRun = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
+                AttributionPatching.keepForCorrupted(spec));
+        AttributionPatching.Estimate estimate = new AttributionPatching(vit)
+                .estimate(cleanRun, grayRun, new int[] {y}, spec, TraceMethod.atp()).get(0);  // one per image of the batch
+        double attn1 = estimate.cells().effect()[1][1];          // the estimated IE of restoring attn_out at block 1
+        double[] heads = estimate.perHead()[1];                  // … split over block 1's heads
+        // README attribution example ends
+        assertEquals(attn1, java.util.Arrays.stream(heads).sum(), 1e-4 * Math.abs(attn1) + 1e-7);
+        assertTrue(Double.isFinite(attn1) && attn1 != 0, "estimate " + attn1);
     }
 }
