@@ -7,8 +7,10 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.patching.Patcher;
+import io.github.vit4j.trace.AttributionPatching;
 import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.Window;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,7 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * the corrupted run's cached resid_pre, skip the modules they restore whole, and run batched by start layer and
  * skipped modules); {@code naive} runs each of the
  * 3·L patched configurations as its own full forward from the corrupted pixels, overwriting module outputs after
- * computing them as hook-based tools do.
+ * computing them as hook-based tools do. {@code atp} and {@code atp-ig4} estimate every cell instead
+ * ({@link AttributionPatching}: one backward at the corrupted run, or four on the input path, plus the per-token and
+ * per-head maps); their clean and corrupted runs keep what the estimate needs and, like the engine's, are made
+ * once per trial.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,11 +53,12 @@ public class TraceBench {
     @Param({"cifarVit", "deitTiny"})
     public String model;
 
-    @Param({"engine", "naive"})
+    @Param({"engine", "naive", "atp", "atp-ig4"})
     public String mode;
 
     private Vit vit;
     private CausalTrace trace;
+    private AttributionPatching atp;
     private CausalTrace.Spec spec;
     private INDArray corruptedPixels;
     private Activations clean;
@@ -66,14 +72,23 @@ public class TraceBench {
         trace = new CausalTrace(new Patcher(vit));
         INDArray cleanPixels = BenchModels.pixels(vit.config(), 1, 1);
         corruptedPixels = cleanPixels.add(BenchModels.pixels(vit.config(), 1, 2).muli(0.5));
-        clean = vit.run(Input.pixels(cleanPixels), CausalTrace.keepForClean(spec));
-        corrupted = vit.run(Input.pixels(corruptedPixels), Patcher.keepForResume(vit.config()));
+        atp = new AttributionPatching(vit);
+        clean = vit.run(Input.pixels(cleanPixels), AttributionPatching.keepForClean(spec));
+        corrupted = vit.run(Input.pixels(corruptedPixels),
+                AttributionPatching.keepForCorrupted(spec).and(Patcher.keepForResume(vit.config())));
         target = clean.logits().argMax(1).getInt(0);
     }
 
     @Benchmark
     public Object trace() {
-        return mode.equals("engine") ? trace.trace(clean, corrupted, target, spec) : naive();
+        return switch (mode) {
+            case "engine" -> trace.trace(clean, corrupted, target, spec);
+            case "naive" -> naive();
+            case "atp" -> atp.estimate(clean, corrupted, new int[] {target}, spec, TraceMethod.atp());
+            case "atp-ig4" -> atp.estimate(clean, corrupted, new int[] {target}, spec, TraceMethod.atpIg(4));
+            default -> throw new IllegalArgumentException("unknown mode " + mode
+                    + "; use engine, naive, atp or atp-ig4");
+        };
     }
 
     /**

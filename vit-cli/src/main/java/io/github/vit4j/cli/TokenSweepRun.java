@@ -10,6 +10,7 @@ import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.ImageRuns;
 import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ final class TokenSweepRun {
         int grid = vit.config().gridSize();
         TokenSweepCsv.write(out.resolve("token_sweep.csv"), sweeps, grid);
         TraceInfo swept = new TraceInfo(info.model(), info.corruption(), n, window, "one patch at a time", metric,
-                info.label());
+                info.label(), TraceMethod.exact());
         Heatmaps.tokenSweep(swept, KIND, TokenSweepCsv.mean(sweeps), grid).write(out, "token_sweep");
     }
 }

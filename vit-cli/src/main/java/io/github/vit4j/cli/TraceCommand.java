@@ -5,6 +5,7 @@ import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Patcher;
 import io.github.vit4j.patching.Tokens;
 import io.github.vit4j.report.Heatmaps;
 import io.github.vit4j.report.ImageHeatmaps;
@@ -15,7 +16,9 @@ import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.ImageRuns;
 import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.EstimateCheck;
 import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -46,9 +49,13 @@ import picocli.CommandLine.Spec;
                     + "× layers of the mean effect), images/ with one "
                     + "heatmap per image on request, and token_sweep.{png,svg,csv} with --token-sweep; prints a "
                     + "table of mean ± 95%% CI.",
+            "With --method atp or atp-ig the cells are estimates (attribution patching: one backward pass at the "
+                    + "corrupted run instead of one patched run per cell; first order, so not the exact IE); "
+                    + "--verify-top N patches the N largest exactly and writes verify.csv.",
             "With no arguments: the CIFAR-10 model of ../shared on its first 100 test images, grayscale."},
         footer = {"", "Examples:", "  vit trace", "  vit trace --limit 200 --corruption noise:3 --out noise-trace/",
-            "  vit trace --limit 20 --kinds resid --token-sweep 10 --per-image-heatmaps"})
+            "  vit trace --limit 20 --kinds resid --token-sweep 10 --per-image-heatmaps",
+            "  vit trace --method atp --limit 1017 --verify-top 3 --out atp-trace/"})
 final class TraceCommand implements Callable<Integer> {
 
     @Spec
@@ -88,6 +95,19 @@ final class TraceCommand implements Callable<Integer> {
                     + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) (default: ${DEFAULT-VALUE})."})
     String metric;
 
+    @Option(names = "--method", paramLabel = "M", defaultValue = "exact",
+            description = {"exact: one patched run per cell | atp: attribution patching, every cell estimated as "
+                    + "(clean − corrupt) · ∂metric/∂site from one backward at the corrupted run | atp-ig[:K]: the "
+                    + "same with the gradient averaged over K points between the corrupted and the clean input "
+                    + "(atp-ig alone: K = 4) (default: ${DEFAULT-VALUE})."})
+    String method;
+
+    @Option(names = "--verify-top", paramLabel = "N", defaultValue = "0",
+            description = {"With an estimated --method: for each image, patch exactly the N cells with the largest "
+                    + "|estimate|, write verify.csv (image,kind,layer,estimate,exact) and print their per-kind "
+                    + "agreement (default: ${DEFAULT-VALUE}, none)."})
+    int verifyTop;
+
     @Option(names = "--label", paramLabel = "L", defaultValue = "true",
             description = "The class y tracked: true (the images' labels) | clean-top1 (the clean run's top class; "
                     + "for unlabelled images) (default: ${DEFAULT-VALUE}).")
@@ -126,12 +146,20 @@ final class TraceCommand implements Callable<Integer> {
                 .distinct().toList();
         Tokens tokenChoice = Tokens.parse(tokens);
         Metric metricChoice = Metric.of(metric);
+        TraceMethod methodChoice = TraceMethod.of(method);
         DatasetTrace.Target target = DatasetTrace.Target.of(label);
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
         ImagesOption.positive("--limit", limit);
         ImagesOption.positive("--batch", batch);
         if (tokenSweep < 0) {
             throw new IllegalArgumentException("--token-sweep must be >= 0, got " + tokenSweep);
+        }
+        if (verifyTop < 0) {
+            throw new IllegalArgumentException("--verify-top must be >= 0, got " + verifyTop);
+        }
+        if (verifyTop > 0 && !methodChoice.estimated()) {
+            throw new IllegalArgumentException("--verify-top " + verifyTop + " checks an estimate against exact "
+                    + "patching; use it with --method atp or atp-ig (the exact trace needs no check)");
         }
 
         Pretrained pretrained = model.load();
@@ -143,18 +171,19 @@ final class TraceCommand implements Callable<Integer> {
                 && source.read(0, 1, pretrained.preprocessing()).label(0).isEmpty()) {
             throw new IllegalArgumentException(images.spec() + " has no labels; trace with --label clean-top1");
         }
-        DatasetTrace.Options options = new DatasetTrace.Options(corruptionSpec, traceSpec, target, seed, batch, n);
+        DatasetTrace.Options options = new DatasetTrace.Options(corruptionSpec, traceSpec, methodChoice, target, seed,
+                batch, n);
         DatasetTrace trace = new DatasetTrace(vit, pretrained.preprocessing(), source, options);
 
         DatasetTrace.Result result;
         long t0 = System.nanoTime();
         try (Progress progress = Progress.start("trace", n, err)) {
-            result = trace.run(out, identity(config, n, traceSpec, target), progress::update);
+            result = trace.run(out, identity(config, n, traceSpec, methodChoice, target), progress::update);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         String corruptionText = result.corruption().describe();
         TraceInfo info = new TraceInfo(model.shortName(), corruptionText, result.summary().images(), window,
-                tokenChoice.toString(), metricChoice, target.label());
+                tokenChoice.toString(), metricChoice, target.label(), methodChoice);
 
         SummaryJson.write(out.resolve("summary.json"), arguments(n), config, corruptionText, result.summary());
         result.summary().writeCsv(out.resolve("summary.csv"));
@@ -175,10 +204,24 @@ final class TraceCommand implements Callable<Integer> {
             }
             written.addAll(List.of("token_sweep.csv", "token_sweep.png", "token_sweep.svg"));
         }
+        List<EstimateCheck.Agreement> agreement = List.of();
+        if (verifyTop > 0) {
+            VerifyRun verify = new VerifyRun(new Patcher(vit), new ImageRuns(vit, pretrained.preprocessing(), source,
+                    result.corruption(), target, seed, batch));
+            try (Progress progress = Progress.start("verify", n, err)) {
+                agreement = verify.run(result.csv(), n, traceSpec, verifyTop, out, progress::update);
+            }
+            written.add("verify.csv");
+        }
 
         outText.println(info.title());
         outText.println(info.settings());
         outText.print(TraceTable.format(result.summary(), info));
+        if (!agreement.isEmpty()) {
+            outText.printf(Locale.ROOT, "%s estimate vs exact patching, the %d cells per image with the largest "
+                    + "|estimate|:%n", methodChoice.label(), verifyTop);
+            outText.print(EstimateCheck.table(agreement));
+        }
         outText.printf(Locale.ROOT, "%s%d images traced in %.1f s; wrote to %s: %s%n",
                 result.resumed() > 0 ? result.resumed() + " images resumed from an earlier run, " : "",
                 n - result.resumed(), seconds, out, String.join(", ", written));
@@ -190,7 +233,8 @@ final class TraceCommand implements Callable<Integer> {
      * Everything that changes the result, for DatasetTrace's resume check (Properties text): the parsed choices, so
      * that {@code --kinds "resid, attn"} or {@code --metric PROB} resume what {@code resid,attn} and {@code prob} wrote.
      */
-    private String identity(VitConfig config, int n, CausalTrace.Spec traceSpec, DatasetTrace.Target target) {
+    private String identity(VitConfig config, int n, CausalTrace.Spec traceSpec, TraceMethod methodChoice,
+                            DatasetTrace.Target target) {
         Properties p = new Properties();
         p.setProperty("model", model.path().toAbsolutePath().normalize().toString());
         if (model.mapping != null) {
@@ -204,6 +248,7 @@ final class TraceCommand implements Callable<Integer> {
         p.setProperty("kinds", String.join(",", traceSpec.kinds().stream().map(SweepKind::label).toList()));
         p.setProperty("tokens", tokens.trim().toLowerCase(Locale.ROOT));
         p.setProperty("metric", traceSpec.metric().label());
+        p.setProperty("method", methodChoice.label());
         p.setProperty("label", target.label());
         p.setProperty("seed", Long.toString(seed));
         p.setProperty("batch", Integer.toString(batch));
@@ -229,6 +274,8 @@ final class TraceCommand implements Callable<Integer> {
         a.put("kinds", kinds);
         a.put("tokens", tokens);
         a.put("metric", metric);
+        a.put("method", method);
+        a.put("verify_top", verifyTop);
         a.put("label", label);
         a.put("seed", seed);
         a.put("batch", batch);

@@ -1,6 +1,7 @@
 package io.github.vit4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,12 @@ import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.patching.Patch;
 import io.github.vit4j.patching.Patcher;
+import io.github.vit4j.patching.Tokens;
+import io.github.vit4j.trace.AttributionPatching;
+import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +62,14 @@ class ReadmeExampleTest {
         Activations same = vit.run(Input.residPre(1, corrupt.get(Site.residPre(1))), Keep.all(),
                 Map.of(Site.attnOut(1), Substitution.whole(clean.get(Site.attnOut(1)))));
         // README example ends
+        assertSame(clean.get(Site.attnOut(1)), patched.get(Site.attnOut(1)));
+        assertTrue(same.logits().equalsWithEps(patched.logits(), 1e-6));
+        double pClean = Metric.probability(clean.logits().toFloatVector(), y);
+        double pCorrupt = Metric.probability(corrupt.logits().toFloatVector(), y);
+        assertTrue(pClean > pCorrupt, "grayscale lowers p(frog) for this image: " + pClean + " vs " + pCorrupt);
+        assertTrue(ie > 0 && ie <= pClean - pCorrupt + 1e-6, "IE " + ie);
+
+
         // README gradients example begins
         Gradients g = vit.gradients(Input.pixels(model.preprocessing().normalize(batch.pixels())), Map.of(),
                 Objective.probability(y));                              // ∂p(y)/∂(every site), one backward
@@ -77,5 +91,20 @@ class ReadmeExampleTest {
         assertTrue(g.value() > 0.8 && g.value() < 1, "p(y) " + g.value());
         assertTrue(Math.abs(estimate - 5.45) < 0.01 && Math.abs(exact - 5.49) < 0.01,
                 "estimate " + estimate + ", exact " + exact + ": the README states 5.45 and 5.49");
+
+        // README attribution example begins
+        CausalTrace.Spec spec = new CausalTrace.Spec(List.of(SweepKind.RESID, SweepKind.ATTN, SweepKind.MLP), 1,
+                Tokens.all(), Metric.PROB);
+        Activations cleanRun = vit.run(Input.pixels(model.preprocessing().normalize(batch.pixels())),
+                AttributionPatching.keepForClean(spec));
+        Activations grayRun = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
+                AttributionPatching.keepForCorrupted(spec));
+        AttributionPatching.Estimate atp = new AttributionPatching(vit)
+                .estimate(cleanRun, grayRun, new int[] {y}, spec, TraceMethod.atp()).get(0);  // one per image of the batch
+        double attn1 = atp.cells().effect()[1][1];          // the estimated IE of restoring attn_out at block 1
+        double[] heads = atp.perHead()[1];                  // … split over block 1's heads
+        // README attribution example ends
+        assertEquals(attn1, java.util.Arrays.stream(heads).sum(), 1e-4 * Math.abs(attn1) + 1e-7);
+        assertTrue(Double.isFinite(attn1) && attn1 != 0, "estimate " + attn1);
     }
 }

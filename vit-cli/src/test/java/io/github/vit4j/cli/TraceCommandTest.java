@@ -73,6 +73,39 @@ class TraceCommandTest {
     }
 
     @Test
+    void anAttributionPatchingTraceWritesTheSameFilesWithItsMethodAndChecksItsTopCells() throws Exception {
+        CliRun run = CliRun.of("trace", "--method", "atp", "--limit", "3", "--batch", "2", "--verify-top", "2",
+                "--out", dir.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        List<String> csv = Files.readAllLines(dir.resolve("trace.csv"));
+        assertEquals("image,label,p_clean,p_corrupt,kind,layer,window,p_patched,ie,method", csv.get(0));
+        assertEquals(1 + 3 * 3 * 4, csv.size());
+        assertTrue(csv.get(1).endsWith(",atp"), csv.get(1));
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+        assertEquals("atp", summary.get("method").asText());
+        assertTrue(Files.exists(dir.resolve("heatmap.png")) && Files.exists(dir.resolve("summary.csv")));
+        List<String> verify = Files.readAllLines(dir.resolve("verify.csv"));
+        assertEquals("image,kind,layer,estimate,exact", verify.get(0));
+        assertEquals(1 + 3 * 2, verify.size(), "2 cells for each of 3 images");
+        assertTrue(run.out().contains("estimated by atp") && run.out().contains("same sign"), run.out());
+
+        CliRun exact = CliRun.of("trace", "--method", "exact", "--limit", "3", "--batch", "2", "--out",
+                dir.toString());
+        assertEquals(2, exact.exitCode(), "another method is another trace: " + exact);
+        assertTrue(exact.err().contains("method"), exact.err());
+    }
+
+    @Test
+    void aBadMethodOrVerifyTopWithoutAnEstimateIsRefusedBeforeLoadingTheModel() {
+        CliRun method = CliRun.of("trace", "--method", "fast", "--out", dir.toString());
+        assertEquals(2, method.exitCode());
+        assertTrue(method.err().contains("fast") && method.err().contains("atp-ig"), method.err());
+        CliRun verify = CliRun.of("trace", "--verify-top", "3", "--out", dir.toString());
+        assertEquals(2, verify.exitCode());
+        assertTrue(verify.err().contains("--verify-top"), verify.err());
+    }
+
+    @Test
     void badCorruptionSpecGivesExitCode2AndAOneLineMessageNamingIt() {
         CliRun run = CliRun.of("trace", "--corruption", "fog", "--out", dir.toString());
         assertEquals(2, run.exitCode(), run.toString());

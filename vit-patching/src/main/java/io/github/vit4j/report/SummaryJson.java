@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *   "arguments":  { the command's arguments, as given },
  *   "model":      { imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps, classes },
  *   "corruption": "noise(k=3, σ=0.21)",
+ *   "method":     "exact",   or "atp" / "atp-ig:4": the cells are attribution-patching estimates
  *   "n":          100,
  *   "p_clean":    0.74,      mean p(y) of the clean runs
  *   "p_corrupt":  0.41,      mean p(y) of the corrupted runs
@@ -51,6 +52,7 @@ public final class SummaryJson {
         model.put("layerNormEps", config.layerNormEps());
         model.put("classes", config.classes());
         root.put("corruption", corruption);
+        root.put("method", summary.method().label());
         root.put("n", summary.images());
         number(root, "p_clean", summary.pClean());
         number(root, "p_corrupt", summary.pCorrupt());

@@ -1,6 +1,7 @@
 package io.github.vit4j.report;
 
 import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.TraceMethod;
 
 /**
  * What a trace was made of, as every figure's title states it.
@@ -12,13 +13,15 @@ import io.github.vit4j.trace.Metric;
  * @param tokens     the tokens restored at each patched site: {@code all}, {@code cls} or {@code patches}
  * @param metric     how effects are measured
  * @param label      which class is tracked: {@code true} (the dataset's label) or {@code clean-top1}
+ * @param method     exact patched runs, or an attribution-patching estimate (which titles say)
  */
 public record TraceInfo(String model, String corruption, int images, int window, String tokens, Metric metric,
-                        String label) {
+                        String label, TraceMethod method) {
 
     public TraceInfo {
-        if (model == null || corruption == null || tokens == null || metric == null || label == null) {
-            throw new IllegalArgumentException("trace info needs model, corruption, tokens, metric and label");
+        if (model == null || corruption == null || tokens == null || metric == null || label == null
+                || method == null) {
+            throw new IllegalArgumentException("trace info needs model, corruption, tokens, metric, label and method");
         }
         if (images < 0 || window < 1) {
             throw new IllegalArgumentException("trace info needs images >= 0 and window >= 1, got images " + images
@@ -26,10 +29,10 @@ public record TraceInfo(String model, String corruption, int images, int window,
         }
     }
 
-    /** The headline: model, corruption and number of images. */
+    /** The headline: model, corruption and number of images (and, for an estimate, the method). */
     public String title() {
         return "Causal trace of " + model + " under " + corruption + ", n = " + images + (images == 1 ? " image"
-                : " images");
+                : " images") + (method.estimated() ? ", estimated by " + method.label() : "");
     }
 
     /** The settings line: window, tokens, tracked class, metric. */

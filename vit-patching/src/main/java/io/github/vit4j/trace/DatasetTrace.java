@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
 
 /**
  * Causal tracing over a dataset: images are run in fixed batches (clean and corrupted runs batched), each image is
- * traced with {@link CausalTrace}, and its rows are appended to {@code trace.csv} and flushed as soon as it is
- * finished.
+ * traced with {@link CausalTrace} (or each batch estimated with {@link AttributionPatching}, as the options'
+ * {@link TraceMethod} says), and its rows are appended to {@code trace.csv} and flushed as soon as it is finished.
+ * Only one batch's runs are held at a time.
  *
  * <p>Resumable: a run killed at any point and restarted with the same arguments keeps every image already
  * complete in {@code trace.csv}, drops a partly written one, and goes on. Batches always start at multiples of the
@@ -70,14 +71,18 @@ public final class DatasetTrace {
      *
      * @param corruption how inputs are corrupted (calibrated on the first images if it needs it)
      * @param spec       kinds, window, tokens and metric
+     * @param method     exact patched runs, or an attribution-patching estimate
      * @param target     the class tracked
      * @param seed       seed of the corruption's randomness
      * @param batchSize  images per clean/corrupted batch
      * @param limit      trace the first {@code limit} images of the source (at most its size)
      */
-    public record Options(Corruption corruption, CausalTrace.Spec spec, Target target, long seed, int batchSize,
-                          int limit) {
+    public record Options(Corruption corruption, CausalTrace.Spec spec, TraceMethod method, Target target, long seed,
+                          int batchSize, int limit) {
         public Options {
+            if (method == null) {
+                throw new IllegalArgumentException("a trace needs a method: TraceMethod.exact(), atp() or atpIg(K)");
+            }
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
             }
@@ -106,6 +111,7 @@ public final class DatasetTrace {
     private final ImageSource source;
     private final Options options;
     private final CausalTrace tracer;
+    private final AttributionPatching estimator;
 
     public DatasetTrace(Vit vit, Preprocessing preprocessing, ImageSource source, Options options) {
         this.vit = vit;
@@ -113,6 +119,7 @@ public final class DatasetTrace {
         this.source = source;
         this.options = options;
         this.tracer = new CausalTrace(new Patcher(vit));
+        this.estimator = new AttributionPatching(vit);
     }
 
     /** Number of images this trace covers. */
@@ -145,22 +152,41 @@ public final class DatasetTrace {
             }
             ImageRuns runs = new ImageRuns(vit, preprocessing, source, corruption, options.target(),
                     options.seed(), options.batchSize());
-            runs.forEach(done, n, CausalTrace.keepForClean(options.spec()), (index, clean, corrupted, target) -> {
-                CausalTrace.ImageTrace t = tracer.trace(clean, corrupted, target, options.spec());
-                StringBuilder rows = new StringBuilder();
-                for (int k = 0; k < t.kinds().size(); k++) {
-                    for (int l = 0; l < vit.config().layers(); l++) {
-                        rows.append(new TraceCsv.Row(index, target, t.pClean(), t.pCorrupt(), t.kinds().get(k), l,
-                                options.spec().window(), t.pPatched()[k][l], t.effect()[k][l]).format()).append('\n');
-                    }
-                }
-                out.write(rows.toString());
-                out.flush();
-                imagesDone.accept(index + 1);
-            });
+            CausalTrace.Spec spec = options.spec();
+            if (!options.method().estimated()) {
+                runs.forEach(done, n, CausalTrace.keepForClean(spec), (index, clean, corrupted, target) -> {
+                    write(out, index, tracer.trace(clean, corrupted, target, spec));
+                    imagesDone.accept(index + 1);
+                });
+            } else {
+                runs.forEachBatch(done, n, AttributionPatching.keepForClean(spec),
+                        AttributionPatching.keepForCorrupted(spec), (first, clean, corrupted, targets) -> {
+                            List<AttributionPatching.Estimate> estimates = estimator.estimate(clean, corrupted,
+                                    targets, spec, options.method());
+                            for (int i = Math.max(0, done - first); i < targets.length; i++) {
+                                write(out, first + i, estimates.get(i).cells());
+                                imagesDone.accept(first + i + 1);
+                            }
+                        });
+            }
         }
-        TraceSummary summary = TraceSummary.fromCsv(csv, options.spec().kinds(), vit.config().layers());
+        TraceSummary summary = TraceSummary.fromCsv(csv, options.spec().kinds(), vit.config().layers(),
+                options.method());
         return new Result(summary, corruption, csv, resumed);
+    }
+
+    /** Appends one image's rows and flushes them. */
+    private void write(Writer out, int index, CausalTrace.ImageTrace t) throws IOException {
+        StringBuilder rows = new StringBuilder();
+        for (int k = 0; k < t.kinds().size(); k++) {
+            for (int l = 0; l < vit.config().layers(); l++) {
+                rows.append(new TraceCsv.Row(index, t.target(), t.pClean(), t.pCorrupt(), t.kinds().get(k), l,
+                        options.spec().window(), t.pPatched()[k][l], t.effect()[k][l], options.method()).format())
+                        .append('\n');
+            }
+        }
+        out.write(rows.toString());
+        out.flush();
     }
 
     private Corruption calibrate(int n) throws IOException {

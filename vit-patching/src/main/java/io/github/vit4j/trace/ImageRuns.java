@@ -30,6 +30,19 @@ public final class ImageRuns {
         void visit(int index, Activations clean, Activations corrupted, int target) throws IOException;
     }
 
+    /** What a trace does with one batch's runs. */
+    @FunctionalInterface
+    public interface BatchVisitor {
+        /**
+         * @param first     the source index of the batch's first image (images before the range's start are in the
+         *                  batch too, so that batches are always the same; skip them)
+         * @param clean     the batch's clean runs, closed after the visit
+         * @param corrupted the batch's corrupted runs, closed after the visit
+         * @param targets   the class tracked for each image of the batch
+         */
+        void visit(int first, Activations clean, Activations corrupted, int[] targets) throws IOException;
+    }
+
     private final Vit vit;
     private final Preprocessing preprocessing;
     private final ImageSource source;
@@ -62,7 +75,22 @@ public final class ImageRuns {
      * when the corruption needs it); their corrupted runs keep what resumed patching needs.
      */
     public void forEach(int from, int to, Keep cleanKeep, Visitor visitor) throws IOException {
-        Keep resume = Patcher.keepForResume(vit.config());
+        forEachBatch(from, to, cleanKeep, Patcher.keepForResume(vit.config()), (first, clean, corrupt, targets) -> {
+            for (int i = 0; i < targets.length; i++) {          // the visitor gets copies: the batch's runs are
+                if (first + i >= from) {                        // closed after it, for the next batch to reuse
+                    visitor.visit(first + i, clean.image(i), corrupt.image(i), targets[i]);
+                }
+            }
+        });
+    }
+
+    /**
+     * Visits the batches that hold images {@code from .. to − 1}, in order, each whole (its first image is at a
+     * multiple of the batch size, which may be before {@code from}). Clean runs keep {@code cleanKeep} (plus
+     * {@code embed} when the corruption needs it), corrupted runs {@code corruptedKeep}.
+     */
+    public void forEachBatch(int from, int to, Keep cleanKeep, Keep corruptedKeep, BatchVisitor visitor)
+            throws IOException {
         Keep keep = cleanKeep;
         if (corruption.needsCleanEmbed()) {
             keep = keep.and(Keep.sites(Site.embed()));
@@ -76,21 +104,19 @@ public final class ImageRuns {
             }
             try (Activations clean = vit.run(Input.pixels(preprocessing.normalize(batch.pixels())), keep);
                  Activations corrupt = corruption.run(vit,
-                         new Corruption.Images(batch.pixels(), preprocessing, indices, seed), clean, resume)) {
-                for (int i = 0; i < count; i++) {               // the visitor gets copies: the batch's runs are
-                    if (first + i < from) {                     // closed after it, for the next batch to reuse
-                        continue;
-                    }
-                    Activations c = clean.image(i);
-                    visitor.visit(first + i, c, corrupt.image(i), target(batch, i, c));
+                         new Corruption.Images(batch.pixels(), preprocessing, indices, seed), clean, corruptedKeep)) {
+                int[] targets = new int[count];
+                for (int i = 0; i < count; i++) {
+                    targets[i] = target(batch, i, clean);
                 }
+                visitor.visit(first, clean, corrupt, targets);
             }
         }
     }
 
     private int target(ImageSource.Batch batch, int i, Activations clean) {
         if (target == DatasetTrace.Target.CLEAN_TOP1) {
-            return Metric.argmax(CausalTrace.row(clean.logits(), 0));
+            return Metric.argmax(CausalTrace.row(clean.logits(), i));
         }
         return batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(i) + " ("
                 + batch.names().get(i) + ") has no label; trace with --label clean-top1 instead"));

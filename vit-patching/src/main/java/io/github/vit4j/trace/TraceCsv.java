@@ -10,14 +10,16 @@ import java.util.List;
 
 /**
  * The rows of {@code trace.csv}, one per (image, kind, layer):
- * {@code image,label,p_clean,p_corrupt,kind,layer,window,p_patched,ie}. {@code image} is the index in the input,
- * {@code label} the class tracked, the p columns its probability, {@code ie} the chosen metric. Numbers are written
- * with {@link Double#toString}, so equal runs give byte-identical files.
+ * {@code image,label,p_clean,p_corrupt,kind,layer,window,p_patched,ie,method}. {@code image} is the index in the
+ * input, {@code label} the class tracked, the p columns its probability, {@code ie} the chosen metric, {@code method}
+ * how the cell was obtained ({@link TraceMethod}: {@code exact} patched runs, or an {@code atp} estimate, whose
+ * {@code p_patched} is p_corrupt plus the estimated change, NaN for the logit-diff metric). Numbers are written with
+ * {@link Double#toString}, so equal runs give byte-identical files.
  */
 public final class TraceCsv {
 
     /** The header line. */
-    public static final String HEADER = "image,label,p_clean,p_corrupt,kind,layer,window,p_patched,ie";
+    public static final String HEADER = "image,label,p_clean,p_corrupt,kind,layer,window,p_patched,ie,method";
 
     private TraceCsv() {
     }
@@ -46,12 +48,12 @@ public final class TraceCsv {
 
     /** One row. */
     public record Row(int image, int label, double pClean, double pCorrupt, SweepKind kind, int layer, int window,
-                      double pPatched, double ie) {
+                      double pPatched, double ie, TraceMethod method) {
 
         /** The CSV line, without a newline. */
         public String format() {
             return image + "," + label + "," + pClean + "," + pCorrupt + "," + kind.label() + "," + layer + ","
-                    + window + "," + pPatched + "," + ie;
+                    + window + "," + pPatched + "," + ie + "," + method.label();
         }
 
         /**
@@ -61,14 +63,15 @@ public final class TraceCsv {
          */
         public static Row parse(String line) {
             String[] f = line.split(",", -1);
-            if (f.length != 9) {
-                throw new IllegalArgumentException("trace.csv line has " + f.length + " fields, expected 9: '"
+            if (f.length != 10) {
+                throw new IllegalArgumentException("trace.csv line has " + f.length + " fields, expected 10: '"
                         + line + "'");
             }
             try {
                 return new Row(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Double.parseDouble(f[2]),
                         Double.parseDouble(f[3]), SweepKind.of(f[4]), Integer.parseInt(f[5]),
-                        Integer.parseInt(f[6]), Double.parseDouble(f[7]), Double.parseDouble(f[8]));
+                        Integer.parseInt(f[6]), Double.parseDouble(f[7]), Double.parseDouble(f[8]),
+                        TraceMethod.of(f[9]));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("trace.csv line has a malformed number: '" + line + "'", e);
             }

@@ -23,13 +23,19 @@ import java.util.Map;
  * @param count    {@code kind → [layer]} images averaged
  * @param pClean   mean p(target) of the clean runs
  * @param pCorrupt mean p(target) of the corrupted runs
+ * @param method   how the cells were obtained (exact, or estimated by attribution patching)
  */
 public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<SweepKind, double[]> mean,
                            Map<SweepKind, double[]> ci95, Map<SweepKind, int[]> count, double pClean,
-                           double pCorrupt) {
+                           double pCorrupt, TraceMethod method) {
 
-    /** Summarises the rows of a {@code trace.csv}. */
-    public static TraceSummary fromCsv(Path csv, List<SweepKind> kinds, int layers) throws IOException {
+    /**
+     * Summarises the rows of a {@code trace.csv}, all made by {@code method}.
+     *
+     * @throws IllegalArgumentException for a row made by another method
+     */
+    public static TraceSummary fromCsv(Path csv, List<SweepKind> kinds, int layers, TraceMethod method)
+            throws IOException {
         Map<SweepKind, List<List<Double>>> values = new LinkedHashMap<>();
         for (SweepKind k : kinds) {
             List<List<Double>> perLayer = new ArrayList<>();
@@ -40,6 +46,10 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
         }
         Map<Integer, double[]> perImage = new LinkedHashMap<>();
         for (TraceCsv.Row row : TraceCsv.read(csv)) {
+            if (!row.method().equals(method)) {
+                throw new IllegalArgumentException(csv + " has a row of image " + row.image() + " made by "
+                        + row.method() + " in a summary of " + method + "; summarise each method's trace on its own");
+            }
             values.get(row.kind()).get(row.layer()).add(row.ie());
             perImage.put(row.image(), new double[] {row.pClean(), row.pCorrupt()});
         }
@@ -63,7 +73,7 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
         }
         double pc = perImage.values().stream().mapToDouble(p -> p[0]).average().orElse(Double.NaN);
         double pk = perImage.values().stream().mapToDouble(p -> p[1]).average().orElse(Double.NaN);
-        return new TraceSummary(perImage.size(), kinds, layers, mean, ci, count, pc, pk);
+        return new TraceSummary(perImage.size(), kinds, layers, mean, ci, count, pc, pk, method);
     }
 
     /**

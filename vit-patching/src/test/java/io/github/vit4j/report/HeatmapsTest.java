@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceCsv;
+import io.github.vit4j.trace.TraceMethod;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -89,7 +90,7 @@ class HeatmapsTest {
         for (int image = 0; image < 3; image++) {
             for (SweepKind k : ReportFixtures.KINDS) {
                 for (int l = 0; l < 4; l++) {
-                    lines.add(new TraceCsv.Row(image, 3, 0.9, 0.1, k, l, 3, 0.5, 0.4 - 0.1 * l).format());
+                    lines.add(new TraceCsv.Row(image, 3, 0.9, 0.1, k, l, 3, 0.5, 0.4 - 0.1 * l, TraceMethod.exact()).format());
                 }
             }
         }

@@ -2,6 +2,7 @@ package io.github.vit4j.report;
 
 import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceSummary;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +29,10 @@ final class ReportFixtures {
         count.put(SweepKind.RESID, new int[] {10, 10, 10, 10});
         count.put(SweepKind.ATTN, new int[] {10, 10, 10, 10});
         count.put(SweepKind.MLP, new int[] {10, 10, 10, 0});
-        return new TraceSummary(10, KINDS, 4, mean, ci, count, 0.75, 0.25);
+        return new TraceSummary(10, KINDS, 4, mean, ci, count, 0.75, 0.25, TraceMethod.exact());
     }
 
     static TraceInfo info() {
-        return new TraceInfo("simplevit-cifar10", "grayscale", 10, 3, "all", Metric.PROB, "true");
+        return new TraceInfo("simplevit-cifar10", "grayscale", 10, 3, "all", Metric.PROB, "true", TraceMethod.exact());
     }
 }

@@ -42,6 +42,29 @@ class DatasetTraceTest {
     }
 
     @Test
+    void anAttributionPatchingTraceWritesTheEstimatesOfEachImageAndResumesMidBatchToTheSameFile() throws IOException {
+        DatasetTrace whole = TraceFixture.trace("noise:3", 7, TraceMethod.atp());
+        DatasetTrace.Result r = whole.run(dir.resolve("whole"), "method=atp", d -> { });
+        List<String> lines = Files.readAllLines(r.csv());
+        assertEquals(1 + TraceFixture.IMAGES * ROWS_PER_IMAGE, lines.size());
+        assertEquals(TraceMethod.atp(), r.summary().method());
+        for (String l : lines.subList(1, lines.size())) {
+            TraceCsv.Row row = TraceCsv.Row.parse(l);
+            assertEquals(TraceMethod.atp(), row.method());
+            assertEquals(row.pCorrupt() + row.ie(), row.pPatched(), 1e-12, "prob metric: p_patched = p_corrupt + ie");
+        }
+        // image 7 is the third of batch 5..9: cut after it, mid-batch, and resume
+        Path cut = dir.resolve("cut");
+        Files.createDirectories(cut);
+        Files.copy(r.csv().resolveSibling("trace.meta.properties"), cut.resolve("trace.meta.properties"));
+        Files.write(cut.resolve("trace.csv"), lines.subList(0, 1 + 8 * ROWS_PER_IMAGE), StandardCharsets.UTF_8);
+        DatasetTrace.Result resumed = TraceFixture.trace("noise:3", 7, TraceMethod.atp())
+                .run(cut, "method=atp", d -> { });
+        assertEquals(8, resumed.resumed());
+        assertArrayEquals(Files.readAllBytes(r.csv()), Files.readAllBytes(resumed.csv()));
+    }
+
+    @Test
     void aFixedSeedGivesABitIdenticalTraceCsvTwice() throws IOException {
         DatasetTrace.Result a = TraceFixture.run(dir.resolve("a"), "noise:3", 7, d -> { });
         DatasetTrace.Result b = TraceFixture.run(dir.resolve("b"), "noise:3", 7, d -> { });

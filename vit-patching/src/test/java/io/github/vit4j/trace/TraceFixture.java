@@ -24,10 +24,14 @@ final class TraceFixture {
     }
 
     static DatasetTrace trace(String corruption, long seed) throws IOException {
+        return trace(corruption, seed, TraceMethod.exact());
+    }
+
+    static DatasetTrace trace(String corruption, long seed, TraceMethod method) throws IOException {
         Vit vit = new Vit(VitWeights.random(VitConfig.cifar10(), 11));
         ImageSource source = ImageSource.cifar10(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"));
         DatasetTrace.Options options = new DatasetTrace.Options(Corruption.parse(corruption),
-                CausalTrace.Spec.defaults(), DatasetTrace.Target.TRUE_LABEL, seed, BATCH, IMAGES);
+                CausalTrace.Spec.defaults(), method, DatasetTrace.Target.TRUE_LABEL, seed, BATCH, IMAGES);
         return new DatasetTrace(vit, Preprocessing.cifar10(), source, options);
     }
 
