@@ -90,7 +90,8 @@ final class TraceCommand implements Callable<Integer> {
     String tokens;
 
     @Option(names = "--metric", paramLabel = "M", defaultValue = "prob",
-            description = {"prob: IE = p_patched(y) − p_corrupt(y) | logit-diff: change of logit(y) − max other logit "
+            description = {"prob: IE = p_patched(y) − p_corrupt(y) | logprob: log p_patched(y) − log p_corrupt(y) "
+                    + "| logit-diff: change of logit(y) − max other logit "
                     + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) (default: ${DEFAULT-VALUE})."})
     String metric;
 

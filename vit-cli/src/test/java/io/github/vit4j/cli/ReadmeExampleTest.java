@@ -1,5 +1,6 @@
 package io.github.vit4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +10,10 @@ import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.corruption.Grayscale;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Gradients;
 import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Objective;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Substitution;
@@ -24,7 +27,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** The README's "Patching from Java" example, verbatim between the markers, so that it keeps compiling and working. */
+/** The README's "Patching from Java" and "Gradients from Java" examples, verbatim between the markers, so that it keeps compiling and working. */
 class ReadmeExampleTest {
 
     @Test
@@ -53,11 +56,26 @@ class ReadmeExampleTest {
         Activations same = vit.run(Input.residPre(1, corrupt.get(Site.residPre(1))), Keep.all(),
                 Map.of(Site.attnOut(1), Substitution.whole(clean.get(Site.attnOut(1)))));
         // README example ends
-        assertSame(clean.get(Site.attnOut(1)), patched.get(Site.attnOut(1)));
-        assertTrue(same.logits().equalsWithEps(patched.logits(), 1e-6));
-        double pClean = Metric.probability(clean.logits().toFloatVector(), y);
-        double pCorrupt = Metric.probability(corrupt.logits().toFloatVector(), y);
-        assertTrue(pClean > pCorrupt, "grayscale lowers p(frog) for this image: " + pClean + " vs " + pCorrupt);
-        assertTrue(ie > 0 && ie <= pClean - pCorrupt + 1e-6, "IE " + ie);
+        // README gradients example begins
+        Gradients g = vit.gradients(Input.pixels(model.preprocessing().normalize(batch.pixels())), Map.of(),
+                Objective.probability(y));                              // ∂p(y)/∂(every site), one backward
+        INDArray saliency = g.pixels(model.preprocessing());           // ∂p(y)/∂(pixels in [0, 1]) [1, 3, 32, 32]
+        INDArray dAttn = g.get(Site.attnOut(1));                        // ∂p(y)/∂attn_out of block 1 [1, 65, 128]
+
+        // Attribution patching by hand: the first-order estimate of the patch above, in log p(y), from one
+        // backward at the corrupted run: (s_clean − s_corrupt) · ∂log p(y)/∂s at s = blocks.1.attn_out
+        Activations corruptForBackward = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
+                Vit.keepForBackward().and(Keep.kinds(Site.Kind.ATTN_OUT)));
+        Gradients atCorrupt = vit.backward(corruptForBackward, Objective.logProbability(y));
+        double estimate = clean.get(Site.attnOut(1)).sub(corruptForBackward.get(Site.attnOut(1)))
+                .mul(atCorrupt.get(Site.attnOut(1))).sumNumber().doubleValue();              // ≈ 5.45
+        double exact = Math.log(Metric.probability(patched.logits().toFloatVector(), y))
+                - Math.log(Metric.probability(corrupt.logits().toFloatVector(), y));           // ≈ 5.49
+        // README gradients example ends
+        assertArrayEquals(new long[] {1, 3, 32, 32}, saliency.shape());
+        assertArrayEquals(new long[] {1, 65, 128}, dAttn.shape());
+        assertTrue(g.value() > 0.8 && g.value() < 1, "p(y) " + g.value());
+        assertTrue(Math.abs(estimate - 5.45) < 0.01 && Math.abs(exact - 5.49) < 0.01,
+                "estimate " + estimate + ", exact " + exact + ": the README states 5.45 and 5.49");
     }
 }

@@ -78,6 +78,9 @@ final class Backward {
             releaseUnkept(dResid);
         }
         INDArray dInput = start == 0 ? embed(dResid) : null;
+        if (start == 0 && dInput == null) { // a site replaced whole cut every path to the pixels: their gradient is 0
+            dInput = Nd4j.zeros(DataType.FLOAT, b, config.channels(), config.imageSize(), config.imageSize());
+        }
         releaseUnkept(dInput);
         return new Gradients(kept, dInput, values, start, ops::release);
     }
@@ -87,57 +90,57 @@ final class Backward {
         int t = config.tokens();
         int d = config.hiddenSize();
         INDArray residPost = used(Site.residPost(config.layers() - 1));                             // [B, T, D]
-        // logits = head(ln_final[:, 0])
+        // logits = linear(lnFinal[:, 0], head)
         INDArray dLogits = site(Site.logits(), null);                                             // [B, C]
         INDArray dCls = apply(dLogits, g -> ops.linearBackward(g, weights.head()));               // [B, D]
         INDArray dLnFinal = site(Site.lnFinal(), apply(dCls, g -> clsRowOf(g, t, d)));            // [B, T, D]
-        // ln_final = layerNorm(resid_post of the last block)
+        // lnFinal = layerNorm(resid, norm)                 resid: the last block's residPost
         return apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), config.layerNormEps()));
     }
 
     /** One block, bottom-up: the gradient of its {@code resid_post} in, that of its {@code resid_pre} out. */
     private INDArray block(int l, INDArray dResidPost) {
-        INDArray residMid = used(Site.of(l, Site.Kind.RESID_MID));                                  // [B, T, D]
-        // resid_post = resid_mid + mlp_out
-        INDArray dSumMlp = site(Site.of(l, Site.Kind.RESID_POST), dResidPost);                   // [B, T, D]
-        INDArray dMlpOut = site(Site.of(l, Site.Kind.MLP_OUT), dSumMlp);                         // [B, T, D]
+        INDArray residMid = used(Site.residMid(l));                                  // [B, T, D]
+        // residPost = residMid + mlpOut
+        INDArray dSumMlp = site(Site.residPost(l), dResidPost);                   // [B, T, D]
+        INDArray dMlpOut = site(Site.mlpOut(l), dSumMlp);                         // [B, T, D]
         INDArray dResidMid = sum(dSumMlp, mlp(l, dMlpOut, residMid));                             // [B, T, D]
-        // resid_mid = resid_pre + attn_out
-        INDArray dSumAttn = site(Site.of(l, Site.Kind.RESID_MID), dResidMid);                    // [B, T, D]
-        INDArray dAttnOut = site(Site.of(l, Site.Kind.ATTN_OUT), dSumAttn);                      // [B, T, D]
+        // residMid = residPre + attnOut
+        INDArray dSumAttn = site(Site.residMid(l), dResidMid);                    // [B, T, D]
+        INDArray dAttnOut = site(Site.attnOut(l), dSumAttn);                      // [B, T, D]
         INDArray dResidPre = sum(dSumAttn, attention(l, dAttnOut));                               // [B, T, D]
-        // resid_pre = the previous block's resid_post (or the embedding)
-        return site(Site.of(l, Site.Kind.RESID_PRE), dResidPre);                                  // [B, T, D]
+        // residPre = input                                 the previous block's residPost, or the embedding
+        return site(Site.residPre(l), dResidPre);                                  // [B, T, D]
     }
 
     /** Attention of block l, bottom-up: the gradient of attn_out in, that of its input resid_pre out. */
     private INDArray attention(int l, INDArray dAttnOut) {
         VitWeights.Block w = weights.blocks().get(l);
         int h = config.heads();
-        INDArray residPre = used(Site.of(l, Site.Kind.RESID_PRE));                                  // [B, T, D]
-        INDArray q = used(Site.of(l, Site.Kind.Q));                                                 // [B, H, T, d]
-        INDArray k = used(Site.of(l, Site.Kind.K));                                                 // [B, H, T, d]
-        INDArray v = used(Site.of(l, Site.Kind.V));                                                 // [B, H, T, d]
-        INDArray pattern = used(Site.of(l, Site.Kind.PATTERN));                                     // [B, H, T, T]
+        INDArray residPre = used(Site.residPre(l));                                  // [B, T, D]
+        INDArray q = used(Site.q(l));                                                 // [B, H, T, d]
+        INDArray k = used(Site.k(l));                                                 // [B, H, T, d]
+        INDArray v = used(Site.v(l));                                                 // [B, H, T, d]
+        INDArray pattern = used(Site.pattern(l));                                     // [B, H, T, T]
         double scale = 1.0 / Math.sqrt(config.headDim());
-        // attn_out = proj(merge heads(z))
+        // attnOut = linear(mergeHeads(z), proj)
         INDArray dHeads = apply(dAttnOut, g -> ops.linearBackward(rows(g), w.proj()));            // [B·T, D]
-        INDArray dz = site(Site.of(l, Site.Kind.Z), apply(dHeads, g -> ops.splitHeads(g, b, h))); // [B, H, T, d]
-        // z = pattern · v
-        INDArray dPattern = site(Site.of(l, Site.Kind.PATTERN),
+        INDArray dz = site(Site.z(l), apply(dHeads, g -> ops.splitHeads(g, b, h))); // [B, H, T, d]
+        // z = mix(pattern, v)                              pattern · v
+        INDArray dPattern = site(Site.pattern(l),
                 apply(dz, g -> ops.perHeadProduct(g, v, false, true)));                           // [B, H, T, T]
-        INDArray dv = site(Site.of(l, Site.Kind.V),
+        INDArray dv = site(Site.v(l),
                 apply(dz, g -> ops.perHeadProduct(pattern, g, true, false)));                     // [B, H, T, d]
-        // pattern = softmax(q · kᵀ · scale)
+        // pattern = softmax(scores(q, k), 1/√d)            scores = q · kᵀ
         INDArray dScores = apply(dPattern, g -> ops.softmaxBackward(g, pattern, scale));          // [B, H, T, T]
-        INDArray dk = site(Site.of(l, Site.Kind.K), apply(dScores, g -> ops.perHeadProduct(g, q, true, false))); // [B, H, T, d]
-        INDArray dq = site(Site.of(l, Site.Kind.Q), apply(dScores, g -> ops.perHeadProduct(g, k, false, false))); // [B, H, T, d]
-        // q, k, v = split heads(qkv(ln1))
+        INDArray dk = site(Site.k(l), apply(dScores, g -> ops.perHeadProduct(g, q, true, false))); // [B, H, T, d]
+        INDArray dq = site(Site.q(l), apply(dScores, g -> ops.perHeadProduct(g, k, false, false))); // [B, H, T, d]
+        // q, k, v = head(qkv(ln1), 0 | 1 | 2)
         INDArray dQkv = dq == null && dk == null && dv == null ? null
                 : made(ops.mergeQkv(orZeros(dq, q), orZeros(dk, k), orZeros(dv, v)));            // [B·T, 3D]
-        INDArray dLn1 = site(Site.of(l, Site.Kind.LN1),
+        INDArray dLn1 = site(Site.ln1(l),
                 apply(dQkv, g -> ops.linearBackward(g, w.qkv()).reshape(residPre.shape())));      // [B, T, D]
-        // ln1 = layerNorm(resid_pre)
+        // ln1 = layerNorm(residPre, norm1)
         return apply(dLn1, g -> ops.layerNormBackward(g, residPre, w.norm1(), config.layerNormEps()));
     }
 
@@ -145,17 +148,17 @@ final class Backward {
     private INDArray mlp(int l, INDArray dMlpOut, INDArray residMid) {
         VitWeights.Block w = weights.blocks().get(l);
         int t = config.tokens();
-        INDArray mlpPre = used(Site.of(l, Site.Kind.MLP_PRE));                                      // [B, T, M]
-        // mlp_out = fc2(mlp_post)
-        INDArray dMlpPost = site(Site.of(l, Site.Kind.MLP_POST),
+        INDArray mlpPre = used(Site.mlpPre(l));                                      // [B, T, M]
+        // mlpOut = linear(mlpPost, fc2)
+        INDArray dMlpPost = site(Site.mlpPost(l),
                 apply(dMlpOut, g -> ops.linearBackward(rows(g), w.fc2()).reshape(b, t, config.mlpSize()))); // [B, T, M]
-        // mlp_post = gelu(mlp_pre)
-        INDArray dMlpPre = site(Site.of(l, Site.Kind.MLP_PRE),
+        // mlpPost = gelu(mlpPre)
+        INDArray dMlpPre = site(Site.mlpPre(l),
                 apply(dMlpPost, g -> ops.geluBackward(g, mlpPre)));                               // [B, T, M]
-        // mlp_pre = fc1(ln2)
-        INDArray dLn2 = site(Site.of(l, Site.Kind.LN2),
+        // mlpPre = linear(ln2, fc1)
+        INDArray dLn2 = site(Site.ln2(l),
                 apply(dMlpPre, g -> ops.linearBackward(rows(g), w.fc1()).reshape(residMid.shape()))); // [B, T, D]
-        // ln2 = layerNorm(resid_mid)
+        // ln2 = layerNorm(residMid, norm2)
         return apply(dLn2, g -> ops.layerNormBackward(g, residMid, w.norm2(), config.layerNormEps()));
     }
 
@@ -163,10 +166,10 @@ final class Backward {
     private INDArray embed(INDArray dResidPre) {
         int t = config.tokens();
         int d = config.hiddenSize();
-        // resid_pre = concat(cls, embed) + pos_embed
+        // residPre = prependClsAddPos(embed, cls, pos)     concat(cls, embed) + pos
         INDArray dEmbed = site(Site.embed(), apply(dResidPre, g -> g.get(NDArrayIndex.all(),
                 NDArrayIndex.interval(1, t), NDArrayIndex.all()).dup('c')));                      // [B, N, D]
-        // embed = patch_embed(patchify(pixels))
+        // embed = linear(patchify(pixels), patchEmbed)
         INDArray dPatches = apply(dEmbed, g -> ops.linearBackward(g.reshape((long) b * config.patches(), d),
                 weights.patchEmbed()));                                                           // [B·N, C·p·p]
         return apply(dPatches, g -> ops.unpatchify(g, b, config.channels(), config.imageSize(),

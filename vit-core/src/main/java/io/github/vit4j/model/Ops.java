@@ -6,7 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The operations of the forward pass: the one seam between {@link Vit}'s straight-line block and the arithmetic.
+ * The operations of the forward and backward passes: the one seam between the straight-line blocks of
+ * {@link ReferenceForward}, {@link Vit} and {@link Backward} and the arithmetic.
  * Two implementations compute the same values:
  *
  * <ul>

@@ -31,32 +31,55 @@ public record Site(int layer, Kind kind) {
     /** The layer of sites that do not belong to a block. */
     public static final int NO_LAYER = -1;
 
+    /** The two modules of a block, each read from the residual stream and adding its output to it; or neither. */
+    public enum Module {
+        /** ln1, q, k, v, pattern, z: between resid_pre and attn_out. */
+        ATTENTION,
+        /** ln2, mlp_pre, mlp_post: between resid_mid and mlp_out. */
+        MLP,
+        /** The residual stream, the module outputs, embed, ln_final and logits. */
+        NONE;
+
+        /** The kind of what the module adds to the residual stream: {@code attn_out} or {@code mlp_out}. */
+        public Kind output() {
+            return switch (this) {
+                case ATTENTION -> Kind.ATTN_OUT;
+                case MLP -> Kind.MLP_OUT;
+                case NONE -> throw new IllegalStateException("NONE is not a module; it has no output");
+            };
+        }
+    }
+
     /** The kinds of site, in the order the forward pass produces them. */
     public enum Kind {
-        EMBED("embed", false),
-        RESID_PRE("resid_pre", true),
-        LN1("ln1", true),
-        Q("q", true),
-        K("k", true),
-        V("v", true),
-        PATTERN("pattern", true),
-        Z("z", true),
-        ATTN_OUT("attn_out", true),
-        RESID_MID("resid_mid", true),
-        LN2("ln2", true),
-        MLP_PRE("mlp_pre", true),
-        MLP_POST("mlp_post", true),
-        MLP_OUT("mlp_out", true),
-        RESID_POST("resid_post", true),
-        LN_FINAL("ln_final", false),
-        LOGITS("logits", false);
+        EMBED("embed", false, Module.NONE, false),
+        RESID_PRE("resid_pre", true, Module.NONE, false),
+        LN1("ln1", true, Module.ATTENTION, false),
+        Q("q", true, Module.ATTENTION, true),
+        K("k", true, Module.ATTENTION, true),
+        V("v", true, Module.ATTENTION, true),
+        PATTERN("pattern", true, Module.ATTENTION, true),
+        Z("z", true, Module.ATTENTION, true),
+        ATTN_OUT("attn_out", true, Module.NONE, false),
+        RESID_MID("resid_mid", true, Module.NONE, false),
+        LN2("ln2", true, Module.MLP, false),
+        MLP_PRE("mlp_pre", true, Module.MLP, false),
+        MLP_POST("mlp_post", true, Module.MLP, false),
+        MLP_OUT("mlp_out", true, Module.NONE, false),
+        RESID_POST("resid_post", true, Module.NONE, false),
+        LN_FINAL("ln_final", false, Module.NONE, false),
+        LOGITS("logits", false, Module.NONE, false);
 
         private final String lensName;
         private final boolean perBlock;
+        private final Module module;
+        private final boolean hasHeads;
 
-        Kind(String lensName, boolean perBlock) {
+        Kind(String lensName, boolean perBlock, Module module, boolean hasHeads) {
             this.lensName = lensName;
             this.perBlock = perBlock;
+            this.module = module;
+            this.hasHeads = hasHeads;
         }
 
         /** The TransformerLens name, e.g. {@code attn_out}. */
@@ -67,6 +90,29 @@ public record Site(int layer, Kind kind) {
         /** Whether the kind exists once per block (and so needs a layer). */
         public boolean perBlock() {
             return perBlock;
+        }
+
+        /** The module the kind is computed inside ({@link Module#NONE} for the stream and the module outputs). */
+        public Module module() {
+            return module;
+        }
+
+        /** Whether the array has a head axis ({@code [B, H, T, …]}): q, k, v, pattern, z. */
+        public boolean hasHeads() {
+            return hasHeads;
+        }
+
+        /**
+         * The axis of the array that runs over tokens: 2 for the kinds with heads, else 1 (embed's runs over the N
+         * patches alone).
+         *
+         * @throws IllegalStateException for logits, which have no token axis
+         */
+        public int tokenAxis() {
+            if (this == LOGITS) {
+                throw new IllegalStateException("logits [B, C] have no token axis");
+            }
+            return hasHeads ? 2 : 1;
         }
     }
 
@@ -89,40 +135,89 @@ public record Site(int layer, Kind kind) {
         return new Site(layer, kind);
     }
 
+    /** {@code embed}. */
     public static Site embed() {
         return new Site(NO_LAYER, Kind.EMBED);
     }
 
+    /** {@code ln_final}. */
     public static Site lnFinal() {
         return new Site(NO_LAYER, Kind.LN_FINAL);
     }
 
+    /** {@code logits}. */
     public static Site logits() {
         return new Site(NO_LAYER, Kind.LOGITS);
     }
 
+    /** {@code blocks.<layer>.resid_pre}. */
     public static Site residPre(int layer) {
         return new Site(layer, Kind.RESID_PRE);
     }
 
+    /** {@code blocks.<layer>.ln1}. */
+    public static Site ln1(int layer) {
+        return new Site(layer, Kind.LN1);
+    }
+
+    /** {@code blocks.<layer>.q}. */
+    public static Site q(int layer) {
+        return new Site(layer, Kind.Q);
+    }
+
+    /** {@code blocks.<layer>.k}. */
+    public static Site k(int layer) {
+        return new Site(layer, Kind.K);
+    }
+
+    /** {@code blocks.<layer>.v}. */
+    public static Site v(int layer) {
+        return new Site(layer, Kind.V);
+    }
+
+    /** {@code blocks.<layer>.pattern}. */
+    public static Site pattern(int layer) {
+        return new Site(layer, Kind.PATTERN);
+    }
+
+    /** {@code blocks.<layer>.z}. */
+    public static Site z(int layer) {
+        return new Site(layer, Kind.Z);
+    }
+
+    /** {@code blocks.<layer>.attn_out}. */
     public static Site attnOut(int layer) {
         return new Site(layer, Kind.ATTN_OUT);
     }
 
+    /** {@code blocks.<layer>.resid_mid}. */
     public static Site residMid(int layer) {
         return new Site(layer, Kind.RESID_MID);
     }
 
+    /** {@code blocks.<layer>.ln2}. */
+    public static Site ln2(int layer) {
+        return new Site(layer, Kind.LN2);
+    }
+
+    /** {@code blocks.<layer>.mlp_pre}. */
+    public static Site mlpPre(int layer) {
+        return new Site(layer, Kind.MLP_PRE);
+    }
+
+    /** {@code blocks.<layer>.mlp_post}. */
+    public static Site mlpPost(int layer) {
+        return new Site(layer, Kind.MLP_POST);
+    }
+
+    /** {@code blocks.<layer>.mlp_out}. */
     public static Site mlpOut(int layer) {
         return new Site(layer, Kind.MLP_OUT);
     }
 
+    /** {@code blocks.<layer>.resid_post}. */
     public static Site residPost(int layer) {
         return new Site(layer, Kind.RESID_POST);
-    }
-
-    public static Site pattern(int layer) {
-        return new Site(layer, Kind.PATTERN);
     }
 
     /** The shape of this site's array for a batch of {@code batch} images of a model of config {@code c}. */

@@ -1,10 +1,15 @@
 /**
  * The ViT itself: {@link io.github.vit4j.model.VitConfig} (shape), {@link io.github.vit4j.model.VitWeights}
- * (parameters), {@link io.github.vit4j.model.Vit} (the forward pass), {@link io.github.vit4j.model.Site} (the named
- * intermediates) and {@link io.github.vit4j.model.Activations} (the arrays of one run).
+ * (parameters), {@link io.github.vit4j.model.ReferenceForward} (the forward pass as the paper writes it),
+ * {@link io.github.vit4j.model.Site} (the named intermediates) and {@link io.github.vit4j.model.Activations} (the
+ * arrays of one run).
  *
- * <p>Read in that order. A run can keep any sites ({@link io.github.vit4j.model.Keep}), start from a cached
- * {@code resid_pre} ({@link io.github.vit4j.model.Input}) and use given arrays in place of computed ones
- * ({@link io.github.vit4j.model.Substitution}): everything activation patching needs, with no hooks.
+ * <p>Read in that order. {@link io.github.vit4j.model.Vit}, the class users call, is the fast path: the same sites,
+ * with shortcuts decided before each run (modules whose output is replaced whole are skipped, a logits-only run
+ * computes the last block's CLS row alone) and its memory recycled, held equal to the reference by a test. A run can
+ * keep any sites ({@link io.github.vit4j.model.Keep}), start from a cached {@code resid_pre}
+ * ({@link io.github.vit4j.model.Input}) and use given arrays in place of computed ones
+ * ({@link io.github.vit4j.model.Substitution}): everything activation patching needs, with no hooks. The arithmetic
+ * of both goes through {@code Ops}, the one seam to the hardware.
  */
 package io.github.vit4j.model;

@@ -30,7 +30,7 @@ public record Patch(Site site, Tokens tokens, Heads heads, INDArray source) {
             throw new IllegalArgumentException("embed cannot be patched: restore blocks.0.resid_pre instead (the same"
                     + " positions of it), or corrupt the embeddings with a Corruption");
         }
-        if (!(heads instanceof Heads.All) && !hasHeads(site.kind())) {
+        if (!(heads instanceof Heads.All) && !site.kind().hasHeads()) {
             throw new IllegalArgumentException("site " + site + " has no head axis; heads can be chosen only for q, k,"
                     + " v, z and pattern");
         }
@@ -99,7 +99,7 @@ public record Patch(Site site, Tokens tokens, Heads heads, INDArray source) {
         if (site.kind() == Site.Kind.LOGITS) {
             return Nd4j.ones(DataType.FLOAT, 1, 1);
         }
-        if (hasHeads(site.kind())) {
+        if (site.kind().hasHeads()) {
             int h = c.heads();
             boolean[] headOn = new boolean[h];
             if (heads instanceof Heads.Only only) {
@@ -127,11 +127,6 @@ public record Patch(Site site, Tokens tokens, Heads heads, INDArray source) {
             m[j] = tokenOn[j] ? 1f : 0f;
         }
         return Nd4j.create(m, new long[] {1, t, 1}, 'c');
-    }
-
-    static boolean hasHeads(Site.Kind k) {
-        return k == Site.Kind.Q || k == Site.Kind.K || k == Site.Kind.V || k == Site.Kind.Z
-                || k == Site.Kind.PATTERN;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,15 +98,7 @@ public final class Patcher {
         Plan plan = plan(corrupted, patches);
         Map<Site, Substitution> subs = new LinkedHashMap<>();
         for (Patch p : plan.patches()) {
-            INDArray src = p.source();
-            Substitution s;
-            if (p.isWhole(config) && src.size(0) == corrupted.batch()) {
-                s = Substitution.whole(src);
-            } else {
-                long[] full = p.site().shape(config, corrupted.batch());
-                s = Substitution.masked(src.size(0) == corrupted.batch() ? src : src.broadcast(full), p.mask(config));
-            }
-            subs.put(p.site(), s);
+            subs.put(p.site(), substitution(p.site(), new Patch[] {p}, corrupted.batch()));
         }
         INDArray input = plan.input();
         if (input.size(0) != corrupted.batch()) {
@@ -187,38 +180,50 @@ public final class Patcher {
             }
         }
         Map<Site, Substitution> subs = new LinkedHashMap<>();
-        for (Map.Entry<Site, Patch[]> e : bySite.entrySet()) {
-            Site site = e.getKey();
-            Patch[] patches = e.getValue();
-            INDArray[] s = new INDArray[n];
-            if (java.util.Arrays.stream(patches).allMatch(p -> p != null && p.isWhole(config))) {
-                // every row replaces the whole site: stack the sources, nothing to mix
-                for (int r = 0; r < n; r++) {
-                    s[r] = patches[r].source();
-                }
-                subs.put(site, Substitution.whole(n == 1 ? s[0] : Nd4j.concat(0, s)));
-                continue;
-            }
-            INDArray[] m = new INDArray[n];
-            for (int r = 0; r < n; r++) {
-                if (patches[r] != null) {
-                    s[r] = patches[r].source();
-                    m[r] = patches[r].mask(config);
-                }
-            }
-            INDArray someMask = java.util.Arrays.stream(m).filter(x -> x != null).findFirst().orElseThrow();
-            for (int r = 0; r < n; r++) {
-                if (s[r] == null) {
-                    s[r] = Nd4j.zeros(DataType.FLOAT, site.shape(config, 1));
-                    m[r] = Nd4j.zerosLike(someMask);
-                }
-            }
-            subs.put(site, n == 1 ? Substitution.masked(s[0], m[0])
-                    : Substitution.masked(Nd4j.concat(0, s), Nd4j.concat(0, m)));
-        }
+        bySite.forEach((site, patches) -> subs.put(site, substitution(site, patches, n)));
         try (Activations run = vit.run(Input.residPre(start, input), Keep.logitsOnly(), subs)) {
             return run.logits().dup();                             // the run's memory goes back for the next group
         }
+    }
+
+    /**
+     * The one translation of patches into the substitution at their {@code site}, for a run of {@code batch} images
+     * in {@code rows.length} equal rows: row r patched by {@code rows[r]}, or not at all where that is null. Either
+     * one row (sources of batch 1, broadcast, or of the run's batch) or one image per row (sources of batch 1).
+     * Every row patched whole by a source of the row's batch: a whole substitution, the source itself when there is
+     * one row (no copy), so a module output replaced so lets the run skip the module. Else a masked one, rows without
+     * a patch masked out.
+     */
+    private Substitution substitution(Site site, Patch[] rows, int batch) {
+        int n = rows.length;
+        int rowBatch = batch / n;
+        long[] rowShape = site.shape(config, rowBatch);
+        INDArray[] sources = new INDArray[n];
+        INDArray[] masks = new INDArray[n];
+        boolean whole = true;
+        for (int r = 0; r < n; r++) {
+            Patch p = rows[r];
+            if (p != null) {
+                INDArray src = p.source();
+                sources[r] = src.size(0) == rowBatch ? src : src.broadcast(rowShape);
+                masks[r] = p.mask(config);
+                whole &= p.isWhole(config) && src.size(0) == rowBatch;
+            } else {
+                sources[r] = Nd4j.zeros(DataType.FLOAT, rowShape);
+                whole = false;
+            }
+        }
+        INDArray source = n == 1 ? sources[0] : Nd4j.concat(0, sources);
+        if (whole) {
+            return Substitution.whole(source);
+        }
+        INDArray someMask = Arrays.stream(masks).filter(m -> m != null).findFirst().orElseThrow();
+        for (int r = 0; r < n; r++) {
+            if (masks[r] == null) {
+                masks[r] = Nd4j.zerosLike(someMask);
+            }
+        }
+        return Substitution.masked(source, n == 1 ? masks[0] : Nd4j.concat(0, masks));
     }
 
     /** Where a configuration starts and which of its patches still matter there (see the class comment). */

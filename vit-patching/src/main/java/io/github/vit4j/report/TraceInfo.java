@@ -59,6 +59,7 @@ public record TraceInfo(String model, String corruption, int images, int window,
     public static String scaleLabel(Metric metric) {
         return switch (metric) {
             case PROB -> "IE = p_patched(y) − p_corrupt(y)";
+            case LOG_PROB -> "IE = log p_patched(y) − log p_corrupt(y)";
             case LOGIT_DIFF -> "IE = LD_patched − LD_corrupt,  LD = logit(y) − max_{j≠y} logit(j)";
             case NORMALIZED -> "IE = (p_patched(y) − p_corrupt(y)) / (p_clean(y) − p_corrupt(y))";
         };

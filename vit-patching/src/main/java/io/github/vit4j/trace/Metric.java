@@ -15,6 +15,12 @@ public enum Metric {
      * logit (the margin by which y wins or loses).
      */
     LOGIT_DIFF("logit-diff"),
+    /**
+     * Change in log-probability: log p_patched(y) − log p_corrupt(y). Unlike {@link #PROB} it does not flatten where
+     * p(y) is near 0 or 1, which makes first-order estimates of it (attribution patching) far closer to the exact
+     * value (docs/results.md).
+     */
+    LOG_PROB("logprob"),
     /** Normalised IE (p_patched − p_corrupt) / (p_clean − p_corrupt): 1 = fully restored, 0 = no effect. NaN when p_clean = p_corrupt. */
     NORMALIZED("normalized");
 
@@ -34,7 +40,8 @@ public enum Metric {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown metric '" + label + "'; expected prob, logit-diff or normalized");
+        throw new IllegalArgumentException("unknown metric '" + label + "'; expected prob, logprob, logit-diff or"
+                + " normalized");
     }
 
     /**
@@ -49,6 +56,7 @@ public enum Metric {
         return switch (this) {
             case PROB -> probability(patched, y) - probability(corrupt, y);
             case LOGIT_DIFF -> logitDiff(patched, y) - logitDiff(corrupt, y);
+            case LOG_PROB -> logProbability(patched, y) - logProbability(corrupt, y);
             case NORMALIZED -> {
                 double pc = probability(clean, y);
                 double pk = probability(corrupt, y);
@@ -60,6 +68,19 @@ public enum Metric {
     /** softmax(logits)[y], computed in double with the max subtracted. */
     public static double probability(float[] logits, int y) {
         return softmax(logits)[y];
+    }
+
+    /** log softmax(logits)[y], computed in double as logit(y) − max − log Σ exp(logit − max) (exact for tiny p). */
+    public static double logProbability(float[] logits, int y) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        return logits[y] - max - Math.log(sum);
     }
 
     /** softmax(logits), computed in double with the max subtracted ({@link Objective#softmax}). */

@@ -138,6 +138,15 @@ class HandWorkedTraceTest {
         assertEquals(4.0, Metric.LOGIT_DIFF.effect(clean, corrupt, clean, 0), 1e-4);
     }
 
+    @Test
+    void theLogProbabilityOfAFullRestorationIsTwo() {
+        float[] clean = CausalTrace.row(CLEAN.logits(), 0);     // [ 1, −1]
+        float[] corrupt = CausalTrace.row(CORRUPT.logits(), 0); // [−1,  1]
+        // log p_clean − log p_corrupt = log((1 + e²) / (1 + e⁻²)) = log(e² (e⁻² + 1) / (1 + e⁻²)) = 2
+        assertEquals(2.0, Metric.LOG_PROB.effect(clean, corrupt, clean, 0), 1e-4);
+        assertEquals(Math.log(P_CORRUPT), Metric.logProbability(corrupt, 0), 1e-5);
+    }
+
     private static double ie(List<Patch> patches) {
         INDArray logits = new Patcher(VIT).run(CORRUPT, patches, Keep.logitsOnly()).logits();
         return Metric.probability(CausalTrace.row(logits, 0), 0) - P_CORRUPT;

@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The backward pass against PyTorch autograd in float64 (../shared/reference/simplevit-cifar10/
  * grads_first8_float32.npz): for CIFAR-10 test images 0..7, the gradients of two objectives summed over the images
  * (the logit of the true label; its softmax probability) with respect to the normalised input and every site.
- * Tolerance per site: max |ours − reference| ≤ 1e-4 · max |reference| (a float32 backward against a float64 one).
+ * Tolerance per site: max |ours − reference| ≤ 1e-4 · max |reference| (a float32 backward against a float64 one;
+ * observed ≤ 1.6e-6 on 2026-11-25).
  * The same folder's sites_first8_float32.npz checks every site of the forward under the same names.
  */
 class GoldenGradientsTest {

@@ -1,0 +1,79 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.format.AtomicFile;
+import io.github.vit4j.report.TraceAgreement;
+import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceCsv;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code vit agreement}: how well an estimated trace (attribution patching) agrees with the exact one. */
+@Command(name = "agreement", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compares two traces of the same images, kinds, layers and window, cell by cell: the exact "
+                + "one (vit trace --method exact) and an estimate (--method atp or atp-ig). Prints and writes to "
+                + "--out agreement.md (per kind: cells and Pearson r; the top-k agreement per image: of the k cells "
+                + "the estimate ranks highest, the share among the exact top k) and scatter_<kind>.png/.svg "
+                + "(estimate against exact, one point per image and layer)."},
+        footer = {"", "Example:", "  vit trace --window 1 --out exact/ && vit trace --window 1 --method atp --out atp/"
+                + " && vit agreement exact/ atp/ --out agreement/"})
+final class AgreementCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "EXACT", description = "Folder of the exact trace (its trace.csv).")
+    Path exact;
+
+    @Parameters(index = "1", paramLabel = "ESTIMATE", description = "Folder of the estimated trace (its trace.csv).")
+    Path estimate;
+
+    @Option(names = "--top", paramLabel = "K", split = ",", defaultValue = "1,3,5",
+            description = "The k of the top-k agreement (default: ${DEFAULT-VALUE}).")
+    int[] top;
+
+    @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Attribution patching against the exact trace",
+            description = "Title of the scatter plots (default: ${DEFAULT-VALUE}).")
+    String title;
+
+    @Option(names = "--metric", paramLabel = "NAME", defaultValue = "IE",
+            description = "The effect's name on the plots' axes (default: ${DEFAULT-VALUE}).")
+    String metric;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "agreement-out",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        TraceAgreement agreement = TraceAgreement.of(TraceCsv.read(traceCsv(exact)), TraceCsv.read(traceCsv(estimate)));
+        String table = agreement.markdown(top);
+        Files.createDirectories(out);
+        AtomicFile.writeString(out.resolve("agreement.md"), "Exact: " + exact.toAbsolutePath().normalize()
+                + "  \nEstimate: " + estimate.toAbsolutePath().normalize() + "  \n" + agreement.images()
+                + " images, " + agreement.layers() + " layers\n\n" + table);
+        for (SweepKind kind : agreement.kinds()) {
+            agreement.scatter(kind, title, metric).write(out, "scatter_" + kind.label());
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        o.print(table);
+        o.println("wrote agreement.md and scatter_<kind>.png/.svg to " + out);
+        o.flush();
+        return 0;
+    }
+
+    private static Path traceCsv(Path dir) {
+        Path csv = Files.isDirectory(dir) ? dir.resolve("trace.csv") : dir;
+        if (!Files.isRegularFile(csv)) {
+            throw new IllegalArgumentException("no trace.csv in " + dir + "; give the --out folder of a vit trace run");
+        }
+        return csv;
+    }
+}

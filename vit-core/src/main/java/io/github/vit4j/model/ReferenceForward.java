@@ -1,0 +1,156 @@
+package io.github.vit4j.model;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The forward pass of a pre-LN ViT as the paper writes it: every site computed, in order, one line each. Read this
+ * first; {@link Vit}, the fast path users call, computes the same sites with shortcuts and is tested equal to it
+ * ({@code VitEqualsReferenceForwardTest}). The backward pass mirrors these methods, bottom-up.
+ *
+ * <p>Every site passes through {@code Run.site}, where it is produced: the array of a {@link Substitution} for that
+ * site is used instead if there is one, and the array used is recorded if the {@link Keep} asks for it. Nothing is
+ * skipped and nothing is freed early. Site arrays are never written after they are produced. The arithmetic goes
+ * through {@link Ops}: {@code qkv}, {@code scores} and {@code mergeHeads} return scratch memory, each consumed before
+ * the next call of the same operation.
+ */
+public final class ReferenceForward {
+
+    private final VitWeights weights;
+    private final VitConfig config;
+    private final Ops ops;
+
+    /** The reference forward on the kernels {@code -Dvit4j.kernels} selects ({@code cpu} by default). */
+    public ReferenceForward(VitWeights weights) {
+        this(weights, Ops.fromSystemProperty());
+    }
+
+    ReferenceForward(VitWeights weights, Ops ops) {
+        this.weights = weights;
+        this.config = weights.config();
+        this.ops = ops;
+    }
+
+    /** A run keeping the sites {@code keep} selects. */
+    public Activations run(Input input, Keep keep) {
+        return run(input, keep, Map.of());
+    }
+
+    /**
+     * A run from {@code input} in which each site of {@code substitutions} uses the substituted array instead of
+     * the one computed; the returned activations hold the arrays actually used.
+     *
+     * @throws IllegalArgumentException for input of the wrong shape, a substitution at a site this run never
+     *                                  produces, or one of the wrong shape or type
+     */
+    public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
+        RunChecks.input(config, input);
+        RunChecks.substitutions(config, input, substitutions);
+        Run run = new Run(keep, substitutions, new LinkedHashMap<>());
+        INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
+                : ((Input.ResidPre) input).residPre();                                          // [B, T, D]
+        for (int l = input.startLayer(); l < config.layers(); l++) {
+            resid = block(run, l, resid);                                                        // [B, T, D]
+        }
+        head(run, resid);
+        return new Activations(run.kept(), input.batch(), input.startLayer(), owned(run, input), substitutions,
+                ops::release);
+    }
+
+    /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
+    private INDArray embed(Run run, INDArray pixels) {
+        int b = (int) pixels.size(0);
+        int n = config.patches();
+        int d = config.hiddenSize();
+        INDArray patches = ops.patchify(pixels, config.patchSize());                             // [B·N, C·p·p]
+        INDArray embed = run.site(Site.embed(),
+                ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                     // [B, N, D]
+        return ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());            // [B, T, D]
+    }
+
+    /** One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}. */
+    private INDArray block(Run run, int l, INDArray input) {
+        INDArray residPre = run.site(Site.residPre(l), input);                                  // [B, T, D]
+        INDArray attnOut = run.site(Site.attnOut(l), attention(run, l, residPre));              // [B, T, D]
+        INDArray residMid = run.site(Site.residMid(l), ops.add(residPre, attnOut));             // [B, T, D]
+        INDArray mlpOut = run.site(Site.mlpOut(l), mlp(run, l, residMid));                      // [B, T, D]
+        return run.site(Site.residPost(l), ops.add(residMid, mlpOut));                          // [B, T, D]
+    }
+
+    /** Multi-head self-attention of block l: resid_pre {@code [B, T, D]} → attn_out {@code [B, T, D]}. */
+    private INDArray attention(Run run, int l, INDArray residPre) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int b = (int) residPre.size(0);
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        int h = config.heads();
+        INDArray ln1 = run.site(Site.ln1(l), ops.layerNorm(residPre, w.norm1(), config.layerNormEps())); // [B, T, D]
+        INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                  // [B·T, 3D] scratch
+        INDArray q = run.site(Site.q(l), ops.head(qkv, 0, b, h));                               // [B, H, T, d]
+        INDArray k = run.site(Site.k(l), ops.head(qkv, 1, b, h));                               // [B, H, T, d]
+        INDArray v = run.site(Site.v(l), ops.head(qkv, 2, b, h));                               // [B, H, T, d]
+        INDArray scores = ops.scores(q, k);                                                      // [B, H, T, T] scratch
+        INDArray pattern = run.site(Site.pattern(l),
+                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                        // [B, H, T, T]
+        INDArray z = run.site(Site.z(l), ops.mix(pattern, v));                                  // [B, H, T, d]
+        INDArray heads = ops.mergeHeads(z);                                                      // [B·T, D] scratch
+        return ops.linear(heads, w.proj()).reshape(b, t, d);                                     // [B, T, D]
+    }
+
+    /** The MLP of block l: resid_mid {@code [B, T, D]} → mlp_out {@code [B, T, D]}. */
+    private INDArray mlp(Run run, int l, INDArray residMid) {
+        VitWeights.Block w = weights.blocks().get(l);
+        int b = (int) residMid.size(0);
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        int m = config.mlpSize();
+        INDArray ln2 = run.site(Site.ln2(l), ops.layerNorm(residMid, w.norm2(), config.layerNormEps())); // [B, T, D]
+        INDArray mlpPre = run.site(Site.mlpPre(l),
+                ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                    // [B, T, M]
+        INDArray mlpPost = run.site(Site.mlpPost(l), ops.gelu(mlpPre));                          // [B, T, M]
+        return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                  // [B, T, D]
+    }
+
+    /** Final LayerNorm and the linear head on the CLS token. */
+    private void head(Run run, INDArray resid) {
+        int b = (int) resid.size(0);
+        INDArray lnFinal = run.site(Site.lnFinal(),
+                ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                    // [B, T, D]
+        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()); // [B, D]
+        run.site(Site.logits(), ops.linear(cls.reshape(b, config.hiddenSize()), weights.head())); // [B, C]
+    }
+
+    /** The kept arrays the run produced itself: all but its input and the arrays of whole substitutions. */
+    private static Set<INDArray> owned(Run run, Input input) {
+        Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        owned.addAll(run.kept().values());
+        if (input instanceof Input.ResidPre r) {
+            owned.remove(r.residPre());
+        }
+        for (Substitution s : run.substitutions().values()) {
+            if (s instanceof Substitution.Whole whole) {
+                owned.remove(whole.array());
+            }
+        }
+        return owned;
+    }
+
+    /** One run's plain data: the substitutions it uses and the arrays it has kept so far, by site. */
+    private record Run(Keep keep, Map<Site, Substitution> substitutions, Map<Site, INDArray> kept) {
+
+        /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
+        INDArray site(Site site, INDArray produced) {
+            Substitution s = substitutions.get(site);
+            INDArray used = s == null ? produced : s.apply(site, produced);
+            if (keep.keeps(site)) {
+                kept.put(site, used);
+            }
+            return used;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.vit4j.model;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The checks of a run's arguments that {@link ReferenceForward} and {@link Vit} share, with the same messages. */
+final class RunChecks {
+
+    private RunChecks() {
+    }
+
+    /** {@code input} fits a model of config {@code config}: shape, start layer and float32. */
+    static void input(VitConfig config, Input input) {
+        if (input instanceof Input.Pixels p) {
+            long[] want = {p.batch(), config.channels(), config.imageSize(), config.imageSize()};
+            if (!Arrays.equals(want, p.pixels().shape())) {
+                throw new IllegalArgumentException("expected pixels " + Arrays.toString(want) + " but got "
+                        + Arrays.toString(p.pixels().shape()) + "; this model takes " + config.channels()
+                        + "-channel " + config.imageSize() + "×" + config.imageSize()
+                        + " images (resize with the model's Preprocessing)");
+            }
+        } else {
+            Input.ResidPre r = (Input.ResidPre) input;
+            if (r.layer() > config.layers()) {
+                throw new IllegalArgumentException("cannot resume at layer " + r.layer() + ": the model has "
+                        + config.layers() + " layers (0.." + (config.layers() - 1) + ", or " + config.layers()
+                        + " for the head alone)");
+            }
+            long[] want = Site.residPre(0).shape(config, r.batch());
+            if (!Arrays.equals(want, r.residPre().shape())) {
+                throw new IllegalArgumentException("expected resid_pre " + Arrays.toString(want) + " but got "
+                        + Arrays.toString(r.residPre().shape()) + "; is it from a run of this model?");
+            }
+        }
+        INDArray a = input instanceof Input.Pixels p ? p.pixels() : ((Input.ResidPre) input).residPre();
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("input is " + a.dataType()
+                    + "; the forward pass is float32: castTo(DataType.FLOAT)");
+        }
+    }
+
+    /** Every site of {@code substitutions} is one a run from {@code input} produces. */
+    static void substitutions(VitConfig config, Input input, Map<Site, Substitution> substitutions) {
+        for (Site s : substitutions.keySet()) {
+            if (s.kind().perBlock() && s.layer() >= config.layers()) {
+                throw new IllegalArgumentException("substitution at " + s + " but the model has only "
+                        + config.layers() + " layers (0.." + (config.layers() - 1) + ")");
+            }
+            boolean before = s.kind() == Site.Kind.EMBED ? input.startLayer() > 0
+                    : s.kind().perBlock() && s.layer() < input.startLayer();
+            if (before) {
+                throw new IllegalArgumentException("substitution at " + s + " is never used: the run starts at layer "
+                        + input.startLayer() + "; start from an earlier layer's resid_pre");
+            }
+        }
+    }
+}

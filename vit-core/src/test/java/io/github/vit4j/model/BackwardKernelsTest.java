@@ -1,0 +1,237 @@
+package io.github.vit4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Each backward kernel of both kernel sets ({@link CpuOps}, {@link PortableOps}) against its definition on a tiny
+ * case: the three nonlinear ones (LayerNorm, GELU, softmax) against central differences (ε = 1e-6) of the double
+ * definitions in {@link DoubleVit}, the linear ones against double loops, the reshuffles by round trips through their
+ * forward twins (exact). Then both kernel sets give the same gradients for a whole model.
+ */
+class BackwardKernelsTest {
+
+    static final double EPSILON = 1e-6;
+
+    static Stream<Ops> kernels() {
+        return Stream.of(CpuOps.INSTANCE, PortableOps.INSTANCE);
+    }
+
+    /**
+     * The portable kernels' backward equals the CPU kernels': every site's gradient and the input's within 1e-5 of
+     * that array's largest value (float32 sums in different orders), for a model with uneven sizes (T = 17, D = 48,
+     * 3 heads), batch 3 and four objectives.
+     */
+    @Test
+    void portableAndCpuKernelsGiveTheSameGradients() {
+        VitConfig config = new VitConfig(32, 8, 3, 48, 2, 3, 96, 1e-6, VitConfig.numberedLabels(7));
+        VitWeights w = GradientCheck.weights(config, 41);
+        INDArray pixels = GradientCheck.pixels(config, 3, 42);
+        Site z = Site.of(1, Site.Kind.Z);
+        List<Objective> objectives = List.of(Objective.logit(0, 3, 6), Objective.probability(2),
+                Objective.logitDiff(5, 1, 0), Objective.direction(z, GradientCheck.gaussian(z.shape(config, 1), 43)));
+        Vit cpu = new Vit(w, CpuOps.INSTANCE);
+        Vit portable = new Vit(w, PortableOps.INSTANCE);
+        for (Objective o : objectives) {
+            try (Gradients a = cpu.gradients(Input.pixels(pixels), Map.of(), o);
+                 Gradients b = portable.gradients(Input.pixels(pixels), Map.of(), o)) {
+                assertEquals(a.sites(), b.sites());
+                for (Site s : a.sites()) {
+                    assertClose(b.get(s), a.get(s), 1e-5, o + " at " + s);
+                }
+                assertClose(b.input(), a.input(), 1e-5, o + " at the input");
+                assertArrayEquals(a.values(), b.values(), 1e-5, o + " values");
+            }
+        }
+    }
+
+    /** LayerNorm's derivative, rows of width 7 (one with a tiny variance, where eps matters), within 1e-5 of the largest value. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void layerNormBackwardIsTheDerivativeOfLayerNorm(Ops ops) {
+        int d = 7;
+        INDArray x = GradientCheck.gaussian(new long[] {3, d}, 1);
+        x.getRow(2).assign(x.getRow(2).mul(1e-3).add(0.5));
+        INDArray dy = GradientCheck.gaussian(new long[] {3, d}, 2);
+        VitWeights.LayerNorm p = new VitWeights.LayerNorm(GradientCheck.gaussian(new long[] {d}, 3),
+                GradientCheck.gaussian(new long[] {d}, 4));
+        double eps = 1e-5;
+        double[] w = DoubleVit.doubles(p.weight());
+        double[] b = DoubleVit.doubles(p.bias());
+        INDArray expected = numericGradient(x, dy, a -> DoubleVit.layerNorm(a, 3, d, w, b, eps));
+        assertClose(ops.layerNormBackward(dy, x, p, eps), expected, 1e-5, "layerNormBackward");
+    }
+
+    /** GELU's derivative Φ(x) + x·φ(x) from −7 to 7 (both tails included), within 1e-6 of the largest value. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void geluBackwardIsTheDerivativeOfGelu(Ops ops) {
+        float[] xs = new float[29];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = -7f + 0.5f * i;
+        }
+        INDArray x = Nd4j.create(xs, new long[] {1, xs.length}, 'c');
+        INDArray dy = GradientCheck.gaussian(new long[] {1, xs.length}, 5);
+        INDArray expected = numericGradient(x, dy, a -> {
+            double[] out = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                out[i] = DoubleVit.gelu(a[i]);
+            }
+            return out;
+        });
+        assertClose(ops.geluBackward(dy, x), expected, 1e-6, "geluBackward");
+    }
+
+    /** Softmax's derivative with respect to its unscaled input, scale 1/√8, rows of 6, within 1e-6 of the largest value. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void softmaxBackwardIsTheDerivativeOfTheScaledSoftmax(Ops ops) {
+        double scale = 1 / Math.sqrt(8);
+        INDArray s = GradientCheck.gaussian(new long[] {1, 2, 2, 6}, 6).mul(3);
+        INDArray dp = GradientCheck.gaussian(new long[] {1, 2, 2, 6}, 7);
+        UnaryOperator<double[]> softmax = a -> {
+            double[] scaled = a.clone();
+            for (int i = 0; i < scaled.length; i++) {
+                scaled[i] *= scale;
+            }
+            return DoubleVit.softmaxRows(scaled, 6);
+        };
+        INDArray pattern = Nd4j.create(softmax.apply(DoubleVit.doubles(s)), s.shape(), 'c').castTo(DataType.FLOAT);
+        assertClose(ops.softmaxBackward(dp, pattern, scale), numericGradient(s, dp, softmax), 1e-6,
+                "softmaxBackward");
+    }
+
+    /** {@code dx = dy · W} against double loops, within 1e-6 of the largest value. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void linearBackwardIsDyTimesTheWeight(Ops ops) {
+        INDArray dy = GradientCheck.gaussian(new long[] {4, 5}, 8);
+        VitWeights.Linear w = new VitWeights.Linear(GradientCheck.gaussian(new long[] {5, 3}, 9),
+                GradientCheck.gaussian(new long[] {5}, 10));
+        assertClose(ops.linearBackward(dy, w), product(dy, w.weight(), false, false), 1e-6, "linearBackward");
+    }
+
+    /** The per-head products with either operand transposed, against double loops per head, within 1e-6 of the largest value. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void perHeadProductsTransposeEitherOperand(Ops ops) {
+        INDArray a = GradientCheck.gaussian(new long[] {2, 3, 4, 5}, 11);
+        INDArray b = GradientCheck.gaussian(new long[] {2, 3, 4, 5}, 12);
+        INDArray c = GradientCheck.gaussian(new long[] {2, 3, 5, 4}, 13);
+        // {left, right} for a·bᵀ, aᵀ·b, a·c, cᵀ·aᵀ: every combination of transposes
+        INDArray[][] operands = {{a, b}, {a, b}, {a, c}, {c, a}};
+        boolean[][] transposes = {{false, true}, {true, false}, {false, false}, {true, true}};
+        for (int k = 0; k < operands.length; k++) {
+            INDArray left = operands[k][0];
+            INDArray right = operands[k][1];
+            boolean ta = transposes[k][0];
+            boolean tb = transposes[k][1];
+            INDArray expected = Nd4j.create(DataType.FLOAT, Ops.perHeadShape(left, right, ta, tb));
+            for (int i = 0; i < 2; i++) {
+                for (int h = 0; h < 3; h++) {
+                    expected.slice(i).slice(h).assign(product(left.slice(i).slice(h), right.slice(i).slice(h),
+                            ta, tb));
+                }
+            }
+            assertClose(ops.perHeadProduct(left, right, ta, tb), expected, 1e-6,
+                    "transposeA " + ta + ", transposeB " + tb);
+        }
+    }
+
+    /** splitHeads undoes mergeHeads exactly. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void splitHeadsUndoesMergeHeads(Ops ops) {
+        INDArray z = GradientCheck.gaussian(new long[] {2, 3, 5, 4}, 14);
+        assertEquals(z, ops.splitHeads(ops.mergeHeads(z).dup(), 2, 3));
+    }
+
+    /** head(mergeQkv(dq, dk, dv), part) gives back dq, dk and dv exactly: mergeQkv is head's transpose. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void mergeQkvPutsEachPartWhereHeadTakesItFrom(Ops ops) {
+        INDArray[] parts = new INDArray[3];
+        for (int i = 0; i < 3; i++) {
+            parts[i] = GradientCheck.gaussian(new long[] {2, 3, 5, 4}, 15 + i);
+        }
+        INDArray qkv = ops.mergeQkv(parts[0], parts[1], parts[2]);
+        assertArrayEquals(new long[] {10, 36}, qkv.shape());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(parts[i], ops.head(qkv, i, 2, 3), "part " + i);
+        }
+    }
+
+    /** unpatchify undoes patchify exactly (2 images, 3 channels, 8×8, patch 4). */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void unpatchifyUndoesPatchify(Ops ops) {
+        INDArray x = GradientCheck.gaussian(new long[] {2, 3, 8, 8}, 18);
+        INDArray rows = ops.patchify(x, 4);
+        assertArrayEquals(new long[] {8, 48}, rows.shape());
+        assertEquals(x, ops.unpatchify(rows, 2, 3, 8, 4));
+    }
+
+    /**
+     * The gradient of {@code ⟨dy, f(x)⟩} with respect to x by central differences of the double function {@code f}
+     * (on the flat C-order array), element by element: a float array of x's shape.
+     */
+    static INDArray numericGradient(INDArray x, INDArray dy, UnaryOperator<double[]> f) {
+        double[] a = DoubleVit.doubles(x);
+        double[] g = DoubleVit.doubles(dy);
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            double keep = a[i];
+            a[i] = keep + EPSILON;
+            double plus = dot(g, f.apply(a));
+            a[i] = keep - EPSILON;
+            double minus = dot(g, f.apply(a));
+            a[i] = keep;
+            out[i] = (plus - minus) / (2 * EPSILON);
+        }
+        return Nd4j.create(out, x.shape(), 'c').castTo(DataType.FLOAT);
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** {@code op(a) · op(b)} for matrices, op transposing when asked, in double: a float array. */
+    private static INDArray product(INDArray a, INDArray b, boolean ta, boolean tb) {
+        INDArray l = (ta ? a.transpose() : a).castTo(DataType.DOUBLE);
+        INDArray r = (tb ? b.transpose() : b).castTo(DataType.DOUBLE);
+        double[][] out = new double[(int) l.size(0)][(int) r.size(1)];
+        for (int i = 0; i < out.length; i++) {
+            for (int j = 0; j < out[i].length; j++) {
+                for (int k = 0; k < l.size(1); k++) {
+                    out[i][j] += l.getDouble(i, k) * r.getDouble(k, j);
+                }
+            }
+        }
+        return Nd4j.create(out).castTo(DataType.FLOAT);
+    }
+
+    /** max |actual − expected| ≤ tolerance · max |expected| (an expected array of zeros must be matched exactly). */
+    static void assertClose(INDArray actual, INDArray expected, double tolerance, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        INDArray e = expected.castTo(DataType.DOUBLE);
+        double scale = e.amaxNumber().doubleValue();
+        double err = actual.castTo(DataType.DOUBLE).sub(e).amaxNumber().doubleValue();
+        assertTrue(err <= tolerance * scale, what + ": differs by " + err + " (scale " + scale + ")");
+    }
+}
