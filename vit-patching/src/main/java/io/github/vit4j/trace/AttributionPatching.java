@@ -103,8 +103,11 @@ public final class AttributionPatching {
         List<Site.Kind> kinds = siteKinds(spec);
         checkKept(clean, "clean", keepForClean(spec), "keepForClean");
         checkKept(corrupted, "corrupted", keepForCorrupted(spec), "keepForCorrupted");
-        Objective objective = spec.metric() == Metric.LOGIT_DIFF ? Objective.logitDiff(targets)
-                : Objective.probability(targets);
+        Objective objective = switch (spec.metric()) {
+            case LOGIT_DIFF -> Objective.logitDiff(targets);
+            case LOG_PROB -> Objective.logProbability(targets);
+            case PROB, NORMALIZED -> Objective.probability(targets);
+        };
         Map<Site, float[]> gradients = method.kind() == TraceMethod.Kind.ATP
                 ? gradients(corrupted, objective, kinds)
                 : pathGradients(clean, corrupted, objective, kinds, method.steps());
@@ -189,7 +192,11 @@ public final class AttributionPatching {
                         cell += perToken[k][l][p];
                     }
                     effect[k][l] = cell * scale;
-                    pPatched[k][l] = spec.metric() == Metric.LOGIT_DIFF ? Double.NaN : pCorrupt + cell;
+                    pPatched[k][l] = switch (spec.metric()) {
+                        case LOGIT_DIFF -> Double.NaN;
+                        case LOG_PROB -> pCorrupt * Math.exp(cell);
+                        case PROB, NORMALIZED -> pCorrupt + cell;
+                    };
                     scale(perToken[k][l], scale);
                 }
                 scale(perHead[l], scale);

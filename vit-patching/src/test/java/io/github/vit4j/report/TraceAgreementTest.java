@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceCsv;
+import io.github.vit4j.trace.TraceMethod;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ class TraceAgreementTest {
     static List<TraceCsv.Row> rows(SweepKind kind, double... ie) {
         List<TraceCsv.Row> rows = new ArrayList<>();
         for (int i = 0; i < ie.length; i++) {
-            rows.add(new TraceCsv.Row(i / 3, 1, 0.9, 0.1, kind, i % 3, 1, 0.1 + ie[i], ie[i]));
+            rows.add(new TraceCsv.Row(i / 3, 1, 0.9, 0.1, kind, i % 3, 1, 0.1 + ie[i], ie[i], TraceMethod.exact()));
         }
         return rows;
     }
