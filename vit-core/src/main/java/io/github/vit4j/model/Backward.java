@@ -22,7 +22,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>{@link #site} is the backward's twin of the forward's lookup: it adds the objective's seed if the objective is
  * a function of this site, records the gradient of the array the run used there (if kept), and returns the gradient
  * that flows on to the array the forward <em>produced</em> there: the same, unless a {@link Substitution} replaced
- * it (whole: nothing flows on; masked: only where the mask kept the computed value). A gradient that is zero
+ * it (whole: nothing flows on; masked: only where the mask kept the computed value), or unless the caller holds
+ * some of its elements fixed (nothing flows on from those). A gradient that is zero
  * everywhere is {@code null} here, and operations on it are skipped ({@link #apply}): above the objective's site,
  * and below a site replaced whole, nothing is computed.
  *
@@ -42,11 +43,13 @@ final class Backward {
     private final Objective objective;
     private final Keep keep;
     private final Map<Site, Substitution> substitutions;
+    private final Map<Site, INDArray> held;
     private final Map<Site, INDArray> kept = new LinkedHashMap<>();
     private final List<INDArray> made = new ArrayList<>();
     private final int b;
 
-    private Backward(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep) {
+    private Backward(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep,
+                     Map<Site, INDArray> held) {
         this.weights = weights;
         this.config = weights.config();
         this.ops = ops;
@@ -54,15 +57,18 @@ final class Backward {
         this.objective = objective;
         this.keep = keep;
         this.substitutions = forward.substitutions();
+        this.held = held;
         this.b = forward.batch();
     }
 
     /**
      * The gradients of {@code objective} at the run {@code forward} (which kept {@link #KEEP}), keeping the
-     * gradients of the sites {@code keep} selects.
+     * gradients of the sites {@code keep} selects; the elements where a mask of {@code held} is 1 are held fixed
+     * (see {@link Vit#backward(Activations, Objective, Keep, Map)}).
      */
-    static Gradients run(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep) {
-        return new Backward(weights, ops, forward, objective, keep).run();
+    static Gradients run(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep,
+                         Map<Site, INDArray> held) {
+        return new Backward(weights, ops, forward, objective, keep, held).run();
     }
 
     private Gradients run() {
@@ -191,15 +197,18 @@ final class Backward {
             kept.put(site, d != null ? d : Nd4j.zeros(DataType.FLOAT, site.shape(config, b)));
         }
         Substitution s = substitutions.get(site);
-        if (d == null || s == null) {
-            return d;
-        }
-        if (s instanceof Substitution.Whole) {
+        if (d == null || s instanceof Substitution.Whole) {
             return null;
         }
-        INDArray mask = ((Substitution.Masked) s).mask().castTo(DataType.FLOAT);
-        INDArray computed = mask.rsub(1.0);                            // 1 where the run kept its own value
-        return made(d.mul(computed.broadcast(d.shape())));
+        INDArray passed = s == null ? d : notMasked(d, ((Substitution.Masked) s).mask()); // where the run kept its own value
+        INDArray fixed = held.get(site);
+        return fixed == null ? passed : notMasked(passed, fixed);                          // where it is not held
+    }
+
+    /** {@code d} where {@code mask} is 0, zero where it is 1: a new array. */
+    private INDArray notMasked(INDArray d, INDArray mask) {
+        INDArray keep = mask.castTo(DataType.FLOAT).rsub(1.0);
+        return made(d.mul(keep.broadcast(d.shape())));
     }
 
     /** {@code derivative(g)}, or zero (null) when {@code g} is zero. */

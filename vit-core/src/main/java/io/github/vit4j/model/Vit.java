@@ -100,7 +100,19 @@ public final class Vit {
 
     /** {@link #backward(Activations, Objective)} keeping only the gradients of the sites {@code keep} selects. */
     public Gradients backward(Activations forward, Objective objective, Keep keep) {
-        return Backward.run(weights, ops, forward, objective, keep);
+        return backward(forward, objective, keep, Map.of());
+    }
+
+    /**
+     * {@link #backward(Activations, Objective, Keep)} with some sites' elements held fixed: where a mask of
+     * {@code held} is 1 (a mask broadcasts to its site's shape as a {@link Substitution#masked} mask does), the
+     * element is treated as an input of the run. Its gradient is recorded, and nothing flows past it to what
+     * produced it. The gradients are then partial derivatives with every held element fixed: what the first-order
+     * change of restoring several sites at once is made of (attribution patching of a window of layers), where a
+     * total derivative would count what one restored site passes through another at both.
+     */
+    public Gradients backward(Activations forward, Objective objective, Keep keep, Map<Site, INDArray> held) {
+        return Backward.run(weights, ops, forward, objective, keep, Map.copyOf(held));
     }
 
     /**

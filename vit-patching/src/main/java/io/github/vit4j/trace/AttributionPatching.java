@@ -10,36 +10,41 @@ import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Attribution patching (Nanda, "Attribution patching: activation patching at industrial scale"; Kramár et al.
  * 2024, AtP*): a whole causal trace estimated from one backward pass instead of one patched run per cell.
  *
  * <p>Restoring site s from the clean run changes the metric m by, to first order,
- * {@code (s_clean − s_corrupt) · ∂m/∂s}, the gradient taken at the corrupted run. The estimate of a cell
- * {@code [kind][layer]} sums that product over the restored tokens and over the layers of the {@link Window}
- * around the layer, exactly the sites {@link CausalTrace} restores for that cell. One backward gives every cell at
- * once, and two finer maps for free: per token (every position, window-summed: a layer × patch-grid map) and per
- * head of {@code z} (the attention output's input, restored tokens only, window-summed; since {@code attn_out} is
- * linear in {@code z}, the heads of a layer add up to its {@code attn} cell).
+ * {@code (s_clean − s_corrupt) · ∂m/∂s}, the gradient taken at the corrupted run. A cell {@code [kind][layer]}
+ * restores the kind's site at the restored tokens of every layer of the {@link Window} around the layer, exactly the
+ * sites {@link CausalTrace} restores for it; the first-order change of restoring them together is the sum, over
+ * those sites and tokens, of the difference times the <em>partial</em> derivative with the other restored elements
+ * held fixed ({@link Vit#backward(Activations, Objective, Keep, Map)}). With w = 1 that is the total derivative, and
+ * one backward gives every cell at once. With w > 1 it takes one backward per kind and window (3·L for three kinds):
+ * the sum of total derivatives (what one backward gives) counts what an earlier restored site passes through a
+ * later one at both, and is not first order at all (resid over every token, whose layers are in series, would count
+ * the same effect once per layer of the window; on the tests' random model its error was 180% of the largest
+ * effect at a corruption for which the held form is within 2%). Two finer maps come for free: per token (every
+ * position, window-summed: a layer × patch-grid map, from the cell's backward) and per head of {@code z} (restored
+ * tokens only: since {@code attn_out} is linear in {@code z}, the heads of a layer add up to its {@code attn}
+ * cell).
  *
  * <p>It is an estimate: exact for sites on which the metric depends linearly, and otherwise off by the second-order
- * terms, which grow with the size of the restoration (how far apart the clean and corrupted runs are). For a window
- * of w > 1 layers the cell is the sum of its layers' single-site estimates, each with the total derivative at its
- * site; restoring the layers together blocks what an earlier restored site passes through a later one, which that
- * sum counts at both. So for w > 1 a cell is not the first-order term of the joint restoration: for resid (whose
- * layers are in series) with every token restored it counts nearly the same effect once per layer of the window.
- * With w = 1 each cell is the first-order term of its patch.
+ * terms, which grow with the size of the restoration (how far apart the clean and corrupted runs are).
  * {@link TraceMethod.Kind#ATP_IG} reduces that error: the gradient is averaged over K runs on the straight path from
  * the corrupted to the clean input, at {@code α = (j + ½)/K}. The path is taken in {@code blocks.0.resid_pre}: every
  * built-in corruption acts on the pixels or the patch embeddings, and pixels → normalised pixels → {@code embed} →
  * {@code blocks.0.resid_pre} is affine, so this is the same path as interpolating the pixels (grayscale, blur,
  * occlusion) or the embeddings (noise). A corruption that acted inside the blocks would need another path.
  *
- * <p>Images are independent: one batched backward (K for atp-ig) serves every image of the runs given.
+ * <p>Images are independent: each backward is batched over every image of the runs given (K of each for atp-ig).
  */
 public final class AttributionPatching {
 
@@ -100,7 +105,6 @@ public final class AttributionPatching {
             throw new IllegalArgumentException("clean batch " + b + ", corrupted batch " + corrupted.batch() + " and "
                     + targets.length + " targets: give one corrupted run and one target per clean image");
         }
-        List<Site.Kind> kinds = siteKinds(spec);
         checkKept(clean, "clean", keepForClean(spec), "keepForClean");
         checkKept(corrupted, "corrupted", keepForCorrupted(spec), "keepForCorrupted");
         Objective objective = switch (spec.metric()) {
@@ -108,60 +112,124 @@ public final class AttributionPatching {
             case LOG_PROB -> Objective.logProbability(targets);
             case PROB, NORMALIZED -> Objective.probability(targets);
         };
-        Map<Site, float[]> gradients = method.kind() == TraceMethod.Kind.ATP
-                ? gradients(corrupted, objective, kinds)
-                : pathGradients(clean, corrupted, objective, kinds, method.steps());
+        Map<Pass, Map<Site, float[]>> gradients = method.kind() == TraceMethod.Kind.ATP
+                ? gradients(corrupted, objective, spec)
+                : pathGradients(clean, corrupted, objective, spec, method.steps());
         return estimates(clean, corrupted, targets, spec, gradients);
     }
 
-    /** The gradients of the sites of {@code kinds} at the corrupted run, as Java arrays. */
-    private Map<Site, float[]> gradients(Activations run, Objective objective, List<Site.Kind> kinds) {
-        Map<Site, float[]> out = new LinkedHashMap<>();
-        try (Gradients g = vit.backward(run, objective, Keep.kinds(kinds.toArray(Site.Kind[]::new)))) {
-            for (Site.Kind k : kinds) {
+    /**
+     * One backward pass of an estimate: the sites whose restored elements it holds fixed, and the sites whose
+     * gradients it keeps. With w = 1 one pass serves every cell (nothing held: each cell restores one site, whose
+     * total derivative is the first-order term); with w > 1 a cell restores the sites of its window together, and
+     * the first-order term of that joint change is the sum over the window of each site's partial derivative with
+     * the others held ({@link Vit#backward(Activations, Objective, Keep, Map)}): one pass per kind and window.
+     */
+    private record Pass(List<Site> held, List<Site> kept) {
+    }
+
+    /** The pass whose gradients estimate cell {@code (kind, layer)}. */
+    private Pass pass(Site.Kind kind, int layer, CausalTrace.Spec spec) {
+        if (spec.window() == 1) {
+            List<Site> kept = new ArrayList<>();
+            for (Site.Kind k : siteKinds(spec)) {
                 for (int l = 0; l < config.layers(); l++) {
-                    out.put(Site.of(l, k), floats(g.get(Site.of(l, k))));
+                    kept.add(Site.of(l, k));
                 }
             }
+            return new Pass(List.of(), kept);
+        }
+        Window w = Window.around(layer, spec.window(), config.layers());
+        List<Site> held = new ArrayList<>();
+        for (int m = w.first(); m <= w.last(); m++) {
+            held.add(Site.of(m, kind));
+        }
+        return new Pass(held, held);
+    }
+
+    /** Every distinct pass the spec's cells and per-head maps need, in a fixed order. */
+    private Set<Pass> passes(CausalTrace.Spec spec) {
+        Set<Pass> passes = new LinkedHashSet<>();
+        for (Site.Kind k : siteKinds(spec)) {
+            for (int l = 0; l < config.layers(); l++) {
+                passes.add(pass(k, l, spec));
+            }
+        }
+        return passes;
+    }
+
+    /** The gradients of every pass at {@code run}, as Java arrays. */
+    private Map<Pass, Map<Site, float[]>> gradients(Activations run, Objective objective, CausalTrace.Spec spec) {
+        Map<Pass, Map<Site, float[]>> out = new LinkedHashMap<>();
+        for (Pass pass : passes(spec)) {
+            Map<Site, INDArray> held = new LinkedHashMap<>();
+            INDArray mask = tokenMask(spec);
+            pass.held().forEach(site -> held.put(site, mask));
+            Map<Site, float[]> mine = new LinkedHashMap<>();
+            try (Gradients g = vit.backward(run, objective, Keep.sites(pass.kept().toArray(Site[]::new)), held)) {
+                pass.kept().forEach(site -> mine.put(site, floats(g.get(site))));
+            }
+            out.put(pass, mine);
         }
         return out;
     }
 
+    /** {@code [1, T, 1]}: 1 at the spec's restored tokens. */
+    private INDArray tokenMask(CausalTrace.Spec spec) {
+        float[] m = new float[config.tokens()];
+        for (int p : spec.tokens().positions(config)) {
+            m[p] = 1f;
+        }
+        return Nd4j.create(m, new long[] {1, config.tokens(), 1}, 'c');
+    }
+
     /** The gradients averaged over {@code steps} runs at {@code resid_pre(0)} = corrupt + α (clean − corrupt). */
-    private Map<Site, float[]> pathGradients(Activations clean, Activations corrupted, Objective objective,
-                                             List<Site.Kind> kinds, int steps) {
+    private Map<Pass, Map<Site, float[]>> pathGradients(Activations clean, Activations corrupted, Objective objective,
+                                                        CausalTrace.Spec spec, int steps) {
         INDArray from = corrupted.get(Site.residPre(0));                                          // [B, T, D]
         INDArray delta = clean.get(Site.residPre(0)).sub(from);                                   // [B, T, D]
-        Map<Site, float[]> sum = new LinkedHashMap<>();
+        Map<Pass, Map<Site, float[]>> sum = new LinkedHashMap<>();
         for (int j = 0; j < steps; j++) {
             double alpha = (j + 0.5) / steps;
             INDArray point = from.add(delta.mul(alpha));                                          // [B, T, D]
             try (Activations run = vit.run(Input.residPre(0, point), Vit.keepForBackward())) {
-                gradients(run, objective, kinds).forEach((site, g) -> sum.merge(site, g, AttributionPatching::add));
+                gradients(run, objective, spec).forEach((pass, g) -> sum.merge(pass, g, (x, y) -> {
+                    x.forEach((site, a) -> add(a, y.get(site)));
+                    return x;
+                }));
             }
         }
-        sum.values().forEach(g -> scale(g, 1.0f / steps));
+        sum.values().forEach(g -> g.values().forEach(a -> scale(a, 1.0f / steps)));
         return sum;
     }
 
     private List<Estimate> estimates(Activations clean, Activations corrupted, int[] targets, CausalTrace.Spec spec,
-                                     Map<Site, float[]> gradients) {
+                                     Map<Pass, Map<Site, float[]>> gradients) {
         int b = clean.batch();
         int layers = config.layers();
         int t = config.tokens();
         int heads = config.heads();
         int[] restored = spec.tokens().positions(config);
-        // dots[kind][layer][image][token]: (clean − corrupt) · gradient at one site and token
-        double[][][][] dots = new double[spec.kinds().size()][layers][][];
-        double[][][] headDots = new double[layers][][];                                 // [layer][image][head]
+        // dots[kind][layer][m][image][token]: (clean − corrupt) · the cell's gradient at layer m of its window
+        double[][][][][] dots = new double[spec.kinds().size()][layers][][][];
+        double[][][][] headDots = new double[layers][][][];                       // [layer][m][image][head]
         for (int l = 0; l < layers; l++) {
+            Window w = Window.around(l, spec.window(), layers);
             for (int k = 0; k < spec.kinds().size(); k++) {
-                Site s = Site.of(l, spec.kinds().get(k).site());
-                dots[k][l] = tokenDots(floats(clean.get(s)), floats(corrupted.get(s)), gradients.get(s), b, t);
+                Site.Kind kind = spec.kinds().get(k).site();
+                Map<Site, float[]> g = gradients.get(pass(kind, l, spec));
+                dots[k][l] = new double[w.last() - w.first() + 1][][];
+                for (int m = w.first(); m <= w.last(); m++) {
+                    Site s = Site.of(m, kind);
+                    dots[k][l][m - w.first()] = tokenDots(delta(clean, corrupted, s), g.get(s), b, t);
+                }
             }
-            Site z = Site.of(l, Site.Kind.Z);
-            headDots[l] = headDots(floats(clean.get(z)), floats(corrupted.get(z)), gradients.get(z), b, heads, t,
-                    restored);
+            Map<Site, float[]> g = gradients.get(pass(Site.Kind.ATTN_OUT, l, spec));
+            headDots[l] = new double[w.last() - w.first() + 1][][];
+            for (int m = w.first(); m <= w.last(); m++) {
+                headDots[l][m - w.first()] = headDots(delta(clean, corrupted, Site.z(m)),
+                        headGradient(g.get(Site.attnOut(m)), m, b), b, heads, t, restored);
+            }
         }
         List<Estimate> out = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -175,15 +243,14 @@ public final class AttributionPatching {
             double[][][] perToken = new double[spec.kinds().size()][layers][t];
             double[][] perHead = new double[layers][heads];
             for (int l = 0; l < layers; l++) {
-                Window w = Window.around(l, spec.window(), layers);
-                for (int m = w.first(); m <= w.last(); m++) {
+                for (int m = 0; m < headDots[l].length; m++) {
                     for (int k = 0; k < spec.kinds().size(); k++) {
                         for (int p = 0; p < t; p++) {
-                            perToken[k][l][p] += dots[k][m][i][p];
+                            perToken[k][l][p] += dots[k][l][m][i][p];
                         }
                     }
                     for (int h = 0; h < heads; h++) {
-                        perHead[l][h] += headDots[m][i][h];
+                        perHead[l][h] += headDots[l][m][i][h];
                     }
                 }
                 for (int k = 0; k < spec.kinds().size(); k++) {
@@ -207,16 +274,37 @@ public final class AttributionPatching {
         return out;
     }
 
+    /** {@code clean − corrupt} at {@code site}, as a Java array. */
+    private static float[] delta(Activations clean, Activations corrupted, Site site) {
+        float[] c = floats(clean.get(site));
+        float[] k = floats(corrupted.get(site));
+        for (int i = 0; i < c.length; i++) {
+            c[i] -= k[i];
+        }
+        return c;
+    }
+
+    /**
+     * The gradient that {@code attn_out}'s gradient {@code [B, T, D]} sends to {@code z} through the output
+     * projection of block {@code l}, heads side by side {@code [B·T, D]}: {@code dz = d(attn_out) · W_proj}. Since
+     * attn_out is linear in z, {@code Δz · dz} summed over heads is {@code Δattn_out · d(attn_out)}, head by head.
+     */
+    private float[] headGradient(float[] dAttnOut, int l, int b) {
+        int d = config.hiddenSize();
+        INDArray g = Nd4j.create(dAttnOut, new long[] {(long) b * config.tokens(), d}, 'c');
+        return floats(g.mmul(vit.weights().blocks().get(l).proj().weight()));
+    }
+
     /** {@code [image][token]}: Σ_d (clean − corrupt) · gradient of a {@code [B, T, D]} site. */
-    private static double[][] tokenDots(float[] clean, float[] corrupt, float[] gradient, int b, int t) {
-        int d = clean.length / (b * t);
+    private static double[][] tokenDots(float[] delta, float[] gradient, int b, int t) {
+        int d = delta.length / (b * t);
         double[][] out = new double[b][t];
         for (int i = 0; i < b; i++) {
             for (int p = 0; p < t; p++) {
                 int o = (i * t + p) * d;
                 double s = 0;
                 for (int e = 0; e < d; e++) {
-                    s += (double) (clean[o + e] - corrupt[o + e]) * gradient[o + e];
+                    s += (double) delta[o + e] * gradient[o + e];
                 }
                 out[i][p] = s;
             }
@@ -224,18 +312,21 @@ public final class AttributionPatching {
         return out;
     }
 
-    /** {@code [image][head]}: Σ over the restored tokens and d of (clean − corrupt) · gradient of {@code z}. */
-    private static double[][] headDots(float[] clean, float[] corrupt, float[] gradient, int b, int heads, int t,
-                                       int[] restored) {
-        int d = clean.length / (b * heads * t);
+    /**
+     * {@code [image][head]}: Σ over the restored tokens and d of (clean − corrupt) of {@code z} {@code [B, H, T, d]}
+     * times its gradient, heads side by side {@code [B·T, H·d]}.
+     */
+    private static double[][] headDots(float[] delta, float[] gradient, int b, int heads, int t, int[] restored) {
+        int d = delta.length / (b * heads * t);
         double[][] out = new double[b][heads];
         for (int i = 0; i < b; i++) {
             for (int h = 0; h < heads; h++) {
                 double s = 0;
                 for (int p : restored) {
                     int o = ((i * heads + h) * t + p) * d;
+                    int og = (i * t + p) * heads * d + h * d;
                     for (int e = 0; e < d; e++) {
-                        s += (double) (clean[o + e] - corrupt[o + e]) * gradient[o + e];
+                        s += (double) delta[o + e] * gradient[og + e];
                     }
                 }
                 out[i][h] = s;
@@ -244,12 +335,12 @@ public final class AttributionPatching {
         return out;
     }
 
-    /** The site kinds whose gradients an estimate needs: the spec's kinds and z. */
+    /** The site kinds whose gradients an estimate needs: the spec's kinds and attn_out (for the per-head map). */
     private static List<Site.Kind> siteKinds(CausalTrace.Spec spec) {
         List<Site.Kind> kinds = new ArrayList<>();
         spec.kinds().forEach(k -> kinds.add(k.site()));
-        if (!kinds.contains(Site.Kind.Z)) {
-            kinds.add(Site.Kind.Z);
+        if (!kinds.contains(Site.Kind.ATTN_OUT)) {
+            kinds.add(Site.Kind.ATTN_OUT);
         }
         return kinds;
     }

@@ -16,8 +16,10 @@ import io.github.vit4j.model.VitWeights;
 import io.github.vit4j.patching.Patcher;
 import io.github.vit4j.patching.Tokens;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -66,12 +68,11 @@ class AttributionPatchingTest {
     }
 
     /**
-     * max over cells |estimate − exact| / max |exact| for a corruption x + eps · noise, window 1 (a window's cell is
-     * the sum of its layers' estimates, which is not the first-order term of restoring them together: see
-     * {@link AttributionPatching}).
+     * max over cells |estimate − exact| / max |exact| for a corruption x + eps · noise, restoring every token over
+     * a window of w layers.
      */
-    static double relativeError(double eps) {
-        CausalTrace.Spec spec = new CausalTrace.Spec(ALL_KINDS.kinds(), 1, Tokens.all(), Metric.LOGIT_DIFF);
+    static double relativeError(double eps, int w) {
+        CausalTrace.Spec spec = new CausalTrace.Spec(ALL_KINDS.kinds(), w, Tokens.all(), Metric.LOGIT_DIFF);
         INDArray x = pixels(1, 1);
         INDArray corrupt = x.add(pixels(1, 2).muli(eps));
         Activations clean = clean(x, spec);
@@ -91,11 +92,14 @@ class AttributionPatchingTest {
     @Test
     void theEstimateIsTheExactIndirectEffectToFirstOrder() {
         // the error of a first-order estimate is O(eps²) against an effect of O(eps): relative error O(eps)
-        double coarse = relativeError(0.1);
-        double fine = relativeError(0.01);
-        assertTrue(fine < 0.02, "at eps 0.01 every cell within 2% of the largest effect: " + fine);
-        assertTrue(fine < coarse / 4, "ten times closer inputs, at least four times smaller relative error: "
-                + coarse + " → " + fine);
+        for (int w : new int[] {1, 3}) {
+            double coarse = relativeError(0.1, w);
+            double fine = relativeError(0.01, w);
+            assertTrue(fine < 0.02, "window " + w + ": at eps 0.01 every cell within 2% of the largest effect: "
+                    + fine);
+            assertTrue(fine < coarse / 4, "window " + w + ": ten times closer inputs, at least four times smaller"
+                    + " relative error: " + coarse + " → " + fine);
+        }
     }
 
     @Test
@@ -107,8 +111,13 @@ class AttributionPatchingTest {
         Activations corrupted = VIT.run(Input.pixels(corrupt), Keep.all());
         double cell = ATP.estimate(clean, corrupted, new int[] {7}, spec, TraceMethod.atp()).get(0).cells()
                 .effect()[0][2];
-        // by hand: mlp_out of layers 1, 2, 3 (the window of 3 around 2), tokens 0 and 5
-        Gradients g = VIT.backward(corrupted, Objective.probability(7));
+        // by hand: mlp_out of layers 1, 2, 3 (the window of 3 around 2), tokens 0 and 5, each site's gradient taken
+        // with the window's restored elements held fixed (partial derivatives: the joint restoration's first order)
+        INDArray tokens = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), 1);
+        tokens.putScalar(new long[] {0, 0, 0}, 1f);
+        tokens.putScalar(new long[] {0, 5, 0}, 1f);
+        Gradients g = VIT.backward(corrupted, Objective.probability(7), Keep.all(),
+                Map.of(Site.mlpOut(1), tokens, Site.mlpOut(2), tokens, Site.mlpOut(3), tokens));
         double byHand = 0;
         for (int l = 1; l <= 3; l++) {
             Site s = Site.mlpOut(l);
@@ -122,23 +131,26 @@ class AttributionPatchingTest {
         assertTrue(Math.abs(byHand) > 1e-6, "a cell that is not trivially 0: " + byHand);
     }
 
+    /**
+     * Restoring resid_post at every token of layers a..b restores everything after b whatever a is: the joint
+     * restoration is the restoration of layer b alone. The estimate knows it: with the window's sites held fixed, no
+     * gradient reaches the earlier layers' resid_post, so a window's cell is its last layer's single-layer cell
+     * (summing the single-layer cells instead would count the same effect once per layer).
+     */
     @Test
-    void aWindowCellIsTheSumOfTheSingleLayerCellsItCovers() {
+    void aResidWindowOverEveryTokenIsEstimatedAsItsLastLayerAlone() {
         INDArray x = pixels(1, 1);
         INDArray corrupt = x.add(pixels(1, 2).muli(0.5));
-        CausalTrace.Spec one = new CausalTrace.Spec(ALL_KINDS.kinds(), 1, Tokens.all(), Metric.PROB);
-        double[][] single = estimate(x, corrupt, 2, one, TraceMethod.atp()).cells().effect();
-        double[][] windowed = estimate(x, corrupt, 2, ALL_KINDS, TraceMethod.atp()).cells().effect();
-        for (int k = 0; k < 3; k++) {
-            for (int l = 0; l < CONFIG.layers(); l++) {
-                Window w = Window.around(l, 3, CONFIG.layers());
-                double sum = 0;
-                for (int m = w.first(); m <= w.last(); m++) {
-                    sum += single[k][m];
-                }
-                assertEquals(sum, windowed[k][l], 1e-12, "kind " + k + " layer " + l);
-            }
+        List<SweepKind> resid = List.of(SweepKind.RESID);
+        double[][] single = estimate(x, corrupt, 2, new CausalTrace.Spec(resid, 1, Tokens.all(), Metric.PROB),
+                TraceMethod.atp()).cells().effect();
+        double[][] windowed = estimate(x, corrupt, 2, new CausalTrace.Spec(resid, 3, Tokens.all(), Metric.PROB),
+                TraceMethod.atp()).cells().effect();
+        for (int l = 0; l < CONFIG.layers(); l++) {
+            int last = Window.around(l, 3, CONFIG.layers()).last();
+            assertEquals(single[0][last], windowed[0][l], 1e-7, "layer " + l);
         }
+        assertTrue(Math.abs(single[0][1]) > 1e-4, "a cell that is not trivially 0: " + single[0][1]);
     }
 
     @Test
@@ -146,8 +158,10 @@ class AttributionPatchingTest {
         INDArray x = pixels(1, 1);
         INDArray corrupt = x.add(pixels(1, 2).muli(0.5));
         CausalTrace.Spec patches = new CausalTrace.Spec(ALL_KINDS.kinds(), 3, Tokens.patches(), Metric.NORMALIZED);
+        CausalTrace.Spec patchesProb = new CausalTrace.Spec(ALL_KINDS.kinds(), 3, Tokens.patches(), Metric.PROB);
         AttributionPatching.Estimate all = estimate(x, corrupt, 2, ALL_KINDS, TraceMethod.atp());
         AttributionPatching.Estimate some = estimate(x, corrupt, 2, patches, TraceMethod.atp());
+        AttributionPatching.Estimate someProb = estimate(x, corrupt, 2, patchesProb, TraceMethod.atp());
         double pc = all.cells().pClean();
         double pk = all.cells().pCorrupt();
         for (int k = 0; k < 3; k++) {
@@ -161,7 +175,7 @@ class AttributionPatchingTest {
                 assertEquals(all.cells().effect()[k][l], everyToken, 1e-12);
                 assertEquals(some.cells().effect()[k][l], patchTokens, 1e-12);
                 // the normalised map is the prob map divided by p_clean − p_corrupt
-                assertEquals(all.perToken()[k][l][9] / (pc - pk), some.perToken()[k][l][9], 1e-9);
+                assertEquals(someProb.perToken()[k][l][9] / (pc - pk), some.perToken()[k][l][9], 1e-9);
             }
         }
     }
