@@ -202,12 +202,15 @@ final class Backward {
         }
         INDArray passed = s == null ? d : notMasked(d, ((Substitution.Masked) s).mask()); // where the run kept its own value
         INDArray fixed = held.get(site);
-        return fixed == null ? passed : notMasked(passed, fixed);                          // where it is not held
+        return fixed == null || passed == null ? passed : notMasked(passed, fixed);                          // where it is not held
     }
 
-    /** {@code d} where {@code mask} is 0, zero where it is 1: a new array. */
+    /** {@code d} where {@code mask} is 0, zero where it is 1: a new array, or null (zero) when the mask is all 1. */
     private INDArray notMasked(INDArray d, INDArray mask) {
         INDArray keep = mask.castTo(DataType.FLOAT).rsub(1.0);
+        if (keep.amaxNumber().doubleValue() == 0) {
+            return null;
+        }
         return made(d.mul(keep.broadcast(d.shape())));
     }
 
