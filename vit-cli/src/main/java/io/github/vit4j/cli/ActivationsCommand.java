@@ -24,7 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code vit activations}: every site of the forward pass as one {@code .npy} file each. */
@@ -51,31 +50,22 @@ final class ActivationsCommand implements Callable<Integer> {
     @Mixin
     ImagesOption images;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "8",
-            description = "Images to run, from the first (default: ${DEFAULT-VALUE}).")
-    int limit;
-
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Folder to write the .npy files to "
-            + "(created if missing; files of the same name are replaced).")
-    Path out;
-
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "16",
-            description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin
+    DumpOptions dump;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter text = spec.commandLine().getOut();
-        ImagesOption.positive("--batch", batch);
+        ImagesOption.positive("--batch", dump.batch);
         ImageSource source = images.open();                        // before the (slow) model: fail fast on a typo
-        int n = ImagesOption.count(source, limit);
+        int n = ImagesOption.count(source, dump.limit);
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         Map<Site, List<INDArray>> parts = new LinkedHashMap<>();
         List<String> rows = new ArrayList<>();
         long t0 = System.nanoTime();
-        for (int first = 0; first < n; first += batch) {
-            int count = Math.min(batch, n - first);
+        for (int first = 0; first < n; first += dump.batch) {
+            int count = Math.min(dump.batch, n - first);
             ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
             Activations a = vit.run(Input.pixels(b.pixels()), Keep.all());
             for (Map.Entry<Site, INDArray> e : a.arrays().entrySet()) {
@@ -87,17 +77,17 @@ final class ActivationsCommand implements Callable<Integer> {
                 rows.add(b.index(i) + "\t" + b.names().get(i) + "\t" + (label >= 0 ? label + "\t" + name : ""));
             }
         }
-        Files.createDirectories(out);
+        Files.createDirectories(dump.out);
         long bytes = 0;
         for (Map.Entry<Site, List<INDArray>> e : parts.entrySet()) {
             List<INDArray> list = e.getValue();
             INDArray whole = list.size() == 1 ? list.get(0) : Nd4j.concat(0, list.toArray(INDArray[]::new));
-            Path file = out.resolve(e.getKey() + ".npy");
+            Path file = dump.out.resolve(e.getKey() + ".npy");
             Npy.write(file, whole);
             bytes += Files.size(file);
         }
-        Files.write(out.resolve("images.txt"), rows, StandardCharsets.UTF_8);
-        text.printf(Locale.ROOT, "wrote %d sites of %d images to %s (%.1f MB) in %.1f s%n", parts.size(), n, out,
+        Files.write(dump.out.resolve("images.txt"), rows, StandardCharsets.UTF_8);
+        text.printf(Locale.ROOT, "wrote %d sites of %d images to %s (%.1f MB) in %.1f s%n", parts.size(), n, dump.out,
                 bytes / 1e6, (System.nanoTime() - t0) / 1e9);
         Site example = Site.attnOut(0);
         if (parts.containsKey(example)) {

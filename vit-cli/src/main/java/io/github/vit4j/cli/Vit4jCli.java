@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "vit", mixinStandardHelpOptions = true, version = "vit4j 0.1.0-SNAPSHOT",
         description = "Pure-Java Vision Transformers on ND4J: convert weights, classify images, dump every "
-                + "intermediate, and run causal tracing.",
+                + "intermediate and its gradient, and run causal tracing.",
         subcommands = {ConvertCommand.class, InspectCommand.class, ClassifyCommand.class, ActivationsCommand.class,
-            TraceCommand.class, AgreementCommand.class},
+            GradientsCommand.class, TraceCommand.class, AgreementCommand.class},
         footer = {"", "Defaults read ../shared (beside the checkout; -Dvit4j.shared=DIR or VIT4J_SHARED=DIR to move "
                 + "it): the CIFAR-10 model models/simplevit-cifar10/hf and images data/cifar10/test_batch_first1017.bin.",
             "Exit codes: 0 ok, 1 a check failed, 2 bad usage or input."})

@@ -47,7 +47,7 @@ class CliErrorsAndHelpTest {
     void everyCommandHasHelpNamingItsDefaults() {
         java.io.PrintStream stderr = System.err;
         java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
-        for (String command : new String[] {"convert", "inspect", "classify", "activations", "trace"}) {
+        for (String command : new String[] {"convert", "inspect", "classify", "activations", "gradients", "trace", "agreement"}) {
             System.setErr(new java.io.PrintStream(warnings, true));
             CliRun run;
             try {

@@ -148,15 +148,21 @@ final class CpuKernels {
     static float expNonPositive(float x) {
         float c = Math.max(x, -87f);
         float k = (c * LOG2E + ROUND) - ROUND;
-        float r = c - k * 0.693359375f + k * 2.12194440e-4f;
+        return expReduced(c - k * 0.693359375f + k * 2.12194440e-4f) * Float.intBitsToFloat(((int) k + 127) << 23);
+    }
+
+    /**
+     * {@code e^r} for {@code |r| ≤ ln2 / 2}: the Cephes polynomial, float arithmetic only, so that a loop calling it
+     * (inlined) still runs as SIMD code.
+     */
+    static float expReduced(float r) {
         float p = 1.9875691500e-4f;
         p = p * r + 1.3981999507e-3f;
         p = p * r + 8.3334519073e-3f;
         p = p * r + 4.1665795894e-2f;
         p = p * r + 1.6666665459e-1f;
         p = p * r + 5.0000001201e-1f;
-        p = p * r * r + r + 1f;
-        return p * Float.intBitsToFloat(((int) k + 127) << 23);
+        return p * r * r + r + 1f;
     }
 
     /**
@@ -208,15 +214,38 @@ final class CpuKernels {
 
     /**
      * {@code out[i] = dy[i] · (Φ(x) + x φ(x))}, the derivative of {@link #gelu} times the incoming gradient, for the
-     * elements {@code [off, off + n)} ({@code out} may be {@code dy}). Φ from {@link #erf} (below −3 from {@link #erfcPositive},
-     * as in {@link #gelu}); φ(x) = e^(−x²/2) / √(2π).
+     * elements {@code [off, off + n)} ({@code out} may be {@code dy}); {@code e} and {@code k} are scratch indexed like
+     * {@code out}. Φ from {@link #erf} (below −3 from {@link #erfcPositive}, as in {@link #gelu}); φ(x) = e^(−x²/2) /
+     * √(2π) with {@link #expNonPositive}'s polynomial. As in {@link #softmaxRow}, the exponential is split so that
+     * everything but its {@code 2^k} step runs as SIMD code: one pass computes x·e^r/√(2π) and k, a scalar pass
+     * scales by 2^k, then the far tail is computed into {@code k} (from dy, which {@code out} may overwrite), a SIMD
+     * pass adds Φ and multiplies by dy, and the tail is copied in (one loop with the branch ran scalar, 14× slower
+     * than the forward's GELU).
      */
-    static void geluBackward(float[] x, float[] dy, float[] out, int off, int n) {
-        for (int i = off; i < off + n; i++) {
+    static void geluBackward(float[] x, float[] dy, float[] out, int off, int n, float[] e, float[] k) {
+        int end = off + n;
+        for (int i = off; i < end; i++) {
             float v = x[i];
-            float cdf = v < -3f ? 0.5f * erfcPositive(-v * INV_SQRT2) : 0.5f * (1f + erf(v * INV_SQRT2));
-            float pdf = INV_SQRT_2PI * expNonPositive(-0.5f * v * v);
-            out[i] = dy[i] * (cdf + v * pdf);
+            float c = Math.max(-0.5f * v * v, -87f);
+            float kk = (c * LOG2E + ROUND) - ROUND;
+            e[i] = v * (INV_SQRT_2PI * expReduced(c - kk * 0.693359375f + kk * 2.12194440e-4f));
+            k[i] = kk;
+        }
+        for (int i = off; i < end; i++) {
+            e[i] *= Float.intBitsToFloat(((int) k[i] + 127) << 23);
+        }
+        for (int i = off; i < end; i++) {                       // the far tail, from dy before out overwrites it
+            if (x[i] < -3f) {
+                k[i] = dy[i] * (0.5f * erfcPositive(-x[i] * INV_SQRT2) + e[i]);
+            }
+        }
+        for (int i = off; i < end; i++) {
+            out[i] = dy[i] * (0.5f * (1f + erf(x[i] * INV_SQRT2)) + e[i]);
+        }
+        for (int i = off; i < end; i++) {
+            if (x[i] < -3f) {
+                out[i] = k[i];
+            }
         }
     }
 

@@ -37,7 +37,8 @@ final class CpuOps extends Ops {
     private enum Role { QKV, SCORES, HEADS, CLS_SCORES, CLS_HEADS }
 
     private static final ThreadLocal<Map<Role, INDArray>> SCRATCH = ThreadLocal.withInitial(() -> new EnumMap<>(Role.class));
-    private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(
+            () -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
 
     private CpuOps() {
     }
@@ -293,7 +294,8 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray geluBackward(INDArray dy, INDArray x) {
-        return pairedRows(x, dy, (a, g, off, n) -> CpuKernels.geluBackward(a, g, g, off, n));
+        return pairedRows(x, dy, (a, g, off, n) -> CpuKernels.geluBackward(a, g, g, off, n, heap(2, off + n),
+                heap(3, off + n)));
     }
 
     @Override
@@ -423,7 +425,8 @@ final class CpuOps extends Ops {
 
     /**
      * This thread's reusable Java array number {@code slot} (0 or 1: an operation's input block and its second
-     * buffer, e.g. softmax's powers of two or GELU's output) of at least {@code n} floats.
+     * buffer, e.g. softmax's powers of two or GELU's output; 2 and 3: GELU's derivative's scratch) of at least
+     * {@code n} floats.
      */
     private static float[] heap(int slot, int n) {
         float[][] holder = HEAP.get();

@@ -23,6 +23,29 @@ class CpuKernelsTest {
     }
 
     @Test
+    void geluBackwardIsDyTimesPhiPlusXPhiInPlaceAtAnOffsetAndRelativelyAccurateInTheFarTail() {
+        int off = 5;
+        int n = 2401;
+        float[] x = new float[off + n];
+        float[] dy = new float[off + n];
+        float[] want = new float[off + n];
+        for (int i = off; i < off + n; i++) {
+            x[i] = -12f + (i - off) * 0.01f;                           // −12 … 12
+            dy[i] = (float) (1 + 0.5 * Math.sin(i));
+        }
+        float[] g = dy.clone();
+        CpuKernels.geluBackward(x, g, g, off, n, new float[off + n], new float[off + n]);   // out is dy, as in CpuOps
+        for (int i = off; i < off + n; i++) {
+            double v = x[i];
+            double phi = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+            double exact = dy[i] * (0.5 * Ops.erfc(-v / Math.sqrt(2.0)) + v * phi);
+            assertEquals(exact, g[i], v < -3 ? 2e-5 * Math.abs(exact) : 5e-7 + 2e-7 * Math.abs(exact),
+                    "dy · gelu'(" + x[i] + ")");
+        }
+        assertEquals(0f, g[off - 1], "elements before off are not touched");
+    }
+
+    @Test
     void expOfNonPositiveArgumentsIsAccurateTo2e7Relative() {
         for (float x = -87f; x <= 0f; x += 0.0137f) {
             double exact = Math.exp(x);
