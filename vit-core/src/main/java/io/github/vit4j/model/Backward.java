@@ -78,17 +78,40 @@ final class Backward {
                     + " the head ran; start the forward at an earlier layer to differentiate");
         }
         double[] values = objective.values(used(objective.site()));
+        int stop = Math.max(start, lowestKeptLayer());
         INDArray dResid = head();
-        for (int l = config.layers() - 1; l >= start; l--) {
+        for (int l = config.layers() - 1; l >= stop; l--) {
             dResid = block(l, dResid);
             releaseUnkept(dResid);
         }
-        INDArray dInput = start == 0 ? embed(dResid) : null;
-        if (start == 0 && dInput == null) { // a site replaced whole cut every path to the pixels: their gradient is 0
-            dInput = Nd4j.zeros(DataType.FLOAT, b, config.channels(), config.imageSize(), config.imageSize());
+        INDArray dInput = null;
+        if (stop == 0) {
+            dInput = embed(dResid);
+            if (dInput == null) { // a site replaced or held whole cut every path to the pixels: their gradient is 0
+                dInput = Nd4j.zeros(DataType.FLOAT, b, config.channels(), config.imageSize(), config.imageSize());
+            }
         }
         releaseUnkept(dInput);
-        return new Gradients(kept, dInput, values, start, ops::release);
+        return new Gradients(kept, dInput, values, start, stop, ops::release);
+    }
+
+    /**
+     * The lowest block whose gradients anyone asked for: 0 when {@code keep} selects {@code embed} (the input's
+     * gradient is computed then, and only then), else the lowest layer of a kept per-block site. Nothing below it
+     * is computed.
+     */
+    private int lowestKeptLayer() {
+        if (keep.keeps(Site.embed())) {
+            return 0;
+        }
+        for (int l = 0; l < config.layers(); l++) {
+            for (Site.Kind kind : Site.Kind.values()) {
+                if (kind.perBlock() && keep.keeps(Site.of(l, kind))) {
+                    return l;
+                }
+            }
+        }
+        return config.layers();
     }
 
     /** {@code ln_final} and the head, bottom-up: the gradient of the last block's {@code resid_post}. */

@@ -29,20 +29,23 @@ public final class Gradients implements AutoCloseable {
     private final INDArray input;
     private final double[] values;
     private final int startLayer;
+    private final int stopLayer;
     private final Consumer<Collection<INDArray>> release;
     private volatile boolean closed;
 
     /**
-     * @param input  the gradient w.r.t. the normalised pixels, or {@code null} for a run that started from a
-     *               {@code resid_pre}
+     * @param input     the gradient w.r.t. the normalised pixels, or {@code null} for a run that started from a
+     *                  {@code resid_pre} or a backward that stopped above the embedding
+     * @param stopLayer the lowest block the backward computed (it computes nothing below the lowest kept site)
      * @param values each image's objective value
      */
-    Gradients(Map<Site, INDArray> arrays, INDArray input, double[] values, int startLayer,
+    Gradients(Map<Site, INDArray> arrays, INDArray input, double[] values, int startLayer, int stopLayer,
               Consumer<Collection<INDArray>> release) {
         this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
         this.input = input;
         this.values = values.clone();
         this.startLayer = startLayer;
+        this.stopLayer = stopLayer;
         this.release = release;
     }
 
@@ -80,14 +83,19 @@ public final class Gradients implements AutoCloseable {
     }
 
     /**
-     * ∂objective/∂(the model's input) {@code [B, C, H, W]}: the normalised pixels the run was given.
+     * ∂objective/∂(the model's input) {@code [B, C, H, W]}: the normalised pixels the run was given. Computed when
+     * the backward's {@link Keep} selects {@code embed} ({@link Keep#all()} does): a backward keeping only higher
+     * sites stops at the lowest of them.
      *
      * @throws IllegalArgumentException for a run that started from a {@code resid_pre}: it had no pixels
      */
     public INDArray input() {
         checkOpen();
-        return inputIfAny().orElseThrow(() -> new IllegalArgumentException("the run started at layer " + startLayer
-                + " from a resid_pre, so it has no input pixels; use get(Site.residPre(" + startLayer + "))"));
+        return inputIfAny().orElseThrow(() -> new IllegalArgumentException(startLayer > 0
+                ? "the run started at layer " + startLayer + " from a resid_pre, so it has no input pixels; use"
+                + " get(Site.residPre(" + startLayer + "))"
+                : "the backward stopped at layer " + stopLayer + ", the lowest its Keep selected: keep Site.embed()"
+                + " (Keep.all() does) to have the input's gradient computed"));
     }
 
     /**

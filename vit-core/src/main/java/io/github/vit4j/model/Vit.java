@@ -98,7 +98,10 @@ public final class Vit {
         return backward(forward, objective, Keep.all());
     }
 
-    /** {@link #backward(Activations, Objective)} keeping only the gradients of the sites {@code keep} selects. */
+    /**
+     * {@link #backward(Activations, Objective)} keeping only the gradients of the sites {@code keep} selects. Nothing
+     * below the lowest kept site is computed: the input's gradient only when {@code keep} selects {@code embed}.
+     */
     public Gradients backward(Activations forward, Objective objective, Keep keep) {
         return backward(forward, objective, keep, Map.of());
     }

@@ -124,20 +124,26 @@ public final class AttributionPatching {
      * total derivative is the first-order term); with w > 1 a cell restores the sites of its window together, and
      * the first-order term of that joint change is the sum over the window of each site's partial derivative with
      * the others held ({@link Vit#backward(Activations, Objective, Keep, Map)}): one pass per kind and window.
+     * Above the window nothing is held, so such a pass starts from the gradient of the window's last
+     * {@code resid_post} that one pass with nothing held gives (an {@link Objective#direction} there) and stops at
+     * the window's first layer: w blocks, not a whole backward.
      */
     private record Pass(List<Site> held, List<Site> kept) {
+
+        /** The pass with nothing held that the windows start from (and that w = 1 uses for every cell). */
+        boolean whole() {
+            return held.isEmpty();
+        }
+
+        Site top() {
+            return Site.residPost(held.get(held.size() - 1).layer());
+        }
     }
 
     /** The pass whose gradients estimate cell {@code (kind, layer)}. */
     private Pass pass(Site.Kind kind, int layer, CausalTrace.Spec spec) {
         if (spec.window() == 1) {
-            List<Site> kept = new ArrayList<>();
-            for (Site.Kind k : siteKinds(spec)) {
-                for (int l = 0; l < config.layers(); l++) {
-                    kept.add(Site.of(l, k));
-                }
-            }
-            return new Pass(List.of(), kept);
+            return whole(spec);
         }
         Window w = Window.around(layer, spec.window(), config.layers());
         List<Site> held = new ArrayList<>();
@@ -147,9 +153,25 @@ public final class AttributionPatching {
         return new Pass(held, held);
     }
 
-    /** Every distinct pass the spec's cells and per-head maps need, in a fixed order. */
+    /** The pass with nothing held: every site of the spec's kinds and attn_out, and resid_post for the windows. */
+    private Pass whole(CausalTrace.Spec spec) {
+        List<Site> kept = new ArrayList<>();
+        List<Site.Kind> kinds = siteKinds(spec);
+        if (spec.window() > 1 && !kinds.contains(Site.Kind.RESID_POST)) {
+            kinds.add(Site.Kind.RESID_POST);
+        }
+        for (Site.Kind k : kinds) {
+            for (int l = 0; l < config.layers(); l++) {
+                kept.add(Site.of(l, k));
+            }
+        }
+        return new Pass(List.of(), kept);
+    }
+
+    /** Every distinct pass the spec's cells and per-head maps need, the one with nothing held first. */
     private Set<Pass> passes(CausalTrace.Spec spec) {
         Set<Pass> passes = new LinkedHashSet<>();
+        passes.add(whole(spec));
         for (Site.Kind k : siteKinds(spec)) {
             for (int l = 0; l < config.layers(); l++) {
                 passes.add(pass(k, l, spec));
@@ -161,13 +183,19 @@ public final class AttributionPatching {
     /** The gradients of every pass at {@code run}, as Java arrays. */
     private Map<Pass, Map<Site, float[]>> gradients(Activations run, Objective objective, CausalTrace.Spec spec) {
         Map<Pass, Map<Site, float[]>> out = new LinkedHashMap<>();
+        INDArray mask = tokenMask(spec);
+        Map<Site, float[]> whole = Map.of();
         for (Pass pass : passes(spec)) {
             Map<Site, INDArray> held = new LinkedHashMap<>();
-            INDArray mask = tokenMask(spec);
             pass.held().forEach(site -> held.put(site, mask));
+            Objective from = pass.whole() ? objective : Objective.direction(pass.top(),
+                    Nd4j.create(whole.get(pass.top()), run.get(pass.top()).shape(), 'c'));
             Map<Site, float[]> mine = new LinkedHashMap<>();
-            try (Gradients g = vit.backward(run, objective, Keep.sites(pass.kept().toArray(Site[]::new)), held)) {
+            try (Gradients g = vit.backward(run, from, Keep.sites(pass.kept().toArray(Site[]::new)), held)) {
                 pass.kept().forEach(site -> mine.put(site, floats(g.get(site))));
+            }
+            if (pass.whole()) {
+                whole = mine;
             }
             out.put(pass, mine);
         }
