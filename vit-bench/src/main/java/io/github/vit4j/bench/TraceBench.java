@@ -32,13 +32,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A whole causal trace of one image (resid, attn and mlp restored over a window of 3 layers around each layer,
- * {@code CausalTrace.Spec.defaults()}): {@code engine} is vit-patching's {@link CausalTrace} (patched runs resume from
+ * A whole causal trace of one image (resid, attn and mlp restored at every token over a window of {@code window}
+ * layers around each layer, 3 by default as in {@code CausalTrace.Spec.defaults()}; metric prob): {@code engine} is vit-patching's {@link CausalTrace} (patched runs resume from
  * the corrupted run's cached resid_pre, skip the modules they restore whole, and run batched by start layer and
  * skipped modules); {@code naive} runs each of the
  * 3·L patched configurations as its own full forward from the corrupted pixels, overwriting module outputs after
  * computing them as hook-based tools do. {@code atp} and {@code atp-ig4} estimate every cell instead
- * ({@link AttributionPatching}: one backward at the corrupted run, or four on the input path, plus the per-token and
+ * ({@link AttributionPatching}: one backward at the corrupted run for window 1, and for a wider window a w-block
+ * backward per kind and window besides; four times that on the input path for atp-ig4; with the per-token and
  * per-head maps); their clean and corrupted runs keep what the estimate needs and, like the engine's, are made
  * once per trial.
  */
@@ -56,6 +57,10 @@ public class TraceBench {
     @Param({"engine", "naive", "atp", "atp-ig4"})
     public String mode;
 
+    /** ROME's window width: 3 (the study's), or 1 (each cell one site; attribution patching's one backward). */
+    @Param({"3"})
+    public int window;
+
     private Vit vit;
     private CausalTrace trace;
     private AttributionPatching atp;
@@ -68,7 +73,8 @@ public class TraceBench {
     @Setup(Level.Trial)
     public void runs() {
         vit = new Vit(BenchModels.weights(model));
-        spec = CausalTrace.Spec.defaults();
+        CausalTrace.Spec defaults = CausalTrace.Spec.defaults();
+        spec = new CausalTrace.Spec(defaults.kinds(), window, defaults.tokens(), defaults.metric());
         trace = new CausalTrace(new Patcher(vit));
         INDArray cleanPixels = BenchModels.pixels(vit.config(), 1, 1);
         corruptedPixels = cleanPixels.add(BenchModels.pixels(vit.config(), 1, 2).muli(0.5));

@@ -20,8 +20,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Compares two traces of the same images, kinds, layers and window, cell by cell: the exact "
                 + "one (vit trace --method exact) and an estimate (--method atp or atp-ig). Prints and writes to "
                 + "--out agreement.md (per kind: cells and Pearson r; the top-k agreement per image: of the k cells "
-                + "the estimate ranks highest, the share among the exact top k) and scatter_<kind>.png/.svg "
-                + "(estimate against exact, one point per image and layer)."},
+                + "the estimate ranks highest, the share among the exact top k) and scatter_<kind>.png "
+                + "(estimate against exact, one point per image and layer; PNG only: thousands of points make a "
+                + "vector file of megabytes)."},
         footer = {"", "Example:", "  vit trace --window 1 --out exact/ && vit trace --window 1 --method atp --out atp/"
                 + " && vit agreement exact/ atp/ --out agreement/"})
 final class AgreementCommand implements Callable<Integer> {
@@ -60,11 +61,11 @@ final class AgreementCommand implements Callable<Integer> {
                 + "  \nEstimate: " + estimate.toAbsolutePath().normalize() + "  \n" + agreement.images()
                 + " images, " + agreement.layers() + " layers\n\n" + table);
         for (SweepKind kind : agreement.kinds()) {
-            agreement.scatter(kind, title, metric).write(out, "scatter_" + kind.label());
+            agreement.scatter(kind, title, metric).writePng(out.resolve("scatter_" + kind.label() + ".png"));
         }
         PrintWriter o = spec.commandLine().getOut();
         o.print(table);
-        o.println("wrote agreement.md and scatter_<kind>.png/.svg to " + out);
+        o.println("wrote agreement.md and scatter_<kind>.png to " + out);
         o.flush();
         return 0;
     }

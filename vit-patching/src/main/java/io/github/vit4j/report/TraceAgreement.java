@@ -56,6 +56,10 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
         Set<Integer> layers = new TreeSet<>();
         List<SweepKind> kinds = new ArrayList<>();
         for (TraceCsv.Row r : exactRows) {
+            if (r.method().estimated()) {
+                throw new IllegalArgumentException("the trace given as exact was made by " + r.method()
+                        + "; give the exact trace (method exact) first and the estimate second");
+            }
             images.add(r.image());
             layers.add(r.layer());
             if (!kinds.contains(r.kind())) {

@@ -60,6 +60,16 @@ class TraceAgreementTest {
     }
 
     @Test
+    void anEstimateGivenAsTheExactTraceIsRefused() {
+        List<TraceCsv.Row> atp = rows(SweepKind.MLP, 0.1, 0.2, 0.3).stream().map(r -> new TraceCsv.Row(r.image(),
+                r.label(), r.pClean(), r.pCorrupt(), r.kind(), r.layer(), r.window(), r.pPatched(), r.ie(),
+                TraceMethod.atp())).toList();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TraceAgreement.of(atp, rows(SweepKind.MLP, 0.1, 0.2, 0.3)));
+        assertTrue(e.getMessage().contains("give the exact trace (method exact) first"), e.getMessage());
+    }
+
+    @Test
     void theScatterPlotIsWrittenAsPngAndSvg(@TempDir Path dir) throws Exception {
         TraceAgreement a = TraceAgreement.of(rows(SweepKind.MLP, 0.1, 0.2, 0.3), rows(SweepKind.MLP, 0.1, 0.3, 0.2));
         a.scatter(SweepKind.MLP, "test", "IE").write(dir, "scatter_mlp");
