@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +41,12 @@ final class AgreementCommand implements Callable<Integer> {
             description = "The k of the top-k agreement (default: ${DEFAULT-VALUE}).")
     int[] top;
 
+    @Option(names = "--kinds", paramLabel = "K", split = ",", defaultValue = "resid,attn,mlp",
+            description = {"The kinds compared (default: ${DEFAULT-VALUE}). With every token restored, the exact resid "
+                    + "cells of an image are all p_clean − p_corrupt: leaving resid out keeps those ties out of the "
+                    + "top-k agreement."})
+    List<String> kinds;
+
     @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Attribution patching against the exact trace",
             description = "Title of the scatter plots (default: ${DEFAULT-VALUE}).")
     String title;
@@ -54,7 +61,8 @@ final class AgreementCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TraceAgreement agreement = TraceAgreement.of(TraceCsv.read(traceCsv(exact)), TraceCsv.read(traceCsv(estimate)));
+        List<SweepKind> chosen = kinds.stream().map(SweepKind::of).toList();
+        TraceAgreement agreement = TraceAgreement.of(rowsOf(exact, chosen), rowsOf(estimate, chosen));
         String table = agreement.markdown(top);
         Files.createDirectories(out);
         AtomicFile.writeString(out.resolve("agreement.md"), "Exact: " + exact.toAbsolutePath().normalize()
@@ -68,6 +76,10 @@ final class AgreementCommand implements Callable<Integer> {
         o.println("wrote agreement.md and scatter_<kind>.png to " + out);
         o.flush();
         return 0;
+    }
+
+    private static List<TraceCsv.Row> rowsOf(Path dir, List<SweepKind> kinds) throws IOException {
+        return TraceCsv.read(traceCsv(dir)).stream().filter(r -> kinds.contains(r.kind())).toList();
     }
 
     private static Path traceCsv(Path dir) {
