@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -112,10 +113,11 @@ public final class AttributionPatching {
             case LOG_PROB -> Objective.logProbability(targets);
             case PROB, NORMALIZED -> Objective.probability(targets);
         };
-        Map<Pass, Map<Site, float[]>> gradients = method.kind() == TraceMethod.Kind.ATP
-                ? gradients(corrupted, objective, spec)
-                : pathGradients(clean, corrupted, objective, spec, method.steps());
-        return estimates(clean, corrupted, targets, spec, gradients);
+        Map<Site, INDArray> deltas = deltas(clean, corrupted, spec);
+        Map<Pass, Dots> dots = method.kind() == TraceMethod.Kind.ATP
+                ? dots(corrupted, objective, spec, deltas)
+                : pathDots(clean, corrupted, objective, spec, deltas, method.steps());
+        return estimates(clean, corrupted, targets, spec, dots);
     }
 
     /**
@@ -180,24 +182,71 @@ public final class AttributionPatching {
         return passes;
     }
 
-    /** The gradients of every pass at {@code run}, as Java arrays. */
-    private Map<Pass, Map<Site, float[]>> gradients(Activations run, Objective objective, CausalTrace.Spec spec) {
-        Map<Pass, Map<Site, float[]>> out = new LinkedHashMap<>();
+    /**
+     * What one pass contributes to the estimates, computed while its gradients exist (no copy of them outlives the
+     * pass): per kept site, {@code [image][token]} the sum over the hidden axis of (clean − corrupt) · gradient;
+     * per kept attn_out, {@code [image][head]} the same for z (through the output projection), over the restored
+     * tokens. Both are linear in the gradient, so atp-ig averages them instead of the gradients.
+     */
+    private record Dots(Map<Site, double[][]> tokens, Map<Site, double[][]> heads) {
+
+        /** This plus {@code other} times {@code weight}, into this. */
+        Dots add(Dots other, double weight) {
+            other.tokens.forEach((site, d) -> addInto(tokens.get(site), d, weight));
+            other.heads.forEach((site, d) -> addInto(heads.get(site), d, weight));
+            return this;
+        }
+
+        private static void addInto(double[][] a, double[][] b, double weight) {
+            for (int i = 0; i < a.length; i++) {
+                for (int j = 0; j < a[i].length; j++) {
+                    a[i][j] += weight * b[i][j];
+                }
+            }
+        }
+    }
+
+    /** {@code clean − corrupt} at every site the estimate multiplies: the spec's kinds and z, at every layer. */
+    private Map<Site, INDArray> deltas(Activations clean, Activations corrupted, CausalTrace.Spec spec) {
+        Map<Site, INDArray> deltas = new LinkedHashMap<>();
+        List<Site.Kind> kinds = new ArrayList<>();
+        spec.kinds().forEach(k -> kinds.add(k.site()));
+        kinds.add(Site.Kind.Z);
+        for (Site.Kind k : kinds) {
+            for (int l = 0; l < config.layers(); l++) {
+                Site s = Site.of(l, k);
+                deltas.put(s, clean.get(s).sub(corrupted.get(s)));
+            }
+        }
+        return deltas;
+    }
+
+    /** The contribution of every pass at {@code run}. */
+    private Map<Pass, Dots> dots(Activations run, Objective objective, CausalTrace.Spec spec,
+                                 Map<Site, INDArray> deltas) {
+        Map<Pass, Dots> out = new LinkedHashMap<>();
         INDArray mask = tokenMask(spec);
-        Map<Site, float[]> whole = Map.of();
+        Map<Site, INDArray> seeds = new LinkedHashMap<>();             // resid_post gradients of the unheld pass
         for (Pass pass : passes(spec)) {
             Map<Site, INDArray> held = new LinkedHashMap<>();
             pass.held().forEach(site -> held.put(site, mask));
-            Objective from = pass.whole() ? objective : Objective.direction(pass.top(),
-                    Nd4j.create(whole.get(pass.top()), run.get(pass.top()).shape(), 'c'));
-            Map<Site, float[]> mine = new LinkedHashMap<>();
+            Objective from = pass.whole() ? objective : Objective.direction(pass.top(), seeds.get(pass.top()));
+            Dots dots = new Dots(new LinkedHashMap<>(), new LinkedHashMap<>());
             try (Gradients g = vit.backward(run, from, Keep.sites(pass.kept().toArray(Site[]::new)), held)) {
-                pass.kept().forEach(site -> mine.put(site, floats(g.get(site))));
+                for (Site site : pass.kept()) {
+                    if (deltas.containsKey(site)) {
+                        dots.tokens().put(site, tokenDots(deltas.get(site), g.get(site)));
+                    }
+                    if (site.kind() == Site.Kind.ATTN_OUT) {
+                        dots.heads().put(site, headDots(deltas.get(Site.z(site.layer())), g.get(site), site.layer(),
+                                mask));
+                    }
+                    if (pass.whole() && site.kind() == Site.Kind.RESID_POST && spec.window() > 1) {
+                        seeds.put(site, g.get(site).dup('c'));
+                    }
+                }
             }
-            if (pass.whole()) {
-                whole = mine;
-            }
-            out.put(pass, mine);
+            out.put(pass, dots);
         }
         return out;
     }
@@ -211,28 +260,32 @@ public final class AttributionPatching {
         return Nd4j.create(m, new long[] {1, config.tokens(), 1}, 'c');
     }
 
-    /** The gradients averaged over {@code steps} runs at {@code resid_pre(0)} = corrupt + α (clean − corrupt). */
-    private Map<Pass, Map<Site, float[]>> pathGradients(Activations clean, Activations corrupted, Objective objective,
-                                                        CausalTrace.Spec spec, int steps) {
+    /** The contributions averaged over {@code steps} runs at {@code resid_pre(0)} = corrupt + α (clean − corrupt). */
+    private Map<Pass, Dots> pathDots(Activations clean, Activations corrupted, Objective objective,
+                                     CausalTrace.Spec spec, Map<Site, INDArray> deltas, int steps) {
         INDArray from = corrupted.get(Site.residPre(0));                                          // [B, T, D]
         INDArray delta = clean.get(Site.residPre(0)).sub(from);                                   // [B, T, D]
-        Map<Pass, Map<Site, float[]>> sum = new LinkedHashMap<>();
+        Map<Pass, Dots> mean = new LinkedHashMap<>();
         for (int j = 0; j < steps; j++) {
             double alpha = (j + 0.5) / steps;
             INDArray point = from.add(delta.mul(alpha));                                          // [B, T, D]
             try (Activations run = vit.run(Input.residPre(0, point), Vit.keepForBackward())) {
-                gradients(run, objective, spec).forEach((pass, g) -> sum.merge(pass, g, (x, y) -> {
-                    x.forEach((site, a) -> add(a, y.get(site)));
-                    return x;
-                }));
+                dots(run, objective, spec, deltas).forEach((pass, d) -> mean.merge(pass,
+                        new Dots(zeros(d.tokens()), zeros(d.heads())).add(d, 1.0 / steps),
+                        (x, y) -> x.add(y, 1.0)));
             }
         }
-        sum.values().forEach(g -> g.values().forEach(a -> scale(a, 1.0f / steps)));
-        return sum;
+        return mean;
+    }
+
+    private static Map<Site, double[][]> zeros(Map<Site, double[][]> like) {
+        Map<Site, double[][]> z = new LinkedHashMap<>();
+        like.forEach((site, a) -> z.put(site, new double[a.length][a[0].length]));
+        return z;
     }
 
     private List<Estimate> estimates(Activations clean, Activations corrupted, int[] targets, CausalTrace.Spec spec,
-                                     Map<Pass, Map<Site, float[]>> gradients) {
+                                     Map<Pass, Dots> passes) {
         int b = clean.batch();
         int layers = config.layers();
         int t = config.tokens();
@@ -245,18 +298,16 @@ public final class AttributionPatching {
             Window w = Window.around(l, spec.window(), layers);
             for (int k = 0; k < spec.kinds().size(); k++) {
                 Site.Kind kind = spec.kinds().get(k).site();
-                Map<Site, float[]> g = gradients.get(pass(kind, l, spec));
+                Dots pass = passes.get(pass(kind, l, spec));
                 dots[k][l] = new double[w.last() - w.first() + 1][][];
                 for (int m = w.first(); m <= w.last(); m++) {
-                    Site s = Site.of(m, kind);
-                    dots[k][l][m - w.first()] = tokenDots(delta(clean, corrupted, s), g.get(s), b, t);
+                    dots[k][l][m - w.first()] = pass.tokens().get(Site.of(m, kind));
                 }
             }
-            Map<Site, float[]> g = gradients.get(pass(Site.Kind.ATTN_OUT, l, spec));
+            Dots pass = passes.get(pass(Site.Kind.ATTN_OUT, l, spec));
             headDots[l] = new double[w.last() - w.first() + 1][][];
             for (int m = w.first(); m <= w.last(); m++) {
-                headDots[l][m - w.first()] = headDots(delta(clean, corrupted, Site.z(m)),
-                        headGradient(g.get(Site.attnOut(m)), m, b), b, heads, t, restored);
+                headDots[l][m - w.first()] = pass.heads().get(Site.attnOut(m));
             }
         }
         List<Estimate> out = new ArrayList<>();
@@ -302,65 +353,28 @@ public final class AttributionPatching {
         return out;
     }
 
-    /** {@code clean − corrupt} at {@code site}, as a Java array. */
-    private static float[] delta(Activations clean, Activations corrupted, Site site) {
-        float[] c = floats(clean.get(site));
-        float[] k = floats(corrupted.get(site));
-        for (int i = 0; i < c.length; i++) {
-            c[i] -= k[i];
-        }
-        return c;
+    /** {@code [image][token]}: Σ over the hidden axis of {@code delta · gradient}, both {@code [B, T, X]}, in double. */
+    private static double[][] tokenDots(INDArray delta, INDArray gradient) {
+        return delta.castTo(DataType.DOUBLE).muli(gradient.castTo(DataType.DOUBLE)).sum(2).toDoubleMatrix();
     }
 
     /**
-     * The gradient that {@code attn_out}'s gradient {@code [B, T, D]} sends to {@code z} through the output
-     * projection of block {@code l}, heads side by side {@code [B·T, D]}: {@code dz = d(attn_out) · W_proj}. Since
-     * attn_out is linear in z, {@code Δz · dz} summed over heads is {@code Δattn_out · d(attn_out)}, head by head.
+     * {@code [image][head]}: Σ over the tokens {@code mask} {@code [1, T, 1]} restores and d of Δz {@code [B, H, T, d]}
+     * times the gradient that attn_out's gradient {@code [B, T, D]} sends to z through block l's output projection,
+     * {@code dz = d(attn_out) · W_proj}. Since attn_out is linear in z, the heads add up to Δattn_out · d(attn_out)
+     * over those tokens.
      */
-    private float[] headGradient(float[] dAttnOut, int l, int b) {
-        int d = config.hiddenSize();
-        INDArray g = Nd4j.create(dAttnOut, new long[] {(long) b * config.tokens(), d}, 'c');
-        return floats(g.mmul(vit.weights().blocks().get(l).proj().weight()));
-    }
-
-    /** {@code [image][token]}: Σ_d (clean − corrupt) · gradient of a {@code [B, T, D]} site. */
-    private static double[][] tokenDots(float[] delta, float[] gradient, int b, int t) {
-        int d = delta.length / (b * t);
-        double[][] out = new double[b][t];
-        for (int i = 0; i < b; i++) {
-            for (int p = 0; p < t; p++) {
-                int o = (i * t + p) * d;
-                double s = 0;
-                for (int e = 0; e < d; e++) {
-                    s += (double) delta[o + e] * gradient[o + e];
-                }
-                out[i][p] = s;
-            }
-        }
-        return out;
-    }
-
-    /**
-     * {@code [image][head]}: Σ over the restored tokens and d of (clean − corrupt) of {@code z} {@code [B, H, T, d]}
-     * times its gradient, heads side by side {@code [B·T, H·d]}.
-     */
-    private static double[][] headDots(float[] delta, float[] gradient, int b, int heads, int t, int[] restored) {
-        int d = delta.length / (b * heads * t);
-        double[][] out = new double[b][heads];
-        for (int i = 0; i < b; i++) {
-            for (int h = 0; h < heads; h++) {
-                double s = 0;
-                for (int p : restored) {
-                    int o = ((i * heads + h) * t + p) * d;
-                    int og = (i * t + p) * heads * d + h * d;
-                    for (int e = 0; e < d; e++) {
-                        s += (double) delta[o + e] * gradient[og + e];
-                    }
-                }
-                out[i][h] = s;
-            }
-        }
-        return out;
+    private double[][] headDots(INDArray deltaZ, INDArray dAttnOut, int l, INDArray mask) {
+        long b = deltaZ.size(0);
+        long h = deltaZ.size(1);
+        long t = deltaZ.size(2);
+        long d = deltaZ.size(3);
+        INDArray w = vit.weights().blocks().get(l).proj().weight().castTo(DataType.DOUBLE);     // [D, D]
+        INDArray dz = dAttnOut.castTo(DataType.DOUBLE).reshape(b * t, h * d).mmul(w)
+                .reshape(b, t, h, d).permute(0, 2, 1, 3);                                         // [B, H, T, d]
+        INDArray perToken = deltaZ.castTo(DataType.DOUBLE).mul(dz).sum(3);                        // [B, H, T]
+        INDArray restored = mask.castTo(DataType.DOUBLE).reshape(1, 1, t).broadcast(b, h, t);
+        return perToken.muli(restored).sum(2).toDoubleMatrix();                                   // [B, H]
     }
 
     /** The site kinds whose gradients an estimate needs: the spec's kinds and attn_out (for the per-head map). */
@@ -381,24 +395,6 @@ public final class AttributionPatching {
                             + "; run it from pixels keeping AttributionPatching." + method + "(spec)");
                 }
             }
-        }
-    }
-
-    /** The array's values in row-major order, as a Java array. */
-    private static float[] floats(INDArray a) {
-        return a.dup('c').data().asFloat();
-    }
-
-    private static float[] add(float[] a, float[] b) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] += b[i];
-        }
-        return a;
-    }
-
-    private static void scale(float[] a, float s) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] *= s;
         }
     }
 
