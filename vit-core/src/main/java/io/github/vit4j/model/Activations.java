@@ -23,6 +23,7 @@ public final class Activations implements AutoCloseable {
     private final Map<Site, INDArray> arrays;
     private final int batch;
     private final int startLayer;
+    private final boolean fromPixels;
     private final Set<INDArray> owned;
     private final Map<Site, Substitution> substitutions;
     private final Consumer<Collection<INDArray>> release;
@@ -32,11 +33,12 @@ public final class Activations implements AutoCloseable {
      * @param substitutions the substitutions the run was given (the backward pass needs them: a substituted site cuts
      *                      or masks the gradient that flows to what produced it)
      */
-    Activations(Map<Site, INDArray> arrays, int batch, int startLayer, Set<INDArray> owned,
+    Activations(Map<Site, INDArray> arrays, int batch, int startLayer, boolean fromPixels, Set<INDArray> owned,
                 Map<Site, Substitution> substitutions, Consumer<Collection<INDArray>> release) {
         this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
         this.batch = batch;
         this.startLayer = startLayer;
+        this.fromPixels = fromPixels;
         this.owned = owned;
         this.substitutions = Map.copyOf(substitutions);
         this.release = release;
@@ -119,7 +121,7 @@ public final class Activations implements AutoCloseable {
         copies.addAll(one.values());
         Map<Site, Substitution> mine = new LinkedHashMap<>();
         substitutions.forEach((site, s) -> mine.put(site, imageOf(s, i)));
-        return new Activations(one, 1, startLayer, copies, mine, release);
+        return new Activations(one, 1, startLayer, fromPixels, copies, mine, release);
     }
 
     /** Image {@code i}'s part of a substitution: row i of every array whose batch axis is the run's (not 1). */
@@ -138,6 +140,11 @@ public final class Activations implements AutoCloseable {
         long[] shape = a.shape().clone();
         shape[0] = 1;
         return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)).dup('c').reshape(shape);
+    }
+
+    /** Whether the run started from pixels (else from a {@code resid_pre}, even of layer 0: it had no pixels). */
+    boolean fromPixels() {
+        return fromPixels;
     }
 
     /** The substitutions the run was given, by site (what the backward pass must respect). */

@@ -1,6 +1,7 @@
 package io.github.vit4j.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -77,6 +78,7 @@ final class Backward {
             throw new IllegalArgumentException("the run started at layer " + start + ", after the last block: only"
                     + " the head ran; start the forward at an earlier layer to differentiate");
         }
+        checkHeld(start);
         double[] values = objective.values(used(objective.site()));
         int stop = Math.max(start, lowestKeptLayer());
         INDArray dResid = head();
@@ -85,7 +87,7 @@ final class Backward {
             releaseUnkept(dResid);
         }
         INDArray dInput = null;
-        if (stop == 0) {
+        if (stop == 0 && forward.fromPixels() && keep.keeps(Site.embed())) {
             dInput = embed(dResid);
             if (dInput == null) { // a site replaced or held whole cut every path to the pixels: their gradient is 0
                 dInput = Nd4j.zeros(DataType.FLOAT, b, config.channels(), config.imageSize(), config.imageSize());
@@ -96,12 +98,12 @@ final class Backward {
     }
 
     /**
-     * The lowest block whose gradients anyone asked for: 0 when {@code keep} selects {@code embed} (the input's
-     * gradient is computed then, and only then), else the lowest layer of a kept per-block site. Nothing below it
-     * is computed.
+     * The lowest block whose gradients anyone asked for: 0 when {@code keep} selects {@code embed} and the run had
+     * pixels (the input's gradient is computed then, and only then), else the lowest layer of a kept per-block site.
+     * Nothing below it is computed.
      */
     private int lowestKeptLayer() {
-        if (keep.keeps(Site.embed())) {
+        if (forward.fromPixels() && keep.keeps(Site.embed())) {
             return 0;
         }
         for (int l = 0; l < config.layers(); l++) {
@@ -230,11 +232,11 @@ final class Backward {
 
     /** {@code d} where {@code mask} is 0, zero where it is 1: a new array, or null (zero) when the mask is all 1. */
     private INDArray notMasked(INDArray d, INDArray mask) {
-        INDArray keep = mask.castTo(DataType.FLOAT).rsub(1.0);
-        if (keep.amaxNumber().doubleValue() == 0) {
+        INDArray open = mask.castTo(DataType.FLOAT).rsub(1.0);
+        if (open.amaxNumber().doubleValue() == 0) {
             return null;
         }
-        return made(d.mul(keep.broadcast(d.shape())));
+        return made(d.mul(open.broadcast(d.shape())));
     }
 
     /** {@code derivative(g)}, or zero (null) when {@code g} is zero. */
@@ -273,19 +275,43 @@ final class Backward {
 
     /** Gives back every array this pass made that is neither kept nor shares memory with {@code live}. */
     private void releaseUnkept(INDArray live) {
-        Set<DataBuffer> keep = Collections.newSetFromMap(new IdentityHashMap<>());
-        kept.values().forEach(a -> keep.add(SiteMemory.bufferOf(a)));
+        Set<DataBuffer> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.values().forEach(a -> inUse.add(SiteMemory.bufferOf(a)));
         if (live != null) {
-            keep.add(SiteMemory.bufferOf(live));
+            inUse.add(SiteMemory.bufferOf(live));
         }
         List<INDArray> free = new ArrayList<>();
         List<INDArray> still = new ArrayList<>();
         for (INDArray a : made) {
-            (keep.contains(SiteMemory.bufferOf(a)) ? still : free).add(a);
+            (inUse.contains(SiteMemory.bufferOf(a)) ? still : free).add(a);
         }
         ops.release(free);
         made.clear();
         made.addAll(still);
+    }
+
+    /** Every held mask belongs to a site this run computes and broadcasts to its shape. */
+    private void checkHeld(int start) {
+        for (Map.Entry<Site, INDArray> e : held.entrySet()) {
+            Site site = e.getKey();
+            boolean computed = site.kind().perBlock() ? site.layer() >= start && site.layer() < config.layers()
+                    : site.kind() != Site.Kind.EMBED || forward.fromPixels();
+            if (!computed) {
+                throw new IllegalArgumentException("cannot hold " + site + " fixed: the run computes layers " + start
+                        + ".." + (config.layers() - 1) + (forward.fromPixels() ? "" : " from a resid_pre"));
+            }
+            long[] want = site.shape(config, b);
+            long[] have = e.getValue().shape();
+            boolean fits = have.length == want.length;
+            for (int i = 0; fits && i < have.length; i++) {
+                fits = have[i] == want[i] || have[i] == 1;
+            }
+            if (!fits) {
+                throw new IllegalArgumentException("held mask for " + site + " has shape " + Arrays.toString(have)
+                        + " but must broadcast to the site's " + Arrays.toString(want)
+                        + " (same rank, each dimension equal or 1; e.g. [1, T, 1] selects tokens)");
+            }
+        }
     }
 
     /** The array the forward run used at {@code site}, which the backward needs. */

@@ -69,7 +69,7 @@ public final class Objective {
             throw new IllegalArgumentException("direction for " + site + " is " + direction.dataType()
                     + "; cast it with castTo(DataType.FLOAT)");
         }
-        return new Objective(Kind.DIRECTION, site, null, direction);
+        return new Objective(Kind.DIRECTION, site, null, direction.dup('c'));
     }
 
     /** The site whose array the objective is a function of (where the backward is seeded). */
@@ -115,13 +115,14 @@ public final class Objective {
             double[] l = array.getRow(i).castTo(DataType.DOUBLE).toDoubleVector();
             int y = classFor(i, b, c);
             double[] p = softmax(l);
+            int second = kind == Kind.LOGIT_DIFF ? runnerUp(l, y) : -1;
             for (int j = 0; j < c; j++) {
                 double hot = j == y ? 1 : 0;
                 g[i * c + j] = (float) switch (kind) {
                     case LOGIT -> hot;
                     case PROBABILITY -> p[y] * (hot - p[j]);
                     case LOG_PROBABILITY -> hot - p[j];
-                    case LOGIT_DIFF -> hot - (j == runnerUp(l, y) ? 1 : 0);
+                    case LOGIT_DIFF -> hot - (j == second ? 1 : 0);
                     case DIRECTION -> throw new IllegalStateException();
                 };
             }
@@ -150,6 +151,10 @@ public final class Objective {
         if (classes.length != 1 && classes.length != batch) {
             throw new IllegalArgumentException("objective has " + classes.length + " classes for a batch of " + batch
                     + " images; give one class per image, or one for all");
+        }
+        if (kind == Kind.LOGIT_DIFF && numClasses < 2) {
+            throw new IllegalArgumentException("a logit difference needs at least 2 classes; the model has "
+                    + numClasses + "; use Objective.logit instead");
         }
         int y = classes.length == 1 ? classes[0] : classes[image];
         if (y >= numClasses) {

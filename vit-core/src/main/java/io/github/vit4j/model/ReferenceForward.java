@@ -58,7 +58,8 @@ public final class ReferenceForward {
             resid = block(run, l, resid);                                                        // [B, T, D]
         }
         head(run, resid);
-        return new Activations(run.kept(), input.batch(), input.startLayer(), owned(run, input), substitutions,
+        return new Activations(run.kept(), input.batch(), input.startLayer(),
+                input instanceof Input.Pixels, owned(run, input), substitutions,
                 ops::release);
     }
 

@@ -2,6 +2,7 @@ package io.github.vit4j.model;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -79,7 +80,8 @@ public final class Vit {
         }
         head(run, resid);
         run.release(null);
-        return new Activations(run.kept(), input.batch(), input.startLayer(), run.owned(), substitutions,
+        return new Activations(run.kept(), input.batch(), input.startLayer(),
+                input instanceof Input.Pixels, run.owned(), substitutions,
                 ops::release);
     }
 
@@ -115,7 +117,14 @@ public final class Vit {
      * total derivative would count what one restored site passes through another at both.
      */
     public Gradients backward(Activations forward, Objective objective, Keep keep, Map<Site, INDArray> held) {
-        return Backward.run(weights, ops, forward, objective, keep, Map.copyOf(held));
+        Map<Site, INDArray> masks = new LinkedHashMap<>();
+        held.forEach((site, mask) -> {
+            if (site == null || mask == null) {
+                throw new IllegalArgumentException("a held site needs a site and a mask, got " + site + " → " + mask);
+            }
+            masks.put(site, mask);
+        });
+        return Backward.run(weights, ops, forward, objective, keep, masks);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,10 +33,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * the sum of total derivatives (what one backward gives) counts what an earlier restored site passes through a
  * later one at both, and is not first order at all (resid over every token, whose layers are in series, would count
  * the same effect once per layer of the window; on the tests' random model its error was 180% of the largest
- * effect at a corruption for which the held form is within 2%). Two finer maps come for free: per token (every
- * position, window-summed: a layer × patch-grid map, from the cell's backward) and per head of {@code z} (restored
- * tokens only: since {@code attn_out} is linear in {@code z}, the heads of a layer add up to its {@code attn}
- * cell).
+ * effect at a corruption for which the held form is within 2%). Two finer maps come for free: the cell broken down
+ * per token (with w = 1 at every position a layer × patch-grid map of single-token estimates; see
+ * {@link Estimate#perToken}) and per head of {@code z} (since {@code attn_out} is linear in {@code z}, the heads of a
+ * layer add up to its {@code attn} cell).
  *
  * <p>It is an estimate: exact for sites on which the metric depends linearly, and otherwise off by the second-order
  * terms, which grow with the size of the restoration (how far apart the clean and corrupted runs are).
@@ -56,11 +57,13 @@ public final class AttributionPatching {
      *                 in {@link CausalTrace.ImageTrace#effect}); {@code pPatched} p_corrupt + the estimated change
      *                 of p(target) for the prob and normalized metrics, NaN for logit-diff (whose backward does not
      *                 give it)
-     * @param perToken {@code [kind][layer][position]}: the estimate of restoring the kind at one token position
-     *                 (0 = CLS, 1 + r·grid + c = patch (r, c)) over the window, whatever tokens the spec restores;
-     *                 over the spec's positions it sums to the cell
-     * @param perHead  {@code [layer][head]}: the estimate of restoring one head of {@code z} at the spec's tokens
-     *                 over the window; a layer's heads sum to its {@code attn} cell
+     * @param perToken {@code [kind][layer][position]}: the cell broken down by token position (0 = CLS,
+     *                 1 + r·grid + c = patch (r, c)); over the spec's positions it sums to the cell. With w = 1 the
+     *                 entry of any position is also the estimate of restoring that position alone; with w > 1 the
+     *                 gradients hold the spec's positions fixed, so positions outside them are NaN (an estimate
+     *                 there would need their own held passes)
+     * @param perHead  {@code [layer][head]}: the {@code attn} cell broken down by head of {@code z} at the spec's
+     *                 tokens; a layer's heads sum to its {@code attn} cell
      */
     public record Estimate(CausalTrace.ImageTrace cells, double[][][] perToken, double[][] perHead) {
     }
@@ -336,6 +339,13 @@ public final class AttributionPatching {
                     double cell = 0;
                     for (int p : restored) {
                         cell += perToken[k][l][p];
+                    }
+                    if (spec.window() > 1) {
+                        double[] kept = perToken[k][l].clone();
+                        Arrays.fill(perToken[k][l], Double.NaN);
+                        for (int p : restored) {
+                            perToken[k][l][p] = kept[p];
+                        }
                     }
                     effect[k][l] = cell * scale;
                     pPatched[k][l] = switch (spec.metric()) {
