@@ -82,11 +82,13 @@ public final class Objective {
         int b = (int) array.size(0);
         double[] v = new double[b];
         if (kind == Kind.DIRECTION) {
-            INDArray product = array.castTo(DataType.DOUBLE).mul(directionFor(array).castTo(DataType.DOUBLE));
-            for (int i = 0; i < b; i++) {
-                v[i] = product.slice(i).sumNumber().doubleValue();
+            try (INDArray a = array.castTo(DataType.DOUBLE); INDArray d = directionFor(array).castTo(DataType.DOUBLE)) {
+                a.muli(d.size(0) == b ? d : d.broadcast(a.shape()));                   // a: the products
+                for (int i = 0; i < b; i++) {
+                    v[i] = a.slice(i).sumNumber().doubleValue();
+                }
             }
-            return v;
+            return v;                                   // the temporaries closed at once, not when the GC runs
         }
         for (int i = 0; i < b; i++) {
             double[] l = array.getRow(i).castTo(DataType.DOUBLE).toDoubleVector();

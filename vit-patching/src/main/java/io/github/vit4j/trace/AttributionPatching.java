@@ -117,10 +117,14 @@ public final class AttributionPatching {
             case PROB, NORMALIZED -> Objective.probability(targets);
         };
         Map<Site, INDArray> deltas = deltas(clean, corrupted, spec);
-        Map<Pass, Dots> dots = method.kind() == TraceMethod.Kind.ATP
-                ? dots(corrupted, objective, spec, deltas)
-                : pathDots(clean, corrupted, objective, spec, deltas, method.steps());
-        return estimates(clean, corrupted, targets, spec, dots);
+        try {
+            Map<Pass, Dots> dots = method.kind() == TraceMethod.Kind.ATP
+                    ? dots(corrupted, objective, spec, deltas)
+                    : pathDots(clean, corrupted, objective, spec, deltas, method.steps());
+            return estimates(clean, corrupted, targets, spec, dots);
+        } finally {
+            deltas.values().forEach(INDArray::close);
+        }
     }
 
     /**
@@ -251,6 +255,7 @@ public final class AttributionPatching {
             }
             out.put(pass, dots);
         }
+        seeds.values().forEach(INDArray::close);
         return out;
     }
 
@@ -271,13 +276,15 @@ public final class AttributionPatching {
         Map<Pass, Dots> mean = new LinkedHashMap<>();
         for (int j = 0; j < steps; j++) {
             double alpha = (j + 0.5) / steps;
-            INDArray point = from.add(delta.mul(alpha));                                          // [B, T, D]
-            try (Activations run = vit.run(Input.residPre(0, point), Vit.keepForBackward())) {
+            try (INDArray step = delta.mul(alpha);
+                 INDArray point = from.add(step);                                                 // [B, T, D]
+                 Activations run = vit.run(Input.residPre(0, point), Vit.keepForBackward())) {
                 dots(run, objective, spec, deltas).forEach((pass, d) -> mean.merge(pass,
                         new Dots(zeros(d.tokens()), zeros(d.heads())).add(d, 1.0 / steps),
                         (x, y) -> x.add(y, 1.0)));
             }
         }
+        delta.close();
         return mean;
     }
 
@@ -365,7 +372,10 @@ public final class AttributionPatching {
 
     /** {@code [image][token]}: Σ over the hidden axis of {@code delta · gradient}, both {@code [B, T, X]}, in double. */
     private static double[][] tokenDots(INDArray delta, INDArray gradient) {
-        return delta.castTo(DataType.DOUBLE).muli(gradient.castTo(DataType.DOUBLE)).sum(2).toDoubleMatrix();
+        try (INDArray d = delta.castTo(DataType.DOUBLE); INDArray g = gradient.castTo(DataType.DOUBLE);
+             INDArray sum = d.muli(g).sum(2)) {
+            return sum.toDoubleMatrix();          // closed at once: ND4J would free them only when the GC runs
+        }
     }
 
     /**
@@ -379,12 +389,16 @@ public final class AttributionPatching {
         long h = deltaZ.size(1);
         long t = deltaZ.size(2);
         long d = deltaZ.size(3);
-        INDArray w = vit.weights().blocks().get(l).proj().weight().castTo(DataType.DOUBLE);     // [D, D]
-        INDArray dz = dAttnOut.castTo(DataType.DOUBLE).reshape(b * t, h * d).mmul(w)
-                .reshape(b, t, h, d).permute(0, 2, 1, 3);                                         // [B, H, T, d]
-        INDArray perToken = deltaZ.castTo(DataType.DOUBLE).mul(dz).sum(3);                        // [B, H, T]
-        INDArray restored = mask.castTo(DataType.DOUBLE).reshape(1, 1, t).broadcast(b, h, t);
-        return perToken.muli(restored).sum(2).toDoubleMatrix();                                   // [B, H]
+        try (INDArray w = vit.weights().blocks().get(l).proj().weight().castTo(DataType.DOUBLE);     // [D, D]
+             INDArray g = dAttnOut.castTo(DataType.DOUBLE);                                          // [B, T, D]
+             INDArray dzRows = g.reshape(b * t, h * d).mmul(w);                                      // [B·T, D]
+             INDArray delta = deltaZ.castTo(DataType.DOUBLE);                                        // [B, H, T, d]
+             INDArray perToken = delta.muli(dzRows.reshape(b, t, h, d).permute(0, 2, 1, 3)).sum(3)) { // [B, H, T]
+            INDArray restored = mask.castTo(DataType.DOUBLE).reshape(1, 1, t).broadcast(b, h, t);
+            try (INDArray perHead = perToken.muli(restored).sum(2)) {                               // [B, H]
+                return perHead.toDoubleMatrix();
+            }
+        }
     }
 
     /** The site kinds whose gradients an estimate needs: the spec's kinds and attn_out (for the per-head map). */
