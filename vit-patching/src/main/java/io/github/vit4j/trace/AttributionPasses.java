@@ -1,0 +1,264 @@
+package io.github.vit4j.trace;
+
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Gradients;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Objective;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The backward passes an {@link AttributionPatching} estimate runs for one spec, and what each contributes to its
+ * cells: with w = 1 one pass with nothing held; with w > 1 that pass and one per kind and window, each holding the
+ * window's restored elements fixed, seeded at the window's last {@code resid_post} and stopping at its first layer.
+ */
+final class AttributionPasses {
+
+    private final Vit vit;
+    private final VitConfig config;
+    private final CausalTrace.Spec spec;
+
+    AttributionPasses(Vit vit, CausalTrace.Spec spec) {
+        this.vit = vit;
+        this.config = vit.config();
+        this.spec = spec;
+    }
+
+    /** The contribution of every pass at the corrupted run (atp). */
+    Map<Pass, Dots> atCorrupted(Activations clean, Activations corrupted, Objective objective) {
+        Map<Site, INDArray> deltas = deltas(clean, corrupted);
+        try {
+            return dots(corrupted, objective, deltas);
+        } finally {
+            deltas.values().forEach(INDArray::close);
+        }
+    }
+
+    /** The contributions averaged over {@code steps} runs on the path from the corrupted to the clean input (atp-ig). */
+    Map<Pass, Dots> onPath(Activations clean, Activations corrupted, Objective objective, int steps) {
+        Map<Site, INDArray> deltas = deltas(clean, corrupted);
+        try {
+            return pathDots(clean, corrupted, objective, deltas, steps);
+        } finally {
+            deltas.values().forEach(INDArray::close);
+        }
+    }
+
+    /**
+     * One backward pass of an estimate: the sites whose restored elements it holds fixed, and the sites whose
+     * gradients it keeps. With w = 1 one pass serves every cell (nothing held: each cell restores one site, whose
+     * total derivative is the first-order term); with w > 1 a cell restores the sites of its window together, and
+     * the first-order term of that joint change is the sum over the window of each site's partial derivative with
+     * the others held ({@link Vit#backward(Activations, Objective, Keep, Map)}): one pass per kind and window.
+     * Above the window nothing is held, so such a pass starts from the gradient of the window's last
+     * {@code resid_post} that one pass with nothing held gives (an {@link Objective#direction} there) and stops at
+     * the window's first layer: w blocks, not a whole backward.
+     */
+    record Pass(List<Site> held, List<Site> kept) {
+
+        /** The pass with nothing held that the windows start from (and that w = 1 uses for every cell). */
+        boolean whole() {
+            return held.isEmpty();
+        }
+
+        Site top() {
+            return Site.residPost(held.get(held.size() - 1).layer());
+        }
+    }
+
+    /** The pass whose gradients estimate cell {@code (kind, layer)}. */
+    Pass pass(Site.Kind kind, int layer) {
+        if (spec.window() == 1) {
+            return whole();
+        }
+        Window w = Window.around(layer, spec.window(), config.layers());
+        List<Site> held = new ArrayList<>();
+        for (int m = w.first(); m <= w.last(); m++) {
+            held.add(Site.of(m, kind));
+        }
+        return new Pass(held, held);
+    }
+
+    /** The pass with nothing held: every site of the spec's kinds and attn_out, and resid_post for the windows. */
+    private Pass whole() {
+        List<Site> kept = new ArrayList<>();
+        List<Site.Kind> kinds = siteKinds();
+        if (spec.window() > 1 && !kinds.contains(Site.Kind.RESID_POST)) {
+            kinds.add(Site.Kind.RESID_POST);
+        }
+        for (Site.Kind k : kinds) {
+            for (int l = 0; l < config.layers(); l++) {
+                kept.add(Site.of(l, k));
+            }
+        }
+        return new Pass(List.of(), kept);
+    }
+
+    /** Every distinct pass the spec's cells and per-head maps need, the one with nothing held first. */
+    private Set<Pass> passes() {
+        Set<Pass> passes = new LinkedHashSet<>();
+        passes.add(whole());
+        for (Site.Kind k : siteKinds()) {
+            for (int l = 0; l < config.layers(); l++) {
+                passes.add(pass(k, l));
+            }
+        }
+        return passes;
+    }
+
+    /**
+     * What one pass contributes to the estimates, computed while its gradients exist (no copy of them outlives the
+     * pass): per kept site, {@code [image][token]} the sum over the hidden axis of (clean − corrupt) · gradient;
+     * per kept attn_out, {@code [image][head]} the same for z (through the output projection), over the restored
+     * tokens. Both are linear in the gradient, so atp-ig averages them instead of the gradients.
+     */
+    record Dots(Map<Site, double[][]> tokens, Map<Site, double[][]> heads) {
+
+        /** This plus {@code other} times {@code weight}, into this. */
+        Dots add(Dots other, double weight) {
+            other.tokens.forEach((site, d) -> addInto(tokens.get(site), d, weight));
+            other.heads.forEach((site, d) -> addInto(heads.get(site), d, weight));
+            return this;
+        }
+
+        private static void addInto(double[][] a, double[][] b, double weight) {
+            for (int i = 0; i < a.length; i++) {
+                for (int j = 0; j < a[i].length; j++) {
+                    a[i][j] += weight * b[i][j];
+                }
+            }
+        }
+    }
+
+    /** {@code clean − corrupt} at every site the estimate multiplies: the spec's kinds and z, at every layer. */
+    private Map<Site, INDArray> deltas(Activations clean, Activations corrupted) {
+        Map<Site, INDArray> deltas = new LinkedHashMap<>();
+        List<Site.Kind> kinds = new ArrayList<>();
+        spec.kinds().forEach(k -> kinds.add(k.site()));
+        kinds.add(Site.Kind.Z);
+        for (Site.Kind k : kinds) {
+            for (int l = 0; l < config.layers(); l++) {
+                Site s = Site.of(l, k);
+                deltas.put(s, clean.get(s).sub(corrupted.get(s)));
+            }
+        }
+        return deltas;
+    }
+
+    /** The contribution of every pass at {@code run}. */
+    private Map<Pass, Dots> dots(Activations run, Objective objective, Map<Site, INDArray> deltas) {
+        Map<Pass, Dots> out = new LinkedHashMap<>();
+        INDArray mask = tokenMask();
+        Map<Site, INDArray> seeds = new LinkedHashMap<>();             // resid_post gradients of the unheld pass
+        for (Pass pass : passes()) {
+            Map<Site, INDArray> held = new LinkedHashMap<>();
+            pass.held().forEach(site -> held.put(site, mask));
+            Objective from = pass.whole() ? objective : Objective.direction(pass.top(), seeds.get(pass.top()));
+            Dots dots = new Dots(new LinkedHashMap<>(), new LinkedHashMap<>());
+            try (Gradients g = vit.backward(run, from, Keep.sites(pass.kept().toArray(Site[]::new)), held)) {
+                for (Site site : pass.kept()) {
+                    if (deltas.containsKey(site)) {
+                        dots.tokens().put(site, tokenDots(deltas.get(site), g.get(site)));
+                    }
+                    if (site.kind() == Site.Kind.ATTN_OUT) {
+                        dots.heads().put(site, headDots(deltas.get(Site.z(site.layer())), g.get(site), site.layer(),
+                                mask));
+                    }
+                    if (pass.whole() && site.kind() == Site.Kind.RESID_POST && spec.window() > 1) {
+                        seeds.put(site, g.get(site).dup('c'));
+                    }
+                }
+            }
+            out.put(pass, dots);
+        }
+        seeds.values().forEach(INDArray::close);
+        return out;
+    }
+
+    /** {@code [1, T, 1]}: 1 at the spec's restored tokens. */
+    private INDArray tokenMask() {
+        float[] m = new float[config.tokens()];
+        for (int p : spec.tokens().positions(config)) {
+            m[p] = 1f;
+        }
+        return Nd4j.create(m, new long[] {1, config.tokens(), 1}, 'c');
+    }
+
+    /** The contributions averaged over {@code steps} runs at {@code resid_pre(0)} = corrupt + α (clean − corrupt). */
+    private Map<Pass, Dots> pathDots(Activations clean, Activations corrupted, Objective objective,
+                                     Map<Site, INDArray> deltas, int steps) {
+        INDArray from = corrupted.get(Site.residPre(0));                                          // [B, T, D]
+        INDArray delta = clean.get(Site.residPre(0)).sub(from);                                   // [B, T, D]
+        Map<Pass, Dots> mean = new LinkedHashMap<>();
+        for (int j = 0; j < steps; j++) {
+            double alpha = (j + 0.5) / steps;
+            try (INDArray step = delta.mul(alpha);
+                 INDArray point = from.add(step);                                                 // [B, T, D]
+                 Activations run = vit.run(Input.residPre(0, point), Vit.keepForBackward())) {
+                dots(run, objective, deltas).forEach((pass, d) -> mean.merge(pass,
+                        new Dots(zeros(d.tokens()), zeros(d.heads())).add(d, 1.0 / steps),
+                        (x, y) -> x.add(y, 1.0)));
+            }
+        }
+        delta.close();
+        return mean;
+    }
+
+    private static Map<Site, double[][]> zeros(Map<Site, double[][]> like) {
+        Map<Site, double[][]> z = new LinkedHashMap<>();
+        like.forEach((site, a) -> z.put(site, new double[a.length][a[0].length]));
+        return z;
+    }
+
+    /** {@code [image][token]}: Σ over the hidden axis of {@code delta · gradient}, both {@code [B, T, X]}, in double. */
+    private static double[][] tokenDots(INDArray delta, INDArray gradient) {
+        try (INDArray d = delta.castTo(DataType.DOUBLE); INDArray g = gradient.castTo(DataType.DOUBLE);
+             INDArray sum = d.muli(g).sum(2)) {
+            return sum.toDoubleMatrix();          // closed at once: ND4J would free them only when the GC runs
+        }
+    }
+
+    /**
+     * {@code [image][head]}: Σ over the tokens {@code mask} {@code [1, T, 1]} restores and d of Δz {@code [B, H, T, d]}
+     * times the gradient that attn_out's gradient {@code [B, T, D]} sends to z through block l's output projection,
+     * {@code dz = d(attn_out) · W_proj}. Since attn_out is linear in z, the heads add up to Δattn_out · d(attn_out)
+     * over those tokens.
+     */
+    private double[][] headDots(INDArray deltaZ, INDArray dAttnOut, int l, INDArray mask) {
+        long b = deltaZ.size(0);
+        long h = deltaZ.size(1);
+        long t = deltaZ.size(2);
+        long d = deltaZ.size(3);
+        try (INDArray w = vit.weights().blocks().get(l).proj().weight().castTo(DataType.DOUBLE);     // [D, D]
+             INDArray g = dAttnOut.castTo(DataType.DOUBLE);                                          // [B, T, D]
+             INDArray dzRows = g.reshape(b * t, h * d).mmul(w);                                      // [B·T, D]
+             INDArray delta = deltaZ.castTo(DataType.DOUBLE);                                        // [B, H, T, d]
+             INDArray perToken = delta.muli(dzRows.reshape(b, t, h, d).permute(0, 2, 1, 3)).sum(3)) { // [B, H, T]
+            INDArray restored = mask.castTo(DataType.DOUBLE).reshape(1, 1, t).broadcast(b, h, t);
+            try (INDArray perHead = perToken.muli(restored).sum(2)) {                               // [B, H]
+                return perHead.toDoubleMatrix();
+            }
+        }
+    }
+
+    /** The site kinds whose gradients an estimate needs: the spec's kinds and attn_out (for the per-head map). */
+    private List<Site.Kind> siteKinds() {
+        List<Site.Kind> kinds = new ArrayList<>();
+        spec.kinds().forEach(k -> kinds.add(k.site()));
+        if (!kinds.contains(Site.Kind.ATTN_OUT)) {
+            kinds.add(Site.Kind.ATTN_OUT);
+        }
+        return kinds;
+    }
+}
