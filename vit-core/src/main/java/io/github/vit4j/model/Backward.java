@@ -47,7 +47,7 @@ final class Backward {
     private final Map<Site, INDArray> held;
     private final Map<Site, INDArray> kept = new LinkedHashMap<>();
     private final List<INDArray> made = new ArrayList<>();
-    private final int b;
+    private final int batch;
 
     private Backward(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep,
                      Map<Site, INDArray> held) {
@@ -59,7 +59,7 @@ final class Backward {
         this.keep = keep;
         this.substitutions = forward.substitutions();
         this.held = held;
-        this.b = forward.batch();
+        this.batch = forward.batch();
     }
 
     /**
@@ -90,7 +90,7 @@ final class Backward {
         if (stop == 0 && forward.fromPixels() && keep.keeps(Site.embed())) {
             dInput = embed(dResid);
             if (dInput == null) { // a site replaced or held whole cut every path to the pixels: their gradient is 0
-                dInput = Nd4j.zeros(DataType.FLOAT, b, config.channels(), config.imageSize(), config.imageSize());
+                dInput = Nd4j.zeros(DataType.FLOAT, batch, config.channels(), config.imageSize(), config.imageSize());
             }
         }
         releaseUnkept(dInput);
@@ -120,57 +120,57 @@ final class Backward {
     private INDArray head() {
         int t = config.tokens();
         int d = config.hiddenSize();
-        INDArray residPost = used(Site.residPost(config.layers() - 1));                             // [B, T, D]
+        INDArray residPost = used(Site.residPost(config.layers() - 1));                            // [B, T, D]
         // logits = linear(lnFinal[:, 0], head)
-        INDArray dLogits = site(Site.logits(), null);                                             // [B, C]
-        INDArray dCls = apply(dLogits, g -> ops.linearBackward(g, weights.head()));               // [B, D]
-        INDArray dLnFinal = site(Site.lnFinal(), apply(dCls, g -> clsRowOf(g, t, d)));            // [B, T, D]
+        INDArray dLogits = site(Site.logits(), null);                                              // [B, C]
+        INDArray dCls = apply(dLogits, g -> ops.linearBackward(g, weights.head()));                // [B, D]
+        INDArray dLnFinal = site(Site.lnFinal(), apply(dCls, g -> clsRowOf(g, t, d)));             // [B, T, D]
         // lnFinal = layerNorm(resid, norm)                 resid: the last block's residPost
         return apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), config.layerNormEps()));
     }
 
     /** One block, bottom-up: the gradient of its {@code resid_post} in, that of its {@code resid_pre} out. */
     private INDArray block(int l, INDArray dResidPost) {
-        INDArray residMid = used(Site.residMid(l));                                  // [B, T, D]
+        INDArray residMid = used(Site.residMid(l));                                                // [B, T, D]
         // residPost = residMid + mlpOut
-        INDArray dSumMlp = site(Site.residPost(l), dResidPost);                   // [B, T, D]
-        INDArray dMlpOut = site(Site.mlpOut(l), dSumMlp);                         // [B, T, D]
-        INDArray dResidMid = sum(dSumMlp, mlp(l, dMlpOut, residMid));                             // [B, T, D]
+        INDArray dSumMlp = site(Site.residPost(l), dResidPost);                                    // [B, T, D]
+        INDArray dMlpOut = site(Site.mlpOut(l), dSumMlp);                                          // [B, T, D]
+        INDArray dResidMid = sum(dSumMlp, mlp(l, dMlpOut, residMid));                              // [B, T, D]
         // residMid = residPre + attnOut
-        INDArray dSumAttn = site(Site.residMid(l), dResidMid);                    // [B, T, D]
-        INDArray dAttnOut = site(Site.attnOut(l), dSumAttn);                      // [B, T, D]
-        INDArray dResidPre = sum(dSumAttn, attention(l, dAttnOut));                               // [B, T, D]
+        INDArray dSumAttn = site(Site.residMid(l), dResidMid);                                     // [B, T, D]
+        INDArray dAttnOut = site(Site.attnOut(l), dSumAttn);                                       // [B, T, D]
+        INDArray dResidPre = sum(dSumAttn, attention(l, dAttnOut));                                // [B, T, D]
         // residPre = input                                 the previous block's residPost, or the embedding
-        return site(Site.residPre(l), dResidPre);                                  // [B, T, D]
+        return site(Site.residPre(l), dResidPre);                                                  // [B, T, D]
     }
 
     /** Attention of block l, bottom-up: the gradient of attn_out in, that of its input resid_pre out. */
     private INDArray attention(int l, INDArray dAttnOut) {
         VitWeights.Block w = weights.blocks().get(l);
         int h = config.heads();
-        INDArray residPre = used(Site.residPre(l));                                  // [B, T, D]
-        INDArray q = used(Site.q(l));                                                 // [B, H, T, d]
-        INDArray k = used(Site.k(l));                                                 // [B, H, T, d]
-        INDArray v = used(Site.v(l));                                                 // [B, H, T, d]
-        INDArray pattern = used(Site.pattern(l));                                     // [B, H, T, T]
+        INDArray residPre = used(Site.residPre(l));                                                // [B, T, D]
+        INDArray q = used(Site.q(l));                                                              // [B, H, T, d]
+        INDArray k = used(Site.k(l));                                                              // [B, H, T, d]
+        INDArray v = used(Site.v(l));                                                              // [B, H, T, d]
+        INDArray pattern = used(Site.pattern(l));                                                  // [B, H, T, T]
         double scale = 1.0 / Math.sqrt(config.headDim());
         // attnOut = linear(mergeHeads(z), proj)
-        INDArray dHeads = apply(dAttnOut, g -> ops.linearBackward(rows(g), w.proj()));            // [B·T, D]
-        INDArray dz = site(Site.z(l), apply(dHeads, g -> ops.splitHeads(g, b, h))); // [B, H, T, d]
+        INDArray dHeads = apply(dAttnOut, g -> ops.linearBackward(rows(g), w.proj()));             // [B·T, D]
+        INDArray dz = site(Site.z(l), apply(dHeads, g -> ops.splitHeads(g, batch, h)));            // [B, H, T, d]
         // z = mix(pattern, v)                              pattern · v
         INDArray dPattern = site(Site.pattern(l),
-                apply(dz, g -> ops.perHeadProduct(g, v, false, true)));                           // [B, H, T, T]
+                apply(dz, g -> ops.perHeadProduct(g, v, false, true)));                            // [B, H, T, T]
         INDArray dv = site(Site.v(l),
-                apply(dz, g -> ops.perHeadProduct(pattern, g, true, false)));                     // [B, H, T, d]
+                apply(dz, g -> ops.perHeadProduct(pattern, g, true, false)));                      // [B, H, T, d]
         // pattern = softmax(scores(q, k), 1/√d)            scores = q · kᵀ
-        INDArray dScores = apply(dPattern, g -> ops.softmaxBackward(g, pattern, scale));          // [B, H, T, T]
+        INDArray dScores = apply(dPattern, g -> ops.softmaxBackward(g, pattern, scale));           // [B, H, T, T]
         INDArray dk = site(Site.k(l), apply(dScores, g -> ops.perHeadProduct(g, q, true, false))); // [B, H, T, d]
         INDArray dq = site(Site.q(l), apply(dScores, g -> ops.perHeadProduct(g, k, false, false))); // [B, H, T, d]
         // q, k, v = head(qkv(ln1), 0 | 1 | 2)
         INDArray dQkv = dq == null && dk == null && dv == null ? null
-                : made(ops.mergeQkv(orZeros(dq, q), orZeros(dk, k), orZeros(dv, v)));            // [B·T, 3D]
+                : made(ops.mergeQkv(orZeros(dq, q), orZeros(dk, k), orZeros(dv, v)));              // [B·T, 3D]
         INDArray dLn1 = site(Site.ln1(l),
-                apply(dQkv, g -> ops.linearBackward(g, w.qkv()).reshape(residPre.shape())));      // [B, T, D]
+                apply(dQkv, g -> ops.linearBackward(g, w.qkv()).reshape(residPre.shape())));       // [B, T, D]
         // ln1 = layerNorm(residPre, norm1)
         return apply(dLn1, g -> ops.layerNormBackward(g, residPre, w.norm1(), config.layerNormEps()));
     }
@@ -179,13 +179,13 @@ final class Backward {
     private INDArray mlp(int l, INDArray dMlpOut, INDArray residMid) {
         VitWeights.Block w = weights.blocks().get(l);
         int t = config.tokens();
-        INDArray mlpPre = used(Site.mlpPre(l));                                      // [B, T, M]
+        INDArray mlpPre = used(Site.mlpPre(l));                                                    // [B, T, M]
         // mlpOut = linear(mlpPost, fc2)
-        INDArray dMlpPost = site(Site.mlpPost(l),
-                apply(dMlpOut, g -> ops.linearBackward(rows(g), w.fc2()).reshape(b, t, config.mlpSize()))); // [B, T, M]
+        INDArray dMlpPost = site(Site.mlpPost(l), apply(dMlpOut,
+                g -> ops.linearBackward(rows(g), w.fc2()).reshape(batch, t, config.mlpSize())));   // [B, T, M]
         // mlpPost = gelu(mlpPre)
         INDArray dMlpPre = site(Site.mlpPre(l),
-                apply(dMlpPost, g -> ops.geluBackward(g, mlpPre)));                               // [B, T, M]
+                apply(dMlpPost, g -> ops.geluBackward(g, mlpPre)));                                // [B, T, M]
         // mlpPre = linear(ln2, fc1)
         INDArray dLn2 = site(Site.ln2(l),
                 apply(dMlpPre, g -> ops.linearBackward(rows(g), w.fc1()).reshape(residMid.shape()))); // [B, T, D]
@@ -199,12 +199,12 @@ final class Backward {
         int d = config.hiddenSize();
         // residPre = prependClsAddPos(embed, cls, pos)     concat(cls, embed) + pos
         INDArray dEmbed = site(Site.embed(), apply(dResidPre, g -> g.get(NDArrayIndex.all(),
-                NDArrayIndex.interval(1, t), NDArrayIndex.all()).dup('c')));                      // [B, N, D]
+                NDArrayIndex.interval(1, t), NDArrayIndex.all()).dup('c')));                       // [B, N, D]
         // embed = linear(patchify(pixels), patchEmbed)
-        INDArray dPatches = apply(dEmbed, g -> ops.linearBackward(g.reshape((long) b * config.patches(), d),
-                weights.patchEmbed()));                                                           // [B·N, C·p·p]
-        return apply(dPatches, g -> ops.unpatchify(g, b, config.channels(), config.imageSize(),
-                config.patchSize()));                                                             // [B, C, H, W]
+        INDArray dPatches = apply(dEmbed, g -> ops.linearBackward(g.reshape((long) batch * config.patches(), d),
+                weights.patchEmbed()));                                                            // [B·N, C·p·p]
+        return apply(dPatches, g -> ops.unpatchify(g, batch, config.channels(), config.imageSize(),
+                config.patchSize()));                                                              // [B, C, H, W]
     }
 
     /**
@@ -219,15 +219,16 @@ final class Backward {
             d = sum(d, seed);
         }
         if (keep.keeps(site)) {
-            kept.put(site, d != null ? d : Nd4j.zeros(DataType.FLOAT, site.shape(config, b)));
+            kept.put(site, d != null ? d : Nd4j.zeros(DataType.FLOAT, site.shape(config, batch)));
         }
         Substitution s = substitutions.get(site);
         if (d == null || s instanceof Substitution.Whole) {
             return null;
         }
-        INDArray passed = s == null ? d : notMasked(d, ((Substitution.Masked) s).mask()); // where the run kept its own value
+        // on to the array produced here: where the run kept its own value, and where the caller does not hold it
+        INDArray passed = s == null ? d : notMasked(d, ((Substitution.Masked) s).mask());
         INDArray fixed = held.get(site);
-        return fixed == null || passed == null ? passed : notMasked(passed, fixed);                          // where it is not held
+        return fixed == null || passed == null ? passed : notMasked(passed, fixed);
     }
 
     /** {@code d} where {@code mask} is 0, zero where it is 1: a new array, or null (zero) when the mask is all 1. */
@@ -300,7 +301,7 @@ final class Backward {
                 throw new IllegalArgumentException("cannot hold " + site + " fixed: the run computes layers " + start
                         + ".." + (config.layers() - 1) + (forward.fromPixels() ? "" : " from a resid_pre"));
             }
-            long[] want = site.shape(config, b);
+            long[] want = site.shape(config, batch);
             long[] have = e.getValue().shape();
             boolean fits = have.length == want.length;
             for (int i = 0; fits && i < have.length; i++) {

@@ -4,6 +4,7 @@ import io.github.vit4j.image.Preprocessing;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -68,6 +69,7 @@ public final class Gradients implements AutoCloseable {
 
     /** Whether a gradient of {@code site} was kept. */
     public boolean has(Site site) {
+        checkOpen();
         return arrays.containsKey(site);
     }
 
@@ -133,7 +135,7 @@ public final class Gradients implements AutoCloseable {
         closed = true;
         release.accept(arrays.values());
         if (input != null) {
-            release.accept(java.util.List.of(input));
+            release.accept(List.of(input));
         }
     }
 
