@@ -9,11 +9,13 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,6 +30,9 @@ final class AttributionPasses {
     private final Vit vit;
     private final VitConfig config;
     private final CausalTrace.Spec spec;
+
+    /** Rows of one path run of atp-ig: the steps of a small batch are stacked into one run up to this many rows. */
+    static final int MAX_ROWS = 16;
 
     AttributionPasses(Vit vit, CausalTrace.Spec spec) {
         this.vit = vit;
@@ -45,8 +50,11 @@ final class AttributionPasses {
         }
     }
 
-    /** The contributions averaged over {@code steps} runs on the path from the corrupted to the clean input (atp-ig). */
-    Map<Pass, Dots> onPath(Activations clean, Activations corrupted, Objective objective, int steps) {
+    /**
+     * The contributions averaged over {@code steps} runs on the path from the corrupted to the clean input (atp-ig);
+     * {@code objective} gives the objective for the batch's images repeated n times (n steps stacked as rows).
+     */
+    Map<Pass, Dots> onPath(Activations clean, Activations corrupted, IntFunction<Objective> objective, int steps) {
         Map<Site, INDArray> deltas = deltas(clean, corrupted);
         try {
             return pathDots(clean, corrupted, objective, deltas, steps);
@@ -125,17 +133,17 @@ final class AttributionPasses {
      */
     record Dots(Map<Site, double[][]> tokens, Map<Site, double[][]> heads) {
 
-        /** This plus {@code other} times {@code weight}, into this. */
-        Dots add(Dots other, double weight) {
+        /** Adds {@code other}'s rows times {@code weight} into this, row r of other into row r mod this's rows. */
+        Dots addRows(Dots other, double weight) {
             other.tokens.forEach((site, d) -> addInto(tokens.get(site), d, weight));
             other.heads.forEach((site, d) -> addInto(heads.get(site), d, weight));
             return this;
         }
 
         private static void addInto(double[][] a, double[][] b, double weight) {
-            for (int i = 0; i < a.length; i++) {
-                for (int j = 0; j < a[i].length; j++) {
-                    a[i][j] += weight * b[i][j];
+            for (int r = 0; r < b.length; r++) {
+                for (int j = 0; j < b[r].length; j++) {
+                    a[r % a.length][j] += weight * b[r][j];
                 }
             }
         }
@@ -195,29 +203,57 @@ final class AttributionPasses {
         return Nd4j.create(m, new long[] {1, config.tokens(), 1}, 'c');
     }
 
-    /** The contributions averaged over {@code steps} runs at {@code resid_pre(0)} = corrupt + α (clean − corrupt). */
-    private Map<Pass, Dots> pathDots(Activations clean, Activations corrupted, Objective objective,
+    /**
+     * The contributions averaged over {@code steps} runs at {@code resid_pre(0)} = corrupt + α (clean − corrupt),
+     * α = (j + ½)/steps. Steps run as rows of one batched run, up to {@link #MAX_ROWS} rows at a time (a batch-1
+     * trace's four steps are one run of four rows: the GEMMs are more efficient so, and the rows independent).
+     */
+    private Map<Pass, Dots> pathDots(Activations clean, Activations corrupted, IntFunction<Objective> objective,
                                      Map<Site, INDArray> deltas, int steps) {
+        int b = corrupted.batch();
+        int perRun = Math.max(1, Math.min(steps, MAX_ROWS / b));
         INDArray from = corrupted.get(Site.residPre(0));                                          // [B, T, D]
         INDArray delta = clean.get(Site.residPre(0)).sub(from);                                   // [B, T, D]
         Map<Pass, Dots> mean = new LinkedHashMap<>();
-        for (int j = 0; j < steps; j++) {
-            double alpha = (j + 0.5) / steps;
-            try (INDArray step = delta.mul(alpha);
-                 INDArray point = from.add(step);                                                 // [B, T, D]
-                 Activations run = vit.run(Input.residPre(0, point), Vit.keepForBackward())) {
-                dots(run, objective, deltas).forEach((pass, d) -> mean.merge(pass,
-                        new Dots(zeros(d.tokens()), zeros(d.heads())).add(d, 1.0 / steps),
-                        (x, y) -> x.add(y, 1.0)));
+        for (int first = 0; first < steps; first += perRun) {
+            int n = Math.min(perRun, steps - first);
+            INDArray[] points = new INDArray[n];
+            for (int i = 0; i < n; i++) {
+                points[i] = delta.mul((first + i + 0.5) / steps).addi(from);                      // [B, T, D]
+            }
+            Map<Site, INDArray> rowDeltas = n == 1 ? deltas : tiled(deltas, n);
+            try (INDArray stacked = n == 1 ? points[0] : Nd4j.concat(0, points);                  // [n·B, T, D]
+                 Activations run = vit.run(Input.residPre(0, stacked), Vit.keepForBackward())) {
+                dots(run, objective.apply(n), rowDeltas).forEach((pass, d) -> mean.computeIfAbsent(pass,
+                        p -> new Dots(zeros(d.tokens(), b), zeros(d.heads(), b))).addRows(d, 1.0 / steps));
+            } finally {
+                for (INDArray point : points) {
+                    point.close();
+                }
+                if (n > 1) {
+                    rowDeltas.values().forEach(INDArray::close);
+                }
             }
         }
         delta.close();
         return mean;
     }
 
-    private static Map<Site, double[][]> zeros(Map<Site, double[][]> like) {
+    /** Every array stacked {@code n} times along the batch axis. */
+    private static Map<Site, INDArray> tiled(Map<Site, INDArray> arrays, int n) {
+        Map<Site, INDArray> out = new LinkedHashMap<>();
+        arrays.forEach((site, a) -> {
+            INDArray[] copies = new INDArray[n];
+            Arrays.fill(copies, a);
+            out.put(site, Nd4j.concat(0, copies));
+        });
+        return out;
+    }
+
+    /** Zeros shaped like {@code like}'s arrays with {@code rows} rows. */
+    private static Map<Site, double[][]> zeros(Map<Site, double[][]> like, int rows) {
         Map<Site, double[][]> z = new LinkedHashMap<>();
-        like.forEach((site, a) -> z.put(site, new double[a.length][a[0].length]));
+        like.forEach((site, a) -> z.put(site, new double[rows][a[0].length]));
         return z;
     }
 

@@ -103,17 +103,30 @@ public final class AttributionPatching {
         }
         checkKept(clean, "clean", keepForClean(spec), "keepForClean");
         checkKept(corrupted, "corrupted", keepForCorrupted(spec), "keepForCorrupted");
-        Objective objective = switch (spec.metric()) {
+        AttributionPasses passes = new AttributionPasses(vit, spec);
+        Map<AttributionPasses.Pass, AttributionPasses.Dots> dots = method.kind() == TraceMethod.Kind.ATP
+                ? passes.atCorrupted(clean, corrupted, objective(spec.metric(), targets))
+                : passes.onPath(clean, corrupted, n -> objective(spec.metric(), repeated(targets, n)), method.steps());
+        return estimates(clean, corrupted, targets, spec, passes, dots);
+    }
+    /** What the backward differentiates for {@code metric}, per image. */
+    private static Objective objective(Metric metric, int[] targets) {
+        return switch (metric) {
             case LOGIT_DIFF -> Objective.logitDiff(targets);
             case LOG_PROB -> Objective.logProbability(targets);
             case PROB, NORMALIZED -> Objective.probability(targets);
         };
-        AttributionPasses passes = new AttributionPasses(vit, spec);
-        Map<AttributionPasses.Pass, AttributionPasses.Dots> dots = method.kind() == TraceMethod.Kind.ATP
-                ? passes.atCorrupted(clean, corrupted, objective)
-                : passes.onPath(clean, corrupted, objective, method.steps());
-        return estimates(clean, corrupted, targets, spec, passes, dots);
     }
+
+    /** {@code targets} repeated {@code n} times, for n copies of a batch stacked as rows. */
+    private static int[] repeated(int[] targets, int n) {
+        int[] out = new int[targets.length * n];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = targets[i % targets.length];
+        }
+        return out;
+    }
+
     private List<Estimate> estimates(Activations clean, Activations corrupted, int[] targets, CausalTrace.Spec spec,
                                      AttributionPasses plan,
                                      Map<AttributionPasses.Pass, AttributionPasses.Dots> passes) {

@@ -244,9 +244,11 @@ class AttributionPatchingTest {
 
     @Test
     void aBatchGivesEachImageWhatItGetsAlone() {
-        INDArray x = pixels(3, 1);
-        INDArray corrupt = x.add(pixels(3, 2).muli(0.5));
-        int[] targets = {1, 5, 9};
+        // 9 images: atp-ig:2's steps run one after the other (9 rows each; 2 · 9 > MAX_ROWS); one image alone: both
+        // steps stacked as the rows of one run
+        INDArray x = pixels(9, 1);
+        INDArray corrupt = x.add(pixels(9, 2).muli(0.5));
+        int[] targets = {1, 5, 9, 0, 2, 3, 4, 6, 7};
         List<AttributionPatching.Estimate> batched = ATP.estimate(clean(x, ALL_KINDS), corrupted(corrupt, ALL_KINDS),
                 targets, ALL_KINDS, TraceMethod.atpIg(2));
         for (int i = 0; i < 3; i++) {
