@@ -178,7 +178,7 @@ final class TraceCommand implements Callable<Integer> {
         DatasetTrace.Result result;
         long t0 = System.nanoTime();
         try (Progress progress = Progress.start("trace", n, err)) {
-            result = trace.run(out, identity(config, n, traceSpec, methodChoice, target), progress::update);
+            result = trace.run(out, identity(), progress::update);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         String corruptionText = result.corruption().describe();
@@ -230,28 +230,16 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     /**
-     * Everything that changes the result, for DatasetTrace's resume check (Properties text): the parsed choices, so
-     * that {@code --kinds "resid, attn"} or {@code --metric PROB} resume what {@code resid,attn} and {@code prob} wrote.
+     * Where the model and images come from, for DatasetTrace's resume check (Properties text), which itself records
+     * the options, the model's config and weights, and the images traced.
      */
-    private String identity(VitConfig config, int n, CausalTrace.Spec traceSpec, TraceMethod methodChoice,
-                            DatasetTrace.Target target) {
+    private String identity() {
         Properties p = new Properties();
         p.setProperty("model", model.path().toAbsolutePath().normalize().toString());
         if (model.mapping != null) {
             p.setProperty("mapping", model.mapping.toAbsolutePath().normalize().toString());
         }
-        p.setProperty("config", ModelOption.describe(config));
         p.setProperty("images", images.absoluteSpec());
-        p.setProperty("limit", Integer.toString(n));
-        p.setProperty("corruption.spec", corruption.trim().toLowerCase(Locale.ROOT));
-        p.setProperty("window", Integer.toString(window));
-        p.setProperty("kinds", String.join(",", traceSpec.kinds().stream().map(SweepKind::label).toList()));
-        p.setProperty("tokens", tokens.trim().toLowerCase(Locale.ROOT));
-        p.setProperty("metric", traceSpec.metric().label());
-        p.setProperty("method", methodChoice.label());
-        p.setProperty("label", target.label());
-        p.setProperty("seed", Long.toString(seed));
-        p.setProperty("batch", Integer.toString(batch));
         StringWriter w = new StringWriter();
         try {
             p.store(w, null);

@@ -1,7 +1,6 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.corruption.Corruption;
-import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Input;
@@ -9,21 +8,15 @@ import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.patching.Patcher;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.function.IntConsumer;
-import java.util.stream.Collectors;
 
 /**
  * Causal tracing over a dataset: images are run in fixed batches (clean and corrupted runs batched), each image is
@@ -34,8 +27,11 @@ import java.util.stream.Collectors;
  * <p>Resumable: a run killed at any point and restarted with the same arguments keeps every image already
  * complete in {@code trace.csv}, drops a partly written one, and goes on. Batches always start at multiples of the
  * batch size, so a resumed run computes every image exactly as an uninterrupted one and the file is
- * byte-identical. {@code trace.meta.properties} records the arguments; restarting with other arguments in the same
- * folder is refused rather than mixing two traces.
+ * byte-identical. {@code trace.meta.properties} records everything that determines the rows (every field of
+ * {@link Options}, the model, the images; see {@code TraceSettings}); restarting with anything else in the same
+ * folder is refused rather than mixing two traces, and so is a {@code trace.csv} with rows out of place anywhere
+ * but at its end. One folder has one writer: a run holds {@code trace.lock} in it, and a second run into the folder
+ * fails at once.
  */
 public final class DatasetTrace {
 
@@ -128,28 +124,35 @@ public final class DatasetTrace {
     }
 
     /**
-     * Runs (or resumes) the trace into {@code outDir}.
+     * Runs (or resumes) the trace into {@code outDir}, holding the folder's lock ({@code trace.lock}) throughout.
      *
-     * @param identity     a description of everything that determines the result (model, source, arguments); a
-     *                     folder holding a trace of another identity is refused
+     * @param identity     the caller's description of the trace (Properties text: e.g. where its model and images
+     *                     come from), recorded and compared with everything this trace records itself
      * @param imagesDone   called with the number of images complete after each one (for a progress bar)
+     * @throws IOException              at once when another trace is writing to {@code outDir}; when its
+     *                                  trace.csv holds rows out of place (not what a killed run leaves)
+     * @throws IllegalArgumentException when {@code outDir} holds a trace of another model, other images or other
+     *                                  options
      */
     public Result run(Path outDir, String identity, IntConsumer imagesDone) throws IOException {
-        Files.createDirectories(outDir);
-        int n = images();
-        Corruption corruption = calibrate(n);
-        checkIdentity(outDir.resolve("trace.meta.properties"), identity + "\ncorruption=" + corruption.describe());
-        Path csv = outDir.resolve("trace.csv");
-        int rowsPerImage = options.spec().kinds().size() * vit.config().layers();
-        int done = keepCompleteImages(csv, rowsPerImage);
-        int resumed = done;
-        imagesDone.accept(done);
-        try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
-            if (done == 0) {
-                out.write(TraceCsv.HEADER + "\n");
-                out.flush();
-            }
+        try (TraceFolder folder = TraceFolder.lock(outDir)) {
+            int n = images();
+            Corruption corruption = calibrate(n);
+            folder.checkSettings(TraceSettings.of(vit.weights(), preprocessing, source, options, corruption, n,
+                    identity));
+            CausalTrace.Spec spec = options.spec();
+            int layers = vit.config().layers();
+            int done = folder.keepCompleteImages(spec.kinds(), layers, spec.window(), options.method(), n);
+            imagesDone.accept(done);
+            append(folder.csv(), corruption, done, n, imagesDone);
+            TraceSummary summary = TraceSummary.fromCsv(folder.csv(), spec.kinds(), layers, options.method());
+            return new Result(summary, corruption, folder.csv(), done);
+        }
+    }
+
+    /** Traces images {@code done .. n − 1}, appending each one's rows to {@code csv} as soon as it is finished. */
+    private void append(Path csv, Corruption corruption, int done, int n, IntConsumer imagesDone) throws IOException {
+        try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             ImageRuns runs = new ImageRuns(vit, preprocessing, source, corruption, options.target(),
                     options.seed(), options.batchSize());
             CausalTrace.Spec spec = options.spec();
@@ -170,9 +173,6 @@ public final class DatasetTrace {
                         });
             }
         }
-        TraceSummary summary = TraceSummary.fromCsv(csv, options.spec().kinds(), vit.config().layers(),
-                options.method());
-        return new Result(summary, corruption, csv, resumed);
     }
 
     /** Appends one image's rows and flushes them. */
@@ -197,70 +197,5 @@ public final class DatasetTrace {
         int count = Math.min(n, CALIBRATION_IMAGES);
         ImageSource.Batch sample = source.read(0, count, preprocessing);
         return c.calibrate(vit.run(Input.pixels(sample.pixels()), Keep.sites(Site.embed())));
-    }
-
-    /**
-     * Keeps the leading images of {@code csv} that have all their rows, rewriting the file without a trailing
-     * partial image or line; returns how many images are complete.
-     */
-    static int keepCompleteImages(Path csv, int rowsPerImage) throws IOException {
-        if (!Files.exists(csv)) {
-            return 0;
-        }
-        List<String> keep = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        int expectedImage = 0;
-        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            String header = r.readLine();
-            if (header == null || !header.equals(TraceCsv.HEADER)) {
-                Files.delete(csv);
-                return 0;
-            }
-            String line;
-            while ((line = r.readLine()) != null) {
-                TraceCsv.Row row;
-                try {
-                    row = TraceCsv.Row.parse(line);
-                } catch (IllegalArgumentException e) {
-                    break;
-                }
-                if (row.image() != expectedImage) {
-                    break;
-                }
-                current.add(line);
-                if (current.size() == rowsPerImage) {
-                    keep.addAll(current);
-                    current.clear();
-                    expectedImage++;
-                }
-            }
-        }
-        AtomicFile.writeString(csv, TraceCsv.HEADER + "\n" + keep.stream().map(l -> l + "\n").collect(Collectors.joining()));
-        return expectedImage;
-    }
-
-    private static void checkIdentity(Path meta, String identity) throws IOException {
-        Properties want = new Properties();
-        want.load(new java.io.StringReader(identity));
-        if (Files.exists(meta)) {
-            Properties have = new Properties();
-            try (var in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
-                have.load(in);
-            }
-            if (!have.equals(want)) {
-                Map<Object, Object> diff = new LinkedHashMap<>();
-                for (Object k : want.keySet()) {
-                    if (!want.get(k).equals(have.get(k))) {
-                        diff.put(k, have.get(k) + " -> " + want.get(k));
-                    }
-                }
-                throw new IllegalArgumentException(meta.getParent() + " holds a trace made with other arguments "
-                        + diff + "; choose another --out folder or delete it to start over");
-            }
-            return;
-        }
-        try (Writer w = Files.newBufferedWriter(meta, StandardCharsets.UTF_8)) {
-            want.store(w, "vit4j trace: a restart with the same arguments resumes this trace");
-        }
     }
 }

@@ -19,6 +19,7 @@ final class TraceFixture {
 
     static final int IMAGES = 24;
     static final int BATCH = 5;
+    static final String CIFAR10 = "data/cifar10/test_batch_first1017.bin";
 
     private TraceFixture() {
     }
@@ -28,16 +29,31 @@ final class TraceFixture {
     }
 
     static DatasetTrace trace(String corruption, long seed, TraceMethod method) throws IOException {
-        Vit vit = new Vit(VitWeights.random(VitConfig.cifar10(), 11));
-        ImageSource source = ImageSource.cifar10(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"));
-        DatasetTrace.Options options = new DatasetTrace.Options(Corruption.parse(corruption),
-                CausalTrace.Spec.defaults(), method, DatasetTrace.Target.TRUE_LABEL, seed, BATCH, IMAGES);
-        return new DatasetTrace(vit, Preprocessing.cifar10(), source, options);
+        return trace(11, cifar10(), options(corruption, seed, method));
+    }
+
+    /** A trace of a random-weight model ({@code weightSeed}) over {@code source}. */
+    static DatasetTrace trace(long weightSeed, ImageSource source, DatasetTrace.Options options) {
+        return new DatasetTrace(new Vit(VitWeights.random(VitConfig.cifar10(), weightSeed)), Preprocessing.cifar10(),
+                source, options);
+    }
+
+    static ImageSource cifar10() throws IOException {
+        return ImageSource.cifar10(SharedAssets.resolve(CIFAR10));
+    }
+
+    static DatasetTrace.Options options(String corruption, long seed, TraceMethod method) {
+        return new DatasetTrace.Options(Corruption.parse(corruption), CausalTrace.Spec.defaults(), method,
+                DatasetTrace.Target.TRUE_LABEL, seed, BATCH, IMAGES);
     }
 
     static DatasetTrace.Result run(Path out, String corruption, long seed, IntConsumer progress) throws IOException {
-        return trace(corruption, seed).run(out, "model=random-cifar10-11\ncorruption.spec=" + corruption
-                + "\nseed=" + seed, progress);
+        return trace(corruption, seed).run(out, identity(corruption, seed), progress);
+    }
+
+    /** The caller's identity string {@link #run} passes. */
+    static String identity(String corruption, long seed) {
+        return "model=random-cifar10-11\ncorruption.spec=" + corruption + "\nseed=" + seed;
     }
 
     /** Child JVM: traces slowly (a pause per image) into args[0] so that the parent can kill it mid-run. */

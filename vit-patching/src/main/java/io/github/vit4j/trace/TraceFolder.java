@@ -1,0 +1,223 @@
+package io.github.vit4j.trace;
+
+import io.github.vit4j.format.AtomicFile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * A dataset trace's output folder, held by one run: locked against a second writer for as long as it is open
+ * (the operating system releases the lock when the process ends, however it ends), with the settings its trace was
+ * made with ({@code trace.meta.properties}) and the complete images of its {@code trace.csv}.
+ */
+final class TraceFolder implements AutoCloseable {
+
+    static final String LOCK = "trace.lock";
+    static final String SETTINGS = "trace.meta.properties";
+    static final String CSV = "trace.csv";
+
+    private final Path dir;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private TraceFolder(Path dir, FileChannel channel, FileLock lock) {
+        this.dir = dir;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * Creates {@code dir} if needed and takes its lock.
+     *
+     * @throws IOException at once when another trace (in this process or another) is writing to {@code dir}
+     */
+    static TraceFolder lock(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(LOCK);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = null;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            // held by another trace of this process: the same answer as another process's lock
+        } finally {
+            if (lock == null) {
+                channel.close();
+            }
+        }
+        if (lock == null) {
+            throw new IOException(dir + " is being written by another trace (it holds the lock " + file + "); one "
+                    + "folder takes one trace at a time: wait for that trace to finish, or trace into another folder");
+        }
+        return new TraceFolder(dir, channel, lock);
+    }
+
+    Path csv() {
+        return dir.resolve(CSV);
+    }
+
+    /**
+     * Records {@code settings} in a folder new to them, or checks that they are the settings the folder's trace was
+     * made with.
+     *
+     * @throws IllegalArgumentException naming each setting that differs
+     * @throws IOException              when the folder holds a trace.csv but no record of its settings
+     */
+    void checkSettings(Map<String, String> settings) throws IOException {
+        Path meta = dir.resolve(SETTINGS);
+        Properties want = new Properties();
+        want.putAll(settings);
+        if (!Files.exists(meta)) {
+            if (Files.exists(csv())) {
+                throw new IOException(csv() + " has no " + meta.getFileName() + " beside it recording what it is a "
+                        + "trace of, so it cannot be resumed safely: delete it to start over, or trace into another "
+                        + "folder");
+            }
+            StringWriter text = new StringWriter();
+            want.store(text, "vit4j trace: a restart with the same model, images and options resumes this trace");
+            AtomicFile.writeString(meta, text.toString());
+            return;
+        }
+        Properties have = new Properties();
+        try (BufferedReader in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
+            have.load(in);
+        }
+        Set<String> keys = new LinkedHashSet<>(settings.keySet());
+        keys.addAll(have.stringPropertyNames());
+        List<String> diff = new ArrayList<>();
+        for (String k : keys) {
+            String was = have.getProperty(k);
+            String now = want.getProperty(k);
+            if (was == null || !was.equals(now)) {
+                diff.add(k + " was " + (was == null ? "not recorded" : "'" + was + "'") + ", now "
+                        + (now == null ? "not given" : "'" + now + "'"));
+            }
+        }
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException(dir + " holds a trace made with other arguments: "
+                    + String.join("; ", diff) + ". Resume it with the same model, images and DatasetTrace.Options, "
+                    + "trace into another folder, or delete " + dir + " to start over");
+        }
+    }
+
+    /**
+     * Keeps the leading images of trace.csv that have all their rows and drops what a killed run leaves after them
+     * (a partly written image, a line cut short), so that the trace goes on from the returned number of complete
+     * images; writes the header to a folder with none. A kill only ever cuts the file's end: anything else out of
+     * place (a duplicated, missing, malformed or foreign row) is refused rather than mixed into the trace or
+     * dropped.
+     *
+     * @param images the images the trace covers
+     * @throws IOException naming the line and what is wrong with it
+     */
+    int keepCompleteImages(List<SweepKind> kinds, int layers, int window, TraceMethod method, int images)
+            throws IOException {
+        Path csv = csv();
+        if (!Files.exists(csv)) {
+            AtomicFile.writeString(csv, TraceCsv.HEADER + "\n");
+            return 0;
+        }
+        boolean cutShort = lastByte(csv) != '\n';              // the last line was being written when killed
+        int rowsPerImage = kinds.size() * layers;
+        int complete = 0;
+        List<String> lines;
+        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+            lines = r.lines().toList();
+        }
+        int whole = cutShort ? lines.size() - 1 : lines.size();
+        if (whole == 0) {                                      // killed before the header was whole
+            AtomicFile.writeString(csv, TraceCsv.HEADER + "\n");
+            return 0;
+        }
+        if (!lines.get(0).equals(TraceCsv.HEADER)) {
+            throw refuse(csv, 1, "'" + lines.get(0) + "' is not the header '" + TraceCsv.HEADER + "'");
+        }
+        long bytes = TraceCsv.HEADER.length() + 1;             // read so far, with newlines
+        long keptBytes = bytes;                                // up to the last complete image
+        TraceCsv.Row first = null;
+        for (int i = 1; i < whole; i++) {
+            int inImage = (i - 1) % rowsPerImage;
+            TraceCsv.Row row;
+            try {
+                row = TraceCsv.Row.parse(lines.get(i));
+            } catch (IllegalArgumentException e) {
+                throw refuse(csv, i + 1, e.getMessage());
+            }
+            SweepKind kind = kinds.get(inImage / layers);
+            int layer = inImage % layers;
+            if (complete >= images) {
+                throw refuse(csv, i + 1, "a row of image " + row.image() + " after all " + images + " images of "
+                        + "the trace");
+            }
+            if (row.image() != complete || row.kind() != kind || row.layer() != layer) {
+                throw refuse(csv, i + 1, "expected the row of image " + complete + ", kind " + kind.label()
+                        + ", layer " + layer + " (rows go image by image, in kind and layer order), found image "
+                        + row.image() + ", kind " + row.kind().label() + ", layer " + row.layer()
+                        + (row.image() < complete ? " again" : ""));
+            }
+            if (row.window() != window || !row.method().equals(method)) {
+                throw refuse(csv, i + 1, "window " + row.window() + " and method " + row.method()
+                        + " where the trace has window " + window + " and method " + method);
+            }
+            if (inImage == 0) {
+                first = row;
+            } else if (row.label() != first.label() || Double.compare(row.pClean(), first.pClean()) != 0
+                    || Double.compare(row.pCorrupt(), first.pCorrupt()) != 0) {
+                throw refuse(csv, i + 1, "label, p_clean or p_corrupt of image " + complete + " differ from its "
+                        + "first row's");
+            }
+            bytes += lines.get(i).getBytes(StandardCharsets.UTF_8).length + 1;
+            if (inImage == rowsPerImage - 1) {
+                complete++;
+                keptBytes = bytes;
+            }
+        }
+        if (keptBytes < Files.size(csv)) {
+            try (FileChannel out = FileChannel.open(csv, StandardOpenOption.WRITE)) {
+                out.truncate(keptBytes);
+            }
+        }
+        return complete;
+    }
+
+    /** Releases the lock. */
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            channel.close();
+        }
+    }
+
+    private static int lastByte(Path file) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (in.size() == 0) {
+                return -1;
+            }
+            ByteBuffer b = ByteBuffer.allocate(1);
+            in.read(b, in.size() - 1);
+            return b.get(0);
+        }
+    }
+
+    private static IOException refuse(Path csv, int line, String what) {
+        return new IOException(csv + " line " + line + ": " + what + ". A killed trace only ever leaves its last "
+                + "image unfinished, so this file was edited or written by two traces at once, and resuming would mix "
+                + "or drop rows: delete it (or its folder) to start over, or trace into another folder");
+    }
+}

@@ -1,0 +1,126 @@
+package io.github.vit4j.trace;
+
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.VitWeights;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Everything that determines a dataset trace's rows, as the {@code trace.meta.properties} of its folder records
+ * them: every field of {@link DatasetTrace.Options} (the corruption as calibrated), the model (its config, its
+ * preprocessing and a fingerprint of its weights), the images (the source, its size, how many are traced and a
+ * fingerprint of their labels and pixels, so that a changed or reordered source is noticed) and the caller's own
+ * identity text, under {@code caller.}.
+ */
+final class TraceSettings {
+
+    /** Values sampled from each weight tensor for its fingerprint, evenly spaced. */
+    static final int WEIGHT_SAMPLES = 1024;
+    /** Values sampled from each image's pixels for the images' fingerprint, evenly spaced. */
+    static final int PIXEL_SAMPLES = 256;
+    /** Images read at a time for the images' fingerprint. */
+    static final int FINGERPRINT_BATCH = 64;
+
+    private TraceSettings() {
+    }
+
+    /**
+     * The settings of a trace of the first {@code images} images of {@code source}.
+     *
+     * @param calibrated the options' corruption as calibrated for this trace
+     * @param identity   the caller's description of the trace (Properties text), recorded as extra
+     */
+    static Map<String, String> of(VitWeights weights, Preprocessing preprocessing, ImageSource source,
+                                  DatasetTrace.Options options, Corruption calibrated, int images, String identity)
+            throws IOException {
+        CausalTrace.Spec spec = options.spec();
+        Map<String, String> s = new LinkedHashMap<>();
+        String o = "DatasetTrace.Options.";
+        s.put(o + "corruption", calibrated.describe());
+        s.put(o + "spec.kinds", spec.kinds().stream().map(SweepKind::label).collect(Collectors.joining(",")));
+        s.put(o + "spec.window", Integer.toString(spec.window()));
+        s.put(o + "spec.tokens", spec.tokens().toString());
+        s.put(o + "spec.metric", spec.metric().label());
+        s.put(o + "method", options.method().label());
+        s.put(o + "target", options.target().label());
+        s.put(o + "seed", Long.toString(options.seed()));
+        s.put(o + "batchSize", Integer.toString(options.batchSize()));
+        s.put("model.config", weights.config().toString());
+        s.put("model.preprocessing", preprocessing.toString());
+        s.put("model.weights", weightsFingerprint(weights));
+        s.put("images.source", source.toString());
+        s.put("images.size", Integer.toString(source.size()));
+        s.put("images.traced", Integer.toString(images));
+        s.put("images.fingerprint", imagesFingerprint(source, preprocessing, images));
+        Properties caller = new Properties();
+        caller.load(new StringReader(identity));
+        caller.stringPropertyNames().stream().sorted()
+                .forEach(k -> s.put("caller." + k, caller.getProperty(k)));
+        return s;
+    }
+
+    /** SHA-256 of every tensor's name, shape and {@link #WEIGHT_SAMPLES} evenly spaced values. */
+    static String weightsFingerprint(VitWeights weights) {
+        MessageDigest digest = sha256();
+        for (Map.Entry<String, INDArray> e : weights.tensors().entrySet()) {
+            INDArray t = e.getValue();
+            digest.update((e.getKey() + Arrays.toString(t.shape())).getBytes(StandardCharsets.UTF_8));
+            update(digest, t.ravel(), WEIGHT_SAMPLES);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * SHA-256 of the first {@code images} images' names, labels and {@link #PIXEL_SAMPLES} evenly spaced pixel
+     * values each, as the trace reads them (one extra pass over the images).
+     */
+    static String imagesFingerprint(ImageSource source, Preprocessing preprocessing, int images) throws IOException {
+        MessageDigest digest = sha256();
+        for (int first = 0; first < images; first += FINGERPRINT_BATCH) {
+            ImageSource.Batch batch = source.readPixels(first, Math.min(FINGERPRINT_BATCH, images - first),
+                    preprocessing);
+            for (int i = 0; i < batch.size(); i++) {
+                digest.update((batch.names().get(i) + ":" + batch.labels()[i] + ":")
+                        .getBytes(StandardCharsets.UTF_8));
+                INDArray pixels = batch.pixels().get(NDArrayIndex.point(i));
+                update(digest, pixels.ravel(), PIXEL_SAMPLES);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Adds up to {@code samples} evenly spaced values of the vector {@code flat}, as float bits. */
+    private static void update(MessageDigest digest, INDArray flat, int samples) {
+        long n = flat.length();
+        long count = Math.min(n, samples);
+        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(4 * count));
+        INDArray values = flat.castTo(DataType.FLOAT);
+        for (long j = 0; j < count; j++) {
+            bytes.putFloat(values.getFloat(j * n / count));
+        }
+        digest.update(bytes.array());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this Java has no SHA-256, which every Java SE must provide", e);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.github.vit4j.trace;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.patching.Tokens;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a dataset trace resumes and what it refuses: a folder is resumed only by a trace of the same model, images
+ * and options, only one trace writes to a folder at a time, and a trace.csv damaged anywhere but at its end (where a
+ * kill leaves it) is refused rather than silently repaired.
+ */
+class DatasetTraceResumeTest {
+
+    static final int ROWS_PER_IMAGE = DatasetTraceTest.ROWS_PER_IMAGE;
+
+    @TempDir
+    Path dir;
+
+    Path whole;
+    List<String> lines;
+
+    @BeforeEach
+    void traceOnce() throws IOException {
+        whole = dir.resolve("whole");
+        lines = Files.readAllLines(TraceFixture.run(whole, "grayscale", 0, d -> { }).csv());
+    }
+
+    @Test
+    void aTraceKilledBeforeItsFirstImageWasWrittenResumesToTheSameFileAsAnUninterruptedRun() throws IOException {
+        Path cut = copyOfWhole("cut", l -> l.subList(0, 1));
+        DatasetTrace.Result resumed = TraceFixture.run(cut, "grayscale", 0, d -> { });
+        assertEquals(0, resumed.resumed());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("trace.csv")), Files.readAllBytes(resumed.csv()));
+        assertEquals(TraceFixture.IMAGES, resumed.summary().images());
+    }
+
+    @Test
+    void aSecondTraceIntoAFolderAnotherTraceIsWritingFailsAtOnceNamingTheFolder() throws IOException {
+        byte[] before = Files.readAllBytes(whole.resolve("trace.csv"));
+        try (FileChannel channel = FileChannel.open(whole.resolve(TraceFolder.LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+             FileLock lock = channel.tryLock()) {
+            assertTrue(lock != null, "the test holds the lock");
+            IOException e = assertThrows(IOException.class, () -> TraceFixture.run(whole, "grayscale", 0, d -> { }));
+            assertTrue(e.getMessage().contains(whole.toString()) && e.getMessage().contains("another trace"),
+                    e.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(whole.resolve("trace.csv")), "the folder is left alone");
+        assertEquals(TraceFixture.IMAGES, TraceFixture.run(whole, "grayscale", 0, d -> { }).resumed(),
+                "once the lock is released the folder resumes");
+    }
+
+    @Test
+    void aJavaCallerResumingWithOtherOptionsButTheSameIdentityStringIsRefused() throws IOException {
+        DatasetTrace.Options same = TraceFixture.options("grayscale", 0, TraceMethod.exact());
+        CausalTrace.Spec spec = same.spec();
+        List<DatasetTrace.Options> others = List.of(
+                withSpec(same, new CausalTrace.Spec(spec.kinds(), 1, spec.tokens(), spec.metric())),
+                withSpec(same, new CausalTrace.Spec(List.of(SweepKind.ATTN), 3, spec.tokens(), spec.metric())),
+                withSpec(same, new CausalTrace.Spec(spec.kinds(), 3, Tokens.parse("cls"), spec.metric())),
+                withSpec(same, new CausalTrace.Spec(spec.kinds(), 3, spec.tokens(), Metric.LOG_PROB)),
+                new DatasetTrace.Options(same.corruption(), spec, TraceMethod.atp(), same.target(), 0, 5, 24),
+                new DatasetTrace.Options(same.corruption(), spec, same.method(),
+                        DatasetTrace.Target.CLEAN_TOP1, 0, 5, 24),
+                new DatasetTrace.Options(same.corruption(), spec, same.method(), same.target(), 1, 5, 24),
+                new DatasetTrace.Options(same.corruption(), spec, same.method(), same.target(), 0, 4, 24));
+        List<String> fields = List.of("window", "kinds", "tokens", "metric", "method", "target", "seed",
+                "batchSize");
+        for (int i = 0; i < others.size(); i++) {
+            DatasetTrace trace = TraceFixture.trace(11, TraceFixture.cifar10(), others.get(i));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trace.run(whole, TraceFixture.identity("grayscale", 0), d -> { }), fields.get(i));
+            assertTrue(e.getMessage().contains(fields.get(i)) && e.getMessage().contains("DatasetTrace.Options"),
+                    e.getMessage());
+        }
+        assertEquals(lines, Files.readAllLines(whole.resolve("trace.csv")), "left intact");
+    }
+
+    @Test
+    void aJavaCallerResumingWithAnotherModelOrReorderedImagesButTheSameIdentityStringIsRefused() throws IOException {
+        DatasetTrace.Options options = TraceFixture.options("grayscale", 0, TraceMethod.exact());
+        String identity = TraceFixture.identity("grayscale", 0);
+        DatasetTrace otherWeights = TraceFixture.trace(12, TraceFixture.cifar10(), options);
+        IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
+                () -> otherWeights.run(whole, identity, d -> { }));
+        assertTrue(model.getMessage().contains("model"), model.getMessage());
+
+        // the same file name, its first two images swapped
+        Path bin = dir.resolve("images.bin");
+        byte[] records = Files.readAllBytes(SharedAssets.resolve(TraceFixture.CIFAR10));
+        Files.write(bin, records);
+        Path out = dir.resolve("swapped");
+        TraceFixture.trace(11, ImageSource.cifar10(bin), options).run(out, identity, d -> { });
+        byte[] swapped = records.clone();
+        System.arraycopy(records, 0, swapped, 3073, 3073);
+        System.arraycopy(records, 3073, swapped, 0, 3073);
+        Files.write(bin, swapped);
+        IllegalArgumentException images = assertThrows(IllegalArgumentException.class,
+                () -> TraceFixture.trace(11, ImageSource.cifar10(bin), options).run(out, identity, d -> { }));
+        assertTrue(images.getMessage().contains("images"), images.getMessage());
+    }
+
+    @Test
+    void aTraceCsvWithADuplicatedImageInTheMiddleIsRefusedNamingTheLineAndLeftIntact() throws IOException {
+        int image3 = 1 + 3 * ROWS_PER_IMAGE;
+        Path out = copyOfWhole("dup", l -> {
+            List<String> d = new ArrayList<>(l.subList(0, image3 + ROWS_PER_IMAGE));
+            d.addAll(l.subList(image3, image3 + ROWS_PER_IMAGE));             // image 3 again, as two writers do
+            d.addAll(l.subList(image3 + ROWS_PER_IMAGE, 1 + 6 * ROWS_PER_IMAGE));
+            return d;
+        });
+        assertRefused(out, "line " + (image3 + ROWS_PER_IMAGE + 1), "image 3");
+    }
+
+    @Test
+    void aTraceCsvMissingARowInTheMiddleIsRefusedNamingTheLine() throws IOException {
+        int missing = 1 + 2 * ROWS_PER_IMAGE + 5;
+        Path out = copyOfWhole("missing", l -> {
+            List<String> d = new ArrayList<>(l.subList(0, 1 + 6 * ROWS_PER_IMAGE));
+            d.remove(missing);
+            return d;
+        });
+        assertRefused(out, "line " + (missing + 1), "layer");
+    }
+
+    @Test
+    void aTraceCsvWithAMalformedLineInTheMiddleIsRefusedNamingTheLine() throws IOException {
+        int bad = 1 + 2 * ROWS_PER_IMAGE + 5;
+        Path out = copyOfWhole("malformed", l -> {
+            List<String> d = new ArrayList<>(l.subList(0, 1 + 6 * ROWS_PER_IMAGE));
+            d.set(bad, d.get(bad).substring(0, 15));
+            return d;
+        });
+        assertRefused(out, "line " + (bad + 1), "fields");
+    }
+
+    @Test
+    void aTraceCsvThatIsNotATraceIsRefusedRatherThanDeleted() throws IOException {
+        Path out = copyOfWhole("other", l -> List.of("kind,layer,mean,ci95,count", "attn,0,0.1,0.01,24"));
+        assertRefused(out, "line 1", "header");
+    }
+
+    private void assertRefused(Path out, String... mentions) throws IOException {
+        Path csv = out.resolve("trace.csv");
+        byte[] before = Files.readAllBytes(csv);
+        IOException e = assertThrows(IOException.class, () -> TraceFixture.run(out, "grayscale", 0, d -> { }));
+        assertTrue(e.getMessage().contains(csv.toString()) && e.getMessage().contains("delete"), e.getMessage());
+        for (String m : mentions) {
+            assertTrue(e.getMessage().contains(m), m + " in: " + e.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(csv), "a refused trace.csv is left as it was");
+    }
+
+    /** A folder holding the whole trace's settings and {@code edit} of its trace.csv lines. */
+    private Path copyOfWhole(String name, Function<List<String>, List<String>> edit) throws IOException {
+        Path out = dir.resolve(name);
+        Files.createDirectories(out);
+        Files.copy(whole.resolve("trace.meta.properties"), out.resolve("trace.meta.properties"));
+        Files.write(out.resolve("trace.csv"), edit.apply(lines), StandardCharsets.UTF_8);
+        return out;
+    }
+
+    private static DatasetTrace.Options withSpec(DatasetTrace.Options o, CausalTrace.Spec spec) {
+        return new DatasetTrace.Options(o.corruption(), spec, o.method(), o.target(), o.seed(), o.batchSize(),
+                o.limit());
+    }
+}
