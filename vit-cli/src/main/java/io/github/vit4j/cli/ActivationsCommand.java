@@ -73,7 +73,9 @@ final class ActivationsCommand implements Callable<Integer> {
             }
             for (int i = 0; i < count; i++) {
                 int label = b.label(i).orElse(-1);
-                String name = label >= 0 && label < vit.config().classes() ? vit.config().labels().get(label) : "";
+                String name = label >= 0 && label < vit.config().classes()
+                        ? TerminalText.escape(vit.config().labels().get(label)) // a tab or newline would break a row
+                        : "";
                 rows.add(b.index(i) + "\t" + b.names().get(i) + "\t" + (label >= 0 ? label + "\t" + name : ""));
             }
         }

@@ -116,8 +116,9 @@ final class ClassifyCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The class name, escaped for the terminal (names come from files). */
     private static String name(VitConfig c, int index) {
-        return index >= 0 && index < c.classes() ? c.labels().get(index) : "class " + index;
+        return index >= 0 && index < c.classes() ? TerminalText.escape(c.labels().get(index)) : "class " + index;
     }
 
     /** Indices of the {@code k} largest values, largest first (ties: lower index first). */

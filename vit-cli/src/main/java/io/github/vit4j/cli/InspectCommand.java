@@ -47,7 +47,7 @@ final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no such file or folder: " + file);
         }
-        if (Files.isRegularFile(file) && VitFile.isVitFile(file)) {
+        if (VitFile.looksLikeVitFile(file)) { // a damaged one too: inspect says what is wrong
             return inspectVit(out);
         }
         Pretrained model = ModelLoader.load(file, Optional.ofNullable(mapping));
@@ -99,7 +99,7 @@ final class InspectCommand implements Callable<Integer> {
             return;
         }
         out.println("config: " + ModelOption.describe(c));
-        List<String> labels = c.labels();
+        List<String> labels = c.labels().stream().map(TerminalText::listItem).toList();
         String shown = labels.size() <= 10 ? String.join(", ", labels)
                 : String.join(", ", labels.subList(0, 5)) + ", … , " + labels.get(labels.size() - 1);
         out.println("labels: " + shown);

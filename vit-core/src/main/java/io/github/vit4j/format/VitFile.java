@@ -252,6 +252,36 @@ public final class VitFile {
         }
     }
 
+    /**
+     * Whether a file is meant to be a {@code .vit} file, damaged or not: a regular file whose name ends with
+     * {@code .vit} (any case) or whose first 8 bytes differ from the magic in at most two. Loaders read such a file
+     * with {@link #read}, which says what is wrong with it, rather than try it as another format.
+     *
+     * @throws IOException when the file cannot be read
+     */
+    public static boolean looksLikeVitFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(EXTENSION)) {
+            return true;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.allocate(MAGIC.length);
+            readFully(ch, head, 0);
+            return !head.hasRemaining() && nearlyMagic(head.array());
+        }
+    }
+
+    /** Whether 8 bytes are the magic with at most two bytes changed (a bit flip, a damaged copy). */
+    private static boolean nearlyMagic(byte[] first) {
+        int differing = 0;
+        for (int i = 0; i < MAGIC.length; i++) {
+            differing += first[i] == MAGIC[i] ? 0 : 1;
+        }
+        return differing <= 2;
+    }
+
     /** The parts of a file known after its header: size, header length, where data may start, the header. */
     private record Opened(long size, long headerLength, long dataStart, Header header) {
     }
@@ -298,6 +328,10 @@ public final class VitFile {
         if (first.length == MAGIC.length && Arrays.equals(Arrays.copyOf(first, 7), Arrays.copyOf(MAGIC, 7))) {
             return file + " is a vit4j file of format version '" + (char) first[7] + "', but this vit4j reads version "
                     + (char) MAGIC[7] + "; use the vit4j version that wrote it, or " + RECONVERT;
+        }
+        if (first.length == MAGIC.length && nearlyMagic(first)) {
+            return file + " is not a valid .vit file: bad magic (expected " + hexBytes(MAGIC) + " \"VIT4J\\0v1\", got "
+                    + hexBytes(first) + "); the file is corrupt. " + cap(RECONVERT);
         }
         String seen = "it starts with " + hexBytes(first);
         if (pre.remaining() == PREAMBLE && size > PREAMBLE) {

@@ -25,14 +25,32 @@ import java.util.List;
 public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
                         int mlpSize, double layerNormEps, List<String> labels) {
 
+    // Sizes come from files, and they decide what is allocated: each is bounded far above any published ViT
+    // (ViT-22B: 48 layers of width 6144, 48 heads, MLP 24576) so that a corrupt or hostile file is refused before
+    // a shape table, a label list or an array is built from it.
+    /** The largest {@link #imageSize} accepted (pixels). */
+    public static final int MAX_IMAGE_SIZE = 16384;
+    /** The largest number of input {@link #channels} accepted. */
+    public static final int MAX_CHANNELS = 1024;
+    /** The largest {@link #hiddenSize} accepted. */
+    public static final int MAX_HIDDEN_SIZE = 1 << 16;
+    /** The largest number of {@link #layers} accepted. */
+    public static final int MAX_LAYERS = 1024;
+    /** The largest number of attention {@link #heads} accepted. */
+    public static final int MAX_HEADS = 1024;
+    /** The largest {@link #mlpSize} accepted. */
+    public static final int MAX_MLP_SIZE = 1 << 18;
+    /** The largest number of classes ({@code labels.size()}) accepted. */
+    public static final int MAX_CLASSES = 1 << 20;
+
     public VitConfig {
-        positive("imageSize", imageSize);
+        bounded("imageSize", imageSize, MAX_IMAGE_SIZE, "MAX_IMAGE_SIZE");
         positive("patchSize", patchSize);
-        positive("channels", channels);
-        positive("hiddenSize", hiddenSize);
-        positive("layers", layers);
-        positive("heads", heads);
-        positive("mlpSize", mlpSize);
+        bounded("channels", channels, MAX_CHANNELS, "MAX_CHANNELS");
+        bounded("hiddenSize", hiddenSize, MAX_HIDDEN_SIZE, "MAX_HIDDEN_SIZE");
+        bounded("layers", layers, MAX_LAYERS, "MAX_LAYERS");
+        bounded("heads", heads, MAX_HEADS, "MAX_HEADS");
+        bounded("mlpSize", mlpSize, MAX_MLP_SIZE, "MAX_MLP_SIZE");
         if (imageSize % patchSize != 0) {
             throw new IllegalArgumentException("imageSize " + imageSize + " is not a multiple of patchSize "
                     + patchSize + "; ViT cuts the image into whole patches");
@@ -49,12 +67,37 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
             throw new IllegalArgumentException("labels must name at least one class; use VitConfig.numberedLabels(n)"
                     + " when the names are unknown");
         }
+        bounded("classes", labels.size(), MAX_CLASSES, "MAX_CLASSES");
+        long tokens = 1 + (long) (imageSize / patchSize) * (imageSize / patchSize);
+        fitsAnArray("patch_embed.proj.weight", hiddenSize, (long) channels * patchSize * patchSize);
+        fitsAnArray("pos_embed", tokens, hiddenSize);
+        fitsAnArray("blocks.{i}.attn.qkv.weight", 3L * hiddenSize, hiddenSize);
+        fitsAnArray("blocks.{i}.mlp.fc1.weight", mlpSize, hiddenSize);
+        fitsAnArray("head.weight", labels.size(), hiddenSize);
         labels = List.copyOf(labels);
     }
 
     private static void positive(String name, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+    }
+
+    private static void bounded(String name, int value, int limit, String limitName) {
+        positive(name, value);
+        if (value > limit) {
+            throw new IllegalArgumentException(name + " is " + value + ", more than VitConfig." + limitName + " = "
+                    + limit + "; no ViT is that large, so the config (or the file it came from) is wrong");
+        }
+    }
+
+    /** Refuses sizes whose product would overflow an array's element count (each size may be within its limit). */
+    private static void fitsAnArray(String tensor, long rows, long columns) {
+        long elements = rows * columns; // the factors are bounded above, so a long holds the product
+        if (elements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(tensor + " [" + rows + ", " + columns + "] would have " + elements
+                    + " elements, at most " + Integer.MAX_VALUE + " are allowed per tensor; the config's sizes are"
+                    + " wrong or too large together");
         }
     }
 
@@ -101,7 +144,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
 
     /** Labels "0", "1", … for a model whose class names are unknown. */
     public static List<String> numberedLabels(int classes) {
-        positive("classes", classes);
+        bounded("classes", classes, MAX_CLASSES, "MAX_CLASSES");
         List<String> names = new ArrayList<>(classes);
         for (int i = 0; i < classes; i++) {
             names.add(Integer.toString(i));

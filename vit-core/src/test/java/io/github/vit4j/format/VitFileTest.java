@@ -254,6 +254,39 @@ class VitFileTest {
     }
 
     @Test
+    void headerDeclaringTenMillionLayersIsRefusedBeforeItsShapesAreBuilt() throws IOException {
+        Path file = dir.resolve("cifar.vit");
+        for (String layers : List.of("2000", "10000000")) { // checksummed: a consistent lie, not a corrupt byte
+            VitFile.write(file, cifar);
+            replaceInHeader(file, "config.layers=4\n", "config.layers=" + layers + "\n");
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> VitFile.read(file));
+            assertTrue(e.getMessage().contains(file + ": the header's config is invalid: layers is " + layers
+                    + ", more than VitConfig.MAX_LAYERS = " + VitConfig.MAX_LAYERS), e.getMessage());
+            ModelFormatException i = assertThrows(ModelFormatException.class, () -> VitFile.inspect(file));
+            assertEquals(e.getMessage(), i.getMessage());
+        }
+    }
+
+    @Test
+    void flippedMagicByteSaysItIsNotAValidVitFileWithExpectedAndActualBytes() throws IOException {
+        Path file = dir.resolve("cifar.vit");
+        VitFile.write(file, cifar);
+        flipByte(file, 3); // '4' (0x34) becomes '$' (0x24)
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> VitFile.read(file));
+        assertTrue(e.getMessage().contains(file + " is not a valid .vit file: bad magic (expected 56 49 54 34 4a 00"
+                + " 76 31 \"VIT4J\\0v1\", got 56 49 54 24 4a 00 76 31)"), e.getMessage());
+        assertTrue(e.getMessage().contains("vit convert"), e.getMessage());
+        assertFalse(VitFile.isVitFile(file));
+        assertTrue(VitFile.looksLikeVitFile(file), "one byte off the magic: a damaged .vit file");
+
+        Path renamed = Files.move(file, dir.resolve("weights.bin"));
+        assertTrue(VitFile.looksLikeVitFile(renamed), "whatever its name");
+        Path other = Files.writeString(dir.resolve("notes.txt"), "hello, this is not a model at all");
+        assertFalse(VitFile.looksLikeVitFile(other));
+        assertTrue(VitFile.looksLikeVitFile(Files.writeString(dir.resolve("notes.VIT"), "hello")), "named .vit");
+    }
+
+    @Test
     void headerConfigThatDoesNotFitTheTensorsNamesTheTensor() throws IOException {
         Path file = dir.resolve("cifar.vit");
         VitFile.write(file, cifar);
@@ -336,6 +369,23 @@ class VitFileTest {
         assertEquals(headerLength, newHeader.length);
         System.arraycopy(newHeader, 0, bytes, 16, newHeader.length);
         Files.write(file, bytes);
+    }
+
+    /** Replaces header text (any length) and recomputes the header checksum and length; the tensors shift. */
+    private static void replaceInHeader(Path file, String from, String to) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int headerLength = (int) ByteBuffer.wrap(bytes, 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(bytes, 16, headerLength, StandardCharsets.UTF_8);
+        String body = header.substring(0, header.lastIndexOf(Header.CHECKSUM_KEY));
+        assertTrue(body.contains(from), from);
+        body = body.replace(from, to);
+        byte[] newHeader = (body + Header.CHECKSUM_KEY + "=" + Header.hex(Header.crc32c(
+                body.getBytes(StandardCharsets.UTF_8))) + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(bytes.length - headerLength + newHeader.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        out.put(bytes, 0, 8).putLong(newHeader.length).put(newHeader)
+                .put(bytes, 16 + headerLength, bytes.length - 16 - headerLength);
+        Files.write(file, out.array());
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

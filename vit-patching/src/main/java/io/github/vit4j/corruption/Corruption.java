@@ -57,7 +57,7 @@ public interface Corruption {
                 }
                 case "noise" -> new GaussianNoise(arg.isEmpty() ? 3.0 : Double.parseDouble(arg), Double.NaN);
                 case "blur" -> new Blur(arg.isEmpty() ? 1.5 : Double.parseDouble(arg));
-                case "occlude" -> new Occlusion(arg.isEmpty() ? Occlusion.QUARTER : Integer.parseInt(arg));
+                case "occlude" -> new Occlusion(arg.isEmpty() ? Occlusion.QUARTER : cells(arg));
                 default -> throw new IllegalArgumentException("unknown corruption '" + name + "'");
             };
         } catch (NumberFormatException e) {
@@ -67,6 +67,17 @@ public interface Corruption {
             throw new IllegalArgumentException(e.getMessage() + " in '" + spec
                     + "'; expected grayscale, noise[:k], blur[:sigma] or occlude[:cells]", e);
         }
+    }
+
+    /** The cell count of {@code occlude:N}: at least 1 (Occlusion.QUARTER's -1 is not a count a user types). */
+    private static int cells(String arg) {
+        int n = Integer.parseInt(arg);
+        if (n < 1) {
+            throw new IllegalArgumentException("occlude:" + arg + " asks for " + n + " grid cells; the count must be 1"
+                    + " to the patch grid's cell count (64 for a 32px image in 4px patches), or leave it out (occlude)"
+                    + " for a quarter of the grid");
+        }
+        return n;
     }
 
     /**

@@ -17,7 +17,8 @@ public record Occlusion(int cells) implements PixelCorruption {
 
     public Occlusion {
         if (cells <= 0 && cells != QUARTER) {
-            throw new IllegalArgumentException("occlude at least one cell, got " + cells);
+            throw new IllegalArgumentException("occlude at least one cell, got " + cells + "; the count must be 1 to"
+                    + " the patch grid's cell count, or Occlusion.QUARTER for a quarter of the grid");
         }
     }
 
@@ -33,7 +34,8 @@ public record Occlusion(int cells) implements PixelCorruption {
         int total = gh * gw;
         int n = cells == QUARTER ? Math.max(1, total / 4) : cells;
         if (n > total) {
-            throw new IllegalArgumentException("cannot occlude " + n + " cells of a " + gh + "×" + gw + " grid");
+            throw new IllegalArgumentException("cannot occlude " + n + " cells of a " + gh + "×" + gw + " grid (" + h
+                    + "px images in " + patchSize + "px patches); occlude 1 to " + total + " cells");
         }
         double[] mean = images.preprocessing().mean();
         float[] out = p.dup('c').data().asFloat();

@@ -13,6 +13,7 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -72,6 +73,26 @@ class CorruptionTest {
             assertEquals(3, changed);
         }
         assertThrows(IllegalArgumentException.class, () -> new Occlusion(5).corrupt(images(px, 1), 4));
+    }
+
+    @Test
+    void occlusionCountsOutsideOneToTheGridsCellsAreRefusedNamingTheValueAndTheRange() {
+        for (String spec : List.of("occlude:-1", "occlude:0", "occlude:-7")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Corruption.parse(spec));
+            String value = spec.substring("occlude:".length());
+            assertTrue(e.getMessage().contains("occlude:" + value + " asks for " + value + " grid cells; the count must"
+                    + " be 1 to the patch grid's cell count"), e.getMessage());
+            assertTrue(e.getMessage().contains("leave it out (occlude) for a quarter of the grid"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Occlusion(0));
+        assertThrows(IllegalArgumentException.class, () -> new Occlusion(-2));
+
+        INDArray px = Nd4j.ones(DataType.FLOAT, 1, 3, 8, 8);
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                () -> new Occlusion(5).corrupt(images(px, 1), 4));
+        assertTrue(tooMany.getMessage().contains("cannot occlude 5 cells of a 2×2 grid (8px images in 4px patches);"
+                + " occlude 1 to 4 cells"), tooMany.getMessage());
+        assertEquals("occlude(a quarter of the grid cells)", Corruption.parse("occlude").describe());
     }
 
     @Test

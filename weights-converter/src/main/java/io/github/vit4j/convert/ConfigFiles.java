@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +47,12 @@ final class ConfigFiles {
      */
     record Read(Kind kind, PartialConfig config, PartialPreprocessing preprocessing) {
     }
+
+    /**
+     * The largest config file read (16 MiB): the real ones are a few kB (ImageNet-21k's id2label about 1 MB), and a
+     * file is read whole, so a larger one is refused before it is read.
+     */
+    static final long MAX_JSON_BYTES = 16L << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -331,7 +338,7 @@ final class ConfigFiles {
     static JsonNode readObject(Path file) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JSON.readTree(readBounded(file, "a config file"));
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(file + " is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
@@ -341,6 +348,28 @@ final class ConfigFiles {
             throw new ModelFormatException(file + " is not a JSON object");
         }
         return root;
+    }
+
+    /**
+     * A small text file's bytes, or a {@link ModelFormatException} naming the file, its size and the limit when it
+     * is larger than {@link #MAX_JSON_BYTES} (checked before anything is read).
+     *
+     * @param what what the file is, for the message: "a config file", "a mapping file"
+     */
+    static byte[] readBounded(Path file, String what) throws IOException {
+        long size = Files.size(file);
+        byte[] bytes = new byte[0];
+        if (size <= MAX_JSON_BYTES) {
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes((int) MAX_JSON_BYTES + 1); // the file may have grown since
+            }
+            size = Math.max(size, bytes.length);
+        }
+        if (size > MAX_JSON_BYTES) {
+            throw new ModelFormatException(file + " is " + size + " bytes, more than the " + MAX_JSON_BYTES
+                    + " bytes (" + (MAX_JSON_BYTES >> 20) + " MiB) " + what + " may have; is it the right file?");
+        }
+        return bytes;
     }
 
     private static <T> T orElse(T value, T fallback) {

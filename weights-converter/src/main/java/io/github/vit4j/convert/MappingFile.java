@@ -2,7 +2,13 @@ package io.github.vit4j.convert;
 
 import io.github.vit4j.format.ModelFormatException;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.Serial;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -63,11 +70,19 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
      * @throws IOException          when it (or its labels file) cannot be read
      */
     static MappingFile parse(Path file) throws IOException {
-        Properties props = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            props.load(r);
+        String text = utf8(file, "mapping file");
+        KeyCounting props = new KeyCounting();
+        try {
+            props.load(new StringReader(text));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": not a valid mapping (Properties) file: " + e.getMessage(), e);
+        }
+        if (!props.repeated.isEmpty()) {
+            String key = props.repeated.get(0);
+            List<Integer> lines = linesOf(text, key);
+            throw new ModelFormatException(file + ": key " + key + " is given twice" + (lines.size() < 2 ? ""
+                    : ", on line " + lines.get(0) + " and line " + lines.get(1)) + "; give it once (Properties"
+                    + " files keep the last silently, which hides edits)");
         }
         Map<String, String> entries = new TreeMap<>();
         props.stringPropertyNames().forEach(k -> entries.put(k, props.getProperty(k).strip()));
@@ -185,7 +200,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
             throw new ModelFormatException(mapping + ": config.labelsFile = " + value + ", but " + labels
                     + " does not exist");
         }
-        List<String> lines = new ArrayList<>(Files.readAllLines(labels, StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>(utf8(labels, "labels file").lines().toList());
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
             lines.remove(lines.size() - 1);
         }
@@ -193,6 +208,88 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
             throw new ModelFormatException(labels + " (config.labelsFile of " + mapping + ") has no class names");
         }
         return List.copyOf(lines);
+    }
+
+    /**
+     * A small text file decoded as UTF-8, or a {@link ModelFormatException} naming the file and the first byte that
+     * is not UTF-8, with its offset and line.
+     *
+     * @param kind what the file is, for the message ("mapping file")
+     */
+    static String utf8(Path file, String kind) throws IOException {
+        byte[] bytes = ConfigFiles.readBounded(file, "a " + kind);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never gives more chars than bytes
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int offset = in.position();
+            int line = 1;
+            for (int i = 0; i < offset; i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw new ModelFormatException(String.format(Locale.ROOT, "%s is not UTF-8 text: byte 0x%02x at offset %d"
+                    + " (line %d) is not valid UTF-8; %ss are UTF-8: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+                    file, bytes[offset] & 0xff, offset, line, kind));
+        }
+        return out.flip().toString();
+    }
+
+    /** The 1-based lines on which an entry for {@code key} starts (continuation lines and comments skipped). */
+    private static List<Integer> linesOf(String text, String key) {
+        List<Integer> found = new ArrayList<>();
+        String[] physical = text.split("\r\n|\r|\n", -1);
+        boolean continued = false;
+        for (int i = 0; i < physical.length; i++) {
+            String line = physical[i];
+            String lead = line.stripLeading();
+            if (continued) {
+                continued = endsWithOddBackslashes(line);
+            } else if (lead.isEmpty() || lead.startsWith("#") || lead.startsWith("!")) {
+                continued = false;
+            } else {
+                Properties one = new Properties();
+                try {
+                    one.load(new StringReader(line));
+                } catch (IOException | IllegalArgumentException e) {
+                    // a line the whole file parsed can only fail alone in its continuation: not this key's start
+                }
+                if (one.containsKey(key)) {
+                    found.add(i + 1);
+                }
+                continued = endsWithOddBackslashes(line);
+            }
+        }
+        return found;
+    }
+
+    private static boolean endsWithOddBackslashes(String line) {
+        int n = 0;
+        for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+            n++;
+        }
+        return n % 2 == 1;
+    }
+
+    /** Properties that remember which keys were loaded more than once. */
+    private static final class KeyCounting extends Properties {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        private final transient List<String> repeated = new ArrayList<>();
+
+        @Override
+        public synchronized Object put(Object key, Object value) {
+            Object old = super.put(key, value);
+            if (old != null) {
+                repeated.add((String) key);
+            }
+            return old;
+        }
     }
 
     private static int index(Path file, String key, String text) throws ModelFormatException {

@@ -68,8 +68,8 @@ public final class ModelLoader {
         Optional<MappingFile> map = mapping.isPresent() ? Optional.of(MappingFile.parse(mapping.get()))
                 : Optional.empty();
         Path weightsFile = Files.isDirectory(source) ? findWeights(source) : source;
-        if (VitFile.isVitFile(weightsFile)) {
-            if (map.isPresent()) {
+        if (VitFile.looksLikeVitFile(weightsFile)) { // named .vit or nearly its magic: read says what is wrong
+            if (map.isPresent() && VitFile.isVitFile(weightsFile)) {
                 throw new IllegalArgumentException(weightsFile + " is a native .vit file, which carries its own names"
                         + " and config; drop the mapping " + mapping.get());
             }

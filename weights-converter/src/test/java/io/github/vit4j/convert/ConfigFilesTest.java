@@ -9,6 +9,7 @@ import io.github.vit4j.SharedAssets;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -121,6 +122,32 @@ class ConfigFilesTest {
         assertMessage(neither, neither + " is neither a Hugging Face config");
         Path badType = json("y.json", "{\"model_type\": \"vit\", \"hidden_size\": \"wide\"}");
         assertMessage(badType, badType + ": hidden_size is \"wide\"; expected an integer");
+    }
+
+    @Test
+    void jsonFilesAboveTheLimitAreRefusedBeforeTheyAreRead() throws IOException {
+        long size = ConfigFiles.MAX_JSON_BYTES + 1;
+        for (String name : List.of("config.json", "preprocessor_config.json")) {
+            Path file = dir.resolve(name);
+            try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+                sparse.setLength(size); // a sparse file: 16 MiB + 1 of zero bytes that take no disk and are never read
+            }
+            String expected = file + " is " + size + " bytes, more than the " + ConfigFiles.MAX_JSON_BYTES
+                    + " bytes (16 MiB) a config file may have";
+            assertMessage(file, expected);
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> ConfigFiles.huggingFacePreprocessor(file));
+            assertTrue(e.getMessage().contains(expected), e.getMessage());
+        }
+    }
+
+    @Test
+    void configDeclaringTenMillionLayersIsReadWithoutAllocatingForThem() throws IOException {
+        Path file = json("config.json", "{\"model_type\": \"vit\", \"num_hidden_layers\": 10000000}");
+        PartialConfig c = ConfigFiles.read(file).config();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new VitConfig(32, 4, 3, 128,
+                c.layers, 4, 256, 1e-5, VitConfig.CIFAR10_LABELS));
+        assertTrue(e.getMessage().contains("layers is 10000000, more than VitConfig.MAX_LAYERS"), e.getMessage());
     }
 
     private Path json(String name, String text) throws IOException {

@@ -18,6 +18,7 @@ import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -177,6 +178,51 @@ class ModelLoaderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelLoader.load(out, Optional.of(SIMPLEVIT_MAPPING)));
         assertTrue(e.getMessage().contains("is a native .vit file"), e.getMessage());
+    }
+
+    @Test
+    void vitFileWithAFlippedMagicByteIsReportedAsADamagedVitFileNotAsSafetensors() throws IOException {
+        Path out = dir.resolve("cifar.vit");
+        VitFile.write(out, new Pretrained(VitWeights.random(VitConfig.cifar10(), 7), Preprocessing.cifar10()));
+        byte[] bytes = Files.readAllBytes(out);
+        bytes[1] ^= 0x01; // 'I' (0x49) becomes 'H' (0x48)
+        Files.write(out, bytes);
+        String badMagic = "is not a valid .vit file: bad magic (expected 56 49 54 34 4a 00 76 31";
+        assertMessage(() -> ModelLoader.load(out, Optional.empty()), out + " " + badMagic, "got 56 48 54 34");
+        Path renamed = Files.move(out, dir.resolve("model.bin"));
+        assertMessage(() -> ModelLoader.load(renamed, Optional.empty()), renamed + " " + badMagic);
+        Path folder = Files.createDirectories(dir.resolve("folder"));
+        Path inFolder = Files.move(renamed, folder.resolve("cifar.vit"));
+        assertMessage(() -> ModelLoader.load(folder, Optional.empty()), inFolder + " " + badMagic);
+    }
+
+    @Test
+    void mappingFileThatIsNotUtf8NamesTheFileTheOffsetAndTheLine() throws IOException {
+        Path file = SafetensorsFiles.write(dir.resolve("tiny.safetensors"), sourceShaped(VitWeights.random(TINY, 1)));
+        Path latin1 = dir.resolve("latin1.properties");
+        Files.write(latin1, "config.heads = 2\nconfig.label.0 = caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertMessage(() -> ModelLoader.load(file, Optional.of(latin1)),
+                latin1 + " is not UTF-8 text: byte 0xe9 at offset 37 (line 2) is not valid UTF-8;"
+                        + " mapping files are UTF-8");
+
+        Path labels = dir.resolve("labels.txt");
+        Files.write(labels, "a\nb\u00e9\nc\n".getBytes(StandardCharsets.ISO_8859_1));
+        Path withLabels = Files.writeString(dir.resolve("l.properties"), "config.labelsFile = labels.txt\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(withLabels)),
+                labels + " is not UTF-8 text: byte 0xe9 at offset 3 (line 2)", "labels files are UTF-8");
+    }
+
+    @Test
+    void duplicateKeyInAMappingFileIsRefusedNamingTheKeyAndBothLines() throws IOException {
+        Path file = SafetensorsFiles.write(dir.resolve("tiny.safetensors"), sourceShaped(VitWeights.random(TINY, 1)));
+        Path twice = Files.writeString(dir.resolve("twice.properties"), TINY_MAPPING + "# a later edit\n"
+                + "config.heads : 4\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(twice)),
+                twice + ": key config.heads is given twice, on line 1 and line 9; give it once");
+        Path canonical = Files.writeString(dir.resolve("canonical.properties"), "blocks.{i}.attn.qkv.weight = a.{i}\n"
+                + "blocks.{i}.attn.qkv.weight = \\\n    b.{i}\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(canonical)),
+                "key blocks.{i}.attn.qkv.weight is given twice, on line 1 and line 2");
     }
 
     @Test

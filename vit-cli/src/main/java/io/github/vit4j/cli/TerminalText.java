@@ -1,0 +1,61 @@
+package io.github.vit4j.cli;
+
+import java.util.Locale;
+
+/**
+ * Text from files (class names from a config.json or a labels file) made safe to print: control characters cannot
+ * break a line or drive the terminal, and list items stay unambiguous.
+ */
+final class TerminalText {
+
+    private TerminalText() {
+    }
+
+    /**
+     * {@code s} with every control character written as a backslash sequence: {@code \n}, {@code \r}, {@code \t},
+     * {@code \e} (escape), other C0 and C1 controls and DEL as {@code \xNN}, line separators and bidirectional
+     * overrides as a backslash, u and four hex digits; a backslash is doubled so that the result reads back one way.
+     */
+    static String escape(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String replacement = switch (c) {
+                case '\\' -> "\\\\";
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                case '\t' -> "\\t";
+                case '\u001b' -> "\\e";
+                default -> Character.isISOControl(c) ? String.format(Locale.ROOT, "\\x%02x", (int) c)
+                        : reordersOrBreaks(c) ? String.format(Locale.ROOT, "\\u%04x", (int) c) : null;
+            };
+            if (replacement != null && out == null) {
+                out = new StringBuilder(s.length() + 8).append(s, 0, i);
+            }
+            if (out != null) {
+                if (replacement != null) {
+                    out.append(replacement);
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? s : out.toString();
+    }
+
+    /**
+     * One item of a comma-separated list: {@link #escape escaped}, and in double quotes (with {@code \"} inside)
+     * when it holds a comma or a quote, is empty, or starts or ends with a space.
+     */
+    static String listItem(String s) {
+        String e = escape(s);
+        boolean quote = e.isEmpty() || e.contains(",") || e.contains("\"") || !e.strip().equals(e);
+        return quote ? "\"" + e.replace("\"", "\\\"") + "\"" : e;
+    }
+
+    /** Line and paragraph separators, and the marks and overrides that reorder what follows them. */
+    private static boolean reordersOrBreaks(char c) {
+        return c == '\u2028' || c == '\u2029' || c == '\u200e' || c == '\u200f' || (c >= '\u202a' && c <= '\u202e')
+                || (c >= '\u2066' && c <= '\u2069');
+    }
+}
