@@ -106,7 +106,8 @@ public final class ImageSource {
      *
      * @throws IllegalArgumentException when the spec is blank, names nothing that exists, or names a {@code .bin}
      *                                  file without the {@code cifar10:} prefix
-     * @throws IOException              when a CIFAR-10 file's length is wrong or a folder holds no images
+     * @throws IOException              when a CIFAR-10 file is empty or its length is wrong, or a folder holds no
+     *                                  images
      */
     public static ImageSource parse(String spec) throws IOException {
         if (spec == null || spec.isBlank()) {
@@ -140,13 +141,17 @@ public final class ImageSource {
     /**
      * The records of a CIFAR-10 binary file, with their labels.
      *
-     * @throws IOException when the file cannot be read or its length is not a multiple of 3073
+     * @throws IOException when the file cannot be read, is empty, or its length is not a multiple of 3073
      */
     public static ImageSource cifar10(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no such CIFAR-10 file: " + file);
         }
         int n = Cifar10.count(file);
+        if (n == 0) {
+            throw new IOException("CIFAR-10 file " + file + " holds no records (it is empty); expected at least one "
+                    + Cifar10.RECORD_BYTES + "-byte record (data_batch_N.bin or test_batch.bin of cifar-10-binary)");
+        }
         String base = file.getFileName().toString();
         List<String> names = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -117,6 +117,15 @@ class ImageSourceTest {
         assertTrue(e.getMessage().contains("images 1016 .. 1017 requested"), e.getMessage());
     }
 
+    @Test
+    void anEmptyCifarFileIsRefusedNamingItRatherThanBeingASourceOfNoImages() throws IOException {
+        Path empty = Files.write(tmp.resolve("empty.bin"), new byte[0]);
+
+        IOException e = assertThrows(IOException.class, () -> ImageSource.cifar10(empty));
+
+        assertTrue(e.getMessage().startsWith("CIFAR-10 file " + empty + " holds no records"), e.getMessage());
+    }
+
     private void write(int rgb, String name) throws IOException {
         BufferedImage image = new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 2; y++) {
