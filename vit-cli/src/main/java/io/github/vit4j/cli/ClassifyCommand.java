@@ -7,6 +7,7 @@ import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.Metric;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** {@code vit classify}: top-k classes per image, accuracy when labels are known, logits as {@code .npy}. */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Classify images: prints the top-k classes with their probabilities for every image, and the "
-                + "top-1 accuracy when the images carry labels (CIFAR-10 records do).",
+                + "top-1 accuracy when the images carry labels (CIFAR-10 records do) and the model has their classes.",
             "With --logits, writes the logits as float32 .npy [N, classes] in input order."},
         footer = {"", "Examples:", "  vit classify --limit 16",
             "  vit classify --model cifar10.vit --images cifar10:test_batch.bin --logits logits.npy",
@@ -53,6 +54,12 @@ final class ClassifyCommand implements Callable<Integer> {
             description = "Classes shown per image (default: ${DEFAULT-VALUE}).")
     int top;
 
+    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
+            description = "What a prediction is scored against: true (the images' labels, refused when the model's "
+                    + "classes are not theirs) | clean-top1 (the prediction itself: nothing is scored; for a model "
+                    + "whose classes are not the dataset's) (default: ${DEFAULT-VALUE}).")
+    String label;
+
     @Option(names = "--batch", paramLabel = "B", defaultValue = "32",
             description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -63,11 +70,16 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImagesOption.positive("--top", top);
         ImagesOption.positive("--batch", batch);
+        boolean scoreLabels = DatasetTrace.Target.of(label) == DatasetTrace.Target.TRUE_LABEL;
         ImageSource source = images.open();                        // before the (slow) model: fail fast on a typo
         int n = ImagesOption.count(source, limit);
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
+        if (scoreLabels) {
+            source.checkLabelsFit(config.classes(), "classify with --label clean-top1 to show the classes without "
+                    + "scoring them");
+        }
         int k = Math.min(top, config.classes());
         int nameWidth = source.names().subList(0, n).stream().mapToInt(String::length).max().orElse(5);
 
@@ -88,13 +100,13 @@ final class ClassifyCommand implements Callable<Integer> {
                 int[] order = topK(p, k);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s ",
                         b.names().get(i)));
-                var label = b.label(i);
-                if (label.isPresent()) {
+                var truth = b.label(i);
+                if (scoreLabels && truth.isPresent()) {
                     labelled++;
-                    boolean hit = order[0] == label.getAsInt();
+                    boolean hit = order[0] == truth.getAsInt();
                     correct += hit ? 1 : 0;
                     line.append(String.format(Locale.ROOT, "%s %-12s ", hit ? "✓" : "✗",
-                            "[" + name(config, label.getAsInt()) + "]"));
+                            "[" + name(config, truth.getAsInt()) + "]"));
                 }
                 for (int j = 0; j < k; j++) {
                     line.append(j == 0 ? " " : "  ").append(String.format(Locale.ROOT, "%s %.3f",

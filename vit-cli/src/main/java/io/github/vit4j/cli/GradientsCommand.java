@@ -114,6 +114,10 @@ final class GradientsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--label " + fixedClass.getAsInt() + " is outside the model's "
                     + classes + " classes (0.." + (classes - 1) + ")");
         }
+        if (label.equals("true")) {
+            source.checkLabelsFit(classes, "use --label clean-top1 (the run's top class) or --label K (one class "
+                    + "for all)");
+        }
         Keep forwardKeep = Vit.keepForBackward().and(Keep.sites(Site.logits()));
         Map<String, INDArray> sums = new LinkedHashMap<>();       // file name → Σ over images, in double
         StringBuilder rows = new StringBuilder();

@@ -167,6 +167,9 @@ final class TraceCommand implements Callable<Integer> {
         VitConfig config = vit.config();
         ImageSource source = images.open();
         int n = Math.min(limit, source.size());
+        if (target == DatasetTrace.Target.TRUE_LABEL) {
+            source.checkLabelsFit(config.classes(), "trace with --label clean-top1 (the clean run's top class)");
+        }
         if (target == DatasetTrace.Target.TRUE_LABEL
                 && source.read(0, 1, pretrained.preprocessing()).label(0).isEmpty()) {
             throw new IllegalArgumentException(images.spec() + " has no labels; trace with --label clean-top1");

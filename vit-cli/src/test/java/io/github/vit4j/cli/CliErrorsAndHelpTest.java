@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,17 @@ class CliErrorsAndHelpTest {
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.err().contains("imagenet:val"), run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
+    }
+
+    @Test
+    void anEmptyImageSourceIsAnErrorNotInfinityMsPerImage() throws Exception {
+        Path empty = Files.write(dir.resolve("empty.bin"), new byte[0]);
+
+        CliRun run = CliRun.of("classify", "--images", "cifar10:" + empty);
+
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains(empty + " holds no records"), run.err());
+        assertTrue(!run.err().contains("Infinity"), run.err());
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -35,6 +36,12 @@ public final class ImageFiles {
     /** File name endings, lower case, that {@link #listImages} picks up. */
     public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
 
+    /**
+     * The most pixels (width × height) an image file may declare: 100 megapixels, 300 MB as RGB bytes. Larger files
+     * are refused from their header, before decoding allocates anything.
+     */
+    public static final long MAX_PIXELS = 100_000_000L;
+
     private ImageFiles() {
     }
 
@@ -42,8 +49,10 @@ public final class ImageFiles {
      * Decodes one image file into RGB.
      *
      * @throws NoSuchFileException when the file does not exist
-     * @throws IOException         naming the file, when it cannot be read, no decoder recognises it, or its
-     *                             decoded channel layout is not gray, gray + alpha, palette, RGB or RGBA
+     * @throws IOException         naming the file, when it cannot be read, no decoder recognises it, its header
+     *                             declares more than {@link #MAX_PIXELS} pixels, the decoder fails or warns (a
+     *                             truncated or damaged file), or its decoded channel layout is not gray,
+     *                             gray + alpha, palette, RGB or RGBA
      */
     public static RgbImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -57,7 +66,11 @@ public final class ImageFiles {
         }
     }
 
-    /** Decodes with the first ImageIO reader that recognises the content, caching in memory (no temporary file). */
+    /**
+     * Decodes with the first ImageIO reader that recognises the content, caching in memory (no temporary file).
+     * The declared size is checked against {@link #MAX_PIXELS} before anything is decoded, and a warning from the
+     * decoder (a JPEG that ends early is decoded with gray rows and only a warning) is an error.
+     */
     private static BufferedImage decode(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file);
                 ImageInputStream stream = new MemoryCacheImageInputStream(in)) {
@@ -67,26 +80,75 @@ public final class ImageFiles {
                         + String.join(", ", EXTENSIONS.stream().sorted().toList()) + ")");
             }
             ImageReader reader = readers.next();
+            String format = reader.getFormatName();
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
-                reader.setInput(stream, true, true);
-                return reader.read(0);
-            } catch (IOException | RuntimeException e) {
-                throw new IOException("cannot decode image " + file + " as " + reader.getFormatName() + ": "
-                        + e.getMessage(), e);
+                int width;
+                int height;
+                try {
+                    reader.setInput(stream, true, true);
+                    width = reader.getWidth(0);
+                    height = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw cannotDecode(file, format, e);
+                }
+                checkDeclaredSize(file, width, height);
+                BufferedImage image;
+                try {
+                    image = reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    throw cannotDecode(file, format, e);
+                }
+                if (!warnings.isEmpty()) {
+                    throw new IOException("cannot decode image " + file + " as " + format + ": the decoder warned "
+                            + String.join("; ", warnings) + " (is the file truncated or damaged? its pixels would be "
+                            + "partly made up; export or download it again)");
+                }
+                return image;
             } finally {
                 reader.dispose();
             }
         }
     }
 
+    /** Refuses an image whose header declares more than {@link #MAX_PIXELS} pixels. */
+    private static void checkDeclaredSize(Path file, int width, int height) throws IOException {
+        long pixels = (long) width * height;
+        if (pixels > MAX_PIXELS) {
+            throw new IOException("image " + file + " declares " + width + "×" + height + " pixels (" + pixels
+                    + "), more than the limit of " + MAX_PIXELS + " (ImageFiles.MAX_PIXELS, 100 megapixels); "
+                    + "downscale it first, or check that the file is what it claims to be");
+        }
+    }
+
+    private static IOException cannotDecode(Path file, String format, Exception e) {
+        return new IOException("cannot decode image " + file + " as " + format + ": " + e.getMessage()
+                + truncationHint(e), e);
+    }
+
+    private static String truncationHint(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EOFException) {
+                return " (the file ends early: is it truncated?)";
+            }
+        }
+        return "";
+    }
+
     /**
      * An in-memory image as 8-bit RGB (see the class comment for how gray, palette, alpha and 16-bit are treated).
      *
-     * @throws IllegalArgumentException when its channel layout is not gray, gray + alpha, palette, RGB or RGBA
+     * @throws IllegalArgumentException when its channel layout is not gray, gray + alpha, palette, RGB or RGBA, or
+     *                                  it has more than {@link #MAX_PIXELS} pixels
      */
     public static RgbImage toRgb(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
+        if ((long) w * h > MAX_PIXELS) {
+            throw new IllegalArgumentException("a " + w + "×" + h + " image has more than the " + MAX_PIXELS
+                    + " pixels of ImageFiles.MAX_PIXELS; downscale it first");
+        }
         ColorModel cm = image.getColorModel();
         Raster raster = image.getRaster();
         int bands = raster.getNumBands();

@@ -36,6 +36,8 @@ public final class ImageSource {
 
     private final String description;
     private final List<String> names;
+    private final OptionalInt labelClasses;         // classes the labels range over; empty without labels
+    private final String labelSet;                  // the labels' classes in words, e.g. "CIFAR-10's 10 classes"
     private final Loader loader;
 
     /** Reads images {@code from .. from + count − 1} with their labels. */
@@ -46,9 +48,12 @@ public final class ImageSource {
     private record Loaded(int[] labels, List<RgbImage> images) {
     }
 
-    private ImageSource(String description, List<String> names, Loader loader) {
+    private ImageSource(String description, List<String> names, OptionalInt labelClasses, String labelSet,
+                        Loader loader) {
         this.description = description;
         this.names = List.copyOf(names);
+        this.labelClasses = labelClasses;
+        this.labelSet = labelSet;
         this.loader = loader;
     }
 
@@ -106,7 +111,8 @@ public final class ImageSource {
      *
      * @throws IllegalArgumentException when the spec is blank, names nothing that exists, or names a {@code .bin}
      *                                  file without the {@code cifar10:} prefix
-     * @throws IOException              when a CIFAR-10 file's length is wrong or a folder holds no images
+     * @throws IOException              when a CIFAR-10 file is empty or its length is wrong, or a folder holds no
+     *                                  images
      */
     public static ImageSource parse(String spec) throws IOException {
         if (spec == null || spec.isBlank()) {
@@ -140,19 +146,24 @@ public final class ImageSource {
     /**
      * The records of a CIFAR-10 binary file, with their labels.
      *
-     * @throws IOException when the file cannot be read or its length is not a multiple of 3073
+     * @throws IOException when the file cannot be read, is empty, or its length is not a multiple of 3073
      */
     public static ImageSource cifar10(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no such CIFAR-10 file: " + file);
         }
         int n = Cifar10.count(file);
+        if (n == 0) {
+            throw new IOException("CIFAR-10 file " + file + " holds no records (it is empty); expected at least one "
+                    + Cifar10.RECORD_BYTES + "-byte record (data_batch_N.bin or test_batch.bin of cifar-10-binary)");
+        }
         String base = file.getFileName().toString();
         List<String> names = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             names.add(base + "#" + i);
         }
-        return new ImageSource(CIFAR10_PREFIX + file, names, (from, count) -> {
+        return new ImageSource(CIFAR10_PREFIX + file, names, OptionalInt.of(Cifar10.CLASSES),
+                "CIFAR-10's " + Cifar10.CLASSES + " classes", (from, count) -> {
             Cifar10.Records r = Cifar10.read(file, from, count);
             return new Loaded(r.labels(), r.images());
         });
@@ -178,7 +189,7 @@ public final class ImageSource {
     private static ImageSource files(String description, List<Path> files) {
         List<Path> paths = List.copyOf(files);
         List<String> names = paths.stream().map(p -> p.getFileName().toString()).toList();
-        return new ImageSource(description, names, (from, count) -> {
+        return new ImageSource(description, names, OptionalInt.empty(), "no labels", (from, count) -> {
             List<RgbImage> images = new ArrayList<>(count);
             for (Path p : paths.subList(from, from + count)) {
                 images.add(ImageFiles.read(p));
@@ -197,6 +208,30 @@ public final class ImageSource {
     /** The name of every image, in source order. */
     public List<String> names() {
         return names;
+    }
+
+    /**
+     * The number of classes the source's labels range over (labels are {@code 0 .. n − 1}): 10 for CIFAR-10;
+     * empty when its images carry no labels.
+     */
+    public OptionalInt labelClasses() {
+        return labelClasses;
+    }
+
+    /**
+     * Checks that the source's labels can be scored against the predictions of a model with {@code modelClasses}
+     * classes. Labels from a dataset with another number of classes cannot be (CIFAR-10's label 3 is "cat", an
+     * ImageNet model's class 3 a shark): they are refused. A source without labels passes.
+     *
+     * @param instead what to do instead, the end of the message (e.g. which option tracks the clean top-1)
+     * @throws IllegalArgumentException naming the source, its classes and the model's, when they differ
+     */
+    public void checkLabelsFit(int modelClasses, String instead) {
+        if (labelClasses.isPresent() && labelClasses.getAsInt() != modelClasses) {
+            throw new IllegalArgumentException("the labels of " + description + " are " + labelSet
+                    + " but the model has " + modelClasses + " classes, so they cannot be scored against its "
+                    + "predictions; " + instead);
+        }
     }
 
     /**

@@ -29,20 +29,31 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std) {
 
+    /**
+     * @throws IllegalArgumentException naming the value, when {@code size} is not positive, {@code rescaleFactor} or
+     *                                  a {@code std} is not finite and positive, a {@code mean} is not finite, or
+     *                                  mean and std differ in length
+     */
     public Preprocessing {
         if (size <= 0) {
             throw new IllegalArgumentException("size must be positive, got " + size);
         }
-        if (!(rescaleFactor > 0)) {
-            throw new IllegalArgumentException("rescaleFactor must be positive, got " + rescaleFactor);
+        if (!(rescaleFactor > 0) || Double.isInfinite(rescaleFactor)) {
+            throw new IllegalArgumentException("rescaleFactor is " + rescaleFactor + ", expected a finite positive "
+                    + "number (1/255 for bytes to [0, 1])");
         }
         if (mean == null || std == null || mean.length != std.length || mean.length == 0) {
             throw new IllegalArgumentException("mean and std must have one value per channel, got mean "
                     + Arrays.toString(mean) + " and std " + Arrays.toString(std));
         }
-        for (double s : std) {
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("std must be positive, got " + Arrays.toString(std));
+        for (int c = 0; c < mean.length; c++) {
+            if (!Double.isFinite(mean[c])) {
+                throw new IllegalArgumentException("mean[" + c + "] is " + mean[c] + " in mean "
+                        + Arrays.toString(mean) + ", expected a finite number (zeros for no normalisation)");
+            }
+            if (!(std[c] > 0) || Double.isInfinite(std[c])) {
+                throw new IllegalArgumentException("std[" + c + "] is " + std[c] + " in std " + Arrays.toString(std)
+                        + ", expected a finite positive number (ones for no normalisation)");
             }
         }
         mean = mean.clone();

@@ -9,6 +9,8 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * All parameters of a ViT, float32, in the layout the forward pass uses. Linear weights keep PyTorch's
@@ -48,6 +50,10 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
     public record Block(LayerNorm norm1, Linear qkv, Linear proj, LayerNorm norm2, Linear fc1, Linear fc2) {
     }
 
+    /**
+     * @throws IllegalArgumentException naming the tensor, when one is missing, not float32, not in the shape the
+     *                                  config implies, or holds a NaN or an infinity
+     */
     public VitWeights {
         blocks = List.copyOf(blocks);
         Map<String, INDArray> actual = flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head);
@@ -58,6 +64,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             checkTensor(config, e.getKey(), e.getValue(), actual.get(e.getKey()));
+            checkFinite(e.getKey(), actual.get(e.getKey()));
         }
     }
 
@@ -69,7 +76,8 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
     /**
      * Weights from a flat map in timm's names and the forward's shapes (see {@link #expectedShapes}).
      *
-     * @throws IllegalArgumentException naming the first missing tensor, unexpected tensor or wrong shape
+     * @throws IllegalArgumentException naming the first missing tensor, unexpected tensor, wrong shape, or tensor
+     *                                  holding a NaN or an infinity
      */
     public static VitWeights fromTensors(VitConfig config, Map<String, INDArray> tensors) {
         Map<String, long[]> expected = expectedShapes(config);
@@ -203,6 +211,32 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         if (!Arrays.equals(expected, actual.shape())) {
             throw new IllegalArgumentException("expected " + name + " " + Arrays.toString(expected) + " but got "
                     + Arrays.toString(actual.shape()) + hint(c, name, actual.shape()));
+        }
+    }
+
+    /**
+     * Refuses a tensor holding a NaN or an infinity (every logit would be NaN), naming it and the first such
+     * element. One counting pass over the tensor; the search for the element runs only when there is one.
+     */
+    private static void checkFinite(String name, INDArray tensor) {
+        if (!BooleanIndexing.or(tensor, Conditions.notFinite())) {
+            return;
+        }
+        long[] shape = tensor.shape();
+        INDArray flat = tensor.reshape('c', new long[] {tensor.length()});
+        for (long i = 0; i < flat.length(); i++) {
+            double v = flat.getDouble(i);
+            if (!Double.isFinite(v)) {
+                long[] at = new long[shape.length];
+                long rest = i;
+                for (int d = shape.length - 1; d >= 0; d--) {
+                    at[d] = rest % shape[d];
+                    rest /= shape[d];
+                }
+                throw new IllegalArgumentException("tensor " + name + " " + Arrays.toString(shape) + " holds " + v
+                        + " at " + Arrays.toString(at) + "; weights must be finite (was the checkpoint saved after "
+                        + "training diverged, or converted from a damaged file?)");
+            }
         }
     }
 

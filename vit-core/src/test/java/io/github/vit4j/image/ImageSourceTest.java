@@ -117,6 +117,35 @@ class ImageSourceTest {
         assertTrue(e.getMessage().contains("images 1016 .. 1017 requested"), e.getMessage());
     }
 
+    @Test
+    void anEmptyCifarFileIsRefusedNamingItRatherThanBeingASourceOfNoImages() throws IOException {
+        Path empty = Files.write(tmp.resolve("empty.bin"), new byte[0]);
+
+        IOException e = assertThrows(IOException.class, () -> ImageSource.cifar10(empty));
+
+        assertTrue(e.getMessage().startsWith("CIFAR-10 file " + empty + " holds no records"), e.getMessage());
+    }
+
+    @Test
+    void aCifarSourceKnowsItsLabelsAreTenClassesAndImageFilesHaveNone() throws IOException {
+        write(0x000000, "a.png");
+
+        assertEquals(OptionalInt.of(10), ImageSource.cifar10(BATCH).labelClasses());
+        assertEquals(OptionalInt.empty(), ImageSource.imageFolder(tmp).labelClasses());
+    }
+
+    @Test
+    void cifarLabelsDoNotFitAThousandClassModelAndTheMessageSaysWhatToDoInstead() throws IOException {
+        ImageSource source = ImageSource.cifar10(BATCH);
+        source.checkLabelsFit(10, "track the clean top-1");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> source.checkLabelsFit(1000, "track the clean top-1"));
+
+        assertEquals("the labels of cifar10:" + BATCH + " are CIFAR-10's 10 classes but the model has 1000 classes,"
+                + " so they cannot be scored against its predictions; track the clean top-1", e.getMessage());
+    }
+
     private void write(int rgb, String name) throws IOException {
         BufferedImage image = new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 2; y++) {

@@ -191,4 +191,25 @@ class PreprocessingTest {
 
         assertEquals("a 2×2 RGB image needs 12 bytes (interleaved R, G, B), got 16", e.getMessage());
     }
+
+    @Test
+    void aNanOrInfiniteMeanStdOrRescaleFactorIsRefusedNamingTheValue() {
+        // Each would turn every probability into NaN (or every input into 0) without a word.
+        double[] ones = {1, 1, 1};
+        double[] zeros = {0, 0, 0};
+        IllegalArgumentException nanMean = assertThrows(IllegalArgumentException.class,
+                () -> new Preprocessing(32, 1 / 255.0, new double[] {0.5, Double.NaN, 0.5}, ones));
+        IllegalArgumentException infiniteStd = assertThrows(IllegalArgumentException.class,
+                () -> new Preprocessing(32, 1 / 255.0, zeros, new double[] {1, 1, Double.POSITIVE_INFINITY}));
+        IllegalArgumentException infiniteRescale = assertThrows(IllegalArgumentException.class,
+                () -> new Preprocessing(32, Double.POSITIVE_INFINITY, zeros, ones));
+        IllegalArgumentException zeroStd = assertThrows(IllegalArgumentException.class,
+                () -> new Preprocessing(32, 1 / 255.0, zeros, new double[] {1, 0, 1}));
+
+        assertTrue(nanMean.getMessage().startsWith("mean[1] is NaN"), nanMean.getMessage());
+        assertTrue(infiniteStd.getMessage().startsWith("std[2] is Infinity"), infiniteStd.getMessage());
+        assertTrue(infiniteRescale.getMessage().startsWith("rescaleFactor is Infinity"),
+                infiniteRescale.getMessage());
+        assertTrue(zeroStd.getMessage().startsWith("std[1] is 0.0"), zeroStd.getMessage());
+    }
 }

@@ -109,7 +109,12 @@ public final class DatasetTrace {
     private final CausalTrace tracer;
     private final AttributionPatching estimator;
 
+    /**
+     * @throws IllegalArgumentException when the options track the true label and the source's labels are not the
+     *                                  model's classes (CIFAR-10's 10 against 1000: use {@link Target#CLEAN_TOP1})
+     */
     public DatasetTrace(Vit vit, Preprocessing preprocessing, ImageSource source, Options options) {
+        ImageRuns.checkTarget(vit, source, options.target());
         this.vit = vit;
         this.preprocessing = preprocessing;
         this.source = source;

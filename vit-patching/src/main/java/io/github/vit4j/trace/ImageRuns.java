@@ -55,12 +55,16 @@ public final class ImageRuns {
      * @param corruption a corruption as calibrated for the whole trace
      * @param seed       the seed of the corruption's randomness
      * @param batchSize  images per clean/corrupted batch
+     * @throws IllegalArgumentException when the batch size is not positive, or the target is the true label and
+     *                                  the source's labels are not the model's classes (see
+     *                                  {@link ImageSource#checkLabelsFit})
      */
     public ImageRuns(Vit vit, Preprocessing preprocessing, ImageSource source, Corruption corruption,
                      DatasetTrace.Target target, long seed, int batchSize) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
+        checkTarget(vit, source, target);
         this.vit = vit;
         this.preprocessing = preprocessing;
         this.source = source;
@@ -111,6 +115,14 @@ public final class ImageRuns {
                 }
                 visitor.visit(first, clean, corrupt, targets);
             }
+        }
+    }
+
+    /** Refuses to track the true label when the source's labels are not the model's classes. */
+    static void checkTarget(Vit vit, ImageSource source, DatasetTrace.Target target) {
+        if (target == DatasetTrace.Target.TRUE_LABEL) {
+            source.checkLabelsFit(vit.config().classes(), "track the clean run's top-1 class instead "
+                    + "(DatasetTrace.Target.CLEAN_TOP1)");
         }
     }
 
