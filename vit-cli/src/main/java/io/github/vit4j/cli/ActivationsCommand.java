@@ -8,6 +8,7 @@ import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
@@ -36,10 +38,13 @@ import picocli.CommandLine.Spec;
                     + "blocks.L.{mlp_pre, mlp_post}.npy [N, T, MLP]; ln_final.npy [N, T, D]; logits.npy [N, classes];",
             "  plus images.txt: one line per row, tab-separated: index, image name, and label number and name when known.",
             "Sizes grow with N (about 2.3 MB per image for the CIFAR-10 model, 40 MB for DeiT-tiny); all sites are "
-                    + "held in memory until written."},
-        footer = {"", "Example:", "  vit activations --limit 8 --out acts/",
-            "  python -c \"import numpy as np; print(np.load('acts/blocks.3.attn_out.npy').shape)\""})
+                    + "held in memory until written, so a run that would not fit is refused before it starts."},
+        footer = {"", "Example:", "  vit activations --limit 8 --out acts",
+            "  python -c \"import numpy as np; print(np.load('acts/blocks.3.z.npy').shape)\""})
 final class ActivationsCommand implements Callable<Integer> {
+
+    /** A system property that sets the memory limit in bytes (for tests, or to override the JVM's). */
+    static final String MEMORY_LIMIT_PROPERTY = "vit4j.activations.memoryLimit";
 
     @Spec
     CommandSpec spec;
@@ -61,6 +66,7 @@ final class ActivationsCommand implements Callable<Integer> {
         int n = ImagesOption.count(source, dump.limit);
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
+        text.println(checkMemory(vit.config(), Keep.all(), n));
         Map<Site, List<INDArray>> parts = new LinkedHashMap<>();
         List<String> rows = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -89,12 +95,84 @@ final class ActivationsCommand implements Callable<Integer> {
             bytes += Files.size(file);
         }
         Files.write(dump.out.resolve("images.txt"), rows, StandardCharsets.UTF_8);
-        text.printf(Locale.ROOT, "wrote %d sites of %d images to %s (%.1f MB) in %.1f s%n", parts.size(), n, dump.out,
+        text.printf(Locale.ROOT, "wrote %s of %s to %s (%.1f MB) in %.1f s%n",
+                TerminalText.count(parts.size(), "site"), TerminalText.count(n, "image"), dump.out,
                 bytes / 1e6, (System.nanoTime() - t0) / 1e9);
         Site example = Site.attnOut(0);
         if (parts.containsKey(example)) {
             text.println("e.g. " + example + ".npy " + Arrays.toString(example.shape(vit.config(), n)));
         }
         return 0;
+    }
+
+    /**
+     * What the run will hold, {@code n} × the float32 bytes of the kept sites of one image, in one line; refuses
+     * when that exceeds the {@link #memoryLimit}, before anything runs.
+     */
+    static String checkMemory(VitConfig config, Keep keep, int n) {
+        long perImage = 0;
+        for (Site site : sites(config)) {
+            if (keep.keeps(site)) {
+                perImage += Float.BYTES * Arrays.stream(site.shape(config, 1)).reduce(1, Math::multiplyExact);
+            }
+        }
+        long total = Math.multiplyExact(perImage, n);
+        String estimate = String.format(Locale.ROOT, "%s × %s = %s", TerminalText.count(n, "image"),
+                size(perImage), size(total));
+        long limit = memoryLimit();
+        if (total > limit) {
+            long fits = limit / perImage;
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the sites of %s would be held in memory "
+                    + "until written, more than the %s this JVM can give them (%s); run fewer images (%s) or give "
+                    + "the JVM more memory, e.g. VIT4J_JAVA_OPTS='-Dorg.bytedeco.javacpp.maxbytes=%dg "
+                    + "-Dorg.bytedeco.javacpp.maxphysicalbytes=%dg'", estimate, size(limit), limitSource(),
+                    fits > 0 ? "--limit " + fits : "this model's sites of one image do not fit", gigabytesFor(total),
+                    gigabytesFor(total)));
+        }
+        return String.format(Locale.ROOT, "%s held in memory until written (limit %s)", estimate, size(limit));
+    }
+
+    /** Where the {@link #memoryLimit} comes from, for the message. */
+    private static String limitSource() {
+        return System.getProperty(MEMORY_LIMIT_PROPERTY) != null ? "-D" + MEMORY_LIMIT_PROPERTY
+                : "3/4 of JavaCPP's off-heap limit, where ND4J keeps its arrays; the rest is for the model and the "
+                        + "batch in flight";
+    }
+
+    /**
+     * The bytes of activations this JVM can hold: the {@value #MEMORY_LIMIT_PROPERTY} system property when set,
+     * else 3/4 of JavaCPP's off-heap limit ({@code -Dorg.bytedeco.javacpp.maxbytes}; the heap size when unset).
+     */
+    static long memoryLimit() {
+        String set = System.getProperty(MEMORY_LIMIT_PROPERTY);
+        if (set != null) {
+            return Long.parseLong(set.trim());
+        }
+        long offHeap = Pointer.maxBytes() > 0 ? Pointer.maxBytes() : Runtime.getRuntime().maxMemory();
+        return offHeap / 4 * 3;
+    }
+
+    /** Every site of the forward pass, in order. */
+    private static List<Site> sites(VitConfig config) {
+        List<Site> sites = new ArrayList<>();
+        for (Site.Kind kind : Site.Kind.values()) {
+            if (!kind.perBlock()) {
+                sites.add(new Site(Site.NO_LAYER, kind));
+            }
+            for (int layer = 0; kind.perBlock() && layer < config.layers(); layer++) {
+                sites.add(Site.of(layer, kind));
+            }
+        }
+        return sites;
+    }
+
+    private static String size(long bytes) {
+        return bytes >= 1e9 ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9)
+                : String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+    /** Whole gigabytes of off-heap limit that hold {@code bytes} as {@link #memoryLimit} counts: 4/3 of it. */
+    private static long gigabytesFor(long bytes) {
+        return (long) Math.ceil(bytes * 4 / 3.0 / (1L << 30));
     }
 }

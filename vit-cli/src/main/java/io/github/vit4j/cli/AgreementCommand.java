@@ -24,8 +24,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "the estimate ranks highest, the share among the exact top k) and scatter_<kind>.png "
                 + "(estimate against exact, one point per image and layer; PNG only: thousands of points make a "
                 + "vector file of megabytes)."},
-        footer = {"", "Example:", "  vit trace --window 1 --out exact/ && vit trace --window 1 --method atp --out atp/"
-                + " && vit agreement exact/ atp/ --out agreement/"})
+        footer = {"", "Example:", "  vit trace --window 1 --out exact && \\",
+            "      vit trace --window 1 --method atp --out atp && \\",
+            "      vit agreement exact atp --out agreement"})
 final class AgreementCommand implements Callable<Integer> {
 
     @Spec
@@ -66,8 +67,9 @@ final class AgreementCommand implements Callable<Integer> {
         String table = agreement.markdown(top);
         Files.createDirectories(out);
         AtomicFile.writeString(out.resolve("agreement.md"), "Exact: " + exact.toAbsolutePath().normalize()
-                + "  \nEstimate: " + estimate.toAbsolutePath().normalize() + "  \n" + agreement.images()
-                + " images, " + agreement.layers() + " layers\n\n" + table);
+                + "  \nEstimate: " + estimate.toAbsolutePath().normalize() + "  \n"
+                + TerminalText.count(agreement.images(), "image") + ", "
+                + TerminalText.count(agreement.layers(), "layer") + "\n\n" + table);
         for (SweepKind kind : agreement.kinds()) {
             agreement.scatter(kind, title, metric).writePng(out.resolve("scatter_" + kind.label() + ".png"));
         }

@@ -30,9 +30,10 @@ import picocli.CommandLine.Spec;
                 + "top-1 accuracy when the images carry labels (CIFAR-10 records do) and the model has their classes.",
             "With --logits, writes the logits as float32 .npy [N, classes] in input order."},
         footer = {"", "Examples:", "  vit classify --limit 16",
-            "  vit classify --model cifar10.vit --images cifar10:test_batch.bin --logits logits.npy",
-            "  vit classify --model ../shared/models/deit-tiny-imagenet/hf "
-                    + "--images ../shared/data/images/coco_000000039769.png --top 5"})
+            "  vit classify --model cifar10.vit --images cifar10:test_batch.bin \\",
+            "      --logits logits.npy",
+            "  vit classify --model ../shared/models/deit-tiny-imagenet/hf \\",
+            "      --images ../shared/data/images/coco_000000039769.png --top 5"})
 final class ClassifyCommand implements Callable<Integer> {
 
     @Spec
@@ -123,7 +124,7 @@ final class ClassifyCommand implements Callable<Integer> {
             Npy.write(logits, Nd4j.concat(0, all.toArray(INDArray[]::new)));
             out.printf(Locale.ROOT, "wrote logits [%d, %d] to %s%n", n, config.classes(), logits);
         }
-        err.printf(Locale.ROOT, "%d images in %.2f s (%.1f ms/image, batch %d)%n", n, seconds, 1000 * seconds / n,
+        err.printf(Locale.ROOT, "%s in %.2f s (%.1f ms/image, batch %d)%n", TerminalText.count(n, "image"), seconds, 1000 * seconds / n,
                 batch);
         return 0;
     }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
                 + "(config, preprocessing and float32 weights in one memory-mappable file with checksums).",
             "Prints every decision taken on the way (layout detected, config values inferred, defaults used)."},
         footer = {"", "Example:", "  vit convert ../shared/models/simplevit-cifar10/hf cifar10.vit",
-            "  vit convert ../shared/models/tinyvit-cifar10-custom-names/model.safetensors tiny.vit --mapping map.properties"})
+            "  vit convert ../shared/models/tinyvit-cifar10-custom-names/model.safetensors \\",
+            "      tiny.vit --mapping map.properties"})
 final class ConvertCommand implements Callable<Integer> {
 
     @Spec
@@ -54,7 +55,7 @@ final class ConvertCommand implements Callable<Integer> {
         });
         outText.printf(Locale.ROOT, "wrote %s (%d bytes) in %.1f s: %s%n", out, Files.size(out),
                 (System.nanoTime() - t0) / 1e9, ModelOption.describe(model.config()));
-        outText.println("preprocessing: " + model.preprocessing());
+        outText.println("preprocessing: " + ModelOption.describe(model.preprocessing()));
         return 0;
     }
 }

@@ -41,9 +41,10 @@ import picocli.CommandLine.Spec;
                     + "[1, C, H, W] (w.r.t. the normalised input); pixels.npy [1, C, H, W] (w.r.t. pixels in [0, 1]: "
                     + "input.npy / std per channel);",
             "  plus images.txt: one line per image, tab-separated: index, image name, class y, objective value."},
-        footer = {"", "Examples:", "  vit gradients --limit 8 --objective prob --out grads/",
-            "  vit gradients --images photo.png --model deit.vit --label clean-top1 --out saliency/",
-            "  python -c \"import numpy as np; print(abs(np.load('grads/pixels.npy')[0]).max(0).shape)\""})
+        footer = {"", "Examples:", "  vit gradients --limit 8 --objective prob --out grads",
+            "  vit gradients --images photo.png --model deit.vit --label clean-top1 \\",
+            "      --out saliency",
+            "  python -c \"import numpy as np; print(np.load('grads/pixels.npy').shape)\""})
 final class GradientsCommand implements Callable<Integer> {
 
     /** The objective of one image, a function of its logits. */
@@ -150,14 +151,14 @@ final class GradientsCommand implements Callable<Integer> {
             bytes += Files.size(file);
         }
         AtomicFile.writeString(dump.out.resolve("images.txt"), rows.toString());
-        text.printf(Locale.ROOT, "objective: %s of class y (%s), summed over %d images = %.6g%n", choice.name,
-                fixedClass.isPresent() ? "class " + fixedClass.getAsInt() : label, n, total);
+        text.printf(Locale.ROOT, "objective: %s of class y (%s), summed over %s = %.6g%n", choice.name,
+                fixedClass.isPresent() ? "class " + fixedClass.getAsInt() : label, TerminalText.count(n, "image"), total);
         if (n <= 16) {
             text.println("  index\tname\ty\tvalue");
             rows.toString().lines().forEach(r -> text.println("  " + r));
         }
-        text.printf(Locale.ROOT, "wrote %d gradients (every site, input, pixels) to %s (%.1f MB) in %.1f s%n",
-                sums.size(), dump.out, bytes / 1e6, (System.nanoTime() - t0) / 1e9);
+        text.printf(Locale.ROOT, "wrote %s (every site, input, pixels) to %s (%.1f MB) in %.1f s%n",
+                TerminalText.count(sums.size(), "gradient"), dump.out, bytes / 1e6, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 

@@ -53,7 +53,7 @@ final class InspectCommand implements Callable<Integer> {
         Pretrained model = ModelLoader.load(file, Optional.ofNullable(mapping));
         out.println(file + " (not a .vit file: no offsets or checksums; `vit convert` makes one)");
         printConfig(out, model.config());
-        out.println("preprocessing: " + model.preprocessing());
+        out.println("preprocessing: " + ModelOption.describe(model.preprocessing()));
         Map<String, INDArray> tensors = model.weights().tensors();
         int width = tensors.keySet().stream().mapToInt(String::length).max().orElse(4);
         out.printf(Locale.ROOT, "%-" + width + "s  %s%n", "tensor", "shape");
@@ -62,7 +62,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-" + width + "s  %s%n", e.getKey(), Arrays.toString(e.getValue().shape()));
             params += e.getValue().length();
         }
-        out.printf(Locale.ROOT, "%d tensors, %,d parameters%n", tensors.size(), params);
+        out.printf(Locale.ROOT, "%s, %,d parameters%n", TerminalText.count(tensors.size(), "tensor"), params);
         return 0;
     }
 
@@ -71,7 +71,8 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: .vit format version %d, %,d bytes, header %,d bytes%n", in.file(),
                 in.formatVersion(), in.fileSize(), in.headerLength());
         printConfig(out, in.config());
-        out.println("preprocessing: " + in.preprocessing());
+        out.println("preprocessing: " + (in.preprocessing() == null ? "(unreadable)"
+                : ModelOption.describe(in.preprocessing())));
         List<TensorEntry> tensors = in.tensors();
         int width = Math.max(6, tensors.stream().mapToInt(t -> t.name().length()).max().orElse(6));
         int shapeWidth = Math.max(5, tensors.stream().mapToInt(t -> t.shapeText().length()).max().orElse(5));
@@ -84,7 +85,8 @@ final class InspectCommand implements Callable<Integer> {
                     ok == null ? "-" : ok ? "ok" : "MISMATCH");
         }
         long verified = in.checksumOk().values().stream().filter(b -> b).count();
-        out.printf(Locale.ROOT, "%d tensors, %,d parameters; checksums: %d of %d verified%n", tensors.size(),
+        out.printf(Locale.ROOT, "%s, %,d parameters; checksums: %d of %d verified%n",
+                TerminalText.count(tensors.size(), "tensor"),
                 in.parameterCount(), verified, tensors.size());
         for (String p : in.problems()) {
             out.println("problem: " + p);

@@ -2,13 +2,16 @@ package io.github.vit4j.cli;
 
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.convert.ModelLoader;
+import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
 /** {@code --model} and {@code --mapping}, shared by the commands that run a model. */
@@ -51,6 +54,21 @@ final class ModelOption {
             return p.getParent().getFileName() + "/" + p.getFileName();
         }
         return String.valueOf(p.getFileName());
+    }
+
+    /**
+     * The preprocessing in one line, e.g. {@code resize to 32×32 px, × 1/255, then (x − mean) / std per channel:
+     * mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)}.
+     */
+    static String describe(Preprocessing p) {
+        String rescale = Math.abs(p.rescaleFactor() * 255 - 1) < 1e-9 ? "1/255" : Double.toString(p.rescaleFactor());
+        return String.format(Locale.ROOT, "resize to %d×%d px, × %s, then (x − mean) / std per channel: mean %s, "
+                + "std %s", p.size(), p.size(), rescale, tuple(p.mean()), tuple(p.std()));
+    }
+
+    private static String tuple(double[] values) {
+        return Arrays.stream(values).mapToObj(Double::toString)
+                .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /** The config in one line, e.g. {@code 32×32 px, patch 4 (8×8 grid), 4 layers × 128, …}. */

@@ -53,6 +53,11 @@ final class TerminalText {
         return quote ? "\"" + e.replace("\"", "\\\"") + "\"" : e;
     }
 
+    /** {@code n} and the noun, in the plural unless {@code n} is 1: {@code 1 image}, {@code 2 images}. */
+    static String count(long n, String noun) {
+        return n + " " + (n == 1 ? noun : noun + "s");
+    }
+
     /** Line and paragraph separators, and the marks and overrides that reorder what follows them. */
     private static boolean reordersOrBreaks(char c) {
         return c == '\u2028' || c == '\u2029' || c == '\u200e' || c == '\u200f' || (c >= '\u202a' && c <= '\u202e')

@@ -53,9 +53,9 @@ import picocli.CommandLine.Spec;
                     + "corrupted run instead of one patched run per cell; first order, so not the exact IE); "
                     + "--verify-top N patches the N largest exactly and writes verify.csv.",
             "With no arguments: the CIFAR-10 model of ../shared on its first 100 test images, grayscale."},
-        footer = {"", "Examples:", "  vit trace", "  vit trace --limit 200 --corruption noise:3 --out noise-trace/",
+        footer = {"", "Examples:", "  vit trace", "  vit trace --limit 200 --corruption noise:3 --out noise-trace",
             "  vit trace --limit 20 --kinds resid --token-sweep 10 --per-image-heatmaps",
-            "  vit trace --method atp --limit 1017 --verify-top 3 --out atp-trace/"})
+            "  vit trace --method atp --limit 1017 --verify-top 3 --out atp-trace"})
 final class TraceCommand implements Callable<Integer> {
 
     @Spec
@@ -196,7 +196,7 @@ final class TraceCommand implements Callable<Integer> {
         if (perImageHeatmaps) {
             int files = ImageHeatmaps.write(result.csv(), out.resolve("images"), info, config.labels(),
                     config.layers()).size();
-            written.add("images/ (" + files + " heatmaps)");
+            written.add("images/ (" + TerminalText.count(files, "heatmap") + ")");
         }
         if (tokenSweep > 0) {
             int m = Math.min(tokenSweep, n);
@@ -221,13 +221,13 @@ final class TraceCommand implements Callable<Integer> {
         outText.println(info.settings());
         outText.print(TraceTable.format(result.summary(), info));
         if (!agreement.isEmpty()) {
-            outText.printf(Locale.ROOT, "%s estimate vs exact patching, the %d cells per image with the largest "
-                    + "|estimate|:%n", methodChoice.label(), verifyTop);
+            outText.printf(Locale.ROOT, "%s estimate vs exact patching, the %s per image with the largest "
+                    + "|estimate|:%n", methodChoice.label(), TerminalText.count(verifyTop, "cell"));
             outText.print(EstimateCheck.table(agreement));
         }
-        outText.printf(Locale.ROOT, "%s%d images traced in %.1f s; wrote to %s: %s%n",
-                result.resumed() > 0 ? result.resumed() + " images resumed from an earlier run, " : "",
-                n - result.resumed(), seconds, out, String.join(", ", written));
+        outText.printf(Locale.ROOT, "%s%s traced in %.1f s; wrote to %s: %s%n",
+                result.resumed() > 0 ? TerminalText.count(result.resumed(), "image") + " resumed from an earlier run, "
+                        : "", TerminalText.count(n - result.resumed(), "image"), seconds, out, String.join(", ", written));
         outText.flush();
         return 0;
     }

@@ -26,8 +26,8 @@ public final class TraceTable {
     /** The table, with a heading line naming the metric; lines end with {@code \n}. */
     public static String format(TraceSummary summary, TraceInfo info) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "mean effect ± 95%% CI over %d images; %s%n", summary.images(),
-                info.scaleLabel()));
+        out.append(String.format(Locale.ROOT, "mean effect ± 95%% CI over %d image%s; %s%n", summary.images(),
+                summary.images() == 1 ? "" : "s", info.scaleLabel()));
         out.append(table(summary));
         return out.toString();
     }
