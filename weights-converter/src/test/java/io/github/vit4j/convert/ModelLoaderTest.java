@@ -119,6 +119,16 @@ class ModelLoaderTest {
     }
 
     @Test
+    void theOneArgumentLoadIsTheLoadWithNoMapping() throws IOException {
+        Path folder = shared("models/deit-tiny-imagenet/timm");
+        Pretrained plain = ModelLoader.load(folder);
+        Pretrained noMapping = ModelLoader.load(folder, Optional.empty());
+        assertEquals(noMapping.weights().config(), plain.weights().config());
+        assertEquals(noMapping.preprocessing(), plain.preprocessing());
+        assertEquals(noMapping.weights().head().weight(), plain.weights().head().weight());
+    }
+
+    @Test
     void namesOfNoKnownLayoutAreListedWithTheLayoutsTriedAndAMappingSuggested() {
         Path file = shared("models/simplevit-cifar10/pytorch/model.safetensors");
         assertMessage(() -> ModelLoader.load(shared("models/simplevit-cifar10/pytorch"), Optional.empty()),
