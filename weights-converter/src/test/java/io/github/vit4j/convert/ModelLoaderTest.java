@@ -135,7 +135,7 @@ class ModelLoaderTest {
                 file + ": cannot tell how its 56 tensors are named (e.g. [blocks.0.attn.in_proj_bias,",
                 "tried Hugging Face ViTForImageClassification (no tensor vit.embeddings.patch_embeddings.projection"
                         + ".weight), timm VisionTransformer (no tensor blocks.0.attn.qkv.weight)",
-                "--mapping");
+                "ModelLoader.load(path, mapping)");
     }
 
     @Test
