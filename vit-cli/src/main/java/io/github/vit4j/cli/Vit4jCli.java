@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -76,6 +78,23 @@ public final class Vit4jCli implements Callable<Integer> {
             return "cannot access " + f.getFile() + " (" + t.getClass().getSimpleName() + ")";
         }
         String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : withFlags(m);
+    }
+
+    /**
+     * The library's messages name its API (it is used without the CLI); on the command line the flag that sets
+     * each named part is what helps, so it is added.
+     */
+    private static final List<Map.Entry<String, String>> FLAGS = List.of(
+            Map.entry("DatasetTrace.Target.CLEAN_TOP1", "--label clean-top1"),
+            Map.entry("DatasetTrace.Options.limit()", "--limit"),
+            Map.entry("CausalTrace.Spec.kinds()", "--kinds"),
+            Map.entry("ModelLoader.load(path, mapping)", "--mapping FILE"));
+
+    /** {@code message} with the flags of the API it names appended, e.g. "…; on the command line: --limit". */
+    static String withFlags(String message) {
+        List<String> flags = FLAGS.stream().filter(e -> message.contains(e.getKey()))
+                .map(Map.Entry::getValue).toList();
+        return flags.isEmpty() ? message : message + "; on the command line: " + String.join(", ", flags);
     }
 }

@@ -49,4 +49,14 @@ class AgreementCommandTest {
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.err().contains("no trace.csv in"), run.err());
     }
+
+    @Test
+    void tracesOfDifferentSizesAreRefusedNamingTheFlagsThatMustMatch(@TempDir Path tmp) throws IOException {
+        Path exact = trace(tmp.resolve("exact"), TraceMethod.exact(), 0, 1, 2);
+        Path atp = trace(tmp.resolve("atp"), TraceMethod.atp(), 0, 2);
+        CliRun run = CliRun.of("agreement", exact.toString(), atp.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("the traces have 3 and 2 cells") && run.err().contains("--limit")
+                && run.err().contains("--kinds"), run.err());
+    }
 }

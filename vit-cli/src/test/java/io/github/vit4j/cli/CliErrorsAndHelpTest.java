@@ -15,6 +15,15 @@ class CliErrorsAndHelpTest {
     Path dir;
 
     @Test
+    void weightsOfNoKnownLayoutAreRefusedWithTheMappingFlagSuggested() {
+        String folder = SharedAssets.resolve("models/simplevit-cifar10/pytorch").toString();
+        CliRun run = CliRun.of("inspect", folder);
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("cannot tell how its 56 tensors are named") && run.err().contains("--mapping"),
+                run.err());
+    }
+
+    @Test
     void missingModelPathGivesExitCode2AndNamesThePath() {
         CliRun run = CliRun.of("classify", "--model", dir.resolve("nope.vit").toString(), "--limit", "1");
         assertEquals(2, run.exitCode(), run.toString());

@@ -29,7 +29,6 @@ import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -40,7 +39,7 @@ class ReadmeExampleTest {
     void theReadmePatchingExampleRunsAndRestoresSomeOfTheClassProbability() throws Exception {
         java.nio.file.Path shared = SharedAssets.root();                                   // ../shared
         // README example begins
-        Pretrained model = ModelLoader.load(shared.resolve("models/simplevit-cifar10/hf"), Optional.empty());
+        Pretrained model = ModelLoader.load(shared.resolve("models/simplevit-cifar10/hf"));
         Vit vit = new Vit(model.weights());
         ImageSource images = ImageSource.parse("cifar10:" + shared.resolve("data/cifar10/test_batch_first1017.bin"));
         ImageSource.Batch batch = images.readPixels(7, 1, model.preprocessing());   // image 7: [1, 3, 32, 32] in [0, 1]

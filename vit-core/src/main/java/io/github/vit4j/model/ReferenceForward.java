@@ -46,11 +46,13 @@ public final class ReferenceForward {
      * the one computed; the returned activations hold the arrays actually used.
      *
      * @throws IllegalArgumentException for input of the wrong shape, a substitution at a site this run never
-     *                                  produces, or one of the wrong shape or type
+     *                                  produces, or one of the wrong shape or type, or a {@code keep} naming a
+     *                                  per-block site at a layer past the last
      */
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
         RunChecks.input(config, input);
         RunChecks.substitutions(config, input, substitutions);
+        RunChecks.keep(config, keep);
         Run run = new Run(keep, substitutions, new LinkedHashMap<>());
         INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
                 : ((Input.ResidPre) input).residPre();                                          // [B, T, D]

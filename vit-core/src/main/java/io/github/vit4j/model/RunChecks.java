@@ -56,4 +56,14 @@ final class RunChecks {
             }
         }
     }
+
+    /** Every per-block site {@code keep} names is at a layer of the model: a run or backward could not keep it. */
+    static void keep(VitConfig config, Keep keep) {
+        for (Site s : keep.sites()) {
+            if (s.kind().perBlock() && s.layer() >= config.layers()) {
+                throw new IllegalArgumentException("Keep names " + s + " but the model has only " + config.layers()
+                        + " layers (0.." + (config.layers() - 1) + "); keep a site of one of those layers");
+            }
+        }
+    }
 }

@@ -65,11 +65,13 @@ public final class Vit {
      * substitutions inside it are then never applied.
      *
      * @throws IllegalArgumentException for input of the wrong shape, or a substitution at a site this run never
-     *                                  produces (a layer past the last, or before the input's start layer)
+     *                                  produces (a layer past the last, or before the input's start layer), or a
+     *                                  {@code keep} naming a per-block site at a layer past the last
      */
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
         RunChecks.input(config, input);
         RunChecks.substitutions(config, input, substitutions);
+        RunChecks.keep(config, keep);
         Plan plan = Plan.of(config, input.startLayer(), keep, substitutions);
         FastRun run = new FastRun(keep, substitutions, config, input.batch(), plan.clsOnlyLayer(), ops);
         INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
@@ -117,6 +119,7 @@ public final class Vit {
      * total derivative would count what one restored site passes through another at both.
      */
     public Gradients backward(Activations forward, Objective objective, Keep keep, Map<Site, INDArray> held) {
+        RunChecks.keep(config, keep);
         Map<Site, INDArray> masks = new LinkedHashMap<>();
         held.forEach((site, mask) -> {
             if (site == null || mask == null) {

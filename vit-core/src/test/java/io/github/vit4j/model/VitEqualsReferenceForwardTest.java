@@ -114,6 +114,9 @@ class VitEqualsReferenceForwardTest {
             Input input = Input.residPre(1, resid);
             assertSameRefusal(() -> vit.run(input, Keep.all(), s), () -> reference.run(input, Keep.all(), s));
         }
+        Keep pastTheLast = Keep.sites(Site.attnOut(CONFIG.layers()));
+        assertSameRefusal(() -> vit.run(Input.residPre(0, resid), pastTheLast),
+                () -> reference.run(Input.residPre(0, resid), pastTheLast));
     }
 
     private static void assertSameRefusal(Executable fast, Executable reference) {
@@ -137,7 +140,7 @@ class VitEqualsReferenceForwardTest {
                 kinds.add(kind);
             }
             if (kind.perBlock() && rng.nextInt(6) == 0) {
-                sites.add(Site.of(start + rng.nextInt(CONFIG.layers() - start + 1) % CONFIG.layers(), kind));
+                sites.add(Site.of((start + rng.nextInt(CONFIG.layers() - start + 1)) % CONFIG.layers(), kind));
             }
         }
         return new Keep(kinds, sites);

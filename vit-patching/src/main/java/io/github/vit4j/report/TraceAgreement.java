@@ -68,7 +68,8 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
         }
         if (byCell.size() != exactRows.size()) {
             throw new IllegalArgumentException("the traces have " + exactRows.size() + " and " + byCell.size()
-                    + " cells; compare traces of the same images, kinds and layers (same --limit and --kinds)");
+                    + " cells; compare traces of the same images, kinds and layers (made with the same "
+                    + "DatasetTrace.Options.limit() and CausalTrace.Spec.kinds())");
         }
         Map<SweepKind, double[]> exact = new LinkedHashMap<>();
         Map<SweepKind, double[]> estimate = new LinkedHashMap<>();

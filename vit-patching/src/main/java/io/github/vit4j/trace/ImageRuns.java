@@ -131,6 +131,7 @@ public final class ImageRuns {
             return Metric.argmax(CausalTrace.row(clean.logits(), i));
         }
         return batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(i) + " ("
-                + batch.names().get(i) + ") has no label; trace with --label clean-top1 instead"));
+                + batch.names().get(i) + ") has no label; track the clean run's top-1 class instead "
+                + "(DatasetTrace.Target.CLEAN_TOP1)"));
     }
 }

@@ -42,6 +42,16 @@ public final class ModelLoader {
     }
 
     /**
+     * Loads a model whose tensor names need no mapping file: {@link #load(Path, Optional)} with none.
+     *
+     * @param source a {@code .vit} file, a {@code .safetensors} file or a folder holding one
+     * @throws IOException naming the file and what is wrong with it
+     */
+    public static Pretrained load(Path source) throws IOException {
+        return load(source, Optional.empty());
+    }
+
+    /**
      * Loads a model: see the class comment for the forms accepted.
      *
      * @param source  a {@code .vit} file, a {@code .safetensors} file or a folder holding one

@@ -171,11 +171,12 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
         if (fits.isEmpty()) {
             throw new ModelFormatException(file.file() + ": cannot tell how its " + file.tensors().size()
                     + " tensors are named (e.g. " + file.sampleNames(10) + "); tried " + String.join(", ", tried)
-                    + ". Give a mapping file from canonical to file names with --mapping (see the weights-converter"
-                    + " README, \"Mapping files\")");
+                    + ". Give a mapping file from canonical to file names: ModelLoader.load(path, mapping) (see the"
+                    + " weights-converter README, \"Mapping files\")");
         }
         throw new ModelFormatException(file.file() + ": its tensor names fit several layouts ("
-                + fits.stream().map(NameLayout::name).toList() + "); give a mapping file with --mapping");
+                + fits.stream().map(NameLayout::name).toList()
+                + "); give a mapping file: ModelLoader.load(path, mapping)");
     }
 
     /** A regex for one source pattern with {@code {i}} captured as group 1. */

@@ -119,13 +119,23 @@ class ModelLoaderTest {
     }
 
     @Test
+    void theOneArgumentLoadIsTheLoadWithNoMapping() throws IOException {
+        Path folder = shared("models/deit-tiny-imagenet/timm");
+        Pretrained plain = ModelLoader.load(folder);
+        Pretrained noMapping = ModelLoader.load(folder, Optional.empty());
+        assertEquals(noMapping.weights().config(), plain.weights().config());
+        assertEquals(noMapping.preprocessing(), plain.preprocessing());
+        assertEquals(noMapping.weights().head().weight(), plain.weights().head().weight());
+    }
+
+    @Test
     void namesOfNoKnownLayoutAreListedWithTheLayoutsTriedAndAMappingSuggested() {
         Path file = shared("models/simplevit-cifar10/pytorch/model.safetensors");
         assertMessage(() -> ModelLoader.load(shared("models/simplevit-cifar10/pytorch"), Optional.empty()),
                 file + ": cannot tell how its 56 tensors are named (e.g. [blocks.0.attn.in_proj_bias,",
                 "tried Hugging Face ViTForImageClassification (no tensor vit.embeddings.patch_embeddings.projection"
                         + ".weight), timm VisionTransformer (no tensor blocks.0.attn.qkv.weight)",
-                "--mapping");
+                "ModelLoader.load(path, mapping)");
     }
 
     @Test
