@@ -1,7 +1,6 @@
 package io.github.vit4j.model;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -301,17 +300,7 @@ final class Backward {
                 throw new IllegalArgumentException("cannot hold " + site + " fixed: the run computes layers " + start
                         + ".." + (config.layers() - 1) + (forward.fromPixels() ? "" : " from a resid_pre"));
             }
-            long[] want = site.shape(config, batch);
-            long[] have = e.getValue().shape();
-            boolean fits = have.length == want.length;
-            for (int i = 0; fits && i < have.length; i++) {
-                fits = have[i] == want[i] || have[i] == 1;
-            }
-            if (!fits) {
-                throw new IllegalArgumentException("held mask for " + site + " has shape " + Arrays.toString(have)
-                        + " but must broadcast to the site's " + Arrays.toString(want)
-                        + " (same rank, each dimension equal or 1; e.g. [1, T, 1] selects tokens)");
-            }
+            RunChecks.maskShape("held mask", site, e.getValue().shape(), site.shape(config, batch));
         }
     }
 

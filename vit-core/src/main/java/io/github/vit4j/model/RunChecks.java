@@ -66,4 +66,22 @@ final class RunChecks {
             }
         }
     }
+
+    /**
+     * A mask ({@link Substitution#masked}'s, or a backward's held one) broadcasts to its site's shape {@code want}:
+     * the same rank, each dimension equal or 1.
+     *
+     * @param what what the mask is, for the message ("mask", "held mask")
+     */
+    static void maskShape(String what, Site site, long[] mask, long[] want) {
+        boolean fits = mask.length == want.length;
+        for (int i = 0; fits && i < mask.length; i++) {
+            fits = mask[i] == want[i] || mask[i] == 1;
+        }
+        if (!fits) {
+            throw new IllegalArgumentException(what + " for " + site + " has shape " + Arrays.toString(mask)
+                    + " but must broadcast to the site's " + Arrays.toString(want)
+                    + " (same rank, each dimension equal or 1; e.g. [1, T, 1] selects tokens)");
+        }
+    }
 }

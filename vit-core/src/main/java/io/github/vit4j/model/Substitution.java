@@ -58,15 +58,7 @@ public sealed interface Substitution {
             checkShape(site, "substitution source", source, produced);
             long[] want = produced.shape();
             long[] m = mask.shape();
-            boolean ok = m.length == want.length;
-            for (int i = 0; ok && i < m.length; i++) {
-                ok = m[i] == want[i] || m[i] == 1;
-            }
-            if (!ok) {
-                throw new IllegalArgumentException("mask for " + site + " has shape " + Arrays.toString(m)
-                        + " but must broadcast to the site's " + Arrays.toString(want)
-                        + " (same rank, each dimension equal or 1)");
-            }
+            RunChecks.maskShape("mask", site, m, want);
             INDArray fullMask = Arrays.equals(m, want) ? mask : mask.broadcast(want);
             INDArray delta = source.sub(produced).muli(fullMask.castTo(produced.dataType()));
             return produced.add(delta);
