@@ -96,7 +96,7 @@ public final class Objective {
             v[i] = switch (kind) {
                 case LOGIT -> l[y];
                 case PROBABILITY -> softmax(l)[y];
-                case LOG_PROBABILITY -> Math.log(softmax(l)[y]);
+                case LOG_PROBABILITY -> logSoftmax(l)[y];
                 case LOGIT_DIFF -> l[y] - l[runnerUp(l, y)];
                 case DIRECTION -> throw new IllegalStateException();
             };
@@ -186,6 +186,27 @@ public final class Objective {
             }
         }
         return best;
+    }
+
+    /**
+     * log softmax of {@code l}: {@code l − max − log Σ exp(l − max)}, in double, a new array. Exact where p is too
+     * small for {@code log(softmax(l))} (which gives −∞ below about e^−745).
+     */
+    public static double[] logSoftmax(double[] l) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : l) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : l) {
+            sum += Math.exp(v - max);
+        }
+        double log = max + Math.log(sum);
+        double[] out = new double[l.length];
+        for (int i = 0; i < l.length; i++) {
+            out[i] = l[i] - log;
+        }
+        return out;
     }
 
     /** softmax of {@code l}, computed in double with the max subtracted: a new array. */

@@ -70,26 +70,22 @@ public enum Metric {
         return softmax(logits)[y];
     }
 
-    /** log softmax(logits)[y], computed in double as logit(y) − max − log Σ exp(logit − max) (exact for tiny p). */
+    /** log softmax(logits)[y], in double ({@link Objective#logSoftmax}: exact for tiny p). */
     public static double logProbability(float[] logits, int y) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
-        }
-        return logits[y] - max - Math.log(sum);
+        return Objective.logSoftmax(toDoubles(logits))[y];
     }
 
     /** softmax(logits), computed in double with the max subtracted ({@link Objective#softmax}). */
     public static double[] softmax(float[] logits) {
+        return Objective.softmax(toDoubles(logits));
+    }
+
+    private static double[] toDoubles(float[] logits) {
         double[] l = new double[logits.length];
         for (int i = 0; i < l.length; i++) {
             l[i] = logits[i];
         }
-        return Objective.softmax(l);
+        return l;
     }
 
     /** logit(y) − max over j ≠ y of logit(j). */
