@@ -156,8 +156,8 @@ final class PortableOps extends Ops {
 
     @Override
     INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
-        return perHead(a.dup('c'), b.dup('c'), transposeA, transposeB, Nd4j.createUninitialized(DataType.FLOAT,
-                perHeadShape(a, b, transposeA, transposeB), 'c'));
+        return perHead(a, b, transposeA, transposeB, Nd4j.createUninitialized(DataType.FLOAT,
+                perHeadShape(a, b, transposeA, transposeB), 'c'));                 // perHead's reshape copies a view
     }
 
     @Override

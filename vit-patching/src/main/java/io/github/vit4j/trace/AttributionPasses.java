@@ -276,11 +276,11 @@ final class AttributionPasses {
         long h = deltaZ.size(1);
         long t = deltaZ.size(2);
         long d = deltaZ.size(3);
-        try (INDArray w = vit.weights().blocks().get(l).proj().weight().castTo(DataType.DOUBLE);     // [D, D]
-             INDArray g = dAttnOut.castTo(DataType.DOUBLE);                                          // [B, T, D]
-             INDArray dzRows = g.reshape(b * t, h * d).mmul(w);                                      // [B·T, D]
+        // dz in float32 like every gradient of the backward (no double copy of the weight per call)
+        try (INDArray dzRows = dAttnOut.reshape(b * t, h * d).mmul(vit.weights().blocks().get(l).proj().weight());
+             INDArray dz = dzRows.castTo(DataType.DOUBLE);                                           // [B·T, D]
              INDArray delta = deltaZ.castTo(DataType.DOUBLE);                                        // [B, H, T, d]
-             INDArray perToken = delta.muli(dzRows.reshape(b, t, h, d).permute(0, 2, 1, 3)).sum(3)) { // [B, H, T]
+             INDArray perToken = delta.muli(dz.reshape(b, t, h, d).permute(0, 2, 1, 3)).sum(3)) {    // [B, H, T]
             INDArray restored = mask.castTo(DataType.DOUBLE).reshape(1, 1, t).broadcast(b, h, t);
             try (INDArray perHead = perToken.muli(restored).sum(2)) {                               // [B, H]
                 return perHead.toDoubleMatrix();
