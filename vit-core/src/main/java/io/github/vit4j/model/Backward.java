@@ -93,7 +93,12 @@ final class Backward {
             }
         }
         releaseUnkept(dInput);
-        return new Gradients(kept, dInput, values, start, stop, ops::release);
+        String whyNoInput = !forward.fromPixels()
+                ? "the run started at layer " + start + " from a resid_pre, so it has no input pixels; use"
+                + " get(Site.residPre(" + start + "))"
+                : "the backward stopped at layer " + stop + ", the lowest its Keep selected: keep Site.embed()"
+                + " (Keep.all() does) to have the input's gradient computed";
+        return new Gradients(kept, dInput, values, start, dInput == null ? whyNoInput : "", ops::release);
     }
 
     /**

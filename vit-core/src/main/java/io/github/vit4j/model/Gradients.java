@@ -1,6 +1,7 @@
 package io.github.vit4j.model;
 
 import io.github.vit4j.image.Preprocessing;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,23 +31,23 @@ public final class Gradients implements AutoCloseable {
     private final INDArray input;
     private final double[] values;
     private final int startLayer;
-    private final int stopLayer;
+    private final String whyNoInput;
     private final Consumer<Collection<INDArray>> release;
     private volatile boolean closed;
 
     /**
-     * @param input     the gradient w.r.t. the normalised pixels, or {@code null} for a run that started from a
-     *                  {@code resid_pre} or a backward that stopped above the embedding
-     * @param stopLayer the lowest block the backward computed (it computes nothing below the lowest kept site)
+     * @param input      the gradient w.r.t. the normalised pixels, or {@code null} for a run that started from a
+     *                   {@code resid_pre} or a backward that stopped above the embedding
+     * @param whyNoInput when {@code input} is null, why (the message of {@link #input()})
      * @param values each image's objective value
      */
-    Gradients(Map<Site, INDArray> arrays, INDArray input, double[] values, int startLayer, int stopLayer,
+    Gradients(Map<Site, INDArray> arrays, INDArray input, double[] values, int startLayer, String whyNoInput,
               Consumer<Collection<INDArray>> release) {
         this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
         this.input = input;
         this.values = values.clone();
         this.startLayer = startLayer;
-        this.stopLayer = stopLayer;
+        this.whyNoInput = whyNoInput;
         this.release = release;
     }
 
@@ -89,15 +90,12 @@ public final class Gradients implements AutoCloseable {
      * the backward's {@link Keep} selects {@code embed} ({@link Keep#all()} does): a backward keeping only higher
      * sites stops at the lowest of them.
      *
-     * @throws IllegalArgumentException for a run that started from a {@code resid_pre}: it had no pixels
+     * @throws IllegalArgumentException for a run that started from a {@code resid_pre} (it had no pixels), or a
+     *                                  backward whose Keep did not select {@code embed}
      */
     public INDArray input() {
         checkOpen();
-        return inputIfAny().orElseThrow(() -> new IllegalArgumentException(startLayer > 0
-                ? "the run started at layer " + startLayer + " from a resid_pre, so it has no input pixels; use"
-                + " get(Site.residPre(" + startLayer + "))"
-                : "the backward stopped at layer " + stopLayer + ", the lowest its Keep selected: keep Site.embed()"
-                + " (Keep.all() does) to have the input's gradient computed"));
+        return Optional.ofNullable(input).orElseThrow(() -> new IllegalArgumentException(whyNoInput));
     }
 
     /**
@@ -106,10 +104,6 @@ public final class Gradients implements AutoCloseable {
      */
     public INDArray pixels(Preprocessing preprocessing) {
         return preprocessing.pixelGradient(input());
-    }
-
-    private Optional<INDArray> inputIfAny() {
-        return Optional.ofNullable(input);
     }
 
     /** Each image's value of the objective at the run. */
@@ -133,10 +127,11 @@ public final class Gradients implements AutoCloseable {
             return;
         }
         closed = true;
-        release.accept(arrays.values());
+        List<INDArray> all = new ArrayList<>(arrays.values());
         if (input != null) {
-            release.accept(List.of(input));
+            all.add(input);
         }
+        release.accept(all);
     }
 
     private void checkOpen() {
