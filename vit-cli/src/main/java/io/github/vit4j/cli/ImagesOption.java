@@ -1,6 +1,5 @@
 package io.github.vit4j.cli;
 
-import io.github.vit4j.SharedAssets;
 import io.github.vit4j.image.ImageSource;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,7 +19,7 @@ final class ImagesOption {
 
     /** The spec as given, or the shared CIFAR-10 test images. */
     String spec() {
-        return images != null ? images : ImageSource.CIFAR10_PREFIX + SharedAssets.resolve(DEFAULT_IMAGES);
+        return images != null ? images : ImageSource.CIFAR10_PREFIX + DefaultAssets.resolve(DEFAULT_IMAGES, "--images");
     }
 
     ImageSource open() throws IOException {

@@ -1,6 +1,5 @@
 package io.github.vit4j.cli;
 
-import io.github.vit4j.SharedAssets;
 import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
@@ -32,7 +31,7 @@ final class ModelOption {
 
     /** The model's path: the one given, else the shared CIFAR-10 model. */
     Path path() {
-        return model != null ? model : SharedAssets.resolve(DEFAULT_MODEL);
+        return model != null ? model : DefaultAssets.resolve(DEFAULT_MODEL, "--model");
     }
 
     Pretrained load() throws IOException {

@@ -29,6 +29,9 @@ import picocli.CommandLine.Spec;
             "Exit codes: 0 ok, 1 a check failed, 2 bad usage or input."})
 public final class Vit4jCli implements Callable<Integer> {
 
+    /** slf4j-simple's default level: the one logging setting of the command. */
+    static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
     /** Exit code of a failure the user can fix: bad arguments, missing or unreadable input. */
     public static final int USAGE = 2;
 
@@ -48,8 +51,16 @@ public final class Vit4jCli implements Callable<Integer> {
         return cl;
     }
 
+    /**
+     * Runs the command. ND4J announces its backend, threads and build at INFO level when it loads; the command
+     * shows warnings and errors only, unless {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info} (or any level)
+     * is given.
+     */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        if (System.getProperty(LOG_LEVEL) == null) {
+            System.setProperty(LOG_LEVEL, "warn");
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
 
 /**
  * ND4J 1.0.0-M2.1 ships OpenBLAS 0.3.19, which predates AVX-512 on AMD: left alone it gives a Zen 4 its AVX2
@@ -51,7 +52,10 @@ final class OpenBlasCoreType {
                 + "=SKYLAKEX before starting Java for its AVX-512 kernels (nd4j-env.sh and the vit launcher do this)");
     }
 
-    /** Logs {@link #advice} for this machine once per JVM (a warning on {@code System.Logger}); silent elsewhere. */
+    /**
+     * Logs {@link #advice} for this machine once per JVM, a warning through SLF4J (logger {@code io.github.vit4j.model.Vit},
+     * shown by whatever SLF4J binding the application has, if any); silent elsewhere.
+     */
     static void adviseOnce() {
         if (ADVISED.getAndSet(true)) {
             return;
@@ -62,7 +66,7 @@ final class OpenBlasCoreType {
         }
         try {
             advice(Files.readString(cpuinfo), System.getenv()).ifPresent(a ->
-                    System.getLogger(Vit.class.getName()).log(System.Logger.Level.WARNING, a));
+                    LoggerFactory.getLogger(Vit.class).warn(a));
         } catch (IOException | RuntimeException e) {
             // advice only: a machine whose cpuinfo cannot be read simply gets none
         }

@@ -13,8 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ul>
  *   <li>{@link PortableOps}: ND4J operations only (GEMM, batched matmul, ND4J's {@code Erf} for the exact GELU,
  *       LayerNorm from ND4J reductions with the model's epsilon, ND4J's softmax op). It runs on any ND4J backend,
- *       CUDA included. Select it with {@code -Dvit4j.kernels=portable}.
- *   <li>{@link CpuOps} (the default, {@code -Dvit4j.kernels=cpu}): the same GEMMs, with the elementwise work
+ *       CUDA included: the default on a backend other than the CPU one, or {@code -Dvit4j.kernels=portable}.
+ *   <li>{@link CpuOps} (the default on ND4J's CPU backend, {@code -Dvit4j.kernels=cpu}): the same GEMMs, with the elementwise work
  *       (LayerNorm, GELU, softmax, head split and merge, bias) in plain Java loops over the arrays' off-heap memory,
  *       split across the cores, and reused scratch memory for the intermediates that are not sites.
  * </ul>
@@ -29,9 +29,13 @@ abstract sealed class Ops permits CpuOps, PortableOps {
     /** System property choosing the implementation: {@code cpu} (default) or {@code portable}. */
     static final String KERNELS_PROPERTY = "vit4j.kernels";
 
-    /** The implementation {@code -Dvit4j.kernels} names, {@code cpu} when unset. */
+    /**
+     * The implementation {@code -Dvit4j.kernels} names; when unset, {@code cpu} on ND4J's CPU backend and
+     * {@code portable} on any other (CUDA), whose arrays the CPU kernels cannot read.
+     */
     static Ops fromSystemProperty() {
-        String name = System.getProperty(KERNELS_PROPERTY, "cpu").trim().toLowerCase(Locale.ROOT);
+        String name = System.getProperty(KERNELS_PROPERTY, defaultKernels(Nd4j.getEnvironment().isCPU()))
+                .trim().toLowerCase(Locale.ROOT);
         OpenBlasCoreType.adviseOnce();
         return switch (name) {
             case "cpu" -> CpuOps.INSTANCE;
@@ -40,6 +44,11 @@ abstract sealed class Ops permits CpuOps, PortableOps {
                     + " is not a kernel set; use cpu (plain-Java elementwise work, the default) or portable"
                     + " (ND4J ops only, for CUDA)");
         };
+    }
+
+    /** The kernel set used when none is named: the CPU kernels need the CPU backend's host memory. */
+    static String defaultKernels(boolean cpuBackend) {
+        return cpuBackend ? "cpu" : "portable";
     }
 
     /**

@@ -25,7 +25,10 @@ public final class ReferenceForward {
     private final VitConfig config;
     private final Ops ops;
 
-    /** The reference forward on the kernels {@code -Dvit4j.kernels} selects ({@code cpu} by default). */
+    /**
+     * The reference forward on the kernels {@code -Dvit4j.kernels} selects (by default those of the backend: see
+     * {@code Ops}).
+     */
     public ReferenceForward(VitWeights weights) {
         this(weights, Ops.fromSystemProperty());
     }

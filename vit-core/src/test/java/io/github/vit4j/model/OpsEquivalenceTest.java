@@ -23,6 +23,13 @@ class OpsEquivalenceTest {
     private static final VitConfig SMALL = new VitConfig(32, 8, 3, 48, 2, 3, 96, 1e-6, VitConfig.numberedLabels(7));
 
     @Test
+    void withNoKernelSetNamedTheCpuKernelsRunOnlyOnTheCpuBackendAndThePortableOnesOnCuda() {
+        assertEquals("cpu", Ops.defaultKernels(true));
+        assertEquals("portable", Ops.defaultKernels(false));
+        assertTrue(Nd4j.getEnvironment().isCPU(), "these tests run on the CPU backend");
+    }
+
+    @Test
     void cpuAndPortableKernelsAgreeAtEverySiteOfTheCifarModel() {
         assertSameSites(VitConfig.cifar10(), 2, 11);
     }
