@@ -61,7 +61,7 @@ public class BackwardBench {
 
     @Benchmark
     public Activations forward() {
-        forwardOut = vit.run(Input.pixels(pixels), FORWARD_KEEP, Map.of());
+        forwardOut = vit.run(Input.normalized(pixels), FORWARD_KEEP, Map.of());
         return forwardOut;
     }
 
@@ -87,7 +87,7 @@ public class BackwardBench {
 
         @Setup(Level.Invocation)
         public void runForward(BackwardBench bench) {
-            forward = bench.vit.run(Input.pixels(bench.pixels), FORWARD_KEEP, Map.of());
+            forward = bench.vit.run(Input.normalized(bench.pixels), FORWARD_KEEP, Map.of());
         }
 
         @TearDown(Level.Invocation)

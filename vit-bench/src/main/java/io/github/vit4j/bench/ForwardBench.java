@@ -66,7 +66,7 @@ public class ForwardBench {
 
     @Benchmark
     public Activations forward() {
-        last = vit.run(Input.pixels(pixels), Keep.all(), Map.of());
+        last = vit.run(Input.normalized(pixels), Keep.all(), Map.of());
         return last;
     }
 

@@ -56,8 +56,8 @@ public class RestoreCostBench {
             vit = new Vit(BenchModels.weights(model));
             INDArray cleanPixels = BenchModels.pixels(vit.config(), batch, 1);
             corruptedPixels = BenchModels.pixels(vit.config(), batch, 2);
-            clean = vit.run(Input.pixels(cleanPixels), Keep.kinds(Site.Kind.ATTN_OUT));
-            corrupted = vit.run(Input.pixels(corruptedPixels), Keep.kinds(Site.Kind.RESID_PRE));
+            clean = vit.run(Input.normalized(cleanPixels), Keep.kinds(Site.Kind.ATTN_OUT));
+            corrupted = vit.run(Input.normalized(corruptedPixels), Keep.kinds(Site.Kind.RESID_PRE));
         }
     }
 
@@ -94,6 +94,6 @@ public class RestoreCostBench {
 
     @Benchmark
     public Activations fullForward(Runs r) {
-        return r.vit.run(Input.pixels(r.corruptedPixels), Keep.logitsOnly(), Map.of());
+        return r.vit.run(Input.normalized(r.corruptedPixels), Keep.logitsOnly(), Map.of());
     }
 }

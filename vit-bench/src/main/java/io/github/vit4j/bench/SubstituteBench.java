@@ -48,8 +48,8 @@ public class SubstituteBench {
     @Setup(Level.Trial)
     public void run() {
         Vit vit = new Vit(BenchModels.weights(model));
-        Activations a = vit.run(Input.pixels(BenchModels.pixels(vit.config(), batch, 1)), Keep.sites(site));
-        Activations b = vit.run(Input.pixels(BenchModels.pixels(vit.config(), batch, 2)), Keep.sites(site));
+        Activations a = vit.run(Input.normalized(BenchModels.pixels(vit.config(), batch, 1)), Keep.sites(site));
+        Activations b = vit.run(Input.normalized(BenchModels.pixels(vit.config(), batch, 2)), Keep.sites(site));
         clean = a.get(site);
         produced = b.get(site);
         whole = Substitution.whole(clean);

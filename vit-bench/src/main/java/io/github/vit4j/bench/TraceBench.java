@@ -79,8 +79,8 @@ public class TraceBench {
         INDArray cleanPixels = BenchModels.pixels(vit.config(), 1, 1);
         corruptedPixels = cleanPixels.add(BenchModels.pixels(vit.config(), 1, 2).muli(0.5));
         atp = new AttributionPatching(vit);
-        clean = vit.run(Input.pixels(cleanPixels), AttributionPatching.keepForClean(spec));
-        corrupted = vit.run(Input.pixels(corruptedPixels),
+        clean = vit.run(Input.normalized(cleanPixels), AttributionPatching.keepForClean(spec));
+        corrupted = vit.run(Input.normalized(corruptedPixels),
                 AttributionPatching.keepForCorrupted(spec).and(Patcher.keepForResume(vit.config())));
         target = clean.logits().argMax(1).getInt(0);
     }
@@ -115,7 +115,7 @@ public class TraceBench {
                     Site s = Site.of(i, kind.site());
                     subs.put(s, Substitution.masked(clean.get(s), everywhere));
                 }
-                try (Activations run = vit.run(Input.pixels(corruptedPixels), Keep.logitsOnly(), subs)) {
+                try (Activations run = vit.run(Input.normalized(corruptedPixels), Keep.logitsOnly(), subs)) {
                     logits[row++] = run.logits().toFloatVector();
                 }
             }

@@ -73,7 +73,7 @@ final class ActivationsCommand implements Callable<Integer> {
         for (int first = 0; first < n; first += dump.batch) {
             int count = Math.min(dump.batch, n - first);
             ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
-            Activations a = vit.run(Input.pixels(b.pixels()), Keep.all());
+            Activations a = vit.run(b.input(), Keep.all());
             for (Map.Entry<Site, INDArray> e : a.arrays().entrySet()) {
                 parts.computeIfAbsent(e.getKey(), s -> new ArrayList<>()).add(e.getValue());
             }

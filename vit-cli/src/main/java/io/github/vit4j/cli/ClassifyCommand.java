@@ -2,20 +2,17 @@ package io.github.vit4j.cli;
 
 import io.github.vit4j.format.Npy;
 import io.github.vit4j.image.ImageSource;
-import io.github.vit4j.model.Input;
-import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.trace.DatasetTrace;
-import io.github.vit4j.trace.Metric;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
@@ -81,7 +78,6 @@ final class ClassifyCommand implements Callable<Integer> {
             source.checkLabelsFit(config.classes(), "classify with --label clean-top1 to show the classes without "
                     + "scoring them");
         }
-        int k = Math.min(top, config.classes());
         int nameWidth = source.names().subList(0, n).stream().mapToInt(String::length).max().orElse(5);
 
         List<INDArray> all = new ArrayList<>();
@@ -91,27 +87,25 @@ final class ClassifyCommand implements Callable<Integer> {
         for (int first = 0; first < n; first += batch) {
             int count = Math.min(batch, n - first);
             ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
-            INDArray z = vit.run(Input.pixels(b.pixels()), Keep.logitsOnly()).logits().castTo(DataType.FLOAT);
+            Predictions predictions = vit.classify(b.input());
             if (logits != null) {
-                all.add(z.dup('c'));
+                all.add(predictions.logits());
             }
             for (int i = 0; i < count; i++) {
-                float[] row = z.getRow(i).dup().data().asFloat();
-                double[] p = Metric.softmax(row);
-                int[] order = topK(p, k);
+                List<Predictions.Prediction> best = predictions.top(i, top);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s ",
                         b.names().get(i)));
                 var truth = b.label(i);
                 if (scoreLabels && truth.isPresent()) {
                     labelled++;
-                    boolean hit = order[0] == truth.getAsInt();
+                    boolean hit = best.get(0).index() == truth.getAsInt();
                     correct += hit ? 1 : 0;
                     line.append(String.format(Locale.ROOT, "%s %-12s ", hit ? "✓" : "✗",
                             "[" + name(config, truth.getAsInt()) + "]"));
                 }
-                for (int j = 0; j < k; j++) {
-                    line.append(j == 0 ? " " : "  ").append(String.format(Locale.ROOT, "%s %.3f",
-                            name(config, order[j]), p[order[j]]));
+                for (Predictions.Prediction p : best) {
+                    line.append(p == best.get(0) ? " " : "  ").append(String.format(Locale.ROOT, "%s %.3f",
+                            TerminalText.escape(p.label()), p.probability()));
                 }
                 out.println(line);
             }
@@ -132,19 +126,5 @@ final class ClassifyCommand implements Callable<Integer> {
     /** The class name, escaped for the terminal (names come from files). */
     private static String name(VitConfig c, int index) {
         return index >= 0 && index < c.classes() ? TerminalText.escape(c.labels().get(index)) : "class " + index;
-    }
-
-    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
-    static int[] topK(double[] p, int k) {
-        Integer[] idx = new Integer[p.length];
-        for (int i = 0; i < p.length; i++) {
-            idx[i] = i;
-        }
-        java.util.Arrays.sort(idx, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
-        int[] out = new int[k];
-        for (int i = 0; i < k; i++) {
-            out[i] = idx[i];
-        }
-        return out;
     }
 }

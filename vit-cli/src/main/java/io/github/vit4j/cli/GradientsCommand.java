@@ -127,7 +127,7 @@ final class GradientsCommand implements Callable<Integer> {
         for (int first = 0; first < n; first += dump.batch) {
             int count = Math.min(dump.batch, n - first);
             ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
-            try (Activations forward = vit.run(Input.pixels(b.pixels()), forwardKeep)) {
+            try (Activations forward = vit.run(b.input(), forwardKeep)) {
                 int[] y = fixedClass.isPresent() ? new int[] {fixedClass.getAsInt()}
                         : label.equals("clean-top1") ? forward.logits().argMax(1).toIntVector() : labels(b);
                 try (Gradients g = vit.backward(forward, choice.of(y), Keep.all())) {

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.convert.ModelLoader;
-import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.corruption.Grayscale;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.Gradients;
 import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Objective;
 import io.github.vit4j.model.Pretrained;
@@ -42,20 +42,19 @@ class ReadmeExampleTest {
         Pretrained model = ModelLoader.load(shared.resolve("models/simplevit-cifar10/hf"));
         Vit vit = new Vit(model.weights());
         ImageSource images = ImageSource.parse("cifar10:" + shared.resolve("data/cifar10/test_batch_first1017.bin"));
-        ImageSource.Batch batch = images.readPixels(7, 1, model.preprocessing());   // image 7: [1, 3, 32, 32] in [0, 1]
-        INDArray gray = new Grayscale().corrupt(
-                new Corruption.Images(batch.pixels(), model.preprocessing(), new int[] {7}, 0), 4);
-        int y = batch.labels()[0];                                                  // 6 = frog
+        ImageSource.Batch batch = images.read(7, 1, model.preprocessing());   // image 7: [1, 3, 32, 32] in [0, 1]
+        ImageSource.Batch gray = new Grayscale().corrupt(batch, vit.config());   // the same image without colour
+        int y = batch.labels()[0];                                             // 6 = frog
+        Predictions.Prediction best = vit.classify(batch.input()).top1(0);   // frog: a run keeping only the logits
 
-        Activations clean = vit.run(Input.pixels(model.preprocessing().normalize(batch.pixels())), Keep.all());
-        Activations corrupt = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
-                Patcher.keepForResume(vit.config()));
+        Activations clean = vit.run(batch.input(), Keep.all());              // input(): the pixels, normalised
+        Activations corrupt = vit.run(gray.input(), Patcher.keepForResume(vit.config()));
 
         // Restore attention's output at block 1 from the clean run: the run resumes at block 1 from the corrupted
         // run's cached resid_pre and uses the clean array itself (no copy) at blocks.1.attn_out.
         Activations patched = new Patcher(vit).run(corrupt, List.of(Patch.restore(Site.attnOut(1), clean)), Keep.all());
-        double ie = Metric.probability(patched.logits().toFloatVector(), y)
-                - Metric.probability(corrupt.logits().toFloatVector(), y);
+        double ie = Predictions.of(patched.logits()).probability(0, y)
+                - Predictions.of(corrupt.logits()).probability(0, y);
 
         // The same patched run without the Patcher: one call of the forward pass.
         Activations same = vit.run(Input.residPre(1, corrupt.get(Site.residPre(1))), Keep.all(),
@@ -63,27 +62,27 @@ class ReadmeExampleTest {
         // README example ends
         assertSame(clean.get(Site.attnOut(1)), patched.get(Site.attnOut(1)));
         assertTrue(same.logits().equalsWithEps(patched.logits(), 1e-6));
-        double pClean = Metric.probability(clean.logits().toFloatVector(), y);
-        double pCorrupt = Metric.probability(corrupt.logits().toFloatVector(), y);
+        assertEquals("frog", best.label());
+        double pClean = Predictions.of(clean.logits()).probability(0, y);
+        double pCorrupt = Predictions.of(corrupt.logits()).probability(0, y);
         assertTrue(pClean > pCorrupt, "grayscale lowers p(frog) for this image: " + pClean + " vs " + pCorrupt);
         assertTrue(ie > 0 && ie <= pClean - pCorrupt + 1e-6, "IE " + ie);
 
 
         // README gradients example begins
-        Gradients g = vit.gradients(Input.pixels(model.preprocessing().normalize(batch.pixels())), Map.of(),
-                Objective.probability(y));                              // ∂p(y)/∂(every site), one backward
+        Gradients g = vit.gradients(batch.input(), Map.of(), Objective.probability(y));  // ∂p(y)/∂(every site)
         INDArray saliency = g.pixels(model.preprocessing());           // ∂p(y)/∂(pixels in [0, 1]) [1, 3, 32, 32]
         INDArray dAttn = g.get(Site.attnOut(1));                        // ∂p(y)/∂attn_out of block 1 [1, 65, 128]
 
         // Attribution patching by hand: the first-order estimate of the patch above, in log p(y), from one
         // backward at the corrupted run: (s_clean − s_corrupt) · ∂log p(y)/∂s at s = blocks.1.attn_out
-        Activations corruptForBackward = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
+        Activations corruptForBackward = vit.run(gray.input(),
                 Vit.keepForBackward().and(Keep.kinds(Site.Kind.ATTN_OUT)));
         Gradients atCorrupt = vit.backward(corruptForBackward, Objective.logProbability(y));
         double estimate = clean.get(Site.attnOut(1)).sub(corruptForBackward.get(Site.attnOut(1)))
                 .mul(atCorrupt.get(Site.attnOut(1))).sumNumber().doubleValue();              // ≈ 5.45
-        double exact = Math.log(Metric.probability(patched.logits().toFloatVector(), y))
-                - Math.log(Metric.probability(corrupt.logits().toFloatVector(), y));           // ≈ 5.49
+        double exact = Predictions.of(patched.logits()).logProbability(0, y)
+                - Predictions.of(corrupt.logits()).logProbability(0, y);                      // ≈ 5.49
         // README gradients example ends
         assertArrayEquals(new long[] {1, 3, 32, 32}, saliency.shape());
         assertArrayEquals(new long[] {1, 65, 128}, dAttn.shape());
@@ -94,10 +93,8 @@ class ReadmeExampleTest {
         // README attribution example begins
         CausalTrace.Spec spec = new CausalTrace.Spec(List.of(SweepKind.RESID, SweepKind.ATTN, SweepKind.MLP), 1,
                 Tokens.all(), Metric.PROB);
-        Activations cleanRun = vit.run(Input.pixels(model.preprocessing().normalize(batch.pixels())),
-                AttributionPatching.keepForClean(spec));
-        Activations grayRun = vit.run(Input.pixels(model.preprocessing().normalize(gray)),
-                AttributionPatching.keepForCorrupted(spec));
+        Activations cleanRun = vit.run(batch.input(), AttributionPatching.keepForClean(spec));
+        Activations grayRun = vit.run(gray.input(), AttributionPatching.keepForCorrupted(spec));
         AttributionPatching.Estimate atp = new AttributionPatching(vit)
                 .estimate(cleanRun, grayRun, new int[] {y}, spec, TraceMethod.atp()).get(0);  // one per image of the batch
         double attn1 = atp.cells().effect()[1][1];          // the estimated IE of restoring attn_out at block 1

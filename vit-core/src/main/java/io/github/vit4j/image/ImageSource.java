@@ -1,5 +1,6 @@
 package io.github.vit4j.image;
 
+import io.github.vit4j.model.Input;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -58,15 +59,18 @@ public final class ImageSource {
     }
 
     /**
-     * Images read from a source, in source order.
+     * Images read from a source, in source order, with what the model needs to take them: the pixels as read (in
+     * [0, 1] for the usual 1/255, the space in which corruptions such as grayscale work) and the preprocessing that
+     * normalises them. {@link #input()} is the model's input; the pixels never go to the model unnormalised.
      *
-     * @param first  index in the source of the first image
-     * @param names  name of each image (for output in input order)
-     * @param labels class of each image, or {@link #UNKNOWN_LABEL}
-     * @param pixels {@code [n, 3, size, size]} float32: model input from {@link ImageSource#read}, resized and
-     *               rescaled pixels from {@link ImageSource#readPixels}
+     * @param first         index in the source of the first image
+     * @param names         name of each image (for output in input order)
+     * @param labels        class of each image, or {@link #UNKNOWN_LABEL}
+     * @param pixels        {@code [n, 3, size, size]} float32, resized and rescaled but not normalised
+     *                      ({@link Preprocessing#pixels(List)})
+     * @param preprocessing how the model normalises them
      */
-    public record Batch(int first, List<String> names, int[] labels, INDArray pixels) {
+    public record Batch(int first, List<String> names, int[] labels, INDArray pixels, Preprocessing preprocessing) {
 
         /** @throws IllegalArgumentException when the names, labels and pixels do not count the same images */
         public Batch {
@@ -76,6 +80,41 @@ public final class ImageSource {
                 throw new IllegalArgumentException("batch of " + names.size() + " names, " + labels.length
                         + " labels and pixels " + Arrays.toString(pixels.shape()) + " do not match");
             }
+            if (preprocessing == null) {
+                throw new IllegalArgumentException("a batch needs the preprocessing that normalises its pixels");
+            }
+        }
+
+        /**
+         * Pixels that come from no source: images {@code 0 .. B − 1} named {@code image 0, image 1, …}, labels
+         * unknown.
+         *
+         * @param pixels {@code [B, C, H, W]} resized and rescaled but not normalised (in [0, 1] for 1/255)
+         */
+        public static Batch of(INDArray pixels, Preprocessing preprocessing) {
+            int n = pixels.rank() == 0 ? 0 : (int) pixels.size(0);
+            int[] labels = new int[n];
+            Arrays.fill(labels, UNKNOWN_LABEL);
+            List<String> names = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                names.add("image " + i);
+            }
+            return new Batch(0, names, labels, pixels, preprocessing);
+        }
+
+        /** The model's input: the pixels normalised ({@link Input#pixels(INDArray, Preprocessing)}). */
+        public Input input() {
+            return Input.pixels(pixels, preprocessing);
+        }
+
+        /** The same images (names, labels, preprocessing) with other pixels, e.g. corrupted ones. */
+        public Batch withPixels(INDArray newPixels) {
+            if (newPixels == null || !Arrays.equals(newPixels.shape(), pixels.shape())) {
+                throw new IllegalArgumentException("new pixels " + (newPixels == null ? null
+                        : Arrays.toString(newPixels.shape())) + " for a batch of " + Arrays.toString(pixels.shape())
+                        + "; give the same shape");
+            }
+            return new Batch(first, names, labels, newPixels, preprocessing);
         }
 
         /** A copy of the labels, {@link #UNKNOWN_LABEL} where unknown. */
@@ -235,8 +274,9 @@ public final class ImageSource {
     }
 
     /**
-     * Images {@code from .. from + count − 1} as model input: {@code [count, 3, size, size]}, see
-     * {@link Preprocessing#apply(List)}.
+     * Images {@code from .. from + count − 1}: their pixels resized and rescaled but not normalised (in [0, 1] for
+     * the usual 1/255), {@code [count, 3, size, size]} (see {@link Preprocessing#pixels(List)}), with
+     * {@code preprocessing} to normalise them ({@link Batch#input()}).
      *
      * @throws IllegalArgumentException when the range is empty or outside {@code 0 .. size() − 1}
      * @throws IOException              when an image cannot be read
@@ -244,25 +284,11 @@ public final class ImageSource {
     public Batch read(int from, int count, Preprocessing preprocessing) throws IOException {
         Loaded loaded = load(from, count);
         return new Batch(from, names.subList(from, from + count), loaded.labels(),
-                preprocessing.apply(loaded.images()));
+                preprocessing.pixels(loaded.images()), preprocessing);
     }
 
     /**
-     * Images {@code from .. from + count − 1} as pixels, resized and rescaled but not normalised (in [0, 1] for
-     * the usual 1/255): {@code [count, 3, size, size]}, see {@link Preprocessing#pixels(List)}. Apply corruptions
-     * to these, then {@link Preprocessing#normalize}.
-     *
-     * @throws IllegalArgumentException when the range is empty or outside {@code 0 .. size() − 1}
-     * @throws IOException              when an image cannot be read
-     */
-    public Batch readPixels(int from, int count, Preprocessing preprocessing) throws IOException {
-        Loaded loaded = load(from, count);
-        return new Batch(from, names.subList(from, from + count), loaded.labels(),
-                preprocessing.pixels(loaded.images()));
-    }
-
-    /**
-     * All images as model input in batches of at most {@code batchSize}, read lazily as the iteration goes.
+     * All images in batches of at most {@code batchSize}, read lazily as the iteration goes.
      * An image that cannot be read ends the iteration with an {@link UncheckedIOException}.
      *
      * @throws IllegalArgumentException when {@code batchSize} is not positive

@@ -129,8 +129,9 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
      * {@code (x − mean) / std}. The argument is not changed; it may be float or double, and a view.
      *
      * @return a new float32 array {@code [B, C, size, size]}
-     * @throws IllegalArgumentException when the array is not rank 4 or its channel count differs from
-     *                                  {@link #channels()}
+     * @throws IllegalArgumentException when the array is not rank 4, its channel count differs from
+     *                                  {@link #channels()}, or a value lies outside the rescaled range
+     *                                  {@code [0, 255 · rescaleFactor]} (a negative one: normalised already)
      */
     public INDArray normalize(INDArray pixels) {
         long[] shape = checkBatchOfPlanes(pixels, "pixels");
@@ -139,6 +140,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
         int w = (int) shape[3];
         int c = channels();
         double[] in = NdArrays.toDoubles(pixels);
+        checkRescaled(in, shape);
         float[] out = new float[b * c * size * size];
         double[] plane = new double[h * w];
         for (int i = 0; i < b; i++) {
@@ -152,6 +154,29 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
             }
         }
         return Nd4j.create(out, new long[] {b, c, size, size}, 'c');
+    }
+
+    /**
+     * Refuses values outside {@code [0, 255 · rescaleFactor]} (with a float32 rounding margin): pixels that were
+     * normalised already, or bytes never rescaled, would otherwise give wrong logits without an error.
+     */
+    private void checkRescaled(double[] values, long[] shape) {
+        double top = 255 * rescaleFactor;
+        double margin = 1e-5 * top;
+        for (int k = 0; k < values.length; k++) {
+            double v = values[k];
+            if (v >= -margin && v <= top + margin) {
+                continue;
+            }
+            String why = v < 0
+                    ? "normalised already? give model input that is normalised to Input.normalized, not to "
+                            + "Input.pixels or Preprocessing.normalize"
+                    : Double.isNaN(v) ? "a NaN pixel" : "not rescaled? multiply 0..255 values by rescaleFactor "
+                            + rescaleFactor + " (Preprocessing.pixels does)";
+            throw new IllegalArgumentException("expected pixels " + Arrays.toString(shape) + " in [0, "
+                    + (float) top + "] (resized and rescaled, not normalised) but element " + k + " is " + v
+                    + ": " + why);
+        }
     }
 
     /**

@@ -1,8 +1,15 @@
 package io.github.vit4j.model;
 
+import io.github.vit4j.image.Preprocessing;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Where a run starts: from preprocessed pixels, or from a cached {@code resid_pre} of some layer. */
+/**
+ * Where a run starts: from pixels, or from a cached {@code resid_pre} of some layer. Pixels come in two forms, each
+ * with a factory named for it: {@link #pixels(INDArray, Preprocessing)} takes them as images are read (resized,
+ * rescaled to [0, 1], not normalised: {@code ImageSource.Batch#pixels()}) with the model's preprocessing, and
+ * normalises them; {@link #normalized} takes model input already normalised. An {@code ImageSource.Batch} gives
+ * its own with {@code batch.input()}.
+ */
 public sealed interface Input {
 
     /** The number of images in the batch. */
@@ -11,9 +18,29 @@ public sealed interface Input {
     /** The first block the run computes (0 for pixels). */
     int startLayer();
 
-    /** Preprocessed pixels {@code [B, C, H, W]}. */
-    static Input pixels(INDArray pixels) {
-        return new Pixels(pixels);
+    /**
+     * Pixels {@code [B, C, H, W]} as images are read, resized and rescaled but not normalised (in [0, 1] for the
+     * usual 1/255), normalised here with {@code preprocessing} ({@link Preprocessing#normalize}, which also resizes
+     * to the model's size).
+     *
+     * @throws IllegalArgumentException when a value lies outside the rescaled range (a negative value: the pixels
+     *                                  were normalised already, pass them to {@link #normalized} instead)
+     */
+    static Input pixels(INDArray pixels, Preprocessing preprocessing) {
+        if (pixels == null || preprocessing == null) {
+            throw new IllegalArgumentException("Input.pixels needs pixels and their preprocessing, got " + pixels
+                    + " and " + preprocessing);
+        }
+        return new Pixels(preprocessing.normalize(pixels));
+    }
+
+    /**
+     * Model input {@code [B, C, H, W]} already normalised ({@code (x − mean) / std} per channel, e.g. by
+     * {@link Preprocessing#normalize} or {@link Preprocessing#apply}), used as it is. Pixels in [0, 1] go to
+     * {@link #pixels(INDArray, Preprocessing)} instead: here they would give wrong logits without an error.
+     */
+    static Input normalized(INDArray normalized) {
+        return new Pixels(normalized);
     }
 
     /**
@@ -25,7 +52,7 @@ public sealed interface Input {
         return new ResidPre(layer, residPre);
     }
 
-    /** Preprocessed pixels {@code [B, C, H, W]}. */
+    /** Normalised pixels {@code [B, C, H, W]}, the model's input (made by {@link #pixels} or {@link #normalized}). */
     record Pixels(INDArray pixels) implements Input {
         public Pixels {
             if (pixels == null) {

@@ -95,8 +95,8 @@ public final class Objective {
             int y = classFor(i, b, l.length);
             v[i] = switch (kind) {
                 case LOGIT -> l[y];
-                case PROBABILITY -> softmax(l)[y];
-                case LOG_PROBABILITY -> logSoftmax(l)[y];
+                case PROBABILITY -> Predictions.softmax(l)[y];
+                case LOG_PROBABILITY -> Predictions.logSoftmax(l)[y];
                 case LOGIT_DIFF -> l[y] - l[runnerUp(l, y)];
                 case DIRECTION -> throw new IllegalStateException();
             };
@@ -116,7 +116,7 @@ public final class Objective {
         for (int i = 0; i < b; i++) {
             double[] l = array.getRow(i).castTo(DataType.DOUBLE).toDoubleVector();
             int y = classFor(i, b, c);
-            double[] p = softmax(l);
+            double[] p = Predictions.softmax(l);
             int second = kind == Kind.LOGIT_DIFF ? runnerUp(l, y) : -1;
             for (int j = 0; j < c; j++) {
                 double hot = j == y ? 1 : 0;
@@ -186,45 +186,6 @@ public final class Objective {
             }
         }
         return best;
-    }
-
-    /**
-     * log softmax of {@code l}: {@code l − max − log Σ exp(l − max)}, in double, a new array. Exact where p is too
-     * small for {@code log(softmax(l))} (which gives −∞ below about e^−745).
-     */
-    public static double[] logSoftmax(double[] l) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : l) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (double v : l) {
-            sum += Math.exp(v - max);
-        }
-        double log = max + Math.log(sum);
-        double[] out = new double[l.length];
-        for (int i = 0; i < l.length; i++) {
-            out[i] = l[i] - log;
-        }
-        return out;
-    }
-
-    /** softmax of {@code l}, computed in double with the max subtracted: a new array. */
-    public static double[] softmax(double[] l) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : l) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[l.length];
-        for (int i = 0; i < l.length; i++) {
-            p[i] = Math.exp(l[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < l.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
+import io.github.vit4j.model.Input;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,9 @@ import java.util.OptionalInt;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class ImageSourceTest {
 
@@ -26,7 +29,7 @@ class ImageSourceTest {
     Path tmp;
 
     @Test
-    void aCifarSpecGivesNamedLabelledModelInput() throws IOException {
+    void aCifarSpecGivesNamedLabelledPixelsInTheUnitRange() throws IOException {
         ImageSource source = ImageSource.parse("cifar10:" + BATCH);
 
         ImageSource.Batch batch = source.read(3, 2, Preprocessing.cifar10());
@@ -36,20 +39,63 @@ class ImageSourceTest {
         assertArrayEquals(new int[] {0, 6}, batch.labels());
         assertEquals(OptionalInt.of(0), batch.label(0));
         assertEquals(4, batch.index(1));
-        INDArray expected = Preprocessing.cifar10().apply(Cifar10.read(BATCH, 3, 2).images());
-        assertEquals(expected, batch.pixels());
+        assertEquals(Preprocessing.cifar10().pixels(Cifar10.read(BATCH, 3, 2).images()), batch.pixels());
+        assertEquals(Preprocessing.cifar10(), batch.preprocessing());
     }
 
     @Test
-    void pixelsOfASourceNormalizeToItsModelInput() throws IOException {
-        ImageSource source = ImageSource.cifar10(BATCH);
+    void aBatchsInputIsItsPixelsNormalised() throws IOException {
         Preprocessing p = Preprocessing.cifar10();
+        ImageSource.Batch batch = ImageSource.cifar10(BATCH).read(0, 4, p);
 
-        INDArray pixels = source.readPixels(0, 4, p).pixels();
-        INDArray input = source.read(0, 4, p).pixels();
+        INDArray input = ((Input.Pixels) batch.input()).pixels();
 
-        assertTrue(pixels.minNumber().doubleValue() >= 0 && pixels.maxNumber().doubleValue() <= 1);
-        assertEquals(0, p.normalize(pixels).sub(input).amaxNumber().doubleValue(), 1e-6);
+        INDArray applied = p.apply(Cifar10.read(BATCH, 0, 4).images());
+        assertTrue(batch.pixels().minNumber().doubleValue() >= 0 && batch.pixels().maxNumber().doubleValue() <= 1);
+        assertEquals(0, input.sub(applied).amaxNumber().doubleValue(), 1e-6);
+    }
+
+    /**
+     * The mistake of issue 9: {@code read} gave normalised pixels and {@code readPixels} [0, 1] ones, and either went
+     * into {@code Input.pixels} without a word. Now a batch holds one kind, [0, 1] pixels with the preprocessing, and
+     * its model input is normalised once; normalising it a second time is refused.
+     */
+    @Test
+    void normalisedPixelsGivenAsRawPixelsAreRefusedWithTheFactoryForThem() throws IOException {
+        ImageSource.Batch batch = ImageSource.cifar10(BATCH).read(0, 2, Preprocessing.cifar10());
+        INDArray normalised = ((Input.Pixels) batch.input()).pixels();
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Input.pixels(normalised, batch.preprocessing()));
+
+        assertTrue(e.getMessage().contains("normalised already") && e.getMessage().contains("Input.normalized"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ImageSource.Batch.of(normalised, batch.preprocessing())
+                .input());
+    }
+
+    @Test
+    void bytesThatWereNeverRescaledAreRefused() {
+        INDArray bytes = Nd4j.ones(DataType.FLOAT, 1, 3, 32, 32).muli(200);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Input.pixels(bytes, Preprocessing.cifar10()));
+
+        assertTrue(e.getMessage().contains("200.0") && e.getMessage().contains("not rescaled"), e.getMessage());
+    }
+
+    @Test
+    void aBatchWithOtherPixelsKeepsItsImagesAndRefusesAnotherShape() throws IOException {
+        ImageSource.Batch batch = ImageSource.cifar10(BATCH).read(5, 2, Preprocessing.cifar10());
+        INDArray gray = Nd4j.ones(DataType.FLOAT, 2, 3, 32, 32).muli(0.5);
+
+        ImageSource.Batch changed = batch.withPixels(gray);
+
+        assertEquals(batch.names(), changed.names());
+        assertArrayEquals(batch.labels(), changed.labels());
+        assertEquals(5, changed.first());
+        assertEquals(gray, changed.pixels());
+        assertThrows(IllegalArgumentException.class, () -> batch.withPixels(Nd4j.zeros(1, 3, 32, 32)));
     }
 
     @Test

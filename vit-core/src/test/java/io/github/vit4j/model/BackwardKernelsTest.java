@@ -45,8 +45,8 @@ class BackwardKernelsTest {
         Vit cpu = new Vit(w, CpuOps.INSTANCE);
         Vit portable = new Vit(w, PortableOps.INSTANCE);
         for (Objective o : objectives) {
-            try (Gradients a = cpu.gradients(Input.pixels(pixels), Map.of(), o);
-                 Gradients b = portable.gradients(Input.pixels(pixels), Map.of(), o)) {
+            try (Gradients a = cpu.gradients(Input.normalized(pixels), Map.of(), o);
+                 Gradients b = portable.gradients(Input.normalized(pixels), Map.of(), o)) {
                 assertEquals(a.sites(), b.sites());
                 for (Site s : a.sites()) {
                     assertClose(b.get(s), a.get(s), 1e-5, o + " at " + s);

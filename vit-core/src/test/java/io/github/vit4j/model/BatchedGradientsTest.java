@@ -36,9 +36,9 @@ class BatchedGradientsTest {
 
     /** {@code objective} on the batch against {@code forImage.apply(i)}, the same objective for image i alone. */
     private static void assertRowsAreImages(Objective objective, IntFunction<Objective> forImage) {
-        try (Gradients batch = VIT.gradients(Input.pixels(PIXELS), Map.of(), objective)) {
+        try (Gradients batch = VIT.gradients(Input.normalized(PIXELS), Map.of(), objective)) {
             for (int i = 0; i < 3; i++) {
-                try (Gradients one = VIT.gradients(Input.pixels(image(PIXELS, i)), Map.of(), forImage.apply(i))) {
+                try (Gradients one = VIT.gradients(Input.normalized(image(PIXELS, i)), Map.of(), forImage.apply(i))) {
                     for (Site s : one.sites()) {
                         BackwardKernelsTest.assertClose(image(batch.get(s), i), one.get(s), 1e-5,
                                 "image " + i + " at " + s);

@@ -35,7 +35,7 @@ class FiniteDifferenceGradientsTest {
      */
     @Test
     void theDoubleOracleComputesTheSameForwardAsVit4j() {
-        Activations run = VIT.run(PIXELS);
+        Activations run = VIT.run(Input.normalized(PIXELS), Keep.all());
         Map<Site, double[]> oracle = CHECK.run();
         assertEquals(run.sites(), oracle.keySet());
         for (Site site : run.sites()) {
@@ -94,7 +94,7 @@ class FiniteDifferenceGradientsTest {
         Site mlpPost = Site.of(0, Site.Kind.MLP_POST);
         INDArray direction = GradientCheck.gaussian(mlpPost.shape(CONFIG, 1), 23);
         GradientCheck.Pair objective = GradientCheck.direction(mlpPost, direction);
-        try (Gradients g = VIT.gradients(Input.pixels(PIXELS), Map.of(), objective.objective())) {
+        try (Gradients g = VIT.gradients(Input.normalized(PIXELS), Map.of(), objective.objective())) {
             List<Site> forwardOrder = GradientCheck.everySite(CONFIG);
             List<Site> above = forwardOrder.subList(forwardOrder.indexOf(mlpPost) + 1, forwardOrder.size());
             assertEquals(List.of(Site.mlpOut(0), Site.residPost(0), Site.residPre(1)), above.subList(0, 3));
@@ -106,7 +106,7 @@ class FiniteDifferenceGradientsTest {
     }
 
     private static void assertMatches(GradientCheck.Pair objective) {
-        try (Gradients g = VIT.gradients(Input.pixels(PIXELS), Map.of(), objective.objective())) {
+        try (Gradients g = VIT.gradients(Input.normalized(PIXELS), Map.of(), objective.objective())) {
             List<GradientCheck.Comparison> all = CHECK.compare(objective, g, GradientCheck.everySite(CONFIG), 100);
             for (GradientCheck.Comparison c : all) {
                 assertTrue(c.within(RELATIVE, ABSOLUTE), objective + " at " + c);

@@ -35,10 +35,10 @@ class HeldGradientsTest {
 
     @Test
     void holdingASiteWholeIsSubstitutingItWithItsOwnArray() {
-        Activations run = VIT.run(Input.pixels(PIXELS), Keep.all());
+        Activations run = VIT.run(Input.normalized(PIXELS), Keep.all());
         Site s = Site.attnOut(1);
         Gradients held = VIT.backward(run, OBJECTIVE, Keep.all(), Map.of(s, Nd4j.ones(DataType.FLOAT, 1, 1, 1)));
-        Activations substituted = VIT.run(Input.pixels(PIXELS), Keep.all(),
+        Activations substituted = VIT.run(Input.normalized(PIXELS), Keep.all(),
                 Map.of(s, Substitution.whole(run.get(s))));
         assertSameGradients(VIT.backward(substituted, OBJECTIVE), held);
         assertEquals(0.0, held.get(Site.z(1)).amaxNumber().doubleValue(), 0.0, "nothing flows past a held site");
@@ -46,12 +46,12 @@ class HeldGradientsTest {
 
     @Test
     void holdingSomeTokensIsAMaskedSubstitutionWithTheSiteItself() {
-        Activations run = VIT.run(Input.pixels(PIXELS), Keep.all());
+        Activations run = VIT.run(Input.normalized(PIXELS), Keep.all());
         INDArray tokens = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), 1);
         tokens.putScalar(new long[] {0, 0, 0}, 1f);
         tokens.putScalar(new long[] {0, 2, 0}, 1f);
         Map<Site, INDArray> held = Map.of(Site.mlpOut(0), tokens, Site.residMid(1), tokens);
-        Activations substituted = VIT.run(Input.pixels(PIXELS), Keep.all(), Map.of(
+        Activations substituted = VIT.run(Input.normalized(PIXELS), Keep.all(), Map.of(
                 Site.mlpOut(0), Substitution.masked(run.get(Site.mlpOut(0)), tokens),
                 Site.residMid(1), Substitution.masked(run.get(Site.residMid(1)), tokens)));
         assertSameGradients(VIT.backward(substituted, OBJECTIVE), VIT.backward(run, OBJECTIVE, Keep.all(), held));
@@ -59,7 +59,7 @@ class HeldGradientsTest {
 
     @Test
     void aBackwardStopsAtTheLowestKeptSiteAndComputesTheInputOnlyWhenEmbedIsKept() {
-        Activations run = VIT.run(Input.pixels(PIXELS), Keep.all());
+        Activations run = VIT.run(Input.normalized(PIXELS), Keep.all());
         Gradients full = VIT.backward(run, OBJECTIVE);
         Gradients upper = VIT.backward(run, OBJECTIVE, Keep.sites(Site.mlpOut(1), Site.residPre(1)));
         assertEquals(0.0, full.get(Site.mlpOut(1)).sub(upper.get(Site.mlpOut(1))).amaxNumber().doubleValue(), 0.0);
@@ -69,7 +69,7 @@ class HeldGradientsTest {
 
     @Test
     void aRunResumedFromResidPreZeroHasNoPixelsSoNoInputGradient() {
-        Activations pixels = VIT.run(Input.pixels(PIXELS), Keep.all());
+        Activations pixels = VIT.run(Input.normalized(PIXELS), Keep.all());
         Activations resumed = VIT.run(Input.residPre(0, pixels.get(Site.residPre(0))), Keep.all());
         Gradients g = VIT.backward(resumed, OBJECTIVE);
         assertFalse(g.has(Site.embed()), "embed is not a site of a run that started at resid_pre");
@@ -80,7 +80,7 @@ class HeldGradientsTest {
 
     @Test
     void heldMasksAreCheckedAtTheBoundaryNamingTheSite() {
-        Activations run = VIT.run(Input.pixels(PIXELS), Keep.all());
+        Activations run = VIT.run(Input.normalized(PIXELS), Keep.all());
         IllegalArgumentException past = assertThrows(IllegalArgumentException.class, () -> VIT.backward(run,
                 OBJECTIVE, Keep.all(), Map.of(Site.residPre(99), Nd4j.ones(DataType.FLOAT, 1, 1, 1))));
         assertTrue(past.getMessage().contains("cannot hold blocks.99.resid_pre"), past.getMessage());

@@ -14,7 +14,7 @@ class KeepOutsideTheModelTest {
     private static final VitWeights WEIGHTS = VitWeights.random(CONFIG, 7);
 
     private static Input pixels() {
-        return Input.pixels(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32));
+        return Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32));
     }
 
     private static void assertNamesSiteAndLayers(IllegalArgumentException e) {

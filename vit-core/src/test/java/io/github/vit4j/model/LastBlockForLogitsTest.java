@@ -26,10 +26,10 @@ class LastBlockForLogitsTest {
         for (Ops ops : List.of(CpuOps.INSTANCE, PortableOps.INSTANCE)) {
             Vit vit = new Vit(VitWeights.random(CONFIG, 8), ops);
             INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
-            Activations other = vit.run(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32));
+            Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)), Keep.all());
             for (Map<Site, Substitution> subs : substitutionSets(other)) {
-                INDArray full = vit.run(Input.pixels(x), Keep.all(), subs).logits();
-                INDArray fast = vit.run(Input.pixels(x), Keep.logitsOnly(), subs).logits();
+                INDArray full = vit.run(Input.normalized(x), Keep.all(), subs).logits();
+                INDArray fast = vit.run(Input.normalized(x), Keep.logitsOnly(), subs).logits();
                 double d = full.sub(fast).amaxNumber().doubleValue();
                 assertTrue(d <= 1e-5, ops + " " + subs.keySet() + " differs by " + d);
             }
@@ -40,11 +40,11 @@ class LastBlockForLogitsTest {
     void aSubstitutionThatChangesOnlyPatchTokensOfTheLastBlockLeavesTheLogitsAlone() {
         Vit vit = new Vit(VitWeights.random(CONFIG, 9), CpuOps.INSTANCE);
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
-        INDArray base = vit.run(Input.pixels(x), Keep.logitsOnly()).logits();
+        INDArray base = vit.run(Input.normalized(x), Keep.logitsOnly()).logits();
         INDArray mask = Nd4j.ones(DataType.FLOAT, 1, CONFIG.tokens(), 1);
         mask.putScalar(0, 0, 0, 0f);                                   // every token but CLS
         INDArray noise = Nd4j.rand(DataType.FLOAT, 1, CONFIG.tokens(), CONFIG.hiddenSize()).muli(10);
-        INDArray patched = vit.run(Input.pixels(x), Keep.logitsOnly(),
+        INDArray patched = vit.run(Input.normalized(x), Keep.logitsOnly(),
                 Map.of(Site.mlpOut(LAST), Substitution.masked(noise, mask))).logits();
         assertEquals(0.0, base.sub(patched).amaxNumber().doubleValue(), 1e-6);
     }
@@ -53,7 +53,7 @@ class LastBlockForLogitsTest {
     void aWrongShapedSubstitutionInTheLastBlockIsStillRefused() {
         Vit vit = new Vit(VitWeights.random(CONFIG, 10), CpuOps.INSTANCE);
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.pixels(x),
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.normalized(x),
                 Keep.logitsOnly(), Map.of(Site.attnOut(LAST),
                         Substitution.whole(Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens() - 1, CONFIG.hiddenSize())))));
         assertTrue(e.getMessage().contains("blocks." + LAST + ".attn_out"), e.getMessage());

@@ -114,7 +114,7 @@ class ObjectiveTest {
         Vit vit = new Vit(GradientCheck.weights(config, 51), CpuOps.INSTANCE);
         Preprocessing pre = new Preprocessing(config.imageSize(), 1 / 255.0, new double[] {0.5, 0.4, 0.3},
                 new double[] {0.2, 0.25, 0.5});
-        try (Gradients g = vit.gradients(Input.pixels(GradientCheck.pixels(config, 2, 52)), Map.of(),
+        try (Gradients g = vit.gradients(Input.normalized(GradientCheck.pixels(config, 2, 52)), Map.of(),
                 Objective.logit(1))) {
             INDArray input = g.input();
             INDArray pixels = g.pixels(pre);

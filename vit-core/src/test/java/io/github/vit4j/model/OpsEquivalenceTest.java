@@ -43,10 +43,10 @@ class OpsEquivalenceTest {
     void aSecondRunLeavesTheFirstRunsSiteArraysUntouched() {
         VitWeights w = VitWeights.random(SMALL, 5);
         Vit vit = new Vit(w, CpuOps.INSTANCE);
-        Activations first = vit.run(pixels(SMALL, 2, 1));
+        Activations first = vit.run(Input.normalized(pixels(SMALL, 2, 1)), Keep.all());
         Map<Site, INDArray> copies = new LinkedHashMap<>();
         first.arrays().forEach((s, a) -> copies.put(s, a.dup()));
-        vit.run(pixels(SMALL, 2, 2));
+        vit.run(Input.normalized(pixels(SMALL, 2, 2)), Keep.all());
         copies.forEach((s, c) -> assertEquals(c, first.get(s), s + " changed after another run"));
     }
 
@@ -55,12 +55,12 @@ class OpsEquivalenceTest {
         VitWeights w = VitWeights.random(SMALL, 6);
         Vit vit = new Vit(w, CpuOps.INSTANCE);
         INDArray x = pixels(SMALL, 2, 3);
-        Activations all = vit.run(x);
+        Activations all = vit.run(Input.normalized(x), Keep.all());
         INDArray residPre1 = all.get(Site.residPre(1)).dup();
         INDArray attnOut1 = all.get(Site.attnOut(1)).dup();
         Map<Site, Substitution> patch = Map.of(Site.attnOut(1), Substitution.whole(attnOut1));
         for (int i = 0; i < 3; i++) {
-            assertEquals(all.logits(), vit.run(Input.pixels(x), Keep.logitsOnly()).logits());
+            assertEquals(all.logits(), vit.run(Input.normalized(x), Keep.logitsOnly()).logits());
             Activations resumed = vit.run(Input.residPre(1, residPre1), Keep.kinds(Site.Kind.LN2), patch);
             assertEquals(all.logits(), resumed.logits());
             assertEquals(all.get(Site.of(1, Site.Kind.LN2)), resumed.get(Site.of(1, Site.Kind.LN2)));
@@ -89,8 +89,8 @@ class OpsEquivalenceTest {
     private static void assertSameSites(VitConfig config, int batch, long seed) {
         VitWeights w = VitWeights.random(config, seed);
         INDArray x = pixels(config, batch, seed);
-        Activations cpu = new Vit(w, CpuOps.INSTANCE).run(x);
-        Activations portable = new Vit(w, PortableOps.INSTANCE).run(x);
+        Activations cpu = new Vit(w, CpuOps.INSTANCE).run(Input.normalized(x), Keep.all());
+        Activations portable = new Vit(w, PortableOps.INSTANCE).run(Input.normalized(x), Keep.all());
         assertEquals(portable.sites(), cpu.sites());
         for (Site s : portable.sites()) {
             INDArray a = cpu.get(s);

@@ -62,11 +62,11 @@ class SiteMemoryTest {
         Vit vit = new Vit(VitWeights.random(CONFIG, 31), CpuOps.INSTANCE);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
         INDArray y = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
-        Activations first = vit.run(x);
+        Activations first = vit.run(Input.normalized(x), Keep.all());
         Map<Site, INDArray> expected = copies(first);
         first.close();
-        vit.run(y).close();                                          // another image through the same memory
-        try (Activations again = vit.run(x)) {
+        vit.run(Input.normalized(y), Keep.all()).close();                                          // another image through the same memory
+        try (Activations again = vit.run(Input.normalized(x), Keep.all())) {
             for (Map.Entry<Site, INDArray> e : expected.entrySet()) {
                 assertEquals(e.getValue(), again.get(e.getKey()), e.getKey().toString());
             }
@@ -77,14 +77,14 @@ class SiteMemoryTest {
     void closingAPatchedRunLeavesTheArraysItBorrowedAlone() {
         Vit vit = new Vit(VitWeights.random(CONFIG, 32), CpuOps.INSTANCE);
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64);
-        Activations clean = vit.run(x);
+        Activations clean = vit.run(Input.normalized(x), Keep.all());
         Map<Site, INDArray> before = copies(clean);
         INDArray other = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64);
         Activations patched = vit.run(Input.residPre(1, clean.get(Site.residPre(1))), Keep.all(),
                 Map.of(Site.attnOut(1), Substitution.whole(clean.get(Site.attnOut(1)))));
         patched.close();
         for (int i = 0; i < 3; i++) {
-            vit.run(other).close();                                  // would overwrite anything wrongly given back
+            vit.run(Input.normalized(other), Keep.all()).close();                                  // would overwrite anything wrongly given back
         }
         for (Map.Entry<Site, INDArray> e : before.entrySet()) {
             assertEquals(e.getValue(), clean.get(e.getKey()), e.getKey().toString());
@@ -95,9 +95,9 @@ class SiteMemoryTest {
     void closingGivesTheMemoryBackAndTheNextRunTakesItAgain() {
         Vit vit = new Vit(VitWeights.random(CONFIG, 34), CpuOps.INSTANCE);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
-        vit.run(x).close();                                          // fills the pool with this run's lengths
+        vit.run(Input.normalized(x), Keep.all()).close();                                          // fills the pool with this run's lengths
         long before = SiteMemory.SHARED.heldBytes();
-        Activations a = vit.run(x);
+        Activations a = vit.run(Input.normalized(x), Keep.all());
         long during = SiteMemory.SHARED.heldBytes();
         a.close();
         long after = SiteMemory.SHARED.heldBytes();
@@ -110,7 +110,7 @@ class SiteMemoryTest {
         // Blocks given back are filled with NaN: any array still read after its memory went back would show it.
         Vit vit = new Vit(VitWeights.random(CONFIG, 35), CpuOps.INSTANCE);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
-        Activations other = vit.run(Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64));
+        Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64)), Keep.all());
         INDArray firstToken = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), 1);
         firstToken.putScalar(0, 0, 0, 1f);
         List<Map<Site, Substitution>> patches = List.of(Map.of(),
@@ -122,7 +122,7 @@ class SiteMemoryTest {
         List<INDArray> expected = new java.util.ArrayList<>();
         for (Map<Site, Substitution> p : patches) {
             for (Keep k : keeps) {
-                expected.add(vit.run(Input.pixels(x), k, p).logits().dup());
+                expected.add(vit.run(Input.normalized(x), k, p).logits().dup());
             }
         }
         SiteMemory.SHARED.poisonRecycled(true);
@@ -131,7 +131,7 @@ class SiteMemoryTest {
             for (Map<Site, Substitution> p : patches) {
                 for (Keep k : keeps) {
                     for (int round = 0; round < 2; round++) {                   // the second on a warm pool
-                        try (Activations a = vit.run(Input.pixels(x), k, p)) {
+                        try (Activations a = vit.run(Input.normalized(x), k, p)) {
                             assertEquals(expected.get(i), a.logits(), p.keySet() + " " + round);
                         }
                     }
@@ -176,7 +176,7 @@ class SiteMemoryTest {
     @Test
     void closedActivationsRefuseToBeReadAndClosingTwiceDoesNothing() {
         Vit vit = new Vit(VitWeights.random(CONFIG, 33), CpuOps.INSTANCE);
-        Activations a = vit.run(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64));
+        Activations a = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64)), Keep.all());
         a.close();
         a.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, a::logits);

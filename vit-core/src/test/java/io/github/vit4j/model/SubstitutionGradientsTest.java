@@ -23,7 +23,7 @@ class SubstitutionGradientsTest {
     static final VitWeights WEIGHTS = GradientCheck.weights(CONFIG, 31);
     static final INDArray PIXELS = GradientCheck.pixels(CONFIG, 2, 32);
     /** The run the substituted arrays come from: other images. */
-    static final Activations DONOR = new Vit(WEIGHTS, CpuOps.INSTANCE).run(GradientCheck.pixels(CONFIG, 2, 33));
+    static final Activations DONOR = new Vit(WEIGHTS, CpuOps.INSTANCE).run(Input.normalized(GradientCheck.pixels(CONFIG, 2, 33)), Keep.all());
     static final Vit VIT = new Vit(WEIGHTS, CpuOps.INSTANCE);
 
     /**
@@ -36,7 +36,7 @@ class SubstitutionGradientsTest {
         Map<Site, Substitution> subs = Map.of(cut, Substitution.whole(DONOR.get(cut)));
         GradientCheck check = new GradientCheck(WEIGHTS, PIXELS, subs);
         GradientCheck.Pair objective = check.logProbability(3);
-        try (Gradients g = VIT.gradients(Input.pixels(PIXELS), subs, objective.objective())) {
+        try (Gradients g = VIT.gradients(Input.normalized(PIXELS), subs, objective.objective())) {
             List<Site> sites = GradientCheck.everySite(CONFIG);
             List<Site> below = sites.subList(0, sites.indexOf(cut));
             for (Site s : below) {
@@ -59,7 +59,7 @@ class SubstitutionGradientsTest {
         Map<Site, Substitution> subs = Map.of(cut, Substitution.whole(DONOR.get(cut)));
         GradientCheck check = new GradientCheck(WEIGHTS, PIXELS, subs);
         GradientCheck.Pair objective = check.logit(0, 4);
-        try (Gradients g = VIT.gradients(Input.pixels(PIXELS), subs, objective.objective())) {
+        try (Gradients g = VIT.gradients(Input.normalized(PIXELS), subs, objective.objective())) {
             for (Site.Kind kind : List.of(Site.Kind.LN1, Site.Kind.Q, Site.Kind.K, Site.Kind.V, Site.Kind.PATTERN,
                     Site.Kind.Z)) {
                 assertEquals(0.0, maxAbs(g.get(Site.of(1, kind))), kind + " is inside the replaced attention");
@@ -87,7 +87,7 @@ class SubstitutionGradientsTest {
         Map<Site, Substitution> subs = Map.of(site, Substitution.masked(DONOR.get(site), mask));
         GradientCheck check = new GradientCheck(WEIGHTS, PIXELS, subs);
         GradientCheck.Pair objective = check.probability(1);
-        try (Gradients g = VIT.gradients(Input.pixels(PIXELS), subs, objective.objective())) {
+        try (Gradients g = VIT.gradients(Input.normalized(PIXELS), subs, objective.objective())) {
             INDArray dResidMid = g.get(site);
             INDArray dAttnOut = g.get(Site.attnOut(0));
             for (int b = 0; b < 2; b++) {

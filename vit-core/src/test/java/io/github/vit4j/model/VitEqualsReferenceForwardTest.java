@@ -51,7 +51,7 @@ class VitEqualsReferenceForwardTest {
     void aWholeModuleOutputThatLetsTheFastPathSkipTheModuleGivesTheReferencesSites() {
         for (Ops ops : KERNELS) {
             Paths paths = new Paths(VitWeights.random(CONFIG, 32), ops, new Random(1));
-            Input pixels = Input.pixels(paths.pixels);
+            Input pixels = Input.normalized(paths.pixels);
             for (int l = 0; l < CONFIG.layers(); l++) {
                 for (Site out : List.of(Site.attnOut(l), Site.mlpOut(l))) {
                     Map<Site, Substitution> subs = Map.of(out, Substitution.whole(paths.other.get(out)));
@@ -86,7 +86,7 @@ class VitEqualsReferenceForwardTest {
             sets.add(Map.of(Site.lnFinal(), Substitution.masked(paths.other.get(Site.lnFinal()), tokens)));
             sets.add(Map.of(Site.lnFinal(), Substitution.whole(paths.other.get(Site.lnFinal()))));
             for (Map<Site, Substitution> subs : sets) {
-                paths.assertSame(Input.pixels(paths.pixels), Keep.logitsOnly(), subs, ops + " " + subs.keySet());
+                paths.assertSame(Input.normalized(paths.pixels), Keep.logitsOnly(), subs, ops + " " + subs.keySet());
                 paths.assertSame(Input.residPre(LAST, paths.other.get(Site.residPre(LAST))), Keep.logitsOnly(), subs,
                         ops + " from resid_pre " + subs.keySet());
             }
@@ -99,10 +99,10 @@ class VitEqualsReferenceForwardTest {
         Vit vit = new Vit(w, CpuOps.INSTANCE);
         ReferenceForward reference = new ReferenceForward(w, CpuOps.INSTANCE);
         INDArray resid = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), CONFIG.hiddenSize());
-        List<Input> inputs = List.of(Input.pixels(Nd4j.zeros(DataType.FLOAT, 1, 3, 16, 16)),
+        List<Input> inputs = List.of(Input.normalized(Nd4j.zeros(DataType.FLOAT, 1, 3, 16, 16)),
                 Input.residPre(CONFIG.layers() + 1, resid),
                 Input.residPre(0, Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens() + 1, CONFIG.hiddenSize())),
-                Input.pixels(Nd4j.zeros(DataType.DOUBLE, 1, 3, 32, 32)));
+                Input.normalized(Nd4j.zeros(DataType.DOUBLE, 1, 3, 32, 32)));
         for (Input input : inputs) {
             assertSameRefusal(() -> vit.run(input, Keep.all()), () -> reference.run(input, Keep.all()));
         }
@@ -159,7 +159,7 @@ class VitEqualsReferenceForwardTest {
             this.reference = new ReferenceForward(weights, ops);
             this.rng = rng;
             this.pixels = random(rng, BATCH, CONFIG.channels(), CONFIG.imageSize(), CONFIG.imageSize());
-            this.other = reference.run(Input.pixels(random(rng, pixels.shape())), Keep.all());
+            this.other = reference.run(Input.normalized(random(rng, pixels.shape())), Keep.all());
         }
 
         /** The same sites kept on both paths, each within the tolerance. */
@@ -178,7 +178,7 @@ class VitEqualsReferenceForwardTest {
         Input randomInput() {
             int start = rng.nextInt(CONFIG.layers() + 2) - 1;
             if (start < 0) {
-                return Input.pixels(pixels);
+                return Input.normalized(pixels);
             }
             Site s = start < CONFIG.layers() ? Site.residPre(start) : Site.residPost(LAST);
             return Input.residPre(start, other.get(s));

@@ -21,7 +21,7 @@ class VitShapesTest {
     void aVitB16BatchOfTwoHasEverySiteInItsDocumentedShape() {
         VitConfig c = VitConfig.vitB16();
         Vit vit = new Vit(VitWeights.random(c, 1));
-        Activations run = vit.run(Nd4j.rand(DataType.FLOAT, 2, 3, 224, 224));
+        Activations run = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 224, 224)), Keep.all());
         assertEquals(2 + c.layers() * 14 + 1, run.sites().size(), "embed, 14 sites per block, ln_final, logits");
         assertArrayEquals(new long[] {2, 196, 768}, run.get(Site.embed()).shape());
         assertArrayEquals(new long[] {2, 197, 768}, run.get(Site.residPre(0)).shape());
@@ -38,7 +38,7 @@ class VitShapesTest {
     void keepingOnlyResidPreKeepsOneArrayPerLayerAndTheLogits() {
         VitConfig c = VitConfig.cifar10();
         Vit vit = new Vit(VitWeights.random(c, 2));
-        Activations run = vit.run(Input.pixels(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)), Keep.kinds(Site.Kind.RESID_PRE));
+        Activations run = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)), Keep.kinds(Site.Kind.RESID_PRE));
         assertEquals(c.layers() + 1, run.sites().size());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run.get(Site.attnOut(0)));
         assertTrue(e.getMessage().contains("Keep"), e.getMessage());
@@ -47,7 +47,7 @@ class VitShapesTest {
     @Test
     void residMidIsResidPrePlusAttnOutAndResidPostIsResidMidPlusMlpOut() {
         VitConfig c = VitConfig.cifar10();
-        Activations run = new Vit(VitWeights.random(c, 3)).run(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32));
+        Activations run = new Vit(VitWeights.random(c, 3)).run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)), Keep.all());
         for (int l = 0; l < c.layers(); l++) {
             INDArray mid = run.get(Site.residPre(l)).add(run.get(Site.attnOut(l)));
             assertTrue(mid.equalsWithEps(run.get(Site.residMid(l)), 1e-6));
@@ -63,7 +63,7 @@ class VitShapesTest {
     void aRunResumedFromACachedResidPreEqualsTheFullRun() {
         VitConfig c = VitConfig.cifar10();
         Vit vit = new Vit(VitWeights.random(c, 4));
-        Activations full = vit.run(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32));
+        Activations full = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)), Keep.all());
         for (int l = 0; l <= c.layers(); l++) {
             INDArray from = l < c.layers() ? full.get(Site.residPre(l)) : full.get(Site.residPost(c.layers() - 1));
             Activations resumed = vit.run(Input.residPre(l, from), Keep.logitsOnly());
@@ -76,9 +76,9 @@ class VitShapesTest {
         VitConfig c = VitConfig.cifar10();
         Vit vit = new Vit(VitWeights.random(c, 5));
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
-        Activations clean = vit.run(x);
+        Activations clean = vit.run(Input.normalized(x), Keep.all());
         INDArray zeros = Nd4j.zeros(DataType.FLOAT, 1, c.tokens(), c.hiddenSize());
-        Activations patched = vit.run(Input.pixels(x), Keep.all(), Map.of(Site.attnOut(1), Substitution.whole(zeros)));
+        Activations patched = vit.run(Input.normalized(x), Keep.all(), Map.of(Site.attnOut(1), Substitution.whole(zeros)));
         assertSame(zeros, patched.get(Site.attnOut(1)));
         assertTrue(patched.get(Site.residMid(1)).equalsWithEps(patched.get(Site.residPre(1)), 0));
         assertNotSame(clean.get(Site.residMid(1)), patched.get(Site.residMid(1)));
@@ -89,13 +89,13 @@ class VitShapesTest {
     void badInputIsRefusedWithTheExpectedShape() {
         Vit vit = new Vit(VitWeights.random(VitConfig.cifar10(), 6));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> vit.run(Nd4j.rand(DataType.FLOAT, 1, 4, 32, 32)));
+                () -> vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 4, 32, 32)), Keep.all()));
         assertTrue(e.getMessage().contains("[1, 3, 32, 32]") && e.getMessage().contains("[1, 4, 32, 32]"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.pixels(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)),
+        e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)),
                 Keep.all(), Map.of(Site.attnOut(9), Substitution.whole(Nd4j.zeros(1)))));
         assertTrue(e.getMessage().contains("blocks.9.attn_out"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.pixels(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)),
+        e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)),
                 Keep.all(), Map.of(Site.attnOut(0), Substitution.whole(Nd4j.zeros(DataType.FLOAT, 1, 64, 128)))));
         assertTrue(e.getMessage().contains("[1, 64, 128]") && e.getMessage().contains("[1, 65, 128]"), e.getMessage());
     }

@@ -1,10 +1,13 @@
 package io.github.vit4j.corruption;
 
+import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Vit;
 import java.util.Locale;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A way to corrupt the input so that the model loses what causal tracing looks for (colour, detail, a region).
@@ -17,7 +20,7 @@ public interface Corruption {
      * The corrupted run of a batch of images.
      *
      * @param vit    the model
-     * @param images the batch, as [0, 1] pixels with their source indices and the run's seed
+     * @param images the batch, as [0, 1] pixels with their preprocessing and source indices, and the run's seed
      * @param clean  the clean run of the same batch (keeps {@code embed} when {@link #needsCleanEmbed()})
      * @param keep   what the corrupted run must keep
      */
@@ -81,30 +84,34 @@ public interface Corruption {
     }
 
     /**
-     * A batch to corrupt.
+     * A batch to corrupt, as a trace corrupts it.
      *
-     * @param pixels        {@code [B, 3, H, W]} resized pixels in [0, 1], not normalised
-     * @param preprocessing how the model normalises pixels
-     * @param indices       each image's index in its source (corruptions seed per image, so results do not depend
-     *                      on how images are batched)
-     * @param seed          the run's seed
+     * @param batch the images: {@code [B, 3, H, W]} resized pixels in [0, 1], not normalised, with the preprocessing
+     *              that normalises them and each image's index in its source (corruptions seed per image, so results
+     *              do not depend on how images are batched)
+     * @param seed  the run's seed
      */
-    record Images(org.nd4j.linalg.api.ndarray.INDArray pixels, Preprocessing preprocessing, int[] indices, long seed) {
+    record Images(ImageSource.Batch batch, long seed) {
         public Images {
-            if (pixels.size(0) != indices.length) {
-                throw new IllegalArgumentException(indices.length + " indices for a batch of " + pixels.size(0));
+            if (batch == null) {
+                throw new IllegalArgumentException("no batch to corrupt; read one with ImageSource.read or make one "
+                        + "with ImageSource.Batch.of(pixels, preprocessing)");
             }
-            indices = indices.clone();
         }
 
-        @Override
-        public int[] indices() {
-            return indices.clone();
+        /** The batch's pixels {@code [B, 3, H, W]} in [0, 1]. */
+        public INDArray pixels() {
+            return batch.pixels();
+        }
+
+        /** How the model normalises the pixels. */
+        public Preprocessing preprocessing() {
+            return batch.preprocessing();
         }
 
         /** A random stream for image {@code i} of the batch, fixed by the seed and the image's source index. */
-        public java.util.SplittableRandom random(int i) {
-            return new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + indices[i]);
+        public SplittableRandom random(int i) {
+            return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + batch.index(i));
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.github.vit4j.corruption;
 
 import io.github.vit4j.model.Activations;
-import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Substitution;
@@ -55,7 +54,7 @@ public record GaussianNoise(double k, double sigma) implements Corruption {
             }
         }
         INDArray noisy = embed.add(Nd4j.create(noise, embed.shape(), 'c'));
-        return vit.run(Input.pixels(images.preprocessing().normalize(images.pixels())), keep,
+        return vit.run(images.batch().input(), keep,
                 Map.of(Site.embed(), Substitution.whole(noisy)));
     }
 

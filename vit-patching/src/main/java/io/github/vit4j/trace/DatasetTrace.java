@@ -3,7 +3,6 @@ package io.github.vit4j.trace;
 import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
-import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
@@ -201,6 +200,6 @@ public final class DatasetTrace {
         }
         int count = Math.min(n, CALIBRATION_IMAGES);
         ImageSource.Batch sample = source.read(0, count, preprocessing);
-        return c.calibrate(vit.run(Input.pixels(sample.pixels()), Keep.sites(Site.embed())));
+        return c.calibrate(vit.run(sample.input(), Keep.sites(Site.embed())));
     }
 }

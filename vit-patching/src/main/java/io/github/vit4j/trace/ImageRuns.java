@@ -4,8 +4,8 @@ import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Activations;
-import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.patching.Patcher;
@@ -101,17 +101,13 @@ public final class ImageRuns {
         }
         for (int first = from / batchSize * batchSize; first < to; first += batchSize) {
             int count = Math.min(batchSize, to - first);
-            ImageSource.Batch batch = source.readPixels(first, count, preprocessing);
-            int[] indices = new int[count];
-            for (int i = 0; i < count; i++) {
-                indices[i] = first + i;
-            }
-            try (Activations clean = vit.run(Input.pixels(preprocessing.normalize(batch.pixels())), keep);
-                 Activations corrupt = corruption.run(vit,
-                         new Corruption.Images(batch.pixels(), preprocessing, indices, seed), clean, corruptedKeep)) {
+            ImageSource.Batch batch = source.read(first, count, preprocessing);
+            try (Activations clean = vit.run(batch.input(), keep);
+                 Activations corrupt = corruption.run(vit, new Corruption.Images(batch, seed), clean, corruptedKeep)) {
+                Predictions predictions = Predictions.of(clean.logits());
                 int[] targets = new int[count];
                 for (int i = 0; i < count; i++) {
-                    targets[i] = target(batch, i, clean);
+                    targets[i] = target(batch, i, predictions);
                 }
                 visitor.visit(first, clean, corrupt, targets);
             }
@@ -126,9 +122,9 @@ public final class ImageRuns {
         }
     }
 
-    private int target(ImageSource.Batch batch, int i, Activations clean) {
+    private int target(ImageSource.Batch batch, int i, Predictions clean) {
         if (target == DatasetTrace.Target.CLEAN_TOP1) {
-            return Metric.argmax(CausalTrace.row(clean.logits(), i));
+            return clean.top1(i).index();
         }
         return batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(i) + " ("
                 + batch.names().get(i) + ") has no label; track the clean run's top-1 class instead "

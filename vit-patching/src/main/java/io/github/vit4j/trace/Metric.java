@@ -1,6 +1,6 @@
 package io.github.vit4j.trace;
 
-import io.github.vit4j.model.Objective;
+import io.github.vit4j.model.Predictions;
 import java.util.Locale;
 
 /**
@@ -65,19 +65,14 @@ public enum Metric {
         };
     }
 
-    /** softmax(logits)[y], computed in double with the max subtracted. */
+    /** softmax(logits)[y], computed in double with the max subtracted ({@link Predictions#softmax}). */
     public static double probability(float[] logits, int y) {
-        return softmax(logits)[y];
+        return Predictions.softmax(toDoubles(logits))[y];
     }
 
-    /** log softmax(logits)[y], in double ({@link Objective#logSoftmax}: exact for tiny p). */
+    /** log softmax(logits)[y], in double ({@link Predictions#logSoftmax}: exact for tiny p). */
     public static double logProbability(float[] logits, int y) {
-        return Objective.logSoftmax(toDoubles(logits))[y];
-    }
-
-    /** softmax(logits), computed in double with the max subtracted ({@link Objective#softmax}). */
-    public static double[] softmax(float[] logits) {
-        return Objective.softmax(toDoubles(logits));
+        return Predictions.logSoftmax(toDoubles(logits))[y];
     }
 
     private static double[] toDoubles(float[] logits) {
@@ -97,16 +92,5 @@ public enum Metric {
             }
         }
         return logits[y] - other;
-    }
-
-    /** The index of the largest logit. */
-    public static int argmax(float[] logits) {
-        int best = 0;
-        for (int j = 1; j < logits.length; j++) {
-            if (logits[j] > logits[best]) {
-                best = j;
-            }
-        }
-        return best;
     }
 }

@@ -92,7 +92,7 @@ final class TraceSettings {
     static String imagesFingerprint(ImageSource source, Preprocessing preprocessing, int images) throws IOException {
         MessageDigest digest = sha256();
         for (int first = 0; first < images; first += FINGERPRINT_BATCH) {
-            ImageSource.Batch batch = source.readPixels(first, Math.min(FINGERPRINT_BATCH, images - first),
+            ImageSource.Batch batch = source.read(first, Math.min(FINGERPRINT_BATCH, images - first),
                     preprocessing);
             for (int i = 0; i < batch.size(); i++) {
                 digest.update((batch.names().get(i) + ":" + batch.labels()[i] + ":")

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Activations;
-import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
@@ -23,11 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class CorruptionTest {
 
     static Corruption.Images images(INDArray pixels, long seed) {
-        int[] idx = new int[(int) pixels.size(0)];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        return new Corruption.Images(pixels, Preprocessing.cifar10(), idx, seed);
+        return new Corruption.Images(ImageSource.Batch.of(pixels, Preprocessing.cifar10()), seed);
     }
 
     @Test
@@ -101,8 +97,7 @@ class CorruptionTest {
         Vit vit = new Vit(VitWeights.random(c, 9));
         INDArray px = Nd4j.rand(DataType.FLOAT, 3, 3, 32, 32);
         Corruption.Images imgs = images(px, 4);
-        Activations clean = vit.run(Input.pixels(Preprocessing.cifar10().normalize(px)),
-                Keep.sites(Site.embed(), Site.residPre(0)));
+        Activations clean = vit.run(imgs.batch().input(), Keep.sites(Site.embed(), Site.residPre(0)));
         Corruption noise = new GaussianNoise(3, Double.NaN).calibrate(clean);
         double sigma = ((GaussianNoise) noise).sigma();
         assertEquals(clean.get(Site.embed()).stdNumber().doubleValue(), sigma, 1e-9);
@@ -112,13 +107,35 @@ class CorruptionTest {
         assertEquals(3 * sigma, delta.stdNumber().doubleValue(), 0.05 * 3 * sigma, "noise sd is k·σ");
         assertTrue(a.get(Site.embed()).equalsWithEps(b.get(Site.embed()), 0), "same seed, same noise");
         // image 1's noise does not depend on which batch it is in
-        Corruption.Images alone = new Corruption.Images(px.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)).dup(),
-                Preprocessing.cifar10(), new int[] {1}, 4);
-        Activations cleanAlone = vit.run(Input.pixels(Preprocessing.cifar10().normalize(alone.pixels())),
-                Keep.sites(Site.embed()));
+        ImageSource.Batch second = new ImageSource.Batch(1, List.of("image 1"), new int[] {ImageSource.UNKNOWN_LABEL},
+                px.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)).dup(), Preprocessing.cifar10());
+        Corruption.Images alone = new Corruption.Images(second, 4);
+        Activations cleanAlone = vit.run(second.input(), Keep.sites(Site.embed()));
         INDArray deltaAlone = noise.run(vit, alone, cleanAlone, Keep.sites(Site.embed())).get(Site.embed())
                 .sub(cleanAlone.get(Site.embed()));
         assertTrue(deltaAlone.equalsWithEps(delta.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)), 1e-5));
+    }
+
+    /**
+     * Issue 9: the common case needed image indices, a seed and a patch size. The simple form takes a batch and the
+     * model's config and corrupts as a trace with seed 0 does.
+     */
+    @Test
+    void theSimpleFormCorruptsABatchAsATraceWithSeedZeroDoes() {
+        VitConfig config = VitConfig.cifar10();
+        INDArray px = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
+        ImageSource.Batch batch = new ImageSource.Batch(7, List.of("a", "b"), new int[] {3, 5}, px,
+                Preprocessing.cifar10());
+
+        ImageSource.Batch occluded = new Occlusion(6).corrupt(batch, config);
+
+        INDArray full = new Occlusion(6).corrupt(new Corruption.Images(batch, 0), config.patchSize());
+        assertEquals(full, occluded.pixels());
+        assertEquals(batch.names(), occluded.names());
+        assertEquals(7, occluded.first());
+        assertEquals(batch.preprocessing(), occluded.preprocessing());
+        assertEquals(px, batch.pixels(), "the batch itself is not changed");
+        assertEquals(new Grayscale().corrupt(images(px, 0), 1), new Grayscale().corrupt(batch, config).pixels());
     }
 
     @Test

@@ -33,8 +33,8 @@ class PatcherTest {
     static final Patcher PATCHER = new Patcher(VIT);
     static final INDArray CLEAN_PIXELS = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32).muli(4).subi(2);
     static final INDArray CORRUPT_PIXELS = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32).muli(4).subi(2);
-    static final Activations CLEAN = VIT.run(Input.pixels(CLEAN_PIXELS), Keep.all());
-    static final Activations CORRUPT = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.all());
+    static final Activations CLEAN = VIT.run(Input.normalized(CLEAN_PIXELS), Keep.all());
+    static final Activations CORRUPT = VIT.run(Input.normalized(CORRUPT_PIXELS), Keep.all());
     /** Largest elementwise difference between clean and corrupted logits. */
     static final double GAP = maxDiff(CLEAN.logits(), CORRUPT.logits());
 
@@ -113,7 +113,7 @@ class PatcherTest {
                     Site.attnOut(l), Substitution.masked(CLEAN.get(Site.attnOut(l)), patches.get(0).mask(CONFIG)),
                     Site.of(l, Site.Kind.Z), Substitution.masked(CLEAN.get(Site.of(l, Site.Kind.Z)),
                             patches.get(1).mask(CONFIG)));
-            Activations full = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.logitsOnly(), subs);
+            Activations full = VIT.run(Input.normalized(CORRUPT_PIXELS), Keep.logitsOnly(), subs);
             assertLogits(full.logits(), resumed.logits(), 1e-6);
         }
     }
@@ -160,7 +160,7 @@ class PatcherTest {
         }
         INDArray engine = PATCHER.logits(CORRUPT, configurations);
         for (int r = 0; r < configurations.size(); r++) {
-            INDArray hook = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.logitsOnly(), hooks.get(r)).logits();
+            INDArray hook = VIT.run(Input.normalized(CORRUPT_PIXELS), Keep.logitsOnly(), hooks.get(r)).logits();
             assertLogits(hook, engine.getRow(r).reshape(1, CONFIG.classes()), 1e-5);
         }
     }
@@ -180,7 +180,7 @@ class PatcherTest {
         for (Patch p : patches) {
             subs.put(p.site(), Substitution.masked(p.source(), p.mask(CONFIG)));
         }
-        INDArray full = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.logitsOnly(), subs).logits();
+        INDArray full = VIT.run(Input.normalized(CORRUPT_PIXELS), Keep.logitsOnly(), subs).logits();
         assertLogits(full, patched.logits(), 1e-6);
     }
 
@@ -255,7 +255,7 @@ class PatcherTest {
         for (int l = 0; l < CONFIG.layers(); l++) {
             subs.put(Site.attnOut(l), Substitution.whole(zeros));
         }
-        INDArray direct = VIT.run(Input.pixels(CLEAN_PIXELS), Keep.logitsOnly(), subs).logits();
+        INDArray direct = VIT.run(Input.normalized(CLEAN_PIXELS), Keep.logitsOnly(), subs).logits();
         assertTrue(maxDiff(direct, viaPatcher) <= 1e-6);
     }
 
@@ -268,7 +268,7 @@ class PatcherTest {
 
     @Test
     void aCorruptedRunWithoutTheResumePointIsRefusedWithAHint() {
-        Activations thin = VIT.run(Input.pixels(CORRUPT_PIXELS), Keep.logitsOnly());
+        Activations thin = VIT.run(Input.normalized(CORRUPT_PIXELS), Keep.logitsOnly());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PATCHER.run(thin, List.of(Patch.restore(Site.attnOut(2), CLEAN)), Keep.logitsOnly()));
         assertTrue(e.getMessage().contains("blocks.2.resid_pre") && e.getMessage().contains("keepForResume"),

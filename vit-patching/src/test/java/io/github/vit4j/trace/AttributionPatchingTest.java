@@ -45,11 +45,11 @@ class AttributionPatchingTest {
     }
 
     static Activations clean(INDArray x, CausalTrace.Spec spec) {
-        return VIT.run(Input.pixels(x), AttributionPatching.keepForClean(spec));
+        return VIT.run(Input.normalized(x), AttributionPatching.keepForClean(spec));
     }
 
     static Activations corrupted(INDArray x, CausalTrace.Spec spec) {
-        return VIT.run(Input.pixels(x), AttributionPatching.keepForCorrupted(spec).and(Patcher.keepForResume(CONFIG)));
+        return VIT.run(Input.normalized(x), AttributionPatching.keepForCorrupted(spec).and(Patcher.keepForResume(CONFIG)));
     }
 
     static AttributionPatching.Estimate estimate(INDArray clean, INDArray corrupt, int y, CausalTrace.Spec spec,
@@ -107,8 +107,8 @@ class AttributionPatchingTest {
         CausalTrace.Spec spec = new CausalTrace.Spec(List.of(SweepKind.MLP), 3, Tokens.positions(0, 5), Metric.PROB);
         INDArray x = pixels(1, 1);
         INDArray corrupt = x.add(pixels(1, 2).muli(0.5));
-        Activations clean = VIT.run(Input.pixels(x), Keep.all());
-        Activations corrupted = VIT.run(Input.pixels(corrupt), Keep.all());
+        Activations clean = VIT.run(Input.normalized(x), Keep.all());
+        Activations corrupted = VIT.run(Input.normalized(corrupt), Keep.all());
         double cell = ATP.estimate(clean, corrupted, new int[] {7}, spec, TraceMethod.atp()).get(0).cells()
                 .effect()[0][2];
         // by hand: mlp_out of layers 1, 2, 3 (the window of 3 around 2), tokens 0 and 5, each site's gradient taken
@@ -271,7 +271,7 @@ class AttributionPatchingTest {
     @Test
     void runsThatDidNotKeepWhatTheEstimateNeedsAreRefusedNamingTheKeep() {
         INDArray x = pixels(1, 1);
-        Activations clean = VIT.run(Input.pixels(x), CausalTrace.keepForClean(ALL_KINDS));
+        Activations clean = VIT.run(Input.normalized(x), CausalTrace.keepForClean(ALL_KINDS));
         Activations corrupted = corrupted(x, ALL_KINDS);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ATP.estimate(clean, corrupted, new int[] {0}, ALL_KINDS, TraceMethod.atp()));

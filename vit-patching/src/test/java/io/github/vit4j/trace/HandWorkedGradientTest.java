@@ -33,7 +33,7 @@ class HandWorkedGradientTest {
     static final double TINY = 5e-7;
 
     static Gradients gradients(Objective objective) {
-        return HandWorkedTraceTest.VIT.gradients(Input.pixels(HandWorkedTraceTest.pixel(0.5f)), Map.of(), objective);
+        return HandWorkedTraceTest.VIT.gradients(Input.normalized(HandWorkedTraceTest.pixel(0.5f)), Map.of(), objective);
     }
 
     /**

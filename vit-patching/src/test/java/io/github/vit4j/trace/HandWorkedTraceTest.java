@@ -54,8 +54,8 @@ class HandWorkedTraceTest {
     static final VitConfig CONFIG = new VitConfig(1, 1, 1, 2, 1, 1, 1, 1e-6, List.of("bright", "dark"));
     static final Vit VIT = new Vit(VitWeights.fromTensors(CONFIG, weights()));
     static final CausalTrace TRACE = new CausalTrace(new Patcher(VIT));
-    static final Activations CLEAN = VIT.run(Input.pixels(pixel(0.5f)), Keep.all());
-    static final Activations CORRUPT = VIT.run(Input.pixels(pixel(-0.5f)), Keep.all());
+    static final Activations CLEAN = VIT.run(Input.normalized(pixel(0.5f)), Keep.all());
+    static final Activations CORRUPT = VIT.run(Input.normalized(pixel(-0.5f)), Keep.all());
 
     static INDArray pixel(float x) {
         return Nd4j.create(new float[] {x}, new long[] {1, 1, 1, 1}, 'c');

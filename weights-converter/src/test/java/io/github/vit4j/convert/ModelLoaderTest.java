@@ -11,8 +11,6 @@ import io.github.vit4j.format.Npy;
 import io.github.vit4j.format.VitFile;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
-import io.github.vit4j.model.Input;
-import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
@@ -108,9 +106,9 @@ class ModelLoaderTest {
                 Optional.of(TINYVIT_MAPPING));
         assertEquals(new VitConfig(32, 4, 3, 64, 4, 4, 256, 1e-5, VitConfig.CIFAR10_LABELS), tiny.config());
         assertEquals(Preprocessing.unitRange(32), tiny.preprocessing());
-        INDArray pixels = ImageSource.cifar10(shared("data/cifar10/test_batch_first1017.bin"))
-                .read(0, 16, tiny.preprocessing()).pixels();
-        INDArray logits = new Vit(tiny.weights()).run(Input.pixels(pixels), Keep.logitsOnly()).logits();
+        ImageSource.Batch batch = ImageSource.cifar10(shared("data/cifar10/test_batch_first1017.bin"))
+                .read(0, 16, tiny.preprocessing());
+        INDArray logits = new Vit(tiny.weights()).logits(batch.input());
         INDArray reference = Npy.read(shared("reference/tinyvit-cifar10-custom-names/logits_first1017_float32.npy"))
                 .get(NDArrayIndex.interval(0, 16), NDArrayIndex.all());
         double worst = logits.castTo(DataType.DOUBLE).sub(reference.castTo(DataType.DOUBLE)).amaxNumber()

@@ -49,9 +49,9 @@ class GoldenForwardTest {
                 SharedAssets.resolve("reference/simplevit-cifar10/activations_first8_float64.npz"));
         ImageSource.Batch batch = ImageSource.cifar10(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"))
                 .read(0, 8, cifar.preprocessing());
-        Activations run = cifarVit.run(batch.pixels());
+        Activations run = cifarVit.run(batch.input(), Keep.all());
         Map<String, Double> diffs = new LinkedHashMap<>();
-        diffs.put("input_normalized", maxDiff(batch.pixels(), ref.get("input_normalized")));
+        diffs.put("input_normalized", maxDiff(batch.preprocessing().normalize(batch.pixels()), ref.get("input_normalized")));
         diffs.put("patch_embed_out", maxDiff(run.get(Site.embed()), ref.get("patch_embed_out")));
         diffs.put("resid_pre_0", maxDiff(run.get(Site.residPre(0)), ref.get("resid_pre_0")));
         for (int l = 0; l < cifar.config().layers(); l++) {
@@ -78,8 +78,7 @@ class GoldenForwardTest {
         int batch = 128;
         for (int first = 0; first < source.size(); first += batch) {
             int n = Math.min(batch, source.size() - first);
-            INDArray logits = cifarVit.run(Input.pixels(source.read(first, n, cifar.preprocessing()).pixels()),
-                    Keep.logitsOnly()).logits();
+            INDArray logits = cifarVit.logits(source.read(first, n, cifar.preprocessing()).input());
             for (int i = 0; i < n; i++) {
                 INDArray mine = logits.getRow(i);
                 INDArray theirs = reference.getRow(first + i);
@@ -102,7 +101,7 @@ class GoldenForwardTest {
         for (String layout : new String[] {"timm", "hf"}) {
             Pretrained deit = ModelLoader.load(SharedAssets.resolve("models/deit-tiny-imagenet/" + layout),
                     Optional.empty());
-            INDArray logits = new Vit(deit.weights()).run(Input.pixels(input), Keep.logitsOnly()).logits();
+            INDArray logits = new Vit(deit.weights()).logits(Input.normalized(input));
             double d = maxDiff(logits, reference.reshape(logits.shape()));
             assertTrue(d <= TOLERANCE, layout + " logits differ by " + d);
             assertArrayEquals(new int[] {285, 281, 282}, top(logits, 3), layout + " top-3");
@@ -114,20 +113,20 @@ class GoldenForwardTest {
         Pretrained deit = ModelLoader.load(SharedAssets.resolve("models/deit-tiny-imagenet/timm"), Optional.empty());
         INDArray pixels = deit.preprocessing().apply(
                 ImageFiles.read(SharedAssets.resolve("data/images/coco_000000039769.png")));
-        INDArray logits = new Vit(deit.weights()).run(Input.pixels(pixels), Keep.logitsOnly()).logits();
+        INDArray logits = new Vit(deit.weights()).logits(Input.normalized(pixels));
         assertArrayEquals(new int[] {285, 281, 282}, top(logits, 3));
         assertEquals("Egyptian cat", deit.config().labels().get(285));
     }
 
     @Test
     void theAuthorsNamesWithAMappingFileAndTheNativeFileGiveTheHuggingFaceLogits() throws IOException {
-        INDArray pixels = ImageSource.cifar10(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"))
-                .read(0, 16, cifar.preprocessing()).pixels();
-        INDArray hf = cifarVit.run(Input.pixels(pixels), Keep.logitsOnly()).logits();
+        Input images = ImageSource.cifar10(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"))
+                .read(0, 16, cifar.preprocessing()).input();
+        INDArray hf = cifarVit.logits(images);
         Path mapping = Path.of("src/test/resources/mappings/simplevit-cifar10-pytorch.properties");
         Pretrained mapped = ModelLoader.load(SharedAssets.resolve("models/simplevit-cifar10/pytorch/model.safetensors"),
                 Optional.of(mapping));
-        INDArray viaMapping = new Vit(mapped.weights()).run(Input.pixels(pixels), Keep.logitsOnly()).logits();
+        INDArray viaMapping = new Vit(mapped.weights()).logits(images);
         assertEquals(0.0, maxDiff(viaMapping, hf), "same float32 weights, same arithmetic");
         Path dir = java.nio.file.Files.createTempDirectory("vit4j-golden");
         for (Pretrained model : new Pretrained[] {cifar, mapped}) {
@@ -137,7 +136,7 @@ class GoldenForwardTest {
                             : SharedAssets.resolve("models/simplevit-cifar10/pytorch/model.safetensors"),
                     file, model == cifar ? Optional.empty() : Optional.of(mapping));
             Pretrained roundTrip = ModelLoader.load(file, Optional.empty());
-            INDArray logits = new Vit(roundTrip.weights()).run(Input.pixels(pixels), Keep.logitsOnly()).logits();
+            INDArray logits = new Vit(roundTrip.weights()).logits(images);
             assertArrayEquals(hf.data().asFloat(), logits.dup().data().asFloat(), "bit for bit");
             assertEquals(cifar.preprocessing(), roundTrip.preprocessing());
         }

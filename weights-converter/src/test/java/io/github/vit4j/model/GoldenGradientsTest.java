@@ -58,7 +58,7 @@ class GoldenGradientsTest {
         Map<String, Double> diffs = new LinkedHashMap<>();
         for (String objective : new String[] {"logit_y", "prob_y"}) {
             Objective o = objective.equals("logit_y") ? Objective.logit(labels) : Objective.probability(labels);
-            try (Gradients g = vit.gradients(Input.pixels(batch.pixels()), Map.of(), o)) {
+            try (Gradients g = vit.gradients(batch.input(), Map.of(), o)) {
                 diffs.put(objective + "/input_normalized",
                         relativeDiff(g.input(), ref.get(objective + "/input_normalized")));
                 for (Site site : g.sites()) {
@@ -79,7 +79,7 @@ class GoldenGradientsTest {
     @Test
     void everySiteOfTheForwardMatchesPyTorchUnderVit4jNames() throws IOException {
         Map<String, INDArray> ref = reference("sites_first8_float32.npz");
-        Activations run = new Vit(cifar.weights()).run(Input.pixels(batch.pixels()), Keep.all());
+        Activations run = new Vit(cifar.weights()).run(batch.input(), Keep.all());
         int compared = 0;
         for (Site site : run.sites()) {
             INDArray r = ref.get(site.toString());
