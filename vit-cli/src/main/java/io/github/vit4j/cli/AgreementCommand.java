@@ -3,7 +3,7 @@ package io.github.vit4j.cli;
 import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.report.TraceAgreement;
 import io.github.vit4j.trace.SweepKind;
-import io.github.vit4j.trace.TraceCsv;
+import io.github.vit4j.trace.TraceRow;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code vit agreement}: how well an estimated trace (attribution patching) agrees with the exact one. */
 @Command(name = "agreement", mixinStandardHelpOptions = true, sortOptions = false,
@@ -80,8 +80,8 @@ final class AgreementCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<TraceCsv.Row> rowsOf(Path dir, List<SweepKind> kinds) throws IOException {
-        return TraceCsv.read(traceCsv(dir)).stream().filter(r -> kinds.contains(r.kind())).toList();
+    private static List<TraceRow> rowsOf(Path dir, List<SweepKind> kinds) throws IOException {
+        return TraceRow.read(traceCsv(dir)).stream().filter(r -> kinds.contains(r.kind())).toList();
     }
 
     private static Path traceCsv(Path dir) {

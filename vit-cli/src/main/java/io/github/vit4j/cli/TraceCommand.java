@@ -21,17 +21,13 @@ import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -178,17 +174,36 @@ final class TraceCommand implements Callable<Integer> {
                 batch, n);
         DatasetTrace trace = new DatasetTrace(vit, pretrained.preprocessing(), source, options);
 
-        DatasetTrace.Result result;
+        // One lock on the folder covers the trace and every report written from it.
         long t0 = System.nanoTime();
         try (Progress progress = Progress.start("trace", n, err)) {
-            result = trace.run(out, identity(), progress::update);
+            trace.run(out, progress::update, result -> {
+                progress.close();
+                report(new Job(vit, pretrained, source, options, n), result, (System.nanoTime() - t0) / 1e9,
+                        outText, err);
+            });
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        return 0;
+    }
+
+    /** What was traced. */
+    private record Job(Vit vit, Pretrained pretrained, ImageSource source, DatasetTrace.Options options, int n) {
+    }
+
+    /**
+     * Writes the summary, heatmaps, token sweep and verification of a finished trace into its folder (whose lock the
+     * trace still holds), then prints its table.
+     */
+    private void report(Job job, DatasetTrace.Result result, double seconds, PrintWriter outText, PrintWriter err)
+            throws IOException {
+        DatasetTrace.Options options = job.options();
+        CausalTrace.Spec traceSpec = options.spec();
+        VitConfig config = job.vit().config();
         String corruptionText = result.corruption().describe();
         TraceInfo info = new TraceInfo(model.shortName(), corruptionText, result.summary().images(), window,
-                tokenChoice.toString(), metricChoice, target.label(), methodChoice);
+                traceSpec.tokens().toString(), traceSpec.metric(), options.target().label(), options.method());
 
-        SummaryJson.write(out.resolve("summary.json"), arguments(n), config, corruptionText, result.summary());
+        SummaryJson.write(out.resolve("summary.json"), arguments(job.n()), config, corruptionText, result.summary());
         result.summary().writeCsv(out.resolve("summary.csv"));
         Heatmaps.kindsByLayers(result.summary(), info).write(out, "heatmap");
         List<String> written = new ArrayList<>(
@@ -198,21 +213,21 @@ final class TraceCommand implements Callable<Integer> {
                     config.layers()).size();
             written.add("images/ (" + TerminalText.count(files, "heatmap") + ")");
         }
+        ImageRuns runs = new ImageRuns(job.vit(), job.pretrained().preprocessing(), job.source(), result.corruption(),
+                options.target(), seed, batch);
         if (tokenSweep > 0) {
-            int m = Math.min(tokenSweep, n);
-            TokenSweepRun sweep = new TokenSweepRun(vit, new ImageRuns(vit, pretrained.preprocessing(), source,
-                    result.corruption(), target, seed, batch));
+            int m = Math.min(tokenSweep, job.n());
+            TokenSweepRun sweep = new TokenSweepRun(job.vit(), runs);
             try (Progress progress = Progress.start("token sweep", m, err)) {
-                sweep.run(m, window, metricChoice, info, out, progress::update);
+                sweep.run(m, window, traceSpec.metric(), info, out, progress::update);
             }
             written.addAll(List.of("token_sweep.csv", "token_sweep.png", "token_sweep.svg"));
         }
         List<EstimateCheck.Agreement> agreement = List.of();
         if (verifyTop > 0) {
-            VerifyRun verify = new VerifyRun(new Patcher(vit), new ImageRuns(vit, pretrained.preprocessing(), source,
-                    result.corruption(), target, seed, batch));
-            try (Progress progress = Progress.start("verify", n, err)) {
-                agreement = verify.run(result.csv(), n, traceSpec, verifyTop, out, progress::update);
+            VerifyRun verify = new VerifyRun(new Patcher(job.vit()), runs);
+            try (Progress progress = Progress.start("verify", job.n(), err)) {
+                agreement = verify.run(result.csv(), job.n(), traceSpec, verifyTop, out, progress::update);
             }
             written.add("verify.csv");
         }
@@ -222,34 +237,14 @@ final class TraceCommand implements Callable<Integer> {
         outText.print(TraceTable.format(result.summary(), info));
         if (!agreement.isEmpty()) {
             outText.printf(Locale.ROOT, "%s estimate vs exact patching, the %s per image with the largest "
-                    + "|estimate|:%n", methodChoice.label(), TerminalText.count(verifyTop, "cell"));
+                    + "|estimate|:%n", options.method().label(), TerminalText.count(verifyTop, "cell"));
             outText.print(EstimateCheck.table(agreement));
         }
+        int fresh = job.n() - result.resumed();
         outText.printf(Locale.ROOT, "%s%s traced in %.1f s; wrote to %s: %s%n",
                 result.resumed() > 0 ? TerminalText.count(result.resumed(), "image") + " resumed from an earlier run, "
-                        : "", TerminalText.count(n - result.resumed(), "image"), seconds, out, String.join(", ", written));
+                        : "", TerminalText.count(fresh, "image"), seconds, out, String.join(", ", written));
         outText.flush();
-        return 0;
-    }
-
-    /**
-     * Where the model and images come from, for DatasetTrace's resume check (Properties text), which itself records
-     * the options, the model's config and weights, and the images traced.
-     */
-    private String identity() {
-        Properties p = new Properties();
-        p.setProperty("model", model.path().toAbsolutePath().normalize().toString());
-        if (model.mapping != null) {
-            p.setProperty("mapping", model.mapping.toAbsolutePath().normalize().toString());
-        }
-        p.setProperty("images", images.absoluteSpec());
-        StringWriter w = new StringWriter();
-        try {
-            p.store(w, null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return w.toString().lines().filter(l -> !l.startsWith("#")).collect(Collectors.joining("\n", "", "\n"));
     }
 
     /** The arguments as summary.json records them. */

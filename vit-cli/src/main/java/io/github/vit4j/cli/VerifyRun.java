@@ -4,7 +4,7 @@ import io.github.vit4j.patching.Patcher;
 import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.EstimateCheck;
 import io.github.vit4j.trace.ImageRuns;
-import io.github.vit4j.trace.TraceCsv;
+import io.github.vit4j.trace.TraceRow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +33,7 @@ final class VerifyRun {
                                       IntConsumer imagesDone) throws IOException {
         int layers = patcher.vit().config().layers();
         Map<Integer, double[][]> estimates = new HashMap<>();
-        for (TraceCsv.Row row : TraceCsv.read(traceCsv)) {
+        for (TraceRow row : TraceRow.read(traceCsv)) {
             estimates.computeIfAbsent(row.image(), i -> new double[spec.kinds().size()][layers])
                     [spec.kinds().indexOf(row.kind())][row.layer()] = row.ie();
         }

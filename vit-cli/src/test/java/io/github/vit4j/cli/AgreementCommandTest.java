@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.trace.SweepKind;
-import io.github.vit4j.trace.TraceCsv;
 import io.github.vit4j.trace.TraceMethod;
+import io.github.vit4j.trace.TraceRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,12 +20,11 @@ class AgreementCommandTest {
     /** A trace.csv of image 0, attn at layers 0, 1, 2 with the given effects. */
     static Path trace(Path dir, TraceMethod method, double... ie) throws IOException {
         Files.createDirectories(dir);
-        StringBuilder sb = new StringBuilder(TraceCsv.HEADER).append('\n');
+        List<TraceRow> rows = new ArrayList<>();
         for (int l = 0; l < ie.length; l++) {
-            sb.append(new TraceCsv.Row(0, 3, 0.9, 0.1, SweepKind.ATTN, l, 1, 0.1 + ie[l], ie[l], method).format())
-                    .append('\n');
+            rows.add(new TraceRow(0, 3, 0.9, 0.1, SweepKind.ATTN, l, 1, 0.1 + ie[l], ie[l], method));
         }
-        Files.writeString(dir.resolve("trace.csv"), sb.toString());
+        TraceRow.write(dir.resolve("trace.csv"), rows);
         return dir;
     }
 

@@ -59,6 +59,30 @@ class TraceCommandTest {
     }
 
     @Test
+    void aLargerLimitExtendsTheTraceInTheFolderAndASmallerOneIsRefusedSayingWhy() throws Exception {
+        Path fresh = dir.resolve("fresh");
+        assertEquals(0, CliRun.of("trace", "--limit", "5", "--kinds", "attn", "--batch", "2", "--corruption", "noise",
+                "--out", fresh.toString()).exitCode());
+        Path out = dir.resolve("extended");
+        assertEquals(0, CliRun.of("trace", "--limit", "2", "--kinds", "attn", "--batch", "2", "--corruption", "noise",
+                "--out", out.toString()).exitCode());
+
+        CliRun more = CliRun.of("trace", "--limit", "5", "--kinds", "attn", "--batch", "2", "--corruption", "noise",
+                "--out", out.toString());
+        assertEquals(0, more.exitCode(), more.toString());
+        assertTrue(more.out().contains("2 images resumed from an earlier run, 3 images traced"), more.out());
+        assertEquals(Files.readString(fresh.resolve("trace.csv")), Files.readString(out.resolve("trace.csv")));
+        assertEquals(5, new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("n").asInt());
+
+        CliRun fewer = CliRun.of("trace", "--limit", "3", "--kinds", "attn", "--batch", "2", "--corruption", "noise",
+                "--out", out.toString());
+        assertEquals(2, fewer.exitCode(), fewer.toString());
+        assertTrue(fewer.err().contains("holds a trace of the first 5 images") && fewer.err().contains("never cut short")
+                && fewer.err().contains("--limit"), fewer.err());
+        assertEquals(Files.readString(fresh.resolve("trace.csv")), Files.readString(out.resolve("trace.csv")));
+    }
+
+    @Test
     void tokenSweepAndPerImageHeatmapsAreWrittenOnRequest() throws Exception {
         CliRun run = CliRun.of("trace", "--limit", "2", "--kinds", "resid", "--tokens", "patches", "--window", "1",
                 "--token-sweep", "1", "--per-image-heatmaps", "--out", dir.toString());

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -70,38 +71,58 @@ final class TraceFolder implements AutoCloseable {
         return dir.resolve(CSV);
     }
 
+    Path dir() {
+        return dir;
+    }
+
     /**
-     * Records {@code settings} in a folder new to them, or checks that they are the settings the folder's trace was
-     * made with.
+     * The settings the folder's trace was recorded with (those of earlier versions' caller identity text left out:
+     * the fingerprints say whether the model and images are the same); empty for a folder with no trace yet.
      *
-     * @throws IllegalArgumentException naming each setting that differs
-     * @throws IOException              when the folder holds a trace.csv but no record of its settings
+     * @throws IOException when the folder holds a trace.csv but no record of its settings
      */
-    void checkSettings(Map<String, String> settings) throws IOException {
+    Map<String, String> recorded() throws IOException {
         Path meta = dir.resolve(SETTINGS);
-        Properties want = new Properties();
-        want.putAll(settings);
         if (!Files.exists(meta)) {
             if (Files.exists(csv())) {
                 throw new IOException(csv() + " has no " + meta.getFileName() + " beside it recording what it is a "
                         + "trace of, so it cannot be resumed safely: delete it to start over, or trace into another "
                         + "folder");
             }
-            StringWriter text = new StringWriter();
-            want.store(text, "vit4j trace: a restart with the same model, images and options resumes this trace");
-            AtomicFile.writeString(meta, text.toString());
-            return;
+            return Map.of();
         }
         Properties have = new Properties();
         try (BufferedReader in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
             have.load(in);
         }
+        Map<String, String> recorded = new LinkedHashMap<>();
+        have.stringPropertyNames().stream().filter(k -> !k.startsWith(TraceSettings.CALLER)).sorted()
+                .forEach(k -> recorded.put(k, have.getProperty(k)));
+        return recorded;
+    }
+
+    /** Records {@code settings} as the folder's, replacing what it recorded before. */
+    void record(Map<String, String> settings) throws IOException {
+        Properties want = new Properties();
+        want.putAll(settings);
+        StringWriter text = new StringWriter();
+        want.store(text, "vit4j trace: a restart with the same model, images and options resumes this trace, "
+                + "one with more images extends it");
+        AtomicFile.writeString(dir.resolve(SETTINGS), text.toString());
+    }
+
+    /**
+     * Checks that {@code settings} are those the folder's trace was {@link #recorded} with.
+     *
+     * @throws IllegalArgumentException naming each setting that differs
+     */
+    void checkSame(Map<String, String> recorded, Map<String, String> settings) {
         Set<String> keys = new LinkedHashSet<>(settings.keySet());
-        keys.addAll(have.stringPropertyNames());
+        keys.addAll(recorded.keySet());
         List<String> diff = new ArrayList<>();
         for (String k : keys) {
-            String was = have.getProperty(k);
-            String now = want.getProperty(k);
+            String was = recorded.get(k);
+            String now = settings.get(k);
             if (was == null || !was.equals(now)) {
                 diff.add(k + " was " + (was == null ? "not recorded" : "'" + was + "'") + ", now "
                         + (now == null ? "not given" : "'" + now + "'"));
@@ -109,8 +130,8 @@ final class TraceFolder implements AutoCloseable {
         }
         if (!diff.isEmpty()) {
             throw new IllegalArgumentException(dir + " holds a trace made with other arguments: "
-                    + String.join("; ", diff) + ". Resume it with the same model, images and DatasetTrace.Options, "
-                    + "trace into another folder, or delete " + dir + " to start over");
+                    + String.join("; ", diff) + ". Resume it with the same model, images and DatasetTrace.Options "
+                    + "(a larger limit extends it), trace into another folder, or delete " + dir + " to start over");
         }
     }
 
@@ -148,12 +169,12 @@ final class TraceFolder implements AutoCloseable {
         }
         long bytes = TraceCsv.HEADER.length() + 1;             // read so far, with newlines
         long keptBytes = bytes;                                // up to the last complete image
-        TraceCsv.Row first = null;
+        TraceRow first = null;
         for (int i = 1; i < whole; i++) {
             int inImage = (i - 1) % rowsPerImage;
-            TraceCsv.Row row;
+            TraceRow row;
             try {
-                row = TraceCsv.Row.parse(lines.get(i));
+                row = TraceCsv.parse(lines.get(i));
             } catch (IllegalArgumentException e) {
                 throw refuse(csv, i + 1, e.getMessage());
             }

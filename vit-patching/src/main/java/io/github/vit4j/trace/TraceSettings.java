@@ -5,7 +5,6 @@ import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.VitWeights;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,7 +13,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,10 +20,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Everything that determines a dataset trace's rows, as the {@code trace.meta.properties} of its folder records
- * them: every field of {@link DatasetTrace.Options} (the corruption as calibrated), the model (its config, its
- * preprocessing and a fingerprint of its weights), the images (the source, its size, how many are traced and a
- * fingerprint of their labels and pixels, so that a changed or reordered source is noticed) and the caller's own
- * identity text, under {@code caller.}.
+ * them: every field of {@link DatasetTrace.Options} but the limit (the corruption as calibrated), the model (its
+ * config, its preprocessing and a fingerprint of its weights) and the images (the source, its size, how many are
+ * traced and a fingerprint of their names, labels and pixels, so that a changed or reordered source is noticed).
+ * Where the model and images were read from is not recorded: the fingerprints say whether they are the same.
  */
 final class TraceSettings {
 
@@ -35,19 +33,23 @@ final class TraceSettings {
     static final int PIXEL_SAMPLES = 256;
     /** Images read at a time for the images' fingerprint. */
     static final int FINGERPRINT_BATCH = 64;
+    /** The setting that says how many images a trace covers. */
+    static final String TRACED = "images.traced";
+    /** The fingerprint of the traced images. */
+    static final String FINGERPRINT = "images.fingerprint";
+    /** Settings that earlier versions recorded from a caller's identity text, ignored when resuming. */
+    static final String CALLER = "caller.";
 
     private TraceSettings() {
     }
 
     /**
-     * The settings of a trace of the first {@code images} images of {@code source}.
+     * The settings of a trace of {@code source} but for how many of its images are traced (see {@link #traced}).
      *
      * @param calibrated the options' corruption as calibrated for this trace
-     * @param identity   the caller's description of the trace (Properties text), recorded as extra
      */
     static Map<String, String> of(VitWeights weights, Preprocessing preprocessing, ImageSource source,
-                                  DatasetTrace.Options options, Corruption calibrated, int images, String identity)
-            throws IOException {
+                                  DatasetTrace.Options options, Corruption calibrated) {
         CausalTrace.Spec spec = options.spec();
         Map<String, String> s = new LinkedHashMap<>();
         String o = "DatasetTrace.Options.";
@@ -65,13 +67,25 @@ final class TraceSettings {
         s.put("model.weights", weightsFingerprint(weights));
         s.put("images.source", source.toString());
         s.put("images.size", Integer.toString(source.size()));
-        s.put("images.traced", Integer.toString(images));
-        s.put("images.fingerprint", imagesFingerprint(source, preprocessing, images));
-        Properties caller = new Properties();
-        caller.load(new StringReader(identity));
-        caller.stringPropertyNames().stream().sorted()
-                .forEach(k -> s.put("caller." + k, caller.getProperty(k)));
         return s;
+    }
+
+    /** {@code settings} with the count and fingerprint of the first {@code images} images of {@code source}. */
+    static Map<String, String> traced(Map<String, String> settings, ImageSource source, Preprocessing preprocessing,
+                                      int images) throws IOException {
+        Map<String, String> s = new LinkedHashMap<>(settings);
+        s.put(TRACED, Integer.toString(images));
+        s.put(FINGERPRINT, imagesFingerprint(source, preprocessing, images));
+        return s;
+    }
+
+    /** The number of images {@code recorded} settings say were traced; {@code otherwise} where they say none. */
+    static int tracedImages(Map<String, String> recorded, int otherwise) {
+        try {
+            return Integer.parseInt(recorded.getOrDefault(TRACED, ""));
+        } catch (NumberFormatException e) {
+            return otherwise;                                  // the settings' check names the missing value
+        }
     }
 
     /** SHA-256 of every tensor's name, shape and {@link #WEIGHT_SAMPLES} evenly spaced values. */

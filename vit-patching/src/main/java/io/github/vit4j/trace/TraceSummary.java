@@ -36,6 +36,20 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
      */
     public static TraceSummary fromCsv(Path csv, List<SweepKind> kinds, int layers, TraceMethod method)
             throws IOException {
+        return of(TraceRow.read(csv), kinds, layers, method, csv.toString());
+    }
+
+    /**
+     * Summarises a trace's rows, all made by {@code method} (an in-memory trace's, or {@link TraceRow#read}'s).
+     *
+     * @throws IllegalArgumentException for a row made by another method
+     */
+    public static TraceSummary of(List<TraceRow> rows, List<SweepKind> kinds, int layers, TraceMethod method) {
+        return of(rows, kinds, layers, method, "the trace");
+    }
+
+    private static TraceSummary of(List<TraceRow> rows, List<SweepKind> kinds, int layers, TraceMethod method,
+                                   String where) {
         Map<SweepKind, List<List<Double>>> values = new LinkedHashMap<>();
         for (SweepKind k : kinds) {
             List<List<Double>> perLayer = new ArrayList<>();
@@ -45,12 +59,19 @@ public record TraceSummary(int images, List<SweepKind> kinds, int layers, Map<Sw
             values.put(k, perLayer);
         }
         Map<Integer, double[]> perImage = new LinkedHashMap<>();
-        for (TraceCsv.Row row : TraceCsv.read(csv)) {
+        for (TraceRow row : rows) {
             if (!row.method().equals(method)) {
-                throw new IllegalArgumentException(csv + " has a row of image " + row.image() + " made by "
+                throw new IllegalArgumentException(where + " has a row of image " + row.image() + " made by "
                         + row.method() + " in a summary of " + method + "; summarise each method's trace on its own");
             }
-            values.get(row.kind()).get(row.layer()).add(row.ie());
+            List<List<Double>> perLayer = values.get(row.kind());
+            if (perLayer == null || row.layer() < 0 || row.layer() >= layers) {
+                throw new IllegalArgumentException(where + " has a row of image " + row.image() + " at kind "
+                        + row.kind().label() + ", layer " + row.layer() + ", outside the summary's kinds "
+                        + kinds.stream().map(SweepKind::label).toList() + " and layers 0 .. " + (layers - 1)
+                        + "; summarise with the kinds and layers it was traced with");
+            }
+            perLayer.get(row.layer()).add(row.ie());
             perImage.put(row.image(), new double[] {row.pClean(), row.pCorrupt()});
         }
         Map<SweepKind, double[]> mean = new LinkedHashMap<>();

@@ -69,7 +69,30 @@ class DatasetTraceResumeTest {
     }
 
     @Test
-    void aJavaCallerResumingWithOtherOptionsButTheSameIdentityStringIsRefused() throws IOException {
+    void theFolderStaysLockedWhileTheCallersReportsAreWrittenAndIsReleasedAfterThemEvenWhenTheyFail()
+            throws IOException {
+        Path out = dir.resolve("reports");
+        List<String> refusals = new ArrayList<>();
+        TraceFixture.trace("grayscale", 0).run(out, d -> { }, result -> {
+            refusals.add(assertThrows(IOException.class,
+                    () -> TraceFixture.run(out, "grayscale", 0, d -> { })).getMessage());
+            Files.writeString(out.resolve("summary.txt"), "images: " + result.summary().images());
+        });
+        assertEquals(1, refusals.size());
+        assertTrue(refusals.get(0).contains("another trace"), refusals.get(0));
+        assertEquals("images: " + TraceFixture.IMAGES, Files.readString(out.resolve("summary.txt")));
+
+        IOException failed = assertThrows(IOException.class, () -> TraceFixture.trace("grayscale", 0).run(out,
+                d -> { }, result -> {
+                    throw new IOException("disk full");
+                }));
+        assertEquals("disk full", failed.getMessage());
+        assertEquals(TraceFixture.IMAGES, TraceFixture.run(out, "grayscale", 0, d -> { }).resumed(),
+                "the lock is released");
+    }
+
+    @Test
+    void aJavaCallerResumingWithOtherOptionsIsRefused() throws IOException {
         DatasetTrace.Options same = TraceFixture.options("grayscale", 0, TraceMethod.exact());
         CausalTrace.Spec spec = same.spec();
         List<DatasetTrace.Options> others = List.of(
@@ -87,7 +110,7 @@ class DatasetTraceResumeTest {
         for (int i = 0; i < others.size(); i++) {
             DatasetTrace trace = TraceFixture.trace(11, TraceFixture.cifar10(), others.get(i));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> trace.run(whole, TraceFixture.identity("grayscale", 0), d -> { }), fields.get(i));
+                    () -> trace.run(whole, d -> { }), fields.get(i));
             assertTrue(e.getMessage().contains(fields.get(i)) && e.getMessage().contains("DatasetTrace.Options"),
                     e.getMessage());
         }
@@ -95,12 +118,11 @@ class DatasetTraceResumeTest {
     }
 
     @Test
-    void aJavaCallerResumingWithAnotherModelOrReorderedImagesButTheSameIdentityStringIsRefused() throws IOException {
+    void aJavaCallerResumingWithAnotherModelOrReorderedImagesIsRefused() throws IOException {
         DatasetTrace.Options options = TraceFixture.options("grayscale", 0, TraceMethod.exact());
-        String identity = TraceFixture.identity("grayscale", 0);
         DatasetTrace otherWeights = TraceFixture.trace(12, TraceFixture.cifar10(), options);
         IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
-                () -> otherWeights.run(whole, identity, d -> { }));
+                () -> otherWeights.run(whole, d -> { }));
         assertTrue(model.getMessage().contains("model"), model.getMessage());
 
         // the same file name, its first two images swapped
@@ -108,13 +130,13 @@ class DatasetTraceResumeTest {
         byte[] records = Files.readAllBytes(SharedAssets.resolve(TraceFixture.CIFAR10));
         Files.write(bin, records);
         Path out = dir.resolve("swapped");
-        TraceFixture.trace(11, ImageSource.cifar10(bin), options).run(out, identity, d -> { });
+        TraceFixture.trace(11, ImageSource.cifar10(bin), options).run(out, d -> { });
         byte[] swapped = records.clone();
         System.arraycopy(records, 0, swapped, 3073, 3073);
         System.arraycopy(records, 3073, swapped, 0, 3073);
         Files.write(bin, swapped);
         IllegalArgumentException images = assertThrows(IllegalArgumentException.class,
-                () -> TraceFixture.trace(11, ImageSource.cifar10(bin), options).run(out, identity, d -> { }));
+                () -> TraceFixture.trace(11, ImageSource.cifar10(bin), options).run(out, d -> { }));
         assertTrue(images.getMessage().contains("images"), images.getMessage());
     }
 

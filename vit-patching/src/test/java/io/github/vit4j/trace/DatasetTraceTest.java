@@ -32,7 +32,7 @@ class DatasetTraceTest {
         assertEquals(TraceFixture.IMAGES, r.summary().images());
         double sum = 0;
         for (String l : lines.subList(1, lines.size())) {
-            TraceCsv.Row row = TraceCsv.Row.parse(l);
+            TraceRow row = TraceCsv.parse(l);
             if (row.kind() == SweepKind.ATTN && row.layer() == 2) {
                 sum += row.ie();
                 assertEquals(row.pPatched() - row.pCorrupt(), row.ie(), 1e-12);
@@ -44,12 +44,12 @@ class DatasetTraceTest {
     @Test
     void anAttributionPatchingTraceWritesTheEstimatesOfEachImageAndResumesMidBatchToTheSameFile() throws IOException {
         DatasetTrace whole = TraceFixture.trace("noise:3", 7, TraceMethod.atp());
-        DatasetTrace.Result r = whole.run(dir.resolve("whole"), "method=atp", d -> { });
+        DatasetTrace.Result r = whole.run(dir.resolve("whole"), d -> { });
         List<String> lines = Files.readAllLines(r.csv());
         assertEquals(1 + TraceFixture.IMAGES * ROWS_PER_IMAGE, lines.size());
         assertEquals(TraceMethod.atp(), r.summary().method());
         for (String l : lines.subList(1, lines.size())) {
-            TraceCsv.Row row = TraceCsv.Row.parse(l);
+            TraceRow row = TraceCsv.parse(l);
             assertEquals(TraceMethod.atp(), row.method());
             assertEquals(row.pCorrupt() + row.ie(), row.pPatched(), 1e-12, "prob metric: p_patched = p_corrupt + ie");
         }
@@ -59,7 +59,7 @@ class DatasetTraceTest {
         Files.copy(r.csv().resolveSibling("trace.meta.properties"), cut.resolve("trace.meta.properties"));
         Files.write(cut.resolve("trace.csv"), lines.subList(0, 1 + 8 * ROWS_PER_IMAGE), StandardCharsets.UTF_8);
         DatasetTrace.Result resumed = TraceFixture.trace("noise:3", 7, TraceMethod.atp())
-                .run(cut, "method=atp", d -> { });
+                .run(cut, d -> { });
         assertEquals(8, resumed.resumed());
         assertArrayEquals(Files.readAllBytes(r.csv()), Files.readAllBytes(resumed.csv()));
     }

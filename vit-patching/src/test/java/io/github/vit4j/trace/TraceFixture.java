@@ -48,12 +48,7 @@ final class TraceFixture {
     }
 
     static DatasetTrace.Result run(Path out, String corruption, long seed, IntConsumer progress) throws IOException {
-        return trace(corruption, seed).run(out, identity(corruption, seed), progress);
-    }
-
-    /** The caller's identity string {@link #run} passes. */
-    static String identity(String corruption, long seed) {
-        return "model=random-cifar10-11\ncorruption.spec=" + corruption + "\nseed=" + seed;
+        return trace(corruption, seed).run(out, progress);
     }
 
     /** Child JVM: traces slowly (a pause per image) into args[0] so that the parent can kill it mid-run. */

@@ -10,7 +10,7 @@ import org.jfree.chart.renderer.PaintScale;
  * signs; when it has one sign only the scale covers {@code [0, limit]} (or {@code [−limit, 0]}) and so is the
  * sequential white-to-red half of the same ramp. NaN (an undefined effect) is light grey.
  */
-public final class DivergingScale implements PaintScale {
+final class DivergingScale implements PaintScale {
 
     /** RdBu, 11 classes, from most negative (dark blue) to most positive (dark red). */
     private static final Color[] RAMP = {
@@ -19,7 +19,7 @@ public final class DivergingScale implements PaintScale {
         new Color(0xfddbc7), new Color(0xf4a582), new Color(0xd6604d), new Color(0xb2182b), new Color(0x67001f)};
 
     /** The colour of a NaN cell. */
-    public static final Color NAN_COLOR = new Color(0xd9d9d9);
+    static final Color NAN_COLOR = new Color(0xd9d9d9);
 
     private final double limit;
     private final double lower;
@@ -35,7 +35,7 @@ public final class DivergingScale implements PaintScale {
      * A scale fitted to {@code values} (NaN ignored): the limit is the largest |value| rounded up to two
      * significant digits, so that the colour bar ends on a readable number.
      */
-    public static DivergingScale fitted(double[][] values) {
+    static DivergingScale fitted(double[][] values) {
         double min = 0;
         double max = 0;
         for (double[] row : values) {
@@ -51,7 +51,7 @@ public final class DivergingScale implements PaintScale {
     }
 
     /** The largest |value| the ramp distinguishes; values beyond it take the end colours. */
-    public double limit() {
+    double limit() {
         return limit;
     }
 
@@ -71,7 +71,7 @@ public final class DivergingScale implements PaintScale {
     }
 
     /** The colour of {@code value}. */
-    public Color color(double value) {
+    Color color(double value) {
         if (Double.isNaN(value)) {
             return NAN_COLOR;
         }
@@ -86,7 +86,7 @@ public final class DivergingScale implements PaintScale {
     }
 
     /** Black or white, whichever reads better on {@code background}. */
-    public static Color textColor(Color background) {
+    static Color textColor(Color background) {
         double luminance = 0.299 * background.getRed() + 0.587 * background.getGreen() + 0.114 * background.getBlue();
         return luminance > 140 ? Color.BLACK : Color.WHITE;
     }

@@ -13,18 +13,42 @@ import org.jfree.svg.SVGGraphics2D;
 /**
  * A chart with the size it is meant to be drawn at, written as PNG (raster, for a quick look) and SVG (vector,
  * for papers). Files are written beside their target and moved into place, so a reader never sees half a file.
- *
- * @param chart  the chart
- * @param width  width in pixels (PNG) or user units (SVG)
- * @param height height likewise
+ * Users get figures from {@link Heatmaps} and {@link TraceAgreement} and write them; how they are drawn (JFreeChart)
+ * stays inside this package.
  */
-public record Figure(JFreeChart chart, int width, int height) {
+public final class Figure {
 
-    public Figure {
+    private final JFreeChart chart;
+    private final int width;
+    private final int height;
+
+    /**
+     * @param chart  the chart
+     * @param width  width in pixels (PNG) or user units (SVG)
+     * @param height height likewise
+     */
+    Figure(JFreeChart chart, int width, int height) {
         if (chart == null || width <= 0 || height <= 0) {
             throw new IllegalArgumentException("a figure needs a chart and a positive size, got " + width + "×"
                     + height);
         }
+        this.chart = chart;
+        this.width = width;
+        this.height = height;
+    }
+
+    JFreeChart chart() {
+        return chart;
+    }
+
+    /** Width in pixels (PNG) or user units (SVG). */
+    public int width() {
+        return width;
+    }
+
+    /** Height in pixels (PNG) or user units (SVG). */
+    public int height() {
+        return height;
     }
 
     /** Writes {@code dir/name.png} and {@code dir/name.svg}. */

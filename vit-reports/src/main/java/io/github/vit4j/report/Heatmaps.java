@@ -28,7 +28,7 @@ import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.DefaultXYZDataset;
 
 /**
- * The heatmaps of a causal trace, drawn with JFreeChart (an {@link XYBlockRenderer} over a {@link DivergingScale},
+ * The heatmaps of a causal trace, drawn with JFreeChart (an {@link XYBlockRenderer} over a {@code DivergingScale},
  * with a colour bar):
  * <ul>
  *   <li>{@link #kindsByLayers}: rows resid / attn / mlp, columns layers, cell = mean effect over images, the value

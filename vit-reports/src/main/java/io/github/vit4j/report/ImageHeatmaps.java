@@ -1,7 +1,7 @@
 package io.github.vit4j.report;
 
 import io.github.vit4j.trace.SweepKind;
-import io.github.vit4j.trace.TraceCsv;
+import io.github.vit4j.trace.TraceRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,25 +29,25 @@ public final class ImageHeatmaps {
      */
     public static List<Path> write(Path csv, Path dir, TraceInfo info, List<String> classNames, int layers)
             throws IOException {
-        Map<Integer, List<TraceCsv.Row>> byImage = new LinkedHashMap<>();
-        for (TraceCsv.Row row : TraceCsv.read(csv)) {
+        Map<Integer, List<TraceRow>> byImage = new LinkedHashMap<>();
+        for (TraceRow row : TraceRow.read(csv)) {
             byImage.computeIfAbsent(row.image(), i -> new ArrayList<>()).add(row);
         }
         Files.createDirectories(dir);
         int digits = Math.max(4, Integer.toString(byImage.keySet().stream().mapToInt(i -> i).max().orElse(0))
                 .length());
         List<Path> written = new ArrayList<>();
-        for (Map.Entry<Integer, List<TraceCsv.Row>> e : byImage.entrySet()) {
-            List<TraceCsv.Row> rows = e.getValue();
-            List<SweepKind> kinds = rows.stream().map(TraceCsv.Row::kind).distinct().toList();
+        for (Map.Entry<Integer, List<TraceRow>> e : byImage.entrySet()) {
+            List<TraceRow> rows = e.getValue();
+            List<SweepKind> kinds = rows.stream().map(TraceRow::kind).distinct().toList();
             double[][] effect = new double[kinds.size()][layers];
             for (double[] k : effect) {
                 java.util.Arrays.fill(k, Double.NaN);
             }
-            for (TraceCsv.Row row : rows) {
+            for (TraceRow row : rows) {
                 effect[kinds.indexOf(row.kind())][row.layer()] = row.ie();
             }
-            TraceCsv.Row first = rows.get(0);
+            TraceRow first = rows.get(0);
             String className = first.label() >= 0 && first.label() < classNames.size()
                     ? classNames.get(first.label()) : "class " + first.label();
             Figure f = Heatmaps.image(info, e.getKey(), className, first.pClean(), first.pCorrupt(), kinds, effect);

@@ -1,7 +1,7 @@
 package io.github.vit4j.report;
 
 import io.github.vit4j.trace.SweepKind;
-import io.github.vit4j.trace.TraceCsv;
+import io.github.vit4j.trace.TraceRow;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.geom.Ellipse2D;
@@ -44,9 +44,9 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
      * @throws IllegalArgumentException naming the first cell one trace has and the other lacks, or a window
      *                                  mismatch
      */
-    public static TraceAgreement of(List<TraceCsv.Row> exactRows, List<TraceCsv.Row> estimateRows) {
-        Map<String, TraceCsv.Row> byCell = new LinkedHashMap<>();
-        for (TraceCsv.Row r : estimateRows) {
+    public static TraceAgreement of(List<TraceRow> exactRows, List<TraceRow> estimateRows) {
+        Map<String, TraceRow> byCell = new LinkedHashMap<>();
+        for (TraceRow r : estimateRows) {
             byCell.put(key(r), r);
         }
         if (exactRows.isEmpty()) {
@@ -55,7 +55,7 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
         Set<Integer> images = new TreeSet<>();
         Set<Integer> layers = new TreeSet<>();
         List<SweepKind> kinds = new ArrayList<>();
-        for (TraceCsv.Row r : exactRows) {
+        for (TraceRow r : exactRows) {
             if (r.method().estimated()) {
                 throw new IllegalArgumentException("the trace given as exact was made by " + r.method()
                         + "; give the exact trace (method exact) first and the estimate second");
@@ -79,8 +79,8 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
             estimate.put(k, new double[cellsPerKind]);
         }
         List<Integer> imageList = new ArrayList<>(images);
-        for (TraceCsv.Row r : exactRows) {
-            TraceCsv.Row e = byCell.get(key(r));
+        for (TraceRow r : exactRows) {
+            TraceRow e = byCell.get(key(r));
             if (e == null) {
                 throw new IllegalArgumentException("the estimated trace has no row for image " + r.image() + ", "
                         + r.kind().label() + " at layer " + r.layer() + "; compare traces of the same images");
@@ -97,7 +97,7 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
         return new TraceAgreement(List.copyOf(kinds), exact, estimate, images.size(), layers.size());
     }
 
-    private static String key(TraceCsv.Row r) {
+    private static String key(TraceRow r) {
         return r.image() + "," + r.kind().label() + "," + r.layer();
     }
 

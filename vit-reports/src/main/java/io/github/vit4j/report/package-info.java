@@ -6,6 +6,6 @@
  * metric, label choice) so that a figure needs no caption elsewhere.
  *
  * <p>Reading order: {@link TraceInfo}, {@link TraceTable}, {@link SummaryJson}, {@link Heatmaps} (with its colour
- * scale {@link DivergingScale}).
+ * scale, {@code DivergingScale}).
  */
 package io.github.vit4j.report;

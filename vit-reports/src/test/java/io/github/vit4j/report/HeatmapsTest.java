@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.trace.SweepKind;
-import io.github.vit4j.trace.TraceCsv;
 import io.github.vit4j.trace.TraceMethod;
+import io.github.vit4j.trace.TraceRow;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -85,17 +85,16 @@ class HeatmapsTest {
 
     @Test
     void perImageHeatmapsAreWrittenForEveryImageOfTheCsv() throws Exception {
-        List<String> lines = new ArrayList<>();
-        lines.add(TraceCsv.HEADER);
+        List<TraceRow> rows = new ArrayList<>();
         for (int image = 0; image < 3; image++) {
             for (SweepKind k : ReportFixtures.KINDS) {
                 for (int l = 0; l < 4; l++) {
-                    lines.add(new TraceCsv.Row(image, 3, 0.9, 0.1, k, l, 3, 0.5, 0.4 - 0.1 * l, TraceMethod.exact()).format());
+                    rows.add(new TraceRow(image, 3, 0.9, 0.1, k, l, 3, 0.5, 0.4 - 0.1 * l, TraceMethod.exact()));
                 }
             }
         }
         Path csv = dir.resolve("trace.csv");
-        Files.write(csv, lines);
+        TraceRow.write(csv, rows);
         List<Path> files = ImageHeatmaps.write(csv, dir.resolve("images"), ReportFixtures.info(),
                 List.of("airplane", "automobile", "bird", "cat"), 4);
         assertEquals(List.of(dir.resolve("images/image_0000.png"), dir.resolve("images/image_0001.png"),

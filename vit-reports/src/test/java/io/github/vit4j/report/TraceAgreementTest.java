@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.trace.SweepKind;
-import io.github.vit4j.trace.TraceCsv;
 import io.github.vit4j.trace.TraceMethod;
+import io.github.vit4j.trace.TraceRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 class TraceAgreementTest {
 
     /** Rows of one kind for images 0 and 1, three layers each, effects as given (image-major). */
-    static List<TraceCsv.Row> rows(SweepKind kind, double... ie) {
-        List<TraceCsv.Row> rows = new ArrayList<>();
+    static List<TraceRow> rows(SweepKind kind, double... ie) {
+        List<TraceRow> rows = new ArrayList<>();
         for (int i = 0; i < ie.length; i++) {
-            rows.add(new TraceCsv.Row(i / 3, 1, 0.9, 0.1, kind, i % 3, 1, 0.1 + ie[i], ie[i], TraceMethod.exact()));
+            rows.add(new TraceRow(i / 3, 1, 0.9, 0.1, kind, i % 3, 1, 0.1 + ie[i], ie[i], TraceMethod.exact()));
         }
         return rows;
     }
@@ -43,8 +43,8 @@ class TraceAgreementTest {
      */
     @Test
     void pearsonAndTopKOfOneImageWorkedByHand() {
-        List<TraceCsv.Row> exact = rows(SweepKind.ATTN, 0, 1, 2);
-        List<TraceCsv.Row> estimate = rows(SweepKind.ATTN, 0, 2, 1);
+        List<TraceRow> exact = rows(SweepKind.ATTN, 0, 1, 2);
+        List<TraceRow> estimate = rows(SweepKind.ATTN, 0, 2, 1);
         TraceAgreement a = TraceAgreement.of(exact, estimate);
         assertEquals(0.5, a.pearson(SweepKind.ATTN), 1e-12);
         assertEquals(0.0, a.topK(1), 0.0);
@@ -61,7 +61,7 @@ class TraceAgreementTest {
 
     @Test
     void anEstimateGivenAsTheExactTraceIsRefused() {
-        List<TraceCsv.Row> atp = rows(SweepKind.MLP, 0.1, 0.2, 0.3).stream().map(r -> new TraceCsv.Row(r.image(),
+        List<TraceRow> atp = rows(SweepKind.MLP, 0.1, 0.2, 0.3).stream().map(r -> new TraceRow(r.image(),
                 r.label(), r.pClean(), r.pCorrupt(), r.kind(), r.layer(), r.window(), r.pPatched(), r.ie(),
                 TraceMethod.atp())).toList();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
