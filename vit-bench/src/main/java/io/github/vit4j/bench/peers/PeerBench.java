@@ -3,6 +3,7 @@ package io.github.vit4j.bench.peers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OrtException;
 import io.github.vit4j.bench.BenchModels;
 import io.github.vit4j.model.VitConfig;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The peer of {@code ForwardBench} (model vitB16): the same ViT-B/16 forward, seeded weights and pixels, written with
- * DJL NDArray ops on PyTorch's CPU kernels ({@link DjlVit}), 2 intra-op threads. It keeps only the logits.
+ * The peers of {@code ForwardBench} (model vitB16): the same ViT-B/16 forward, seeded weights and pixels, in
+ * {@code forward}: DJL NDArray ops on PyTorch's CPU kernels ({@link DjlVit}), 2 intra-op threads; in
+ * {@code onnxRuntime}: ONNX Runtime on vit4j's ONNX export ({@link OrtVit}), 2 intra-op threads. Both keep only the
+ * logits; {@code PeerLogitsTest} holds them equal to vit4j's.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,14 +42,19 @@ public class PeerBench {
     private DjlVit peer;
     private NDManager inputs;
     private NDArray pixels;
+    private OrtVit ort;
+    private float[] ortPixels;
+    private long[] shape;
 
     @Setup(Level.Trial)
-    public void load() {
+    public void load() throws OrtException {
         peer = new DjlVit(BenchModels.weights("vitB16"));
         VitConfig c = VitConfig.vitB16();
         inputs = peer.newManager();
-        pixels = inputs.create(BenchModels.pixelValues(c, batch, 1),
-                new Shape(batch, c.channels(), c.imageSize(), c.imageSize()));
+        shape = new long[] {batch, c.channels(), c.imageSize(), c.imageSize()};
+        ortPixels = BenchModels.pixelValues(c, batch, 1);
+        pixels = inputs.create(ortPixels, new Shape(shape));
+        ort = new OrtVit(BenchModels.weights("vitB16"), 2);
     }
 
     @Benchmark
@@ -57,9 +65,15 @@ public class PeerBench {
         return out;
     }
 
+    @Benchmark
+    public float[] onnxRuntime() throws OrtException {
+        return ort.logits(ortPixels, shape);
+    }
+
     @TearDown(Level.Trial)
-    public void close() {
+    public void close() throws OrtException {
         inputs.close();
         peer.close();
+        ort.close();
     }
 }

@@ -1,0 +1,176 @@
+package io.github.vit4j.onnx;
+
+import io.github.vit4j.format.AtomicFile;
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import onnx.Onnx;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A vit4j model as an ONNX graph (opset {@value #OPSET}): the forward pass of {@code ReferenceForward} written as
+ * ONNX operators, with vit4j's weights as initializers, for ONNX Runtime, TensorRT or any other ONNX consumer.
+ *
+ * <p>Input {@value #INPUT} {@code [batch, C, H, W]} float32, normalised as the model's {@link Preprocessing} says
+ * (what {@code Input.normalized} takes); output {@value #OUTPUT} {@code [batch, classes]}. The batch size is
+ * symbolic. The patch embedding is a {@code Conv} with stride p; each block is {@code LayerNormalization},
+ * one fused q|k|v {@code MatMul}, per-head attention ({@code MatMul}, scale, {@code Softmax}, {@code MatMul}), the
+ * output projection, and the MLP with GELU written exactly, {@code 0.5·x·(1 + erf(x/√2))}; the head reads the CLS
+ * token of the final LayerNorm. The class names and the preprocessing travel in the model's metadata
+ * ({@code vit4j.labels}, one per line; {@code vit4j.preprocessing}).
+ *
+ * <p>The protobuf is written with the ONNX message classes that ND4J ships ({@code onnx.Onnx} in nd4j-api), so
+ * exporting adds no dependency. One protobuf message holds at most 2 GiB: larger models (ViT-H and up) are
+ * refused, as ONNX's external-data form is not written.
+ */
+public final class OnnxExport {
+
+    /** The ONNX operator set the graph uses ({@code LayerNormalization} needs 17). */
+    public static final int OPSET = 17;
+    /** The graph's input: normalised pixels {@code [batch, C, H, W]}. */
+    public static final String INPUT = "pixels";
+    /** The graph's output: {@code [batch, classes]}. */
+    public static final String OUTPUT = "logits";
+
+    /** ONNX IR version 8, the one that goes with opset 17 (onnx 1.12). */
+    private static final long IR_VERSION = 8;
+    private static final long MAX_BYTES = Integer.MAX_VALUE;
+
+    private OnnxExport() {
+    }
+
+    /** Writes the model to {@code file} (atomically: a complete file or none). */
+    public static void write(Pretrained model, Path file) throws IOException {
+        byte[] bytes = toBytes(model);
+        AtomicFile.write(file, out -> out.write(bytes));
+    }
+
+    /**
+     * The model as ONNX bytes; the same model always gives the same bytes.
+     *
+     * @throws IllegalArgumentException when the weights exceed the 2 GiB a single ONNX file without external data
+     *                                  can hold
+     */
+    public static byte[] toBytes(Pretrained model) {
+        long weightBytes = model.weights().tensors().values().stream().mapToLong(INDArray::length).sum() * 4L;
+        if (weightBytes > MAX_BYTES - (64L << 20)) {
+            throw new IllegalArgumentException("the model's weights take " + weightBytes + " bytes, more than the 2 GiB"
+                    + " one ONNX file without external data holds; OnnxExport writes models up to about ViT-L");
+        }
+        return modelProto(model).toByteArray();
+    }
+
+    static Onnx.ModelProto modelProto(Pretrained model) {
+        VitConfig c = model.config();
+        Onnx.ModelProto.Builder m = Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION)
+                .setProducerName("vit4j").setModelVersion(1)
+                .setDocString("Vision Transformer exported by vit4j: " + c)
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(forward(model.weights()));
+        m.addMetadataProps(entry("vit4j.labels", String.join("\n", c.labels())));
+        m.addMetadataProps(entry("vit4j.preprocessing", describe(model.preprocessing())));
+        return m.build();
+    }
+
+    /** The forward pass, line by line as {@code ReferenceForward} reads; shapes in the comments. */
+    private static Onnx.GraphProto forward(VitWeights w) {
+        VitConfig c = w.config();
+        int d = c.hiddenSize();
+        int p = c.patchSize();
+        Graph g = new Graph("vit");
+        g.io(true, INPUT, c.channels(), c.imageSize(), c.imageSize());                          // [B, C, H, W]
+
+        // patch embedding: a stride-p convolution, flattened to tokens, then CLS in front and positions added
+        String conv = g.node("Conv", "patch_embed", List.of(INPUT,
+                        g.weight("patch_embed.weight", w.patchEmbed().weight().reshape(d, c.channels(), p, p)),
+                        g.weight("patch_embed.bias", w.patchEmbed().bias())),
+                Graph.ints("kernel_shape", p, p), Graph.ints("strides", p, p));                 // [B, D, g, g]
+        String flat = g.node("Reshape", "patch_embed.flat", List.of(conv, g.int64s("shape.BD_", 0, d, -1)));
+        String embed = g.node("Transpose", "embed", List.of(flat), Graph.ints("perm", 0, 2, 1)); // [B, N, D]
+        String batch = g.node("Slice", "batch", List.of(g.node("Shape", "input_shape", List.of(INPUT)),
+                g.int64s("zero", 0), g.int64s("one", 1)));                                       // [1] = B
+        String clsShape = g.node("Concat", "cls_shape", List.of(batch, g.int64s("shape._1D", 1, d)),
+                Graph.integer("axis", 0));
+        String cls = g.node("Expand", "cls", List.of(g.weight("cls_token", w.clsToken().reshape(1, 1, d)),
+                clsShape));                                                                      // [B, 1, D]
+        String tokens = g.node("Concat", "tokens", List.of(cls, embed), Graph.integer("axis", 1)); // [B, T, D]
+        String resid = g.node("Add", "blocks.0.resid_pre", List.of(tokens,
+                g.weight("pos_embed", w.posEmbed().reshape(1, c.tokens(), d))));                // [B, T, D]
+
+        String scale = g.scalar("attn_scale", (float) (1.0 / Math.sqrt(c.headDim())));
+        String invSqrt2 = g.scalar("inv_sqrt2", (float) (1.0 / Math.sqrt(2.0)));
+        String one = g.scalar("one_f", 1f);
+        String half = g.scalar("half_f", 0.5f);
+        for (int l = 0; l < c.layers(); l++) {
+            VitWeights.Block b = w.blocks().get(l);
+            String pre = "blocks." + l + ".";
+            // attention: x + proj(attn(qkv(ln1(x))))
+            String ln1 = layerNorm(g, pre + "ln1", resid, b.norm1(), c);                        // [B, T, D]
+            String qkv = linear(g, pre + "qkv", ln1, b.qkv());                                   // [B, T, 3D]
+            String heads = g.node("Transpose", pre + "qkv.heads", List.of(g.node("Reshape", pre + "qkv.split",
+                            List.of(qkv, g.int64s(pre + "shape.qkv", 0, 0, 3, c.heads(), c.headDim())))),
+                    Graph.ints("perm", 2, 0, 3, 1, 4));                                          // [3, B, H, T, d]
+            String q = g.node("Gather", pre + "q", List.of(heads, g.int64(pre + "i0", 0)), Graph.integer("axis", 0));
+            String k = g.node("Gather", pre + "k", List.of(heads, g.int64(pre + "i1", 1)), Graph.integer("axis", 0));
+            String v = g.node("Gather", pre + "v", List.of(heads, g.int64(pre + "i2", 2)), Graph.integer("axis", 0));
+            String kT = g.node("Transpose", pre + "kT", List.of(k), Graph.ints("perm", 0, 1, 3, 2)); // [B, H, d, T]
+            String scores = g.node("Mul", pre + "scores", List.of(
+                    g.node("MatMul", pre + "qk", List.of(q, kT)), scale));                       // [B, H, T, T]
+            String pattern = g.node("Softmax", pre + "pattern", List.of(scores), Graph.integer("axis", -1));
+            String z = g.node("MatMul", pre + "z", List.of(pattern, v));                         // [B, H, T, d]
+            String merged = g.node("Reshape", pre + "z.merged", List.of(
+                    g.node("Transpose", pre + "z.tokens", List.of(z), Graph.ints("perm", 0, 2, 1, 3)),
+                    g.int64s(pre + "shape.BTD", 0, 0, d)));                                      // [B, T, D]
+            String attnOut = linear(g, pre + "attn_out", merged, b.proj());                      // [B, T, D]
+            String residMid = g.node("Add", pre + "resid_mid", List.of(resid, attnOut));         // [B, T, D]
+            // MLP: x + fc2(gelu(fc1(ln2(x))))
+            String ln2 = layerNorm(g, pre + "ln2", residMid, b.norm2(), c);                      // [B, T, D]
+            String mlpPre = linear(g, pre + "mlp_pre", ln2, b.fc1());                            // [B, T, M]
+            String erf = g.node("Erf", pre + "erf", List.of(g.node("Mul", pre + "x_over_sqrt2",
+                    List.of(mlpPre, invSqrt2))));
+            String mlpPost = g.node("Mul", pre + "mlp_post", List.of(g.node("Mul", pre + "gelu.x_half",
+                    List.of(mlpPre, half)), g.node("Add", pre + "gelu.one_plus_erf", List.of(erf, one)))); // [B,T,M]
+            String mlpOut = linear(g, pre + "mlp_out", mlpPost, b.fc2());                        // [B, T, D]
+            resid = g.node("Add", pre + "resid_post", List.of(residMid, mlpOut));                // [B, T, D]
+        }
+        String lnFinal = layerNorm(g, "ln_final", resid, w.norm(), c);                           // [B, T, D]
+        String clsFinal = g.node("Gather", "ln_final.cls", List.of(lnFinal, g.int64("i_cls", 0)),
+                Graph.integer("axis", 1));                                                       // [B, D]
+        g.node("Gemm", OUTPUT, List.of(clsFinal, g.weight("head.weight", w.head().weight()),
+                g.weight("head.bias", w.head().bias())), Graph.integer("transB", 1));          // [B, classes]
+        g.io(false, OUTPUT, c.classes());
+        return g.build();
+    }
+
+    private static String layerNorm(Graph g, String name, String x, VitWeights.LayerNorm n, VitConfig c) {
+        return g.node("LayerNormalization", name, List.of(x, g.weight(name + ".weight", n.weight()),
+                        g.weight(name + ".bias", n.bias())),
+                Graph.integer("axis", -1), Graph.real("epsilon", (float) c.layerNormEps()));
+    }
+
+    /** x·Wᵀ + b, with Wᵀ stored as the initializer so that ONNX's MatMul needs no transpose. */
+    private static String linear(Graph g, String name, String x, VitWeights.Linear lin) {
+        String xw = g.node("MatMul", name + ".matmul", List.of(x,
+                g.weight(name + ".weight_t", lin.weight().transpose())));
+        return g.node("Add", name, List.of(xw, g.weight(name + ".bias", lin.bias())));
+    }
+
+    private static Onnx.StringStringEntryProto entry(String key, String value) {
+        return Onnx.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static String describe(Preprocessing p) {
+        return "size=" + p.size() + ";rescale=" + p.rescaleFactor() + ";mean=" + join(p.mean()) + ";std="
+                + join(p.std());
+    }
+
+    private static String join(double[] values) {
+        return Arrays.stream(values).mapToObj(Double::toString).collect(Collectors.joining(","));
+    }
+}
