@@ -1,5 +1,6 @@
 package io.github.vit4j.format;
 
+import io.github.vit4j.model.NativeEnvironment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * reader never sees half a file.
  */
 public final class Npy {
+
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");

@@ -1,6 +1,7 @@
 package io.github.vit4j.format;
 
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
@@ -60,6 +61,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * expected and what was found.
  */
 public final class VitFile {
+
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
 
     /** The customary file name extension. */
     public static final String EXTENSION = ".vit";

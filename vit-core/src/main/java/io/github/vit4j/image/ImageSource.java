@@ -1,6 +1,7 @@
 package io.github.vit4j.image;
 
 import io.github.vit4j.model.Input;
+import io.github.vit4j.model.NativeEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,6 +27,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Files are read only when a batch asks for them.
  */
 public final class ImageSource {
+
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
 
     /** The label of an image whose class is not known. */
     public static final int UNKNOWN_LABEL = -1;

@@ -1,5 +1,6 @@
 package io.github.vit4j.image;
 
+import io.github.vit4j.model.NativeEnvironment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +29,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param std           per-channel standard deviation divided by (ones for none)
  */
 public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std) {
+
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
 
     /**
      * @throws IllegalArgumentException naming the value, when {@code size} is not positive, {@code rescaleFactor} or

@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
  * kernels and takes this project's Zen 5 for a 2007 "Barcelona" (SSE kernels, ≈ 75 GFLOP/s), and the usual
  * workaround {@code OPENBLAS_CORETYPE=Haswell} gets AVX2 (≈ 150). On a CPU with AVX-512,
  * {@code OPENBLAS_CORETYPE=SKYLAKEX}, set before the JVM starts, selects its AVX-512 kernels (226–370 GFLOP/s on
- * ViT-B/16's GEMMs here, the same results; docs/performance.md). A running JVM cannot set it for itself, so a model
- * built where it would help says so, once; {@code nd4j-env.sh} (sourced by the {@code vit} launcher and
- * {@code .ci/run}) sets it.
+ * ViT-B/16's GEMMs here, the same results; docs/performance.md). {@link NativeEnvironment} sets it inside the JVM
+ * before ND4J's natives load; where they were loaded first, a model built where it would help says so, once
+ * ({@code nd4j-env.sh}, sourced by the {@code vit} launcher and {@code .ci/run}, sets it in a shell).
  */
 final class OpenBlasCoreType {
 
     static final String VARIABLE = "OPENBLAS_CORETYPE";
+    /** The value that selects OpenBLAS's AVX-512 kernels. */
+    static final String AVX512_KERNELS = "SKYLAKEX";
     private static final List<String> AVX512 = List.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
     private static final AtomicBoolean ADVISED = new AtomicBoolean();
 
@@ -49,7 +51,8 @@ final class OpenBlasCoreType {
         String now = avx2Only ? "its " + set + " kernels (AVX2; about half the speed)"
                 : "slower kernels (AVX2 on a Zen 4; SSE on a Zen 5, which it does not recognise: a quarter of the speed)";
         return Optional.of("this CPU has AVX-512 but ND4J's OpenBLAS 0.3.19 will run " + now + "; export " + VARIABLE
-                + "=SKYLAKEX before starting Java for its AVX-512 kernels (nd4j-env.sh and the vit launcher do this)");
+                + "=SKYLAKEX before starting Java for its AVX-512 kernels, or call NativeEnvironment.prepare() before"
+                + " anything uses ND4J (vit4j does this itself when it creates the first arrays)");
     }
 
     /**
@@ -65,7 +68,7 @@ final class OpenBlasCoreType {
             return;
         }
         try {
-            advice(Files.readString(cpuinfo), System.getenv()).ifPresent(a ->
+            advice(Files.readString(cpuinfo), NativeEnvironment.effective(System.getenv())).ifPresent(a ->
                     LoggerFactory.getLogger(Vit.class).warn(a));
         } catch (IOException | RuntimeException e) {
             // advice only: a machine whose cpuinfo cannot be read simply gets none

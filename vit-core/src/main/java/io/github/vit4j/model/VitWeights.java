@@ -33,6 +33,10 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken, INDArray posEmbed,
                          List<Block> blocks, LayerNorm norm, Linear head) {
 
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
+
     /** A linear map y = x·Wᵀ + b with W {@code [out, in]}, b {@code [out]}. */
     public record Linear(INDArray weight, INDArray bias) {
     }

@@ -3,6 +3,7 @@ package io.github.vit4j.convert;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.format.VitFile;
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
@@ -37,6 +38,10 @@ import java.util.stream.Stream;
  * whose message names the file, the tensor, what was expected and what was found.
  */
 public final class ModelLoader {
+
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
 
     private ModelLoader() {
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.model.NativeEnvironment;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,6 +39,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * refused). Every error is a {@link ModelFormatException} naming the file and tensor.
  */
 final class Safetensors implements Closeable {
+
+    static {
+        NativeEnvironment.prepare();                          // before this class creates its first arrays
+    }
 
     /** Headers longer than this are refused as corrupt before any allocation (100 MiB). */
     static final long MAX_HEADER_BYTES = 100L << 20;
