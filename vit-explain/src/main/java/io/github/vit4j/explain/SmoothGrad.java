@@ -39,11 +39,6 @@ public record SmoothGrad(int samples, double noise, long seed, int batch) {
         return new SmoothGrad(50, 0.15, 0, 64);
     }
 
-    /** These options with {@code samples} copies. */
-    public SmoothGrad withSamples(int n) {
-        return new SmoothGrad(n, noise, seed, batch);
-    }
-
     /** SmoothGrad of class {@code classes[i]} for image i (one class for all, or one per image). */
     public PixelAttribution of(Vit vit, ImageSource.Batch images, int... classes) {
         PixelModel model = new PixelModel(vit, images.preprocessing(), batch);
