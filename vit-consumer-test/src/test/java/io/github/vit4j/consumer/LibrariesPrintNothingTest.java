@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class LibrariesPrintNothingTest {
 
     private static final List<String> LIBRARIES = List.of("vit-core", "weights-converter", "vit-patching",
-            "vit-reports");
+            "vit-explain", "vit-reports", "vit-onnx");
     private static final Pattern CONSOLE = Pattern.compile(
             "System\\.(out|err)\\b|printStackTrace\\(|System\\.getLogger|java\\.util\\.logging|System\\.exit\\(");
 

@@ -1,0 +1,12 @@
+/**
+ * Seeing what the model sees: each method a small class over {@link io.github.vit4j.model.Vit}'s sites and
+ * gradients, batch first. Forward-only: {@link io.github.vit4j.explain.AttentionMaps},
+ * {@link io.github.vit4j.explain.AttentionRollout}, {@link io.github.vit4j.explain.LogitLens},
+ * {@link io.github.vit4j.explain.OcclusionSensitivity}. Gradients with respect to the [0, 1] pixels the model sees:
+ * {@link io.github.vit4j.explain.Saliency}, {@link io.github.vit4j.explain.GradientTimesInput},
+ * {@link io.github.vit4j.explain.SmoothGrad}, {@link io.github.vit4j.explain.IntegratedGradients}; with respect to a
+ * site: {@link io.github.vit4j.explain.GradCam}. Adversarial examples: {@link io.github.vit4j.explain.Attack},
+ * {@link io.github.vit4j.explain.RobustnessCurve}. Whether a map depends on the model at all:
+ * {@link io.github.vit4j.explain.SanityCheck}. Nothing here writes a site or the caller's arrays.
+ */
+package io.github.vit4j.explain;
