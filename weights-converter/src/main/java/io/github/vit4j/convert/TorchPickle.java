@@ -1,0 +1,556 @@
+package io.github.vit4j.convert;
+
+import io.github.vit4j.format.ModelFormatException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An unpickler for what {@code torch.save} writes, which executes nothing: a pickle is a program for a stack
+ * machine whose {@code GLOBAL} / {@code STACK_GLOBAL} opcodes import any Python name and whose {@code REDUCE} calls
+ * it. Here a global is accepted only when it is on {@link #ALLOWED}, the few names a state dict of tensors needs, and
+ * a call is interpreted by this class (an {@code OrderedDict} becomes a {@link LinkedHashMap},
+ * {@code _rebuild_tensor_v2} a {@link TensorRef}); anything else is refused at the opcode that names it, before any
+ * call. Storages arrive as persistent ids ({@code ('storage', torch.FloatStorage, key, location, numel)}) and become
+ * {@link StorageRef}s, collected in {@link #storages()}.
+ *
+ * <p>Values: Python {@code None} → {@link None#NONE}, bool → {@link Boolean}, int → {@link Long}
+ * (or {@link BigInteger} beyond 64 bits), float → {@link Double}, str → {@link String}, bytes → {@code byte[]},
+ * tuple → unmodifiable {@link List}, list → {@link ArrayList}, dict → {@link LinkedHashMap}. Only the binary opcodes
+ * of pickle protocols 2 to 5 are read (torch.save writes protocol 2); every length is checked against the bytes that remain and
+ * against {@link #MAX_ITEM_BYTES} before anything is allocated.
+ */
+final class TorchPickle {
+
+    /** Strings and byte strings longer than this are refused (a state dict's are names, a few bytes long). */
+    static final long MAX_ITEM_BYTES = 64L << 20;
+
+    /** The globals a state dict needs; every other one is refused by name. */
+    static final Set<String> ALLOWED;
+
+    static {
+        Set<String> allowed = new TreeSet<>(List.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
+                "torch._utils._rebuild_parameter", "torch.Size"));
+        for (StorageType t : StorageType.values()) {
+            allowed.add("torch." + t.pythonName);
+        }
+        ALLOWED = Collections.unmodifiableSet(allowed);
+    }
+
+    /** Python's {@code None}. */
+    enum None { NONE }
+
+    /** The typed storages of torch.save, with their element sizes. */
+    enum StorageType {
+        FLOAT("FloatStorage", "float32", 4), HALF("HalfStorage", "float16", 2),
+        BFLOAT16("BFloat16Storage", "bfloat16", 2), DOUBLE("DoubleStorage", "float64", 8),
+        LONG("LongStorage", "int64", 8), INT("IntStorage", "int32", 4), SHORT("ShortStorage", "int16", 2),
+        CHAR("CharStorage", "int8", 1), BYTE("ByteStorage", "uint8", 1), BOOL("BoolStorage", "bool", 1);
+
+        final String pythonName;
+        final String dtype;
+        final int bytes;
+
+        StorageType(String pythonName, String dtype, int bytes) {
+            this.pythonName = pythonName;
+            this.dtype = dtype;
+            this.bytes = bytes;
+        }
+    }
+
+    /** A global the pickle named, on the allow-list. */
+    record Global(String module, String name) {
+        @Override
+        public String toString() {
+            return module + "." + name;
+        }
+    }
+
+    /** A storage as its persistent id gives it: {@code numel} elements of {@code type}, stored under {@code key}. */
+    record StorageRef(String key, StorageType type, long numel) {
+    }
+
+    /**
+     * A tensor as {@code _rebuild_tensor_v2} describes it: element {@code [i0, i1, …]} is element
+     * {@code offset + Σ ik · stride[k]} of the storage.
+     */
+    record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {
+        TensorRef {
+            shape = shape.clone();
+            stride = stride.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public long[] stride() {
+            return stride.clone();
+        }
+    }
+
+    private final InputStream in;
+    private final long end;
+    private final String where;
+    private long position;
+    private final Map<String, StorageRef> storages = new LinkedHashMap<>();
+
+    /**
+     * @param in        the pickle bytes (possibly followed by more)
+     * @param available how many bytes {@code in} holds at most: no length beyond it is believed
+     * @param where     the file (and part of it) for messages
+     */
+    TorchPickle(InputStream in, long available, String where) {
+        this.in = in;
+        this.end = available;
+        this.where = where;
+    }
+
+    /** Bytes consumed so far. */
+    long position() {
+        return position;
+    }
+
+    /** Every storage the pickles read so far referred to, by key. */
+    Map<String, StorageRef> storages() {
+        return Collections.unmodifiableMap(storages);
+    }
+
+    /**
+     * Reads one pickle, up to and including its {@code STOP}.
+     *
+     * @throws ModelFormatException naming the file, the byte and the global or opcode refused, for anything that is
+     *                              not plain data, a tensor or a storage
+     */
+    Object next() throws IOException {
+        List<Object> stack = new ArrayList<>();
+        Deque<Integer> marks = new ArrayDeque<>();
+        Map<Long, Object> memo = new HashMap<>();
+        while (true) {
+            long at = position;
+            int op = u8();
+            switch (op) {
+                case 0x80 -> { // PROTO
+                    int protocol = u8();
+                    if (protocol < 2 || protocol > 5) {
+                        throw error(at, "pickle protocol " + protocol + " is not read (torch.save writes 2; 2 to 5"
+                                + " are read)");
+                    }
+                }
+                case 0x95 -> bytes(8, "FRAME length"); // FRAME: a hint for buffering only
+                case '.' -> { // STOP
+                    if (stack.size() != 1 || !marks.isEmpty()) {
+                        throw error(at, "STOP with " + stack.size() + " values on the stack; the pickle is corrupt");
+                    }
+                    return stack.get(0);
+                }
+                case '(' -> marks.push(stack.size()); // MARK
+                case '0' -> pop(stack, at); // POP
+                case '1' -> popMark(stack, marks, at); // POP_MARK
+                case '2' -> stack.add(peek(stack, at)); // DUP
+                case 'N' -> stack.add(None.NONE);
+                case 0x88 -> stack.add(Boolean.TRUE); // NEWTRUE
+                case 0x89 -> stack.add(Boolean.FALSE); // NEWFALSE
+                case 'K' -> stack.add((long) u8()); // BININT1
+                case 'M' -> stack.add(littleEndian(2)); // BININT2
+                case 'J' -> stack.add((long) (int) littleEndian(4)); // BININT (signed)
+                case 0x8a -> stack.add(longValue(bytes(u8(), "LONG1"))); // LONG1
+                case 0x8b -> stack.add(longValue(bytes(signedLength(4, at), "LONG4"))); // LONG4
+                case 'G' -> stack.add(Double.longBitsToDouble(bigEndianLong())); // BINFLOAT
+                case 'X' -> stack.add(utf8(bytes(littleEndian(4), "BINUNICODE string"))); // BINUNICODE
+                case 0x8c -> stack.add(utf8(bytes(u8(), "SHORT_BINUNICODE string"))); // SHORT_BINUNICODE
+                case 0x8d -> stack.add(utf8(bytes(littleEndian(8), "BINUNICODE8 string"))); // BINUNICODE8
+                case 'T' -> stack.add(latin1(bytes(signedLength(4, at), "BINSTRING"))); // BINSTRING
+                case 'U' -> stack.add(latin1(bytes(u8(), "SHORT_BINSTRING"))); // SHORT_BINSTRING
+                case 'B' -> stack.add(bytes(littleEndian(4), "BINBYTES")); // BINBYTES
+                case 'C' -> stack.add(bytes(u8(), "SHORT_BINBYTES")); // SHORT_BINBYTES
+                case 0x8e, 0x96 -> stack.add(bytes(littleEndian(8), "BINBYTES8")); // BINBYTES8, BYTEARRAY8
+                case 0x98 -> { // READONLY_BUFFER: no effect here
+                }
+                case ')' -> stack.add(List.of()); // EMPTY_TUPLE
+                case 't' -> stack.add(Collections.unmodifiableList(popMark(stack, marks, at))); // TUPLE
+                case 0x85, 0x86, 0x87 -> { // TUPLE1, TUPLE2, TUPLE3
+                    int n = op - 0x84;
+                    List<Object> items = popN(stack, n, at);
+                    stack.add(Collections.unmodifiableList(items));
+                }
+                case ']' -> stack.add(new ArrayList<>()); // EMPTY_LIST
+                case 'l' -> stack.add(new ArrayList<>(popMark(stack, marks, at))); // LIST
+                case 'a' -> { // APPEND
+                    Object value = pop(stack, at);
+                    list(peek(stack, at), at, "APPEND").add(value);
+                }
+                case 'e' -> { // APPENDS
+                    List<Object> items = popMark(stack, marks, at);
+                    list(peek(stack, at), at, "APPENDS").addAll(items);
+                }
+                case '}' -> stack.add(new LinkedHashMap<>()); // EMPTY_DICT
+                case 'd' -> { // DICT
+                    Map<Object, Object> dict = new LinkedHashMap<>();
+                    putPairs(dict, popMark(stack, marks, at), at);
+                    stack.add(dict);
+                }
+                case 's' -> { // SETITEM
+                    List<Object> pair = popN(stack, 2, at);
+                    putPairs(dict(peek(stack, at), at, "SETITEM"), pair, at);
+                }
+                case 'u' -> { // SETITEMS
+                    List<Object> pairs = popMark(stack, marks, at);
+                    putPairs(dict(peek(stack, at), at, "SETITEMS"), pairs, at);
+                }
+                case 'q' -> memo.put((long) u8(), peek(stack, at)); // BINPUT
+                case 'r' -> memo.put(littleEndian(4), peek(stack, at)); // LONG_BINPUT
+                case 0x94 -> memo.put((long) memo.size(), peek(stack, at)); // MEMOIZE
+                case 'h' -> stack.add(memoGet(memo, u8(), at)); // BINGET
+                case 'j' -> stack.add(memoGet(memo, littleEndian(4), at)); // LONG_BINGET
+                case 'c' -> stack.add(global(line(at), line(at), at)); // GLOBAL
+                case 0x93 -> { // STACK_GLOBAL
+                    List<Object> names = popN(stack, 2, at);
+                    if (!(names.get(0) instanceof String module) || !(names.get(1) instanceof String name)) {
+                        throw error(at, "STACK_GLOBAL needs two strings but found " + describe(names.get(0)) + " and "
+                                + describe(names.get(1)));
+                    }
+                    stack.add(global(module, name, at));
+                }
+                case 'R' -> { // REDUCE
+                    Object args = pop(stack, at);
+                    Object callable = pop(stack, at);
+                    stack.add(call(callable, args, at));
+                }
+                case 'b' -> { // BUILD
+                    Object state = pop(stack, at);
+                    build(peek(stack, at), state, at);
+                }
+                case 'Q' -> stack.add(persistentLoad(pop(stack, at), at)); // BINPERSID
+                default -> throw error(at, "pickle opcode " + opcodeName(op) + " is not something a state dict of"
+                        + " tensors needs; vit4j reads only plain data, tensors and storages");
+            }
+        }
+    }
+
+    /** An allowed global, or the refusal naming it. */
+    private Global global(String module, String name, long at) throws ModelFormatException {
+        String qualified = module + "." + name;
+        if (!ALLOWED.contains(qualified)) {
+            throw error(at, "the pickle refers to " + qualified + ", which is not on vit4j's allow-list of what a"
+                    + " state dict needs " + ALLOWED + "; nothing was executed. If the checkpoint is trusted, load it"
+                    + " in Python and save its state_dict with safetensors.torch.save_file");
+        }
+        return new Global(module, name);
+    }
+
+    /** REDUCE: a call of an allowed global, interpreted here. */
+    private Object call(Object callable, Object args, long at) throws ModelFormatException {
+        if (!(callable instanceof Global g)) {
+            throw error(at, "REDUCE calls " + describe(callable) + ", which is not a function");
+        }
+        if (!(args instanceof List<?> a) || args instanceof ArrayList) {
+            throw error(at, "REDUCE of " + g + " needs a tuple of arguments but found " + describe(args));
+        }
+        switch (g.toString()) {
+            case "collections.OrderedDict" -> {
+                if (!a.isEmpty()) {
+                    throw error(at, "collections.OrderedDict is called with " + a.size() + " arguments; torch.save"
+                            + " writes none");
+                }
+                return new LinkedHashMap<>();
+            }
+            case "torch.Size" -> {
+                if (a.size() != 1 || !(a.get(0) instanceof List<?> dims)) {
+                    throw error(at, "torch.Size needs one tuple of sizes but got " + a.size() + " arguments");
+                }
+                return dims;
+            }
+            case "torch._utils._rebuild_parameter" -> {
+                if (a.size() != 3 || !(a.get(0) instanceof TensorRef tensor)) {
+                    throw error(at, "torch._utils._rebuild_parameter needs (tensor, requires_grad, hooks) but got "
+                            + a.stream().map(TorchPickle::describe).toList());
+                }
+                return tensor;
+            }
+            case "torch._utils._rebuild_tensor_v2" -> {
+                return tensor(a, at);
+            }
+            default -> throw error(at, g + " is a storage type, which a state dict refers to but never calls");
+        }
+    }
+
+    /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])}. */
+    private TensorRef tensor(List<?> a, long at) throws ModelFormatException {
+        String what = "torch._utils._rebuild_tensor_v2";
+        if ((a.size() != 6 && a.size() != 7) || !(a.get(0) instanceof StorageRef storage)
+                || !(a.get(1) instanceof Long offset) || !(a.get(2) instanceof List<?> size)
+                || !(a.get(3) instanceof List<?> stride)) {
+            throw error(at, what + " needs (storage, offset, size, stride, requires_grad, hooks) but got "
+                    + a.stream().map(TorchPickle::describe).toList());
+        }
+        long[] shape = naturals(size, at, what + " size");
+        long[] strides = naturals(stride, at, what + " stride");
+        if (shape.length != strides.length || offset < 0) {
+            throw error(at, what + " has size " + Arrays.toString(shape) + ", stride " + Arrays.toString(strides)
+                    + " and offset " + offset + "; expected as many strides as sizes and an offset ≥ 0");
+        }
+        return new TensorRef(storage, offset, shape, strides);
+    }
+
+    /** BUILD sets an object's state: only the attributes of a dict (an OrderedDict's {@code _metadata}) pass. */
+    private void build(Object target, Object state, long at) throws ModelFormatException {
+        if (!(target instanceof Map)) {
+            throw error(at, "BUILD sets the state of " + describe(target) + ", which a state dict never does");
+        }
+        // The state (PyTorch's _metadata: versions of the modules' state) is plain data and is dropped.
+    }
+
+    /** {@code ('storage', torch.FloatStorage, key, location, numel[, view_metadata])}. */
+    private StorageRef persistentLoad(Object pid, long at) throws ModelFormatException {
+        if (!(pid instanceof List<?> id) || id.size() < 5 || !"storage".equals(id.get(0))
+                || !(id.get(1) instanceof Global type) || !(id.get(2) instanceof String key)
+                || !(id.get(4) instanceof Long numel) || numel < 0) {
+            throw error(at, "persistent id " + describe(pid) + " is not a storage of torch.save ('storage', type,"
+                    + " key, location, numel)");
+        }
+        if (id.size() > 6 || (id.size() == 6 && id.get(5) != None.NONE)) {
+            throw error(at, "storage " + key + " is a view of another storage (a format of PyTorch before 0.4);"
+                    + " load and re-save it with a recent PyTorch");
+        }
+        StorageType storageType = Arrays.stream(StorageType.values())
+                .filter(t -> type.module().equals("torch") && t.pythonName.equals(type.name())).findFirst()
+                .orElseThrow(() -> error(at, "storage " + key + " has type " + type + ", which is not a storage type"));
+        StorageRef ref = new StorageRef(key, storageType, numel);
+        StorageRef earlier = storages.putIfAbsent(key, ref);
+        if (earlier != null && !earlier.equals(ref)) {
+            throw error(at, "storage " + key + " is described twice differently: " + earlier + " and " + ref);
+        }
+        return ref;
+    }
+
+    private long[] naturals(List<?> values, long at, String what) throws ModelFormatException {
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(values.get(i) instanceof Long v) || v < 0) {
+                throw error(at, what + " " + values.stream().map(TorchPickle::describe).toList()
+                        + " must be integers ≥ 0");
+            }
+            out[i] = v;
+        }
+        return out;
+    }
+
+    private void putPairs(Map<Object, Object> dict, List<Object> items, long at) throws ModelFormatException {
+        if (items.size() % 2 != 0) {
+            throw error(at, "a dict is given " + items.size() + " items, not key-value pairs");
+        }
+        for (int i = 0; i < items.size(); i += 2) {
+            Object key = items.get(i);
+            if (key instanceof List || key instanceof Map || key instanceof byte[]) {
+                throw error(at, "a dict key is " + describe(key) + "; a state dict's keys are strings");
+            }
+            dict.put(key, items.get(i + 1));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, Object> dict(Object o, long at, String op) throws ModelFormatException {
+        if (!(o instanceof LinkedHashMap)) {
+            throw error(at, op + " on " + describe(o) + ", which is not a dict");
+        }
+        return (Map<Object, Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> list(Object o, long at, String op) throws ModelFormatException {
+        if (!(o instanceof ArrayList)) {
+            throw error(at, op + " on " + describe(o) + ", which is not a list");
+        }
+        return (List<Object>) o;
+    }
+
+    private Object memoGet(Map<Long, Object> memo, long index, long at) throws ModelFormatException {
+        Object o = memo.get(index);
+        if (o == null) {
+            throw error(at, "the pickle reads memo entry " + index + ", which was never stored; it is corrupt");
+        }
+        return o;
+    }
+
+    private Object pop(List<Object> stack, long at) throws ModelFormatException {
+        if (stack.isEmpty()) {
+            throw error(at, "the pickle pops an empty stack; it is corrupt");
+        }
+        return stack.remove(stack.size() - 1);
+    }
+
+    private Object peek(List<Object> stack, long at) throws ModelFormatException {
+        if (stack.isEmpty()) {
+            throw error(at, "the pickle reads an empty stack; it is corrupt");
+        }
+        return stack.get(stack.size() - 1);
+    }
+
+    private List<Object> popN(List<Object> stack, int n, long at) throws ModelFormatException {
+        if (stack.size() < n) {
+            throw error(at, "the pickle needs " + n + " values but the stack holds " + stack.size());
+        }
+        List<Object> top = new ArrayList<>(stack.subList(stack.size() - n, stack.size()));
+        stack.subList(stack.size() - n, stack.size()).clear();
+        return top;
+    }
+
+    private List<Object> popMark(List<Object> stack, Deque<Integer> marks, long at) throws ModelFormatException {
+        if (marks.isEmpty()) {
+            throw error(at, "the pickle takes the items since a MARK, but there is none; it is corrupt");
+        }
+        int mark = marks.pop();
+        if (mark > stack.size()) {
+            throw error(at, "a MARK lies above the top of the stack; the pickle is corrupt");
+        }
+        return popN(stack, stack.size() - mark, at);
+    }
+
+    private int u8() throws ModelFormatException, IOException {
+        if (position >= end) {
+            throw truncated();
+        }
+        int b = in.read();
+        if (b < 0) {
+            throw truncated();
+        }
+        position++;
+        return b;
+    }
+
+    private long littleEndian(int n) throws IOException {
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            v |= (long) u8() << (8 * i);
+        }
+        return v;
+    }
+
+    private long bigEndianLong() throws IOException {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | u8();
+        }
+        return v;
+    }
+
+    private long signedLength(int n, long at) throws IOException {
+        long v = (int) littleEndian(n);
+        if (v < 0) {
+            throw error(at, "a length of " + v + " bytes; the pickle is corrupt");
+        }
+        return v;
+    }
+
+    /** {@code n} bytes, after checking that they exist and are not absurdly many. */
+    private byte[] bytes(long n, String what) throws IOException {
+        long at = position;
+        if (n < 0 || n > MAX_ITEM_BYTES) {
+            throw error(at, what + " declares " + Long.toUnsignedString(n) + " bytes, more than vit4j reads in a"
+                    + " pickle (" + MAX_ITEM_BYTES + "); the file is corrupt or not a state dict");
+        }
+        if (n > end - position) {
+            throw error(at, what + " declares " + n + " bytes but only " + (end - position) + " remain; the file is"
+                    + " truncated or corrupt");
+        }
+        byte[] b = in.readNBytes((int) n);
+        if (b.length < n) {
+            throw truncated();
+        }
+        position += n;
+        return b;
+    }
+
+    /** A GLOBAL argument: text up to a newline, at most 1 KiB. */
+    private String line(long at) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c = u8(); c != '\n'; c = u8()) {
+            if (sb.length() >= 1024) {
+                throw error(at, "GLOBAL names a module or name longer than 1024 characters; the pickle is corrupt");
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    private static Object longValue(byte[] littleEndian) {
+        byte[] bigEndian = new byte[littleEndian.length];
+        for (int i = 0; i < bigEndian.length; i++) {
+            bigEndian[i] = littleEndian[littleEndian.length - 1 - i];
+        }
+        BigInteger v = bigEndian.length == 0 ? BigInteger.ZERO : new BigInteger(bigEndian);
+        return v.bitLength() < 64 ? (Object) v.longValue() : v;
+    }
+
+    private static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static String latin1(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A value's Python type (and the value when short), for messages. */
+    static String describe(Object o) {
+        if (o instanceof String s) {
+            return "str '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        }
+        if (o instanceof ArrayList<?> l) {
+            return "a list of " + l.size();
+        }
+        if (o instanceof List<?> t) {
+            return "a tuple of " + t.size();
+        }
+        if (o instanceof Map<?, ?> m) {
+            return "a dict of " + m.size();
+        }
+        if (o instanceof TensorRef t) {
+            return "a tensor " + Arrays.toString(t.shape());
+        }
+        if (o instanceof byte[] b) {
+            return "bytes of length " + b.length;
+        }
+        if (o instanceof Global g) {
+            return g.toString();
+        }
+        return o instanceof StorageRef s ? "storage " + s.key() : String.valueOf(o);
+    }
+
+    private static String opcodeName(int op) {
+        return String.format("0x%02x", op) + (op >= 0x20 && op < 0x7f ? " '" + (char) op + "'" : "")
+                + switch (op) {
+                    case 'i' -> " (INST)";
+                    case 'o' -> " (OBJ)";
+                    case 0x81 -> " (NEWOBJ)";
+                    case 0x92 -> " (NEWOBJ_EX)";
+                    case 0x82, 0x83, 0x84 -> " (EXT)";
+                    case 'P' -> " (PERSID)";
+                    case 0x97 -> " (NEXT_BUFFER)";
+                    default -> "";
+                };
+    }
+
+    private ModelFormatException truncated() {
+        return new ModelFormatException(where + ": the pickle ends at byte " + position + " before its STOP; the"
+                + " file is truncated or corrupt");
+    }
+
+    private ModelFormatException error(long at, String message) {
+        return new ModelFormatException(where + " at pickle byte " + at + ": " + message);
+    }
+}
