@@ -1,8 +1,8 @@
 package io.github.vit4j.convert;
 
-import io.github.vit4j.convert.TorchPickle.StorageRef;
-import io.github.vit4j.convert.TorchPickle.StorageType;
-import io.github.vit4j.convert.TorchPickle.TensorRef;
+import io.github.vit4j.convert.TorchGlobals.StorageRef;
+import io.github.vit4j.convert.TorchGlobals.StorageType;
+import io.github.vit4j.convert.TorchGlobals.TensorRef;
 import io.github.vit4j.format.ModelFormatException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;

@@ -14,17 +14,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * An unpickler for what {@code torch.save} writes, which executes nothing: a pickle is a program for a stack
  * machine whose {@code GLOBAL} / {@code STACK_GLOBAL} opcodes import any Python name and whose {@code REDUCE} calls
- * it. Here a global is accepted only when it is on {@link #ALLOWED}, the few names a state dict of tensors needs, and
- * a call is interpreted by this class (an {@code OrderedDict} becomes a {@link LinkedHashMap},
- * {@code _rebuild_tensor_v2} a {@link TensorRef}); anything else is refused at the opcode that names it, before any
- * call. Storages arrive as persistent ids ({@code ('storage', torch.FloatStorage, key, location, numel)}) and become
- * {@link StorageRef}s, collected in {@link #storages()}.
+ * it. Here the stack machine is run on plain data only: every global, call, {@code BUILD} and persistent id is handed
+ * to {@link TorchGlobals}, which accepts the few names a state dict of tensors needs and refuses anything else at the
+ * opcode that names it, before any call.
  *
  * <p>Values: Python {@code None} → {@link None#NONE}, bool → {@link Boolean}, int → {@link Long}
  * (or {@link BigInteger} beyond 64 bits), float → {@link Double}, str → {@link String}, bytes → {@code byte[]},
@@ -37,77 +33,14 @@ final class TorchPickle {
     /** Strings and byte strings longer than this are refused (a state dict's are names, a few bytes long). */
     static final long MAX_ITEM_BYTES = 64L << 20;
 
-    /** The globals a state dict needs; every other one is refused by name. */
-    static final Set<String> ALLOWED;
-
-    static {
-        Set<String> allowed = new TreeSet<>(List.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-                "torch._utils._rebuild_parameter", "torch.Size"));
-        for (StorageType t : StorageType.values()) {
-            allowed.add("torch." + t.pythonName);
-        }
-        ALLOWED = Collections.unmodifiableSet(allowed);
-    }
-
     /** Python's {@code None}. */
     enum None { NONE }
-
-    /** The typed storages of torch.save, with their element sizes. */
-    enum StorageType {
-        FLOAT("FloatStorage", "float32", 4), HALF("HalfStorage", "float16", 2),
-        BFLOAT16("BFloat16Storage", "bfloat16", 2), DOUBLE("DoubleStorage", "float64", 8),
-        LONG("LongStorage", "int64", 8), INT("IntStorage", "int32", 4), SHORT("ShortStorage", "int16", 2),
-        CHAR("CharStorage", "int8", 1), BYTE("ByteStorage", "uint8", 1), BOOL("BoolStorage", "bool", 1);
-
-        final String pythonName;
-        final String dtype;
-        final int bytes;
-
-        StorageType(String pythonName, String dtype, int bytes) {
-            this.pythonName = pythonName;
-            this.dtype = dtype;
-            this.bytes = bytes;
-        }
-    }
-
-    /** A global the pickle named, on the allow-list. */
-    record Global(String module, String name) {
-        @Override
-        public String toString() {
-            return module + "." + name;
-        }
-    }
-
-    /** A storage as its persistent id gives it: {@code numel} elements of {@code type}, stored under {@code key}. */
-    record StorageRef(String key, StorageType type, long numel) {
-    }
-
-    /**
-     * A tensor as {@code _rebuild_tensor_v2} describes it: element {@code [i0, i1, …]} is element
-     * {@code offset + Σ ik · stride[k]} of the storage.
-     */
-    record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {
-        TensorRef {
-            shape = shape.clone();
-            stride = stride.clone();
-        }
-
-        @Override
-        public long[] shape() {
-            return shape.clone();
-        }
-
-        @Override
-        public long[] stride() {
-            return stride.clone();
-        }
-    }
 
     private final InputStream in;
     private final long end;
     private final String where;
     private long position;
-    private final Map<String, StorageRef> storages = new LinkedHashMap<>();
+    private final TorchGlobals globals;
 
     /**
      * @param in        the pickle bytes (possibly followed by more)
@@ -118,6 +51,7 @@ final class TorchPickle {
         this.in = in;
         this.end = available;
         this.where = where;
+        this.globals = new TorchGlobals(where);
     }
 
     /** Bytes consumed so far. */
@@ -126,8 +60,8 @@ final class TorchPickle {
     }
 
     /** Every storage the pickles read so far referred to, by key. */
-    Map<String, StorageRef> storages() {
-        return Collections.unmodifiableMap(storages);
+    Map<String, TorchGlobals.StorageRef> storages() {
+        return globals.storages();
     }
 
     /**
@@ -217,137 +151,29 @@ final class TorchPickle {
                 case 0x94 -> memo.put((long) memo.size(), peek(stack, at)); // MEMOIZE
                 case 'h' -> stack.add(memoGet(memo, u8(), at)); // BINGET
                 case 'j' -> stack.add(memoGet(memo, littleEndian(4), at)); // LONG_BINGET
-                case 'c' -> stack.add(global(line(at), line(at), at)); // GLOBAL
+                case 'c' -> stack.add(globals.global(line(at), line(at), at)); // GLOBAL
                 case 0x93 -> { // STACK_GLOBAL
                     List<Object> names = popN(stack, 2, at);
                     if (!(names.get(0) instanceof String module) || !(names.get(1) instanceof String name)) {
                         throw error(at, "STACK_GLOBAL needs two strings but found " + describe(names.get(0)) + " and "
                                 + describe(names.get(1)));
                     }
-                    stack.add(global(module, name, at));
+                    stack.add(globals.global(module, name, at));
                 }
                 case 'R' -> { // REDUCE
                     Object args = pop(stack, at);
                     Object callable = pop(stack, at);
-                    stack.add(call(callable, args, at));
+                    stack.add(globals.call(callable, args, at));
                 }
                 case 'b' -> { // BUILD
                     Object state = pop(stack, at);
-                    build(peek(stack, at), state, at);
+                    globals.build(peek(stack, at), state, at);
                 }
-                case 'Q' -> stack.add(persistentLoad(pop(stack, at), at)); // BINPERSID
+                case 'Q' -> stack.add(globals.persistentLoad(pop(stack, at), at)); // BINPERSID
                 default -> throw error(at, "pickle opcode " + opcodeName(op) + " is not something a state dict of"
                         + " tensors needs; vit4j reads only plain data, tensors and storages");
             }
         }
-    }
-
-    /** An allowed global, or the refusal naming it. */
-    private Global global(String module, String name, long at) throws ModelFormatException {
-        String qualified = module + "." + name;
-        if (!ALLOWED.contains(qualified)) {
-            throw error(at, "the pickle refers to " + qualified + ", which is not on vit4j's allow-list of what a"
-                    + " state dict needs " + ALLOWED + "; nothing was executed. If the checkpoint is trusted, load it"
-                    + " in Python and save its state_dict with safetensors.torch.save_file");
-        }
-        return new Global(module, name);
-    }
-
-    /** REDUCE: a call of an allowed global, interpreted here. */
-    private Object call(Object callable, Object args, long at) throws ModelFormatException {
-        if (!(callable instanceof Global g)) {
-            throw error(at, "REDUCE calls " + describe(callable) + ", which is not a function");
-        }
-        if (!(args instanceof List<?> a) || args instanceof ArrayList) {
-            throw error(at, "REDUCE of " + g + " needs a tuple of arguments but found " + describe(args));
-        }
-        switch (g.toString()) {
-            case "collections.OrderedDict" -> {
-                if (!a.isEmpty()) {
-                    throw error(at, "collections.OrderedDict is called with " + a.size() + " arguments; torch.save"
-                            + " writes none");
-                }
-                return new LinkedHashMap<>();
-            }
-            case "torch.Size" -> {
-                if (a.size() != 1 || !(a.get(0) instanceof List<?> dims)) {
-                    throw error(at, "torch.Size needs one tuple of sizes but got " + a.size() + " arguments");
-                }
-                return dims;
-            }
-            case "torch._utils._rebuild_parameter" -> {
-                if (a.size() != 3 || !(a.get(0) instanceof TensorRef tensor)) {
-                    throw error(at, "torch._utils._rebuild_parameter needs (tensor, requires_grad, hooks) but got "
-                            + a.stream().map(TorchPickle::describe).toList());
-                }
-                return tensor;
-            }
-            case "torch._utils._rebuild_tensor_v2" -> {
-                return tensor(a, at);
-            }
-            default -> throw error(at, g + " is a storage type, which a state dict refers to but never calls");
-        }
-    }
-
-    /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])}. */
-    private TensorRef tensor(List<?> a, long at) throws ModelFormatException {
-        String what = "torch._utils._rebuild_tensor_v2";
-        if ((a.size() != 6 && a.size() != 7) || !(a.get(0) instanceof StorageRef storage)
-                || !(a.get(1) instanceof Long offset) || !(a.get(2) instanceof List<?> size)
-                || !(a.get(3) instanceof List<?> stride)) {
-            throw error(at, what + " needs (storage, offset, size, stride, requires_grad, hooks) but got "
-                    + a.stream().map(TorchPickle::describe).toList());
-        }
-        long[] shape = naturals(size, at, what + " size");
-        long[] strides = naturals(stride, at, what + " stride");
-        if (shape.length != strides.length || offset < 0) {
-            throw error(at, what + " has size " + Arrays.toString(shape) + ", stride " + Arrays.toString(strides)
-                    + " and offset " + offset + "; expected as many strides as sizes and an offset ≥ 0");
-        }
-        return new TensorRef(storage, offset, shape, strides);
-    }
-
-    /** BUILD sets an object's state: only the attributes of a dict (an OrderedDict's {@code _metadata}) pass. */
-    private void build(Object target, Object state, long at) throws ModelFormatException {
-        if (!(target instanceof Map)) {
-            throw error(at, "BUILD sets the state of " + describe(target) + ", which a state dict never does");
-        }
-        // The state (PyTorch's _metadata: versions of the modules' state) is plain data and is dropped.
-    }
-
-    /** {@code ('storage', torch.FloatStorage, key, location, numel[, view_metadata])}. */
-    private StorageRef persistentLoad(Object pid, long at) throws ModelFormatException {
-        if (!(pid instanceof List<?> id) || id.size() < 5 || !"storage".equals(id.get(0))
-                || !(id.get(1) instanceof Global type) || !(id.get(2) instanceof String key)
-                || !(id.get(4) instanceof Long numel) || numel < 0) {
-            throw error(at, "persistent id " + describe(pid) + " is not a storage of torch.save ('storage', type,"
-                    + " key, location, numel)");
-        }
-        if (id.size() > 6 || (id.size() == 6 && id.get(5) != None.NONE)) {
-            throw error(at, "storage " + key + " is a view of another storage (a format of PyTorch before 0.4);"
-                    + " load and re-save it with a recent PyTorch");
-        }
-        StorageType storageType = Arrays.stream(StorageType.values())
-                .filter(t -> type.module().equals("torch") && t.pythonName.equals(type.name())).findFirst()
-                .orElseThrow(() -> error(at, "storage " + key + " has type " + type + ", which is not a storage type"));
-        StorageRef ref = new StorageRef(key, storageType, numel);
-        StorageRef earlier = storages.putIfAbsent(key, ref);
-        if (earlier != null && !earlier.equals(ref)) {
-            throw error(at, "storage " + key + " is described twice differently: " + earlier + " and " + ref);
-        }
-        return ref;
-    }
-
-    private long[] naturals(List<?> values, long at, String what) throws ModelFormatException {
-        long[] out = new long[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!(values.get(i) instanceof Long v) || v < 0) {
-                throw error(at, what + " " + values.stream().map(TorchPickle::describe).toList()
-                        + " must be integers ≥ 0");
-            }
-            out[i] = v;
-        }
-        return out;
     }
 
     private void putPairs(Map<Object, Object> dict, List<Object> items, long at) throws ModelFormatException {
@@ -519,16 +345,16 @@ final class TorchPickle {
         if (o instanceof Map<?, ?> m) {
             return "a dict of " + m.size();
         }
-        if (o instanceof TensorRef t) {
+        if (o instanceof TorchGlobals.TensorRef t) {
             return "a tensor " + Arrays.toString(t.shape());
         }
         if (o instanceof byte[] b) {
             return "bytes of length " + b.length;
         }
-        if (o instanceof Global g) {
+        if (o instanceof TorchGlobals.Global g) {
             return g.toString();
         }
-        return o instanceof StorageRef s ? "storage " + s.key() : String.valueOf(o);
+        return o instanceof TorchGlobals.StorageRef s ? "storage " + s.key() : String.valueOf(o);
     }
 
     private static String opcodeName(int op) {
