@@ -52,9 +52,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class TorchCheckpoint implements WeightsFile {
 
-    /** A {@code data.pkl} longer than this is refused (a ViT-B/16's is ~30 KB). */
-    static final long MAX_PICKLE_BYTES = 64L << 20;
-
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long LEGACY_PROTOCOL = 1001;
     private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_]{1,64}");
@@ -139,7 +136,7 @@ final class TorchCheckpoint implements WeightsFile {
                     throw bigEndian(file, root + "byteorder: " + order);
                 }
             }
-            byte[] pickle = readEntry(zip, zip.getEntry(pickles.get(0)), MAX_PICKLE_BYTES);
+            byte[] pickle = readEntry(zip, zip.getEntry(pickles.get(0)), TorchPickle.MAX_PICKLE_BYTES);
             TorchPickle unpickler = new TorchPickle(new ByteArrayInputStream(pickle), pickle.length,
                     file + " (" + pickles.get(0) + ")");
             Map<String, TensorRef> tensors = stateDict(file, unpickler.next());

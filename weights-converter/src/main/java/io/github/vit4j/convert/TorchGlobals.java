@@ -173,7 +173,8 @@ final class TorchGlobals {
         if (!(pid instanceof List<?> id) || id.size() < 5 || !"storage".equals(id.get(0))
                 || !(id.get(1) instanceof Global type) || !(id.get(2) instanceof String key)
                 || !(id.get(4) instanceof Long numel) || numel < 0) {
-            throw error(at, "persistent id " + TorchPickle.describe(pid) + " is not a storage of torch.save ('storage', type,"
+            throw error(at, "persistent id " + TorchPickle.describe(pid) + " is not a storage of torch.save"
+                    + " ('storage', type,"
                     + " key, location, numel)");
         }
         if (id.size() > 6 || (id.size() == 6 && id.get(5) != TorchPickle.None.NONE)) {

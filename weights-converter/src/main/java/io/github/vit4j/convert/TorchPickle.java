@@ -25,13 +25,23 @@ import java.util.Map;
  * <p>Values: Python {@code None} → {@link None#NONE}, bool → {@link Boolean}, int → {@link Long}
  * (or {@link BigInteger} beyond 64 bits), float → {@link Double}, str → {@link String}, bytes → {@code byte[]},
  * tuple → unmodifiable {@link List}, list → {@link ArrayList}, dict → {@link LinkedHashMap}. Only the binary opcodes
- * of pickle protocols 2 to 5 are read (torch.save writes protocol 2); every length is checked against the bytes that remain and
- * against {@link #MAX_ITEM_BYTES} before anything is allocated.
+ * of pickle protocols 2 to 5 are read (torch.save writes protocol 2); every length is checked against the bytes
+ * that remain and against {@link #MAX_ITEM_BYTES} before anything is allocated, and a pickle is bounded by
+ * {@link #MAX_PICKLE_BYTES} and {@link #MAX_OPCODES}.
  */
 final class TorchPickle {
 
     /** Strings and byte strings longer than this are refused (a state dict's are names, a few bytes long). */
     static final long MAX_ITEM_BYTES = 64L << 20;
+
+    /** A pickle longer than this is refused (a ViT-B/16's state dict pickle is ~30 KB). */
+    static final long MAX_PICKLE_BYTES = 64L << 20;
+
+    /**
+     * A pickle of more opcodes than this is refused: each opcode makes at most one value, so this bounds the memory a
+     * hostile pickle can take (a state dict needs ~20 per tensor; 1024 ViT blocks are ~16,000 tensors).
+     */
+    static final long MAX_OPCODES = 1L << 20;
 
     /** Python's {@code None}. */
     enum None { NONE }
@@ -40,6 +50,7 @@ final class TorchPickle {
     private final long end;
     private final String where;
     private long position;
+    private long pickleEnd;
     private final TorchGlobals globals;
 
     /**
@@ -74,9 +85,14 @@ final class TorchPickle {
         List<Object> stack = new ArrayList<>();
         Deque<Integer> marks = new ArrayDeque<>();
         Map<Long, Object> memo = new HashMap<>();
-        while (true) {
+        pickleEnd = Math.min(end, position + MAX_PICKLE_BYTES);
+        for (long opcodes = 1; ; opcodes++) {
             long at = position;
             int op = u8();
+            if (opcodes > MAX_OPCODES) {
+                throw error(at, "the pickle runs past " + MAX_OPCODES + " opcodes, more than a state dict of a ViT"
+                        + " needs; the file is corrupt or not a state dict");
+            }
             switch (op) {
                 case 0x80 -> { // PROTO
                     int protocol = u8();
@@ -248,8 +264,8 @@ final class TorchPickle {
     }
 
     private int u8() throws ModelFormatException, IOException {
-        if (position >= end) {
-            throw truncated();
+        if (position >= pickleEnd) {
+            throw pickleEnd < end ? tooLong() : truncated();
         }
         int b = in.read();
         if (b < 0) {
@@ -289,6 +305,9 @@ final class TorchPickle {
         if (n < 0 || n > MAX_ITEM_BYTES) {
             throw error(at, what + " declares " + Long.toUnsignedString(n) + " bytes, more than vit4j reads in a"
                     + " pickle (" + MAX_ITEM_BYTES + "); the file is corrupt or not a state dict");
+        }
+        if (n > pickleEnd - position && pickleEnd < end && n <= end - position) {
+            throw tooLong();
         }
         if (n > end - position) {
             throw error(at, what + " declares " + n + " bytes but only " + (end - position) + " remain; the file is"
@@ -369,6 +388,11 @@ final class TorchPickle {
                     case 0x97 -> " (NEXT_BUFFER)";
                     default -> "";
                 };
+    }
+
+    private ModelFormatException tooLong() {
+        return new ModelFormatException(where + ": the pickle runs past " + MAX_PICKLE_BYTES + " bytes, more than a"
+                + " state dict needs; the file is corrupt or not a state dict");
     }
 
     private ModelFormatException truncated() {

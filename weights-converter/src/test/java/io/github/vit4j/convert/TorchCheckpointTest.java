@@ -35,6 +35,10 @@ class TorchCheckpointTest {
 
     static final Path FIXTURES = Path.of("src/test/resources/torch");
 
+    /** torch.save's magic number 0x1950a86a20f9469cfc6c, little-endian, as LONG1 writes it. */
+    static final byte[] LEGACY_MAGIC = {0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8,
+        0x50, 0x19};
+
     @TempDir
     Path dir;
 
@@ -248,7 +252,7 @@ class TorchCheckpointTest {
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             zip.putNextEntry(new ZipEntry("archive/data.pkl"));
             byte[] zeros = new byte[1 << 20];
-            for (int i = 0; i <= TorchCheckpoint.MAX_PICKLE_BYTES >> 20; i++) {
+            for (int i = 0; i <= TorchPickle.MAX_PICKLE_BYTES >> 20; i++) {
                 zip.write(zeros);
             }
         }
@@ -288,6 +292,29 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void aPickleOfMoreOpcodesThanAStateDictNeedsIsRefusedBeforeItFillsMemory() {
+        PickleBytes p = new PickleBytes().proto(2).emptyList();
+        for (long i = 0; i < TorchPickle.MAX_OPCODES / 2; i++) {
+            p.emptyDict().op('a'); // APPEND: a list of a million empty dicts in 2 MB
+        }
+        assertRefused(() -> open(p.stop().toByteArray(), Map.of()), "the pickle runs past 1048576 opcodes");
+    }
+
+    @Test
+    void aLegacyFileWhosePickleRunsPast64MiBIsRefused() throws IOException {
+        Path file = dir.resolve("long-legacy.pt");
+        try (var out = Files.newOutputStream(file)) {
+            out.write(new PickleBytes().proto(2).op(0x8a).op(10).raw(LEGACY_MAGIC).stop().proto(2).integer(1001)
+                    .stop().proto(2).emptyDict().stop().proto(2).toByteArray());
+            byte[] string = new PickleBytes().binUnicodeHeader(1 << 20).raw(new byte[1 << 20]).op('0').toByteArray();
+            for (int i = 0; i <= TorchPickle.MAX_PICKLE_BYTES >> 20; i++) {
+                out.write(string); // a string of 1 MiB, popped: 65 of them
+            }
+        }
+        assertRefused(() -> WeightsFile.open(file), "the pickle runs past 67108864 bytes");
+    }
+
+    @Test
     void bigEndianCheckpointsAreRefusedInBothFormats() throws IOException {
         Map<String, Storage> storages = Map.of("0", new Storage("FloatStorage", 1, new byte[4]));
         Map<String, Tensor> tensors = Map.of("w", new Tensor("0", 0, new long[] {1}, new long[] {1}));
@@ -295,10 +322,8 @@ class TorchCheckpointTest {
                 TorchCheckpoints.zip("archive", TorchCheckpoints.statePickle(storages, tensors), storages, "big"));
         assertRefused(() -> WeightsFile.open(zip), "was saved on a big-endian machine (archive/byteorder: big);"
                 + " vit4j reads little-endian checkpoints only");
-        PickleBytes legacy = new PickleBytes().proto(2).op(0x8a).op(10)
-                .raw(new byte[] {0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50,
-                        0x19}) // LONG1 of torch.save's magic number 0x1950a86a20f9469cfc6c
-                .stop().proto(2).integer(1001).stop().proto(2).emptyDict().mark().string("little_endian")
+        PickleBytes legacy = new PickleBytes().proto(2).op(0x8a).op(10).raw(LEGACY_MAGIC).stop()
+                .proto(2).integer(1001).stop().proto(2).emptyDict().mark().string("little_endian")
                 .bool(false).setItems().stop();
         Path old = Files.write(dir.resolve("big-legacy.pt"), legacy.toByteArray());
         assertRefused(() -> WeightsFile.open(old), "its system info says little_endian: False");
