@@ -16,19 +16,21 @@ import picocli.CommandLine.Spec;
 
 /** {@code vit convert SRC OUT.vit}: weights in any supported form to the native {@code .vit} file. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a Hugging Face or timm model folder, or a .safetensors file, to a native .vit file "
+        description = {"Convert a Hugging Face or timm model folder, a .safetensors file or a PyTorch checkpoint "
+                + "(.pt, .pth, .bin; "
+                + "read without running any code) to a native .vit file "
                 + "(config, preprocessing and float32 weights in one memory-mappable file with checksums).",
             "Prints every decision taken on the way (layout detected, config values inferred, defaults used)."},
         footer = {"", "Example:", "  vit convert ../shared/models/simplevit-cifar10/hf cifar10.vit",
-            "  vit convert ../shared/models/tinyvit-cifar10-custom-names/model.safetensors \\",
+            "  vit convert ../shared/models/tinyvit-cifar10-custom-names/vit_model.pth \\",
             "      tiny.vit --mapping map.properties"})
 final class ConvertCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SRC", description = "A model folder (config.json + model.safetensors), a "
-            + ".safetensors file, or a .vit file.")
+    @Parameters(index = "0", paramLabel = "SRC", description = "A model folder (config.json + model.safetensors or "
+            + "pytorch_model.bin), a .safetensors, .pt, .pth or .bin file, or a .vit file.")
     Path source;
 
     @Parameters(index = "1", paramLabel = "OUT.vit", description = "The .vit file to write (replaced if it exists).")

@@ -27,17 +27,19 @@ import picocli.CommandLine.Spec;
         description = {"Show a model's config, preprocessing and tensor table.",
             "For a .vit file: header, tensors with shapes, byte offsets and lengths, and every CRC-32C checksum "
                     + "verified (exit code 1 if any check fails). Other forms (Hugging Face / timm folder, "
-                    + ".safetensors) are loaded as the other commands load them and shown without offsets."},
+                    + ".safetensors, .pt, .pth, .bin) are loaded as the other commands load them and shown without "
+                    + "offsets."},
         footer = {"", "Example:", "  vit inspect cifar10.vit"})
 final class InspectCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "A .vit file (or a model folder / .safetensors file).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "A .vit file (or a model folder / .safetensors / "
+            + ".pt / .pth / .bin file).")
     Path file;
 
-    @Option(names = "--mapping", paramLabel = "FILE", description = "Mapping file, for safetensors weights saved under "
+    @Option(names = "--mapping", paramLabel = "FILE", description = "Mapping file, for weights saved under "
             + "other names.")
     Path mapping;
 

@@ -20,12 +20,13 @@ final class ModelOption {
     static final String DEFAULT_MODEL = "models/simplevit-cifar10/hf";
 
     @Option(names = "--model", paramLabel = "M",
-            description = {"A .vit file, a Hugging Face or timm model folder, or a .safetensors file.",
+            description = {"A .vit file, a Hugging Face or timm model folder, or a .safetensors, .pt, .pth or .bin "
+                + "file.",
                 "Default: the CIFAR-10 model ../shared/" + DEFAULT_MODEL + "."})
     Path model;
 
     @Option(names = "--mapping", paramLabel = "FILE",
-            description = "Mapping file for safetensors weights saved under their trainer's own names "
+            description = "Mapping file for weights saved under their trainer's own names "
                     + "(see weights-converter).")
     Path mapping;
 
@@ -38,7 +39,7 @@ final class ModelOption {
         Path p = path();
         if (!Files.exists(p)) {
             throw new IllegalArgumentException("no such model: " + p + "; --model takes a .vit file, a Hugging Face "
-                    + "or timm folder, or a .safetensors file");
+                    + "or timm folder, or a .safetensors, .pt, .pth or .bin file");
         }
         if (mapping != null && !Files.isRegularFile(mapping)) {
             throw new IllegalArgumentException("no such mapping file: " + mapping);

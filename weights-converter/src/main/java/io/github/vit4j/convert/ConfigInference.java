@@ -25,10 +25,10 @@ final class ConfigInference {
      * @throws ModelFormatException when a field can be neither found nor inferred, when the stated layer count
      *                              disagrees with the blocks in the file, or when the result is not a valid config
      */
-    static VitConfig complete(PartialConfig stated, Safetensors weights, NameLayout layout, Consumer<String> notes)
+    static VitConfig complete(PartialConfig stated, WeightsFile weights, NameLayout layout, Consumer<String> notes)
             throws ModelFormatException {
         String file = weights.file().toString();
-        SortedSet<Integer> blocks = layout.blockIndices(weights.tensors().keySet());
+        SortedSet<Integer> blocks = layout.blockIndices(weights.names());
         Integer layers = stated.layers;
         if (!blocks.isEmpty() && layers != null && blocks.last() + 1 != layers) {
             throw new ModelFormatException(file + " has blocks " + blocks.first() + ".." + blocks.last() + " but "
@@ -113,7 +113,7 @@ final class ConfigInference {
         }
     }
 
-    private static long[] shape(Safetensors weights, NameLayout layout, String canonical, String field)
+    private static long[] shape(WeightsFile weights, NameLayout layout, String canonical, String field)
             throws ModelFormatException {
         List<String> sources = layout.sources(canonical);
         String source = sources.get(0);
@@ -121,11 +121,11 @@ final class ConfigInference {
             throw new ModelFormatException(weights.file() + ": cannot infer " + field + ": it has no tensor " + source
                     + " (for " + canonical + "); state it in the config or mapping file, or check the mapping");
         }
-        return weights.tensors().get(source).shape();
+        return weights.shape(source);
     }
 
     /** Rows of a (possibly concatenated) 2-D weight: the sum of its sources' first dimensions. */
-    private static long rows(Safetensors weights, NameLayout layout, String canonical, String field)
+    private static long rows(WeightsFile weights, NameLayout layout, String canonical, String field)
             throws ModelFormatException {
         long rows = 0;
         for (String source : layout.sources(canonical)) {
@@ -133,7 +133,7 @@ final class ConfigInference {
                 throw new ModelFormatException(weights.file() + ": cannot infer " + field + ": it has no tensor "
                         + source + " (for " + canonical + "); state it in the config or mapping file");
             }
-            long[] s = weights.tensors().get(source).shape();
+            long[] s = weights.shape(source);
             rows += s.length == 0 ? 1 : s[0];
         }
         return rows;

@@ -27,8 +27,10 @@ import java.util.stream.Stream;
  *     without it, ViTImageProcessor's defaults: mean and std 0.5, rescale 1/255, the config's image size);</li>
  * <li>a timm folder: {@code config.json} with {@code architecture} + {@code model.safetensors}; preprocessing from
  *     {@code pretrained_cfg} mean and std (ImageNet's when absent), rescale 1/255, the model's image size;</li>
- * <li>a single {@code .safetensors} file: config files beside it are used as in a folder;</li>
- * <li>any of the safetensors forms plus a mapping file ({@link MappingFile}) for weights saved under their trainer's
+ * <li>a single {@code .safetensors} file, or a PyTorch checkpoint ({@code .pt}, {@code .pth}, {@code .bin}: a
+ *     {@code torch.save} state dict, read without running any code; a folder's {@code pytorch_model.bin} when it has
+ *     no {@code model.safetensors}): config files beside it are used as in a folder;</li>
+ * <li>any of these weights files plus a mapping file ({@link MappingFile}) for weights saved under their trainer's
  *     own names; its {@code config.*} and {@code preprocessing.*} keys override the files.</li>
  * </ul>
  *
@@ -49,7 +51,8 @@ public final class ModelLoader {
     /**
      * Loads a model whose tensor names need no mapping file: {@link #load(Path, Optional)} with none.
      *
-     * @param source a {@code .vit} file, a {@code .safetensors} file or a folder holding one
+     * @param source a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, or a folder
+     *               holding one
      * @throws IOException naming the file and what is wrong with it
      */
     public static Pretrained load(Path source) throws IOException {
@@ -59,7 +62,8 @@ public final class ModelLoader {
     /**
      * Loads a model: see the class comment for the forms accepted.
      *
-     * @param source  a {@code .vit} file, a {@code .safetensors} file or a folder holding one
+     * @param source  a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, or a
+     *                folder holding one
      * @param mapping a mapping file for weights saved under other names, or empty
      * @throws IOException naming the file and what is wrong with it
      */
@@ -71,7 +75,8 @@ public final class ModelLoader {
      * Loads a model and reports every decision taken on the way (layout detected, config values inferred, defaults
      * used) to {@code notes}, one sentence each, for the CLI to print.
      *
-     * @param source  a {@code .vit} file, a {@code .safetensors} file or a folder holding one
+     * @param source  a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, or a
+     *                folder holding one
      * @param mapping a mapping file for weights saved under other names, or empty
      * @param notes   receives one sentence per decision
      * @throws IOException naming the file and what is wrong with it
@@ -115,7 +120,7 @@ public final class ModelLoader {
             preprocessing.overrideWith(map.get().preprocessing());
         }
 
-        try (Safetensors weights = Safetensors.open(weightsFile)) {
+        try (WeightsFile weights = WeightsFile.open(weightsFile)) {
             NameLayout layout;
             if (map.isPresent()) {
                 layout = map.get().layout();
@@ -176,34 +181,39 @@ public final class ModelLoader {
         return p.sources.isEmpty() ? "defaults" : String.join(" and ", p.sources);
     }
 
-    /** The weights file in a model folder: model.safetensors, else the only .safetensors or .vit file. */
+    /**
+     * The weights file in a model folder: model.safetensors, else pytorch_model.bin, else the only .safetensors, else
+     * the only .pt or .pth, else the only .vit file. Other .bin files (training_args.bin) are never opened.
+     */
     private static Path findWeights(Path folder) throws IOException {
-        Path model = folder.resolve("model.safetensors");
-        if (Files.isRegularFile(model)) {
-            return model;
+        for (String name : List.of("model.safetensors", "pytorch_model.bin")) {
+            if (Files.isRegularFile(folder.resolve(name))) {
+                return folder.resolve(name);
+            }
         }
-        if (Files.exists(folder.resolve("model.safetensors.index.json"))) {
-            throw new ModelFormatException(folder + " holds a sharded checkpoint (model.safetensors.index.json);"
-                    + " vit4j reads one safetensors file: merge the shards into model.safetensors first");
+        for (String index : List.of("model.safetensors.index.json", "pytorch_model.bin.index.json")) {
+            if (Files.exists(folder.resolve(index))) {
+                throw new ModelFormatException(folder + " holds a sharded checkpoint (" + index + "); vit4j reads"
+                        + " one weights file: merge the shards into model.safetensors first");
+            }
         }
-        List<Path> candidates;
         List<String> all;
         try (Stream<Path> files = Files.list(folder)) {
             all = files.map(f -> f.getFileName().toString()).sorted().toList();
         }
-        candidates = all.stream().filter(n -> n.endsWith(".safetensors")).map(folder::resolve).toList();
-        if (candidates.isEmpty()) {
-            candidates = all.stream().filter(n -> n.endsWith(VitFile.EXTENSION)).map(folder::resolve).toList();
+        for (List<String> extensions : List.of(List.of(".safetensors"), List.of(".pt", ".pth"),
+                List.of(VitFile.EXTENSION))) {
+            List<Path> candidates = all.stream().filter(n -> extensions.stream().anyMatch(n::endsWith))
+                    .map(folder::resolve).toList();
+            if (candidates.size() == 1) {
+                return candidates.get(0);
+            }
+            if (candidates.size() > 1) {
+                throw new ModelFormatException(folder + " holds several weights files " + candidates.stream()
+                        .map(Path::getFileName).toList() + "; pass the one to load");
+            }
         }
-        if (candidates.size() == 1) {
-            return candidates.get(0);
-        }
-        if (candidates.isEmpty()) {
-            throw new ModelFormatException(folder + " holds no model.safetensors (nor any .safetensors or .vit file;"
-                    + " it holds " + all.stream().limit(10).toList() + "); vit4j reads safetensors: save PyTorch"
-                    + " weights with safetensors.torch.save_file first");
-        }
-        throw new ModelFormatException(folder + " holds several weights files " + candidates.stream()
-                .map(Path::getFileName).toList() + "; pass the one to load");
+        throw new ModelFormatException(folder + " holds no weights file (model.safetensors, pytorch_model.bin, or"
+                + " any .safetensors, .pt, .pth or .vit file; it holds " + all.stream().limit(10).toList() + ")");
     }
 }

@@ -148,7 +148,7 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
      * @throws ModelFormatException listing a sample of the names and, per layout tried, a name it lacks, and
      *                              suggesting a mapping file, when none (or more than one) fits
      */
-    static NameLayout detect(Safetensors file) throws ModelFormatException {
+    static NameLayout detect(WeightsFile file) throws ModelFormatException {
         List<NameLayout> fits = new ArrayList<>();
         List<String> tried = new ArrayList<>();
         for (NameLayout layout : builtIns()) {
@@ -169,7 +169,7 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
             return fits.get(0);
         }
         if (fits.isEmpty()) {
-            throw new ModelFormatException(file.file() + ": cannot tell how its " + file.tensors().size()
+            throw new ModelFormatException(file.file() + ": cannot tell how its " + file.names().size()
                     + " tensors are named (e.g. " + file.sampleNames(10) + "); tried " + String.join(", ", tried)
                     + ". Give a mapping file from canonical to file names: ModelLoader.load(path, mapping) (see the"
                     + " weights-converter README, \"Mapping files\")");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.NativeEnvironment;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,7 +38,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * reads straight into a fresh float32 ND4J array (F32, F16 and BF16 are decoded; other dtypes are named and
  * refused). Every error is a {@link ModelFormatException} naming the file and tensor.
  */
-final class Safetensors implements Closeable {
+final class Safetensors implements WeightsFile {
 
     static {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
@@ -276,8 +276,8 @@ final class Safetensors implements Closeable {
         return out;
     }
 
-    /** The file this was opened from. */
-    Path file() {
+    @Override
+    public Path file() {
         return file;
     }
 
@@ -291,8 +291,19 @@ final class Safetensors implements Closeable {
         return metadata;
     }
 
-    boolean contains(String name) {
+    @Override
+    public Set<String> names() {
+        return tensors.keySet();
+    }
+
+    @Override
+    public boolean contains(String name) {
         return tensors.containsKey(name);
+    }
+
+    @Override
+    public long[] shape(String name) throws ModelFormatException {
+        return info(name).shape();
     }
 
     /**
@@ -303,15 +314,9 @@ final class Safetensors implements Closeable {
     Info info(String name) throws ModelFormatException {
         Info i = tensors.get(name);
         if (i == null) {
-            throw new ModelFormatException(file + " has no tensor " + name + "; it holds " + tensors.size()
-                    + " tensors such as " + sampleNames(8));
+            throw noSuchTensor(name);
         }
         return i;
-    }
-
-    /** Up to {@code n} tensor names, for messages. */
-    List<String> sampleNames(int n) {
-        return tensors.keySet().stream().sorted().limit(n).toList();
     }
 
     /**
@@ -321,7 +326,8 @@ final class Safetensors implements Closeable {
      * @throws ModelFormatException when the tensor is absent or of a dtype other than F32, F16 and BF16
      * @throws IOException          when reading fails
      */
-    INDArray load(String name) throws IOException {
+    @Override
+    public INDArray load(String name) throws IOException {
         Info info = info(name);
         Dtype dtype;
         try {
@@ -398,7 +404,7 @@ final class Safetensors implements Closeable {
         return Float.intBitsToFloat((bf16 & 0xffff) << 16);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer into, long position, Path file) throws IOException {
+    static void readFully(FileChannel ch, ByteBuffer into, long position, Path file) throws IOException {
         long at = position;
         while (into.hasRemaining()) {
             int n = ch.read(into, at);

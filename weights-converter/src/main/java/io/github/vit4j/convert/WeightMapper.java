@@ -36,7 +36,7 @@ final class WeightMapper {
      *                              hint), or source tensors the layout does not use
      * @throws IOException          when reading fails
      */
-    static VitWeights assemble(Safetensors file, NameLayout layout, VitConfig config) throws IOException {
+    static VitWeights assemble(WeightsFile file, NameLayout layout, VitConfig config) throws IOException {
         Map<String, long[]> expected = VitWeights.expectedShapes(config);
         List<String> missing = new ArrayList<>();
         Set<String> used = new HashSet<>();
@@ -60,7 +60,7 @@ final class WeightMapper {
             checkShapes(file, layout, config, e.getKey(), e.getValue());
         }
         List<String> unused = new ArrayList<>();
-        for (String name : file.tensors().keySet()) {
+        for (String name : file.names()) {
             if (!used.contains(name) && !layout.ignored(name)) {
                 unused.add(name);
             }
@@ -84,11 +84,11 @@ final class WeightMapper {
     }
 
     /** Checks the source shape(s) of one canonical tensor against the shape the config implies. */
-    private static void checkShapes(Safetensors file, NameLayout layout, VitConfig config, String canonical,
+    private static void checkShapes(WeightsFile file, NameLayout layout, VitConfig config, String canonical,
                                     long[] want) throws ModelFormatException {
         List<String> sources = layout.sources(canonical);
         if (sources.size() == 1) {
-            long[] has = file.tensors().get(sources.get(0)).shape();
+            long[] has = file.shape(sources.get(0));
             if (fits(canonical, want, has, config)) {
                 return;
             }
@@ -100,9 +100,9 @@ final class WeightMapper {
         long[] part = want.clone();
         part[0] = want[0] / sources.size();
         for (String source : sources) {
-            long[] has = squeezeLeadingOnes(file.tensors().get(source).shape(), want.length);
+            long[] has = squeezeLeadingOnes(file.shape(source), want.length);
             if (has.length != want.length || !Arrays.equals(rest, Arrays.copyOfRange(has, 1, has.length))) {
-                throw mismatch(file, config, canonical, source, part, file.tensors().get(source).shape());
+                throw mismatch(file, config, canonical, source, part, file.shape(source));
             }
             rows += has[0];
         }
@@ -146,7 +146,7 @@ final class WeightMapper {
         return Arrays.copyOfRange(shape, drop, shape.length);
     }
 
-    private static ModelFormatException mismatch(Safetensors file, VitConfig config, String canonical, String source,
+    private static ModelFormatException mismatch(WeightsFile file, VitConfig config, String canonical, String source,
                                                  long[] want, long[] has) {
         return new ModelFormatException(file.file() + ": expected " + canonical + " " + Arrays.toString(want)
                 + " but the file has " + Arrays.toString(has) + (source.equals(canonical) ? "" : " (as " + source + ")")
@@ -181,7 +181,7 @@ final class WeightMapper {
     }
 
     /** Reads the source(s) of one tensor as one float32 C-order array of shape {@code want}. */
-    private static INDArray read(Safetensors file, List<String> sources, long[] want) throws IOException {
+    private static INDArray read(WeightsFile file, List<String> sources, long[] want) throws IOException {
         if (sources.size() == 1) {
             INDArray a = file.load(sources.get(0));
             return a.reshape('c', want); // a view: the array is fresh and contiguous

@@ -102,18 +102,59 @@ class ModelLoaderTest {
 
     @Test
     void tinyVitUnderItsTrainersNamesWithAMappingGivesTheReferenceLogits() throws IOException {
-        Pretrained tiny = ModelLoader.load(shared("models/tinyvit-cifar10-custom-names/model.safetensors"),
-                Optional.of(TINYVIT_MAPPING));
-        assertEquals(new VitConfig(32, 4, 3, 64, 4, 4, 256, 1e-5, VitConfig.CIFAR10_LABELS), tiny.config());
-        assertEquals(Preprocessing.unitRange(32), tiny.preprocessing());
-        ImageSource.Batch batch = ImageSource.cifar10(shared("data/cifar10/test_batch_first1017.bin"))
-                .read(0, 16, tiny.preprocessing());
-        INDArray logits = new Vit(tiny.weights()).logits(batch.input());
-        INDArray reference = Npy.read(shared("reference/tinyvit-cifar10-custom-names/logits_first1017_float32.npy"))
-                .get(NDArrayIndex.interval(0, 16), NDArrayIndex.all());
-        double worst = logits.castTo(DataType.DOUBLE).sub(reference.castTo(DataType.DOUBLE)).amaxNumber()
-                .doubleValue();
-        assertTrue(worst < 1e-4, "logits differ by " + worst);
+        for (String weights : List.of("model.safetensors", "vit_model.pth")) {
+            Pretrained tiny = ModelLoader.load(shared("models/tinyvit-cifar10-custom-names/" + weights),
+                    Optional.of(TINYVIT_MAPPING));
+            assertEquals(new VitConfig(32, 4, 3, 64, 4, 4, 256, 1e-5, VitConfig.CIFAR10_LABELS), tiny.config());
+            assertEquals(Preprocessing.unitRange(32), tiny.preprocessing());
+            ImageSource.Batch batch = ImageSource.cifar10(shared("data/cifar10/test_batch_first1017.bin"))
+                    .read(0, 16, tiny.preprocessing());
+            INDArray logits = new Vit(tiny.weights()).logits(batch.input());
+            INDArray reference = Npy.read(shared("reference/tinyvit-cifar10-custom-names/logits_first1017_float32.npy"))
+                    .get(NDArrayIndex.interval(0, 16), NDArrayIndex.all());
+            double worst = logits.castTo(DataType.DOUBLE).sub(reference.castTo(DataType.DOUBLE)).amaxNumber()
+                    .doubleValue();
+            assertTrue(worst < 1e-4, weights + ": logits differ by " + worst);
+        }
+    }
+
+    @Test
+    void simpleVitPyTorchCheckpointThroughItsMappingIsTheHuggingFaceModelBitForBit() throws IOException {
+        Pretrained hf = ModelLoader.load(shared("models/simplevit-cifar10/hf"), Optional.empty());
+        Pretrained pt = ModelLoader.load(shared("models/simplevit-cifar10/pytorch/vit.pt"),
+                Optional.of(SIMPLEVIT_MAPPING));
+        assertEquals(hf.config(), pt.config());
+        assertEquals(hf.preprocessing(), pt.preprocessing());
+        assertBitIdentical(hf.weights(), pt.weights());
+    }
+
+    @Test
+    void huggingFaceFolderWithPytorchModelBinLoadsLikeItsSafetensorsAndLeavesTrainingArgsUnopened()
+            throws IOException {
+        Path hfFolder = shared("models/simplevit-cifar10/hf");
+        Pretrained hf = ModelLoader.load(hfFolder, Optional.empty());
+        Path folder = Files.createDirectories(dir.resolve("hub-like"));
+        Files.copy(hfFolder.resolve("config.json"), folder.resolve("config.json"));
+        Files.copy(hfFolder.resolve("preprocessor_config.json"), folder.resolve("preprocessor_config.json"));
+        TorchCheckpoints.write(folder.resolve("pytorch_model.bin"),
+                TorchCheckpoints.huggingFaceStateDict(hf.weights()));
+        Files.write(folder.resolve("training_args.bin"), new PickleBytes().proto(2).global("os", "system").mark()
+                .string("touch pwned").tuple().reduce().stop().toByteArray()); // opening it would be refused
+        List<String> notes = new ArrayList<>();
+        Pretrained bin = ModelLoader.load(folder, Optional.empty(), notes::add);
+        assertEquals(hf.config(), bin.config());
+        assertEquals(hf.preprocessing(), bin.preprocessing());
+        assertBitIdentical(hf.weights(), bin.weights());
+        assertTrue(notes.contains("names: Hugging Face ViTForImageClassification layout, detected from the tensor"
+                + " names"), notes.toString());
+    }
+
+    @Test
+    void shardedCheckpointsAreRefusedNamingTheIndex() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("sharded"));
+        Files.writeString(folder.resolve("pytorch_model.bin.index.json"), "{}");
+        assertMessage(() -> ModelLoader.load(folder, Optional.empty()), folder + " holds a sharded checkpoint"
+                + " (pytorch_model.bin.index.json); vit4j reads one weights file");
     }
 
     @Test
@@ -323,9 +364,11 @@ class ModelLoaderTest {
     @Test
     void folderWithoutWeightsSaysWhatItHolds() throws IOException {
         Path folder = Files.createDirectories(dir.resolve("empty"));
-        Files.writeString(folder.resolve("vit.pt"), "not safetensors");
-        assertMessage(() -> ModelLoader.load(folder, Optional.empty()),
-                folder + " holds no model.safetensors (nor any .safetensors or .vit file; it holds [vit.pt])");
+        Files.writeString(folder.resolve("notes.txt"), "not weights");
+        Files.writeString(folder.resolve("training_args.bin"), "not weights either");
+        assertMessage(() -> ModelLoader.load(folder, Optional.empty()), folder + " holds no weights file"
+                + " (model.safetensors, pytorch_model.bin, or any .safetensors, .pt, .pth or .vit file; it holds"
+                + " [notes.txt, training_args.bin])");
     }
 
     // --- a tiny synthetic model saved the way PyTorch saves timm's ViT -------------------------------------------
