@@ -34,7 +34,10 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "A .vit file (or a model folder / .safetensors file).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "A .vit file (or a model folder / .safetensors file, "
+            + "or hf:org/name[@revision] on the Hugging Face Hub).")
+    String location;
+
     Path file;
 
     @Option(names = "--mapping", paramLabel = "FILE", description = "Mapping file, for safetensors weights saved under "
@@ -44,6 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        file = HubDownload.resolve(location, spec.commandLine().getErr());
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no such file or folder: " + file);
         }
