@@ -38,6 +38,11 @@ final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
         this.terminal = terminal;
     }
 
+    /** A display of plain lines, as off a terminal. */
+    static HubDownload lines(PrintWriter err) {
+        return new HubDownload(err, false);
+    }
+
     /** The local path of {@code location}: itself, or the snapshot folder of a Hub spec once downloaded. */
     static Path resolve(String location, PrintWriter err) throws IOException {
         if (!HubModel.isSpec(location)) {

@@ -48,7 +48,7 @@ final class HubHttp {
     private static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(60);
     private static final long PROGRESS_EVERY = 1L << 20;
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
-    private static final Pattern ETAG = Pattern.compile("[A-Za-z0-9_.\\-]{1,128}");
+    private static final Pattern ETAG = Pattern.compile("[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]{0,127}"); // a file name
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(HubHttp.class);
@@ -289,29 +289,35 @@ final class HubHttp {
         String code = r.headers().firstValue("X-Error-Code").orElse("");
         String detail = r.headers().firstValue("X-Error-Message").map(m -> " (\"" + m + "\")").orElse("");
         String endpoint = settings.endpoint().toString();
-        return switch (r.statusCode()) {
+        String message = switch (r.statusCode()) {
             case 401 -> settings.token().isPresent()
-                    ? new RefusedException(endpoint + " refused the token for " + repo + " (401 Unauthorized)" + detail
-                    + ": the token is invalid or expired, or the repository does not exist. Check the token in"
-                    + " HF_TOKEN (or the token file, default $HF_HOME/token) and the repository id")
-                    : new RefusedException(repo + " is not on " + endpoint + ", or it is private or gated (401"
-                    + " Unauthorized without a token)" + detail + ": if it exists and you have access, set HF_TOKEN"
-                    + " to an access token with read permission (or log in with `huggingface-cli login`)");
-            case 403 -> new RefusedException("access to " + repo + " was refused (403 Forbidden)" + detail + ": it is gated"
-                    + " or private; request access on " + endpoint + "/" + repo + " and "
-                    + (settings.token().isPresent() ? "use a token of an account that has it (HF_TOKEN)"
-                    : "set HF_TOKEN to a token of an account that has it"));
-            case 404 -> code.equals("RevisionNotFound") && model != null
-                    ? new RefusedException(repo + " has no revision " + model.revision() + " (404 Not Found)" + detail
-                    + ": give a branch, tag, full commit hash or refs/pr/N that exists")
-                    : code.equals("EntryNotFound") || (file != null && !code.equals("RepoNotFound"))
-                    ? new RefusedException(repo + (model != null ? "@" + model.revision() : "") + " has no file " + file
-                    + " (404 Not Found)" + detail)
-                    : new RefusedException("there is no model repository " + repo + " on " + endpoint + " (404 Not Found)"
-                    + detail + ": check the id (org/name, as in hf:google/vit-base-patch16-224)");
-            default -> new RefusedException(endpoint + " answered " + r.statusCode() + " for " + r.uri() + detail
-                    + (r.statusCode() >= 500 ? ": the Hub has a problem; try again later" : ""));
+                    ? endpoint + " refused the token for " + repo + " (401 Unauthorized)" + detail + ": the token is"
+                    + " invalid or expired, or the repository does not exist. Check the token in HF_TOKEN (or the"
+                    + " token file, default $HF_HOME/token) and the repository id"
+                    : repo + " is not on " + endpoint + ", or it is private or gated (401 Unauthorized without a"
+                    + " token)" + detail + ": if it exists and you have access, set HF_TOKEN to an access token with"
+                    + " read permission (or log in with `huggingface-cli login`)";
+            case 403 -> "access to " + repo + " was refused (403 Forbidden)" + detail + ": it is gated or private;"
+                    + " request access on " + endpoint + "/" + repo + " and " + (settings.token().isPresent()
+                    ? "use a token of an account that has it (HF_TOKEN)"
+                    : "set HF_TOKEN to a token of an account that has it");
+            case 404 -> notFound(code, model, file, repo) + " (404 Not Found)" + detail;
+            default -> endpoint + " answered " + r.statusCode() + " for " + r.uri() + detail
+                    + (r.statusCode() >= 500 ? ": the Hub has a problem; try again later" : "");
         };
+        return new RefusedException(message);
+    }
+
+    private String notFound(String code, HubModel model, String file, String repo) {
+        if (code.equals("RevisionNotFound") && model != null) {
+            return repo + " has no revision " + model.revision() + ": give a branch, tag, full commit hash or"
+                    + " refs/pr/N that exists";
+        }
+        if (file != null && !code.equals("RepoNotFound")) {
+            return repo + (model != null ? "@" + model.revision() : "") + " has no file " + file;
+        }
+        return "there is no model repository " + repo + " on " + settings.endpoint() + ": check the id (org/name, as"
+                + " in hf:google/vit-base-patch16-224)";
     }
 
     private static boolean isRedirect(int status) {

@@ -18,15 +18,17 @@ public record HubModel(String repo, String revision) {
 
     // huggingface_hub's validate_repo_id: letters, digits, '-', '_', '.'; no "--" or ".."; at most 96 characters
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9_.\\-]+/[A-Za-z0-9_.\\-]+");
-    private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_.\\-]+(/[A-Za-z0-9_.\\-]+)*");
+    // git's ref names: no component starts with '.'
+    private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]*"
+            + "(/[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]*)*");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 
     /** Checks the repository id and revision; each error names the value, what is expected and an example. */
     public HubModel {
         if (repo == null || !REPO.matcher(repo).matches() || repo.length() > 96 || repo.contains("--")
                 || repo.contains("..") || repo.startsWith(".") || repo.endsWith(".")) {
-            throw new IllegalArgumentException("\"" + repo + "\" is not a Hub repository id: expected org/name (letters,"
-                    + " digits, '-', '_', '.'; no \"--\" or \"..\"; at most 96 characters), e.g."
+            throw new IllegalArgumentException("\"" + repo + "\" is not a Hub repository id: expected org/name"
+                    + " (letters, digits, '-', '_', '.'; no \"--\" or \"..\"; at most 96 characters), e.g."
                     + " google/vit-base-patch16-224");
         }
         if (revision == null || !REVISION.matcher(revision).matches() || revision.contains("..")) {

@@ -3,6 +3,7 @@ package io.github.vit4j.hub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,16 @@ public record HubSettings(URI endpoint, Path cache, Optional<String> token, bool
      * @throws UncheckedIOException when the token file exists but cannot be read
      */
     public static HubSettings fromEnvironment(Map<String, String> env, Path home) {
-        URI endpoint = get(env, "HF_ENDPOINT").map(URI::create).orElse(DEFAULT_ENDPOINT);
+        URI endpoint = DEFAULT_ENDPOINT;
+        Optional<String> stated = get(env, "HF_ENDPOINT");
+        if (stated.isPresent()) {
+            try {
+                endpoint = new URI(stated.get().strip());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("HF_ENDPOINT \"" + stated.get() + "\" is not a URL (" + e.getReason()
+                        + "); expected e.g. " + DEFAULT_ENDPOINT, e);
+            }
+        }
         Path hfHome = get(env, "HF_HOME").map(Path::of).orElseGet(() -> get(env, "XDG_CACHE_HOME").map(Path::of)
                 .orElse(home.resolve(".cache")).resolve("huggingface"));
         Path cache = get(env, "HF_HUB_CACHE").or(() -> get(env, "HUGGINGFACE_HUB_CACHE")).map(Path::of)

@@ -181,6 +181,44 @@ class HubDownloadTest {
     }
 
     @Test
+    void aShardedCheckpointBringsItsIndexAndEveryShardAndAShardOutsideTheFolderIsRefused() throws IOException {
+        String one = "model-00001-of-00002.safetensors";
+        String two = "model-00002-of-00002.safetensors";
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", cifarRepo().get("config.json"));
+        files.put("model.safetensors.index.json", index(one, two));
+        files.put(one, "shard one".getBytes(StandardCharsets.UTF_8));
+        files.put(two, "shard two".getBytes(StandardCharsets.UTF_8));
+        files.put("pytorch_model.bin", "the same weights, not wanted".getBytes(StandardCharsets.UTF_8));
+        try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, files, "main")
+                .commit(PR, Map.of("config.json", files.get("config.json"), "model.safetensors.index.json",
+                        index(one, "../../../escape.safetensors")), "refs/pr/1")) {
+            Hub hub = Hub.of(settings(server, cache));
+            Path folder = hub.download(MODEL, p -> { });
+            try (Stream<Path> listed = Files.list(folder)) {
+                assertEquals(List.of("config.json", one, two, "model.safetensors.index.json"),
+                        listed.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertEquals(List.of(), server.requestsFor("pytorch_model.bin"));
+            assertEquals(folder, Hub.of(settings(server, cache).withOffline(true)).download(MODEL, p -> { }),
+                    "offline, the cached shards are found through the index");
+
+            IOException e = assertThrows(IOException.class,
+                    () -> hub.download(HubModel.parse("hf:" + REPO + "@refs/pr/1"), p -> { }));
+            assertTrue(e.getMessage().contains("names the shard \"../../../escape.safetensors\", which is not a file"
+                    + " name beside the index"), e.getMessage());
+        }
+    }
+
+    private static byte[] index(String... shards) {
+        StringBuilder map = new StringBuilder();
+        for (int i = 0; i < shards.length; i++) {
+            map.append(i == 0 ? "" : ",").append("\"tensor").append(i).append("\":\"").append(shards[i]).append('"');
+        }
+        return ("{\"metadata\":{\"total_size\":18},\"weight_map\":{" + map + "}}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void twoDownloadsOfOneFileAtOnceFetchItOnceAndBothGetTheWholeFile() throws Exception {
         Map<String, byte[]> files = cifarRepo();
         try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, files, "main").slow(300)) {

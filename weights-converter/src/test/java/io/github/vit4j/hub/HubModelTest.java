@@ -27,7 +27,8 @@ class HubModelTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HubModel.parse(bad));
             assertTrue(e.getMessage().contains("is not a Hub repository id: expected org/name"), e.getMessage());
         }
-        for (String bad : new String[] {"hf:a/b@", "hf:a/b@../x", "hf:a/b@x y"}) {
+        for (String bad : new String[] {"hf:a/b@", "hf:a/b@../x", "hf:a/b@x y", "hf:a/b@refs/./x",
+            "hf:a/b@.hidden"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HubModel.parse(bad));
             assertTrue(e.getMessage().contains("is not a revision of a/b"), e.getMessage());
         }

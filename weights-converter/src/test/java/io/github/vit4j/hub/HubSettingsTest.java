@@ -64,6 +64,9 @@ class HubSettingsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> HubSettings.fromEnvironment(Map.of("HF_ENDPOINT", "ftp://hub"), home));
         assertTrue(e.getMessage().contains("ftp://hub is not an http(s) address"), e.getMessage());
+        IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
+                () -> HubSettings.fromEnvironment(Map.of("HF_ENDPOINT", "http://a hub"), home));
+        assertTrue(f.getMessage().startsWith("HF_ENDPOINT \"http://a hub\" is not a URL"), f.getMessage());
         String shown = HubSettings.fromEnvironment(Map.of("HF_TOKEN", "hf_secret"), home).toString();
         assertFalse(shown.contains("hf_secret"), shown);
     }
