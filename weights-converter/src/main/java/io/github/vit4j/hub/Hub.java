@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * {@code .index.json} and the shards it lists), plus {@code config.json} and {@code preprocessor_config.json};
  * nothing else. Requests: one for the revision's commit and file list, then for each file not yet in the cache a
  * HEAD and a GET. None at all when the revision is a commit hash whose snapshot is complete, or when
- * {@link HubSettings#offline()}. When the Hub cannot be reached, a cached snapshot of the revision is used (with
- * a warning through SLF4J).
+ * {@link HubSettings#offline()}. When the Hub cannot be reached or answers with a server error (5xx), a cached
+ * snapshot of the revision is used (with a warning through SLF4J).
  */
 public final class Hub {
 
@@ -97,14 +97,18 @@ public final class Hub {
         HubHttp.RepoInfo info;
         try {
             info = http.revisionInfo(model);
-        } catch (HubHttp.UnreachableException e) {
+        } catch (HubHttp.UnreachableException | HubHttp.RefusedException e) {
+            if (e instanceof HubHttp.RefusedException refused && refused.status < 500) {
+                throw e; // the Hub's answer (not found, no access) stands even if a copy is cached
+            }
+            String trouble = e instanceof HubHttp.RefusedException ? "is failing" : "cannot be reached";
             Optional<Path> done = cached(model, cache);
             if (done.isPresent()) {
-                LOG.warn("the Hub at {} cannot be reached ({}); using the cached snapshot of {} at {}",
-                        settings.endpoint(), e.getMessage(), model, done.get());
+                LOG.warn("the Hub at {} {} ({}); using the cached snapshot of {} at {}", settings.endpoint(), trouble,
+                        e.getMessage(), model, done.get());
                 return done.get();
             }
-            throw new IOException("the Hub at " + settings.endpoint() + " cannot be reached (" + e.getMessage()
+            throw new IOException("the Hub at " + settings.endpoint() + " " + trouble + " (" + e.getMessage()
                     + ") and " + model + " is not in the cache " + settings.cache() + ". Check the network (and"
                     + " HF_ENDPOINT); to work offline, download the model once where there is network, or copy a"
                     + " huggingface_hub cache holding it, then set HF_HUB_OFFLINE=1", e);

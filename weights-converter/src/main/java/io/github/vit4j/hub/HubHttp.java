@@ -66,8 +66,11 @@ final class HubHttp {
 
     /** The Hub answered a request with an error status: not worth retrying. */
     static final class RefusedException extends IOException {
-        RefusedException(String message) {
+        final int status;
+
+        RefusedException(int status, String message) {
             super(message);
+            this.status = status;
         }
     }
 
@@ -305,7 +308,7 @@ final class HubHttp {
             default -> endpoint + " answered " + r.statusCode() + " for " + r.uri() + detail
                     + (r.statusCode() >= 500 ? ": the Hub has a problem; try again later" : "");
         };
-        return new RefusedException(message);
+        return new RefusedException(r.statusCode(), message);
     }
 
     private String notFound(String code, HubModel model, String file, String repo) {

@@ -165,6 +165,19 @@ class HubErrorsTest {
         assertEquals(folder, Hub.of(down).download(MODEL, p -> { }), "the cached snapshot of main");
     }
 
+    @Test
+    void aHubWithAServerErrorUsesTheCacheOrSaysToTryAgainLater() throws IOException {
+        try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, cifarRepo(), "main").failing(503)) {
+            assertMessage(() -> Hub.of(settings(server, cache)).download(MODEL, p -> { }), "answered 503",
+                    "try again later", "is not in the cache " + cache);
+        }
+        try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, cifarRepo(), "main")) {
+            Path folder = Hub.of(settings(server, cache)).download(MODEL, p -> { });
+            server.failing(503);
+            assertEquals(folder, Hub.of(settings(server, cache)).download(MODEL, p -> { }));
+        }
+    }
+
     private Path write(byte[] bytes) throws IOException {
         return Files.write(Files.createTempFile(cache, "expected", ".bin"), bytes);
     }

@@ -46,6 +46,7 @@ final class HubTestServer implements AutoCloseable {
     private final String repo;
     private volatile Optional<String> requiredToken = Optional.empty();
     private volatile boolean gated;
+    private volatile int failing;
     private volatile long slowMillis;
 
     /** A server for the one repository {@code repo}, empty until commits are added. */
@@ -93,6 +94,12 @@ final class HubTestServer implements AutoCloseable {
         return this;
     }
 
+    /** Every Hub request gets {@code status} (a 5xx: the Hub is having trouble). */
+    HubTestServer failing(int status) {
+        failing = status;
+        return this;
+    }
+
     /** Each CDN transfer pauses {@code millis} halfway. */
     HubTestServer slow(long millis) {
         slowMillis = millis;
@@ -136,6 +143,10 @@ final class HubTestServer implements AutoCloseable {
     private void hub(HttpExchange x) throws IOException {
         try (x) {
             record("hub", x);
+            if (failing != 0) {
+                error(x, failing, "", "Service Unavailable");
+                return;
+            }
             String path = x.getRequestURI().getRawPath();
             String api = "/api/models/" + repo + "/revision/";
             String resolve = "/" + repo + "/resolve/";
