@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
                 + "(config, preprocessing and float32 weights in one memory-mappable file with checksums).",
             "Prints every decision taken on the way (layout detected, config values inferred, defaults used)."},
         footer = {"", "Example:", "  vit convert ../shared/models/simplevit-cifar10/hf cifar10.vit",
+            "  vit convert hf:google/vit-base-patch16-224 vit-b16.vit",
             "  vit convert ../shared/models/tinyvit-cifar10-custom-names/vit_model.pth \\",
             "      tiny.vit --mapping map.properties"})
 final class ConvertCommand implements Callable<Integer> {
@@ -30,8 +31,9 @@ final class ConvertCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SRC", description = "A model folder (config.json + model.safetensors or "
-            + "pytorch_model.bin), a .safetensors, .pt, .pth or .bin file, or a .vit file.")
-    Path source;
+            + "pytorch_model.bin), a .safetensors, .pt, .pth or .bin file, a .vit file, or hf:org/name[@revision] (a "
+            + "model on the Hugging Face Hub).")
+    String sourceLocation;
 
     @Parameters(index = "1", paramLabel = "OUT.vit", description = "The .vit file to write (replaced if it exists).")
     Path out;
@@ -44,6 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outText = spec.commandLine().getOut();
+        Path source = HubDownload.resolve(sourceLocation, err);
         if (!Files.exists(source)) {
             throw new IllegalArgumentException("no such file or folder: " + source);
         }

@@ -1,10 +1,12 @@
 package io.github.vit4j.cli;
 
+import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.onnx.OnnxExport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,8 +30,8 @@ final class ExportCommand implements Callable<Integer> {
     boolean onnx;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A .vit file, a Hugging Face or timm model folder, "
-            + "or a .safetensors file.")
-    Path model;
+            + "a .safetensors, .pt, .pth or .bin file, or hf:org/name[@revision] (a model on the Hugging Face Hub).")
+    String model;
 
     @Parameters(index = "1", paramLabel = "OUT.onnx", description = "The file to write (replaced if it exists).")
     Path out;
@@ -40,10 +42,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelOption source = new ModelOption();
-        source.model = model;
-        source.mapping = mapping;
-        Pretrained loaded = source.load();
+        if (mapping != null && !Files.isRegularFile(mapping)) {
+            throw new IllegalArgumentException("no such mapping file: " + mapping);
+        }
+        Path source = HubDownload.resolve(model, spec.commandLine().getErr());
+        Pretrained loaded = ModelLoader.load(source, Optional.ofNullable(mapping));
         long t0 = System.nanoTime();
         OnnxExport.write(loaded, out);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%d bytes, ONNX opset %d) in %.1f s: %s%n", out,

@@ -36,7 +36,9 @@ final class InspectCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "A .vit file (or a model folder / .safetensors / "
-            + ".pt / .pth / .bin file).")
+            + ".pt / .pth / .bin file, or hf:org/name[@revision] on the Hugging Face Hub).")
+    String location;
+
     Path file;
 
     @Option(names = "--mapping", paramLabel = "FILE", description = "Mapping file, for weights saved under "
@@ -46,6 +48,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        file = HubDownload.resolve(location, spec.commandLine().getErr());
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("no such file or folder: " + file);
         }

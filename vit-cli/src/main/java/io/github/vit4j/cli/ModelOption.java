@@ -1,6 +1,7 @@
 package io.github.vit4j.cli;
 
 import io.github.vit4j.convert.ModelLoader;
+import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
@@ -11,7 +12,9 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code --model} and {@code --mapping}, shared by the commands that run a model. */
 final class ModelOption {
@@ -20,19 +23,33 @@ final class ModelOption {
     static final String DEFAULT_MODEL = "models/simplevit-cifar10/hf";
 
     @Option(names = "--model", paramLabel = "M",
-            description = {"A .vit file, a Hugging Face or timm model folder, or a .safetensors, .pt, .pth or .bin "
-                + "file.",
+            description = {"A .vit file, a Hugging Face or timm model folder, a .safetensors, .pt, .pth or .bin file, "
+                + "or a model on the Hugging Face Hub: hf:org/name[@revision] (downloaded into the cache shared with "
+                + "Python; HF_HOME, HF_TOKEN, HF_HUB_OFFLINE apply).",
                 "Default: the CIFAR-10 model ../shared/" + DEFAULT_MODEL + "."})
-    Path model;
+    String model;
 
     @Option(names = "--mapping", paramLabel = "FILE",
             description = "Mapping file for weights saved under their trainer's own names "
                     + "(see weights-converter).")
     Path mapping;
 
-    /** The model's path: the one given, else the shared CIFAR-10 model. */
-    Path path() {
-        return model != null ? model : DefaultAssets.resolve(DEFAULT_MODEL, "--model");
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    private Path resolved;
+
+    /** The model as given: a path or an {@code hf:} spec, else the shared CIFAR-10 model's path. */
+    String location() {
+        return model != null ? model : DefaultAssets.resolve(DEFAULT_MODEL, "--model").toString();
+    }
+
+    /** The model's path: the one given, the snapshot folder of an {@code hf:} spec, else the shared CIFAR-10 model. */
+    Path path() throws IOException {
+        if (resolved == null) {
+            resolved = HubDownload.resolve(location(), command.commandLine().getErr());
+        }
+        return resolved;
     }
 
     Pretrained load() throws IOException {
@@ -47,8 +64,14 @@ final class ModelOption {
         return ModelLoader.load(p, Optional.ofNullable(mapping));
     }
 
-    /** A short name for titles: the file name, or {@code parent/folder} for a folder such as {@code …/hf}. */
-    String shortName() {
+    /**
+     * A short name for titles: {@code org/name} for a Hub model, the file name, or {@code parent/folder} for a folder
+     * such as {@code …/hf}.
+     */
+    String shortName() throws IOException {
+        if (model != null && HubModel.isSpec(model)) {
+            return HubModel.parse(model).repo();
+        }
         Path p = path().toAbsolutePath().normalize();
         if (Files.isDirectory(p) && p.getParent() != null && p.getParent().getFileName() != null) {
             return p.getParent().getFileName() + "/" + p.getFileName();

@@ -250,7 +250,7 @@ final class TraceCommand implements Callable<Integer> {
     /** The arguments as summary.json records them. */
     private Map<String, Object> arguments(int n) {
         Map<String, Object> a = new LinkedHashMap<>();
-        a.put("model", model.path().toString());
+        a.put("model", model.location());
         a.put("mapping", model.mapping == null ? null : model.mapping.toString());
         a.put("images", images.spec());
         a.put("limit", limit);

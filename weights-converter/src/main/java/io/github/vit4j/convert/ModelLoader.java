@@ -2,6 +2,8 @@ package io.github.vit4j.convert;
 
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.format.VitFile;
+import io.github.vit4j.hub.Hub;
+import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
@@ -46,6 +48,32 @@ public final class ModelLoader {
     }
 
     private ModelLoader() {
+    }
+
+    /**
+     * Loads a model from a path or from the Hugging Face Hub: {@code hf:org/name[@revision]} is downloaded into the
+     * cache shared with Python's {@code huggingface_hub} (settings from the environment: {@code HF_HOME},
+     * {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}, …) and its snapshot folder loaded; see {@link Hub}.
+     *
+     * @param location a path as {@link #load(Path)} takes, or {@code hf:org/name[@revision]}
+     * @throws IOException naming the file or repository and what is wrong
+     */
+    public static Pretrained load(String location) throws IOException {
+        return load(location, Optional.empty(), note -> { });
+    }
+
+    /**
+     * {@link #load(String)} with a mapping file and notes, as {@link #load(Path, Optional, Consumer)}.
+     *
+     * @throws IOException naming the file or repository and what is wrong
+     */
+    public static Pretrained load(String location, Optional<Path> mapping, Consumer<String> notes)
+            throws IOException {
+        Path source = Hub.resolve(location);
+        if (HubModel.isSpec(location)) {
+            notes.accept(location + " is in the Hub cache at " + source);
+        }
+        return load(source, mapping, notes);
     }
 
     /**
