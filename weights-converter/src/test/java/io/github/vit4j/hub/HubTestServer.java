@@ -30,10 +30,10 @@ import java.util.stream.Collectors;
  * {@code Range}. Every request is logged, with its Authorization and Range headers, and the server can require a
  * token, refuse with 403, cut a file's first transfer short or serve it slowly.
  */
-final class HubTestServer implements AutoCloseable {
+public final class HubTestServer implements AutoCloseable {
 
     /** One request as the servers saw it. */
-    record Request(String server, String method, String path, String authorization, String range) {
+    public record Request(String server, String method, String path, String authorization, String range) {
     }
 
     private final HttpServer hub;
@@ -50,7 +50,7 @@ final class HubTestServer implements AutoCloseable {
     private volatile long slowMillis;
 
     /** A server for the one repository {@code repo}, empty until commits are added. */
-    HubTestServer(String repo) throws IOException {
+    public HubTestServer(String repo) throws IOException {
         this.repo = repo;
         InetAddress loopback = InetAddress.getLoopbackAddress();
         hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
@@ -62,12 +62,12 @@ final class HubTestServer implements AutoCloseable {
     }
 
     /** The Hub's address, for {@link HubSettings#endpoint()}. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
     /** Adds a commit holding {@code files}, reachable by its hash and by each of {@code revisions}. */
-    HubTestServer commit(String commit, Map<String, byte[]> files, String... revisions) {
+    public HubTestServer commit(String commit, Map<String, byte[]> files, String... revisions) {
         commits.put(commit, new LinkedHashMap<>(files));
         for (String r : revisions) {
             refs.put(r, commit);
@@ -106,7 +106,7 @@ final class HubTestServer implements AutoCloseable {
         return this;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (log) {
             return List.copyOf(log);
         }
