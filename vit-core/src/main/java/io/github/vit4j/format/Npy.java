@@ -147,6 +147,14 @@ public final class Npy {
             throw new IOException(where + ": shape " + Arrays.toString(shape) + " of " + descr + " needs "
                     + count * width + " bytes but the file has " + data.remaining());
         }
+        if (count == 0) { // ND4J cannot permute an empty array (a NullPointerException); no values to order
+            return Nd4j.create(switch (type) {
+                case "f4" -> DataType.FLOAT;
+                case "f8" -> DataType.DOUBLE;
+                case "i8" -> DataType.LONG;
+                default -> DataType.INT;
+            }, shape);
+        }
         long[] storeShape = shape.clone();
         if (fortran) {
             reverse(storeShape);
