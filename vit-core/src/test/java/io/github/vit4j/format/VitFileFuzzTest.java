@@ -12,7 +12,7 @@ import java.nio.file.Path;
 
 /**
  * Coverage-guided fuzzing of the {@code .vit} reader ({@link VitFile#read}, {@link VitFile#inspect},
- * {@link VitFile#looksLikeVitFile}): any file gives a model, an inspection, or a {@link ModelFormatException} (an
+ * {@link VitFile#looksLikeVitFile}, {@link VitFile#isVitFile}): any file gives a model, an inspection, or a {@link ModelFormatException} (an
  * {@link IOException}) naming the file. Seeds in {@code VitFileFuzzTestInputs/}: two small valid models, cut and
  * foreign files.
  *
@@ -33,8 +33,7 @@ class VitFileFuzzTest {
             VitFile.looksLikeVitFile(file);
             VitFile.isVitFile(file);
             VitFile.inspect(file);
-            VitFile.read(file, false);
-            VitFile.read(file, true);
+            VitFile.read(file, false); // the checksums are inspect's: a mutated tensor rarely keeps its CRC
         } catch (IOException refusal) {
             assertClearRefusal(refusal, file);
         }
