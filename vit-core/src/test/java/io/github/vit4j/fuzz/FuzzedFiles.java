@@ -47,6 +47,21 @@ public final class FuzzedFiles {
         }
     }
 
+    /** One reader of outside bytes, e.g. {@code ConfigFiles::read}. */
+    @FunctionalInterface
+    public interface Reader {
+        void read(Path file) throws IOException;
+    }
+
+    /** Runs {@code reader} on {@code file}: it reads it, or refuses it clearly (anything else escapes). */
+    public static void readOrRefuseClearly(Path file, Reader reader) {
+        try {
+            reader.read(file);
+        } catch (IOException refusal) {
+            assertClearRefusal(refusal, file);
+        }
+    }
+
     /**
      * Checks that a reader's refusal is a clear one: a message that names {@code file}, so that a user can tell
      * which of their files is bad.

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.VitConfig;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -343,6 +344,8 @@ final class ConfigFiles {
             throw new ModelFormatException(file + " is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"), e);
+        } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing found it)
+            throw new ModelFormatException(file + " is not UTF-8 JSON: " + e.getMessage() + "; save it as UTF-8", e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(file + " is not a JSON object");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.ModelFormatException;
+import java.io.CharConversionException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -174,6 +175,9 @@ final class Safetensors implements Closeable {
             throw new ModelFormatException(file + ": the safetensors JSON header is malformed: "
                     + e.getOriginalMessage() + (e.getLocation() == null ? ""
                     : " (header byte " + e.getLocation().getByteOffset() + ")"), e);
+        } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing found it)
+            throw new ModelFormatException(file + ": the safetensors header is not UTF-8 JSON (" + e.getMessage()
+                    + "); the file is corrupt or not safetensors", e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(file + ": the safetensors header is not a JSON object; the file is corrupt"

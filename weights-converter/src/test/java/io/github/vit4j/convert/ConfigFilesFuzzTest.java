@@ -1,10 +1,7 @@
 package io.github.vit4j.convert;
 
-import static io.github.vit4j.fuzz.FuzzedFiles.assertClearRefusal;
-
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.vit4j.fuzz.FuzzedFiles;
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -20,15 +17,7 @@ class ConfigFilesFuzzTest {
     @FuzzTest
     void anyJsonIsAConfigOrANamedRefusal(byte[] bytes) {
         Path file = FuzzedFiles.write(DIR, "config.json", bytes);
-        try {
-            ConfigFiles.read(file);
-        } catch (IOException refusal) {
-            assertClearRefusal(refusal, file);
-        }
-        try {
-            ConfigFiles.huggingFacePreprocessor(file);
-        } catch (IOException refusal) {
-            assertClearRefusal(refusal, file);
-        }
+        FuzzedFiles.readOrRefuseClearly(file, ConfigFiles::read);
+        FuzzedFiles.readOrRefuseClearly(file, ConfigFiles::huggingFacePreprocessor);
     }
 }
