@@ -239,8 +239,8 @@ final class ConfigFiles {
             c.layers = size[1];
             c.heads = size[2];
             c.mlpSize = 4 * size[0];
-            c.patchSize = Integer.parseInt(named.group(3));
-            c.imageSize = Integer.parseInt(named.group(4));
+            c.patchSize = nameSize(top, architecture, named.group(3));
+            c.imageSize = nameSize(top, architecture, named.group(4));
         }
         JsonNode pretrained = root.get("pretrained_cfg");
         Fields p = new Fields(file, pretrained != null && pretrained.isObject() ? pretrained : JSON.createObjectNode(),
@@ -373,6 +373,16 @@ final class ConfigFiles {
                     + " bytes (" + (MAX_JSON_BYTES >> 20) + " MiB) " + what + " may have; is it the right file?");
         }
         return bytes;
+    }
+
+    /** A patch or image size spelled in a timm model name; digits past an int are refused (fuzzing found them). */
+    private static int nameSize(Fields top, String architecture, String digits) throws ModelFormatException {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw top.unsupported("architecture", "\"" + architecture + "\"", "its size " + digits + " is not a"
+                    + " number of pixels (timm names read like vit_base_patch16_224)");
+        }
     }
 
     private static <T> T orElse(T value, T fallback) {
