@@ -185,7 +185,12 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         return String.format(Locale.ROOT, "%08x", crc);
     }
 
-    /** Appends {@code key=value} escaped exactly as {@link Properties#store} escapes it, with a {@code \n} ending. */
+    /**
+     * Appends {@code key=value} escaped as {@link Properties#store} escapes it, with a {@code \n} ending, and with
+     * the line breaks that {@code store} leaves raw (vertical tab, U+0085, U+2028, U+2029) written as {@code \\uXXXX}:
+     * the output is split into lines below, and a raw one cut a label or tensor name short (found by
+     * {@code HeaderFuzzTest}).
+     */
     private static void line(StringBuilder text, String key, String value) {
         Properties one = new Properties();
         one.setProperty(key, value);
@@ -195,7 +200,12 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        for (String l : w.toString().split("\\R")) {
+        StringBuilder escaped = new StringBuilder();
+        for (char ch : w.toString().toCharArray()) {
+            boolean rawBreak = ch == '\u000B' || ch == '\u0085' || ch == '\u2028' || ch == '\u2029';
+            escaped.append(rawBreak ? String.format(Locale.ROOT, "\\u%04X", (int) ch) : String.valueOf(ch));
+        }
+        for (String l : escaped.toString().split("\\R")) {
             if (!l.isEmpty() && !l.startsWith("#")) {
                 text.append(l).append('\n');
             }

@@ -2,6 +2,7 @@ package io.github.vit4j.format;
 
 import io.github.vit4j.model.NativeEnvironment;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,21 +47,43 @@ public final class Npy {
         return parse(Files.readAllBytes(file), file.toString());
     }
 
-    /** Reads every array of an {@code .npz} file (stored or deflated), keyed by name without {@code .npy}. */
+    /**
+     * Reads every array of an {@code .npz} file (stored or deflated), keyed by name without {@code .npy}.
+     *
+     * @throws IOException naming the file (and entry) when it is not a zip of {@code .npy} files
+     */
     public static Map<String, INDArray> readNpz(Path file) throws IOException {
         Map<String, INDArray> out = new LinkedHashMap<>();
         try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
             ZipEntry e;
-            while ((e = zip.getNextEntry()) != null) {
+            while ((e = nextEntry(zip, file)) != null) {
                 String name = e.getName().endsWith(".npy")
                         ? e.getName().substring(0, e.getName().length() - 4) : e.getName();
-                out.put(name, parse(readAll(zip), file + "!" + e.getName()));
+                byte[] bytes;
+                try {
+                    bytes = readAll(zip);
+                } catch (ZipException | EOFException broken) {
+                    throw new IOException(file + ": entry " + e.getName() + " of the .npz (zip) file is damaged: "
+                            + broken.getMessage() + "; write it again with numpy.savez", broken);
+                }
+                out.put(name, parse(bytes, file + "!" + e.getName()));
             }
         }
         if (out.isEmpty()) {
             throw new IOException(file + " holds no arrays; is it an .npz file?");
         }
         return out;
+    }
+
+    /** The next zip entry, or an IOException naming the file where the JDK's reader fails in its own words. */
+    private static ZipEntry nextEntry(ZipInputStream zip, Path file) throws IOException {
+        try {
+            return zip.getNextEntry();
+        } catch (ZipException | EOFException | IllegalArgumentException broken) {
+            // IllegalArgumentException: an entry name that is not valid UTF-8 ("MALFORMED")
+            throw new IOException(file + " is not a readable .npz (zip) file: " + broken.getMessage()
+                    + "; write it again with numpy.savez", broken);
+        }
     }
 
     /** Writes {@code array} as a little-endian float32 C-order {@code .npy} (other types are cast to float32). */
@@ -90,6 +114,14 @@ public final class Npy {
             throw new IOException(where + " is not a .npy file (no \\x93NUMPY magic)");
         }
         int major = bytes[6];
+        if (major < 1 || major > 3) {
+            throw new IOException(where + ": .npy format version " + major + "." + bytes[7] + " is not one of 1.0,"
+                    + " 2.0, 3.0; write it again with numpy.save");
+        }
+        if (major > 1 && bytes.length < 12) {
+            throw new IOException(where + " is truncated: " + bytes.length + " bytes, shorter than the 12-byte"
+                    + " preamble of a version-" + major + " .npy file");
+        }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long headerLen = major == 1 ? Short.toUnsignedInt(b.getShort(8)) : Integer.toUnsignedLong(b.getInt(8));
         int start = major == 1 ? 10 : 12;
@@ -100,25 +132,33 @@ public final class Npy {
         String header = new String(bytes, start, (int) headerLen, StandardCharsets.ISO_8859_1);
         String descr = group(DESCR, header, where, "descr");
         boolean fortran = group(FORTRAN, header, where, "fortran_order").equals("True");
-        String shapeText = group(SHAPE, header, where, "shape").trim();
-        long[] shape = shapeText.isEmpty() ? new long[0]
-                : Arrays.stream(shapeText.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                        .mapToLong(Long::parseLong).toArray();
-        long count = Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+        long[] shape = shape(group(SHAPE, header, where, "shape"), where);
         int dataStart = (int) (start + headerLen);
         ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, bytes.length - dataStart).slice().order(order);
         String type = descr.substring(1);
-        int width = switch (type) {
+        int width = "<>|=".indexOf(descr.charAt(0)) < 0 ? 0 : switch (type) {
             case "f4", "i4" -> 4;
             case "f8", "i8" -> 8;
             case "u1", "b1" -> 1;
-            default -> throw new IOException(where + ": dtype " + descr
-                    + " is not supported; expected <f4, <f8, <i4, <i8 or |u1");
+            default -> 0;
         };
+        if (width == 0) {
+            throw new IOException(where + ": dtype " + descr + " is not supported; expected <f4, <f8, <i4, <i8 or"
+                    + " |u1");
+        }
+        long count = elements(shape, width, where);
         if (data.remaining() != count * width) {
             throw new IOException(where + ": shape " + Arrays.toString(shape) + " of " + descr + " needs "
                     + count * width + " bytes but the file has " + data.remaining());
+        }
+        if (count == 0) { // ND4J cannot permute an empty array (a NullPointerException); no values to order
+            return Nd4j.create(switch (type) {
+                case "f4" -> DataType.FLOAT;
+                case "f8" -> DataType.DOUBLE;
+                case "i8" -> DataType.LONG;
+                default -> DataType.INT;
+            }, shape);
         }
         long[] storeShape = shape.clone();
         if (fortran) {
@@ -164,6 +204,43 @@ public final class Npy {
             a = a.permute(axes).dup('c');
         }
         return a;
+    }
+
+    /** The dimensions of a header's {@code 'shape'} tuple, e.g. {@code "2, 3"} or {@code "5,"}; () is a scalar. */
+    private static long[] shape(String tuple, String where) throws IOException {
+        String[] parts = tuple.split(",", -1);
+        long[] shape = new long[parts.length];
+        int n = 0;
+        for (int i = 0; i < parts.length; i++) {
+            String d = parts[i].strip();
+            if (d.isEmpty() && (i == parts.length - 1 || tuple.isBlank())) {
+                continue; // the trailing comma of (5,), or ()
+            }
+            try {
+                shape[n] = Long.parseLong(d);
+            } catch (NumberFormatException e) {
+                shape[n] = -1;
+            }
+            if (shape[n] < 0) {
+                throw new IOException(where + ": .npy shape (" + tuple + ") has dimension '" + d + "'; expected"
+                        + " non-negative integers");
+            }
+            n++;
+        }
+        return Arrays.copyOf(shape, n);
+    }
+
+    /** The element count of {@code shape}, refused when its bytes could not fit one Java array (2 GiB). */
+    private static long elements(long[] shape, int width, String where) throws IOException {
+        long count = 1;
+        for (long d : shape) {
+            count = d == 0 || count == 0 ? 0 : count > Integer.MAX_VALUE / d ? Long.MAX_VALUE : count * d;
+        }
+        if (count > Integer.MAX_VALUE / width) {
+            throw new IOException(where + ": shape " + Arrays.toString(shape) + " is too large: vit4j reads .npy"
+                    + " arrays of up to 2 GiB");
+        }
+        return count;
     }
 
     private static void reverse(long[] a) {

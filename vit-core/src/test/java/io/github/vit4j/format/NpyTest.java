@@ -63,6 +63,43 @@ class NpyTest {
         assertTrue(e.getMessage().contains("magic"), e.getMessage());
     }
 
+    @Test
+    void anEmptyFortranOrderArrayReadsAsAnEmptyArrayOfItsShape() throws IOException {
+        // found by NpyFuzzTest: ND4J's permute of an empty array threw a NullPointerException
+        Path f = dir.resolve("empty.npy");
+        Files.write(f, npy("{'descr': '<f8', 'fortran_order': True, 'shape': (0, 3), }"));
+        INDArray m = Npy.read(f);
+        assertArrayEquals(new long[] {0, 3}, m.shape());
+        assertEquals(DataType.DOUBLE, m.dataType());
+    }
+
+    @Test
+    void shapesThatCannotBeReadAreRefusedNamingTheDimensionOrTheSize() throws IOException {
+        Path f = dir.resolve("bad.npy");
+        Files.write(f, npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 3), }"));
+        IOException e = assertThrows(IOException.class, () -> Npy.read(f));
+        assertTrue(e.getMessage().contains("dimension '-1'") && e.getMessage().contains("bad.npy"), e.getMessage());
+        Files.write(f, npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"));
+        e = assertThrows(IOException.class, () -> Npy.read(f));
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+    }
+
+    @Test
+    void aDamagedNpzIsRefusedNamingTheFile() throws IOException {
+        // found by NpyFuzzTest: the JDK's "invalid entry CRC" reached the caller without the file's name
+        Path good = dir.resolve("good.npz");
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(good))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("a.npy"));
+            zip.write(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 1, 2));
+        }
+        byte[] bytes = Files.readAllBytes(good);
+        bytes[40 + 80] ^= 1; // a byte of the entry's data (after the 30-byte local header and name)
+        Path bad = dir.resolve("bad.npz");
+        Files.write(bad, bytes);
+        IOException e = assertThrows(IOException.class, () -> Npy.readNpz(bad));
+        assertTrue(e.getMessage().contains("bad.npz"), e.getMessage());
+    }
+
     /** A version-1.0 .npy of float64 values with the given header dict. */
     private static byte[] npy(String dict, double... values) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -152,6 +152,17 @@ class VitFileTest {
     }
 
     @Test
+    void labelsHoldingLineBreaksThatPropertiesLeavesRawSurviveExactly() throws IOException {
+        // found by HeaderFuzzTest: a vertical tab (or U+0085, U+2028, U+2029) cut the label short when written
+        List<String> labels = List.of("a\u000Bb", "c\u0085d", "e\u2028f", "g\u2029h", "back\\\u000B");
+        VitConfig config = new VitConfig(8, 4, 3, 8, 1, 2, 16, 1e-6, labels);
+        Path file = dir.resolve("breaks.vit");
+        VitFile.write(file, new Pretrained(VitWeights.random(config, 3), new Preprocessing(8, 1 / 255.0,
+                new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5})));
+        assertEquals(labels, VitFile.read(file).config().labels());
+    }
+
+    @Test
     void corruptedByteFailsTheChecksumNamingTheTensor() throws IOException {
         Path file = dir.resolve("cifar.vit");
         VitFile.write(file, cifar);

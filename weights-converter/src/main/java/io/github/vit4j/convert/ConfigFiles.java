@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.VitConfig;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -238,8 +239,8 @@ final class ConfigFiles {
             c.layers = size[1];
             c.heads = size[2];
             c.mlpSize = 4 * size[0];
-            c.patchSize = Integer.parseInt(named.group(3));
-            c.imageSize = Integer.parseInt(named.group(4));
+            c.patchSize = nameSize(top, architecture, named.group(3));
+            c.imageSize = nameSize(top, architecture, named.group(4));
         }
         JsonNode pretrained = root.get("pretrained_cfg");
         Fields p = new Fields(file, pretrained != null && pretrained.isObject() ? pretrained : JSON.createObjectNode(),
@@ -343,6 +344,8 @@ final class ConfigFiles {
             throw new ModelFormatException(file + " is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"), e);
+        } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing found it)
+            throw new ModelFormatException(file + " is not UTF-8 JSON: " + e.getMessage() + "; save it as UTF-8", e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(file + " is not a JSON object");
@@ -370,6 +373,16 @@ final class ConfigFiles {
                     + " bytes (" + (MAX_JSON_BYTES >> 20) + " MiB) " + what + " may have; is it the right file?");
         }
         return bytes;
+    }
+
+    /** A patch or image size spelled in a timm model name; digits past an int are refused (fuzzing found them). */
+    private static int nameSize(Fields top, String architecture, String digits) throws ModelFormatException {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw top.unsupported("architecture", "\"" + architecture + "\"", "its size " + digits + " is not a"
+                    + " number of pixels (timm names read like vit_base_patch16_224)");
+        }
     }
 
     private static <T> T orElse(T value, T fallback) {

@@ -11,6 +11,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -195,7 +196,13 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
 
     private static List<String> labelsFile(Path mapping, String value) throws IOException {
         Path dir = mapping.toAbsolutePath().getParent();
-        Path labels = dir.resolve(value);
+        Path labels;
+        try {
+            labels = dir.resolve(value);
+        } catch (InvalidPathException e) { // e.g. a NUL character (found by MappingFileFuzzTest)
+            throw new ModelFormatException(mapping + ": config.labelsFile = " + value + " is not a file name: "
+                    + e.getReason() + "; name the labels file relative to the mapping file");
+        }
         if (!Files.isRegularFile(labels)) {
             throw new ModelFormatException(mapping + ": config.labelsFile = " + value + ", but " + labels
                     + " does not exist");

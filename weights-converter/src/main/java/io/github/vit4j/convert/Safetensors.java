@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.NativeEnvironment;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -179,6 +180,9 @@ final class Safetensors implements WeightsFile {
             throw new ModelFormatException(file + ": the safetensors JSON header is malformed: "
                     + e.getOriginalMessage() + (e.getLocation() == null ? ""
                     : " (header byte " + e.getLocation().getByteOffset() + ")"), e);
+        } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing found it)
+            throw new ModelFormatException(file + ": the safetensors header is not UTF-8 JSON (" + e.getMessage()
+                    + "); the file is corrupt or not safetensors", e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(file + ": the safetensors header is not a JSON object; the file is corrupt"

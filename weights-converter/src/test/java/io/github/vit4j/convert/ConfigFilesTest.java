@@ -125,6 +125,17 @@ class ConfigFilesTest {
     }
 
     @Test
+    void aTimmNameWithASizePastAnIntOrJsonInUtf32IsRefusedNamingTheFile() throws IOException {
+        // both found by ConfigFilesFuzzTest / SafetensorsFuzzTest: a NumberFormatException, and Jackson's
+        // CharConversionException without the file's name
+        assertMessage(json("big.json", "{\"architecture\": \"vit_tiny_patch16_99999999999\"}"),
+                "its size 99999999999 is not a number of pixels");
+        Path utf32 = json("utf32.json", "");
+        Files.write(utf32, new byte[] {'{', 0, 0, 0, 0, 0, '!', 'n'}); // '{' in UTF-32LE, then 0x6e210000
+        assertMessage(utf32, utf32 + " is not UTF-8 JSON");
+    }
+
+    @Test
     void jsonFilesAboveTheLimitAreRefusedBeforeTheyAreRead() throws IOException {
         long size = ConfigFiles.MAX_JSON_BYTES + 1;
         for (String name : List.of("config.json", "preprocessor_config.json")) {

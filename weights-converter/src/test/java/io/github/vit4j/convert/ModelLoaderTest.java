@@ -339,6 +339,10 @@ class ModelLoaderTest {
                 badConfig + ": config.heads = four; expected a positive integer");
         Path gaps = Files.writeString(dir.resolve("g.properties"), "config.label.0 = a\nconfig.label.2 = c\n");
         assertMessage(() -> ModelLoader.load(file, Optional.of(gaps)), "without gaps; found indices [0, 2]");
+        // found by MappingFileFuzzTest: a NUL in the labels file's name threw InvalidPathException
+        Path nul = Files.writeString(dir.resolve("n.properties"), "config.labelsFile = labels\\u0000.txt\n");
+        assertMessage(() -> ModelLoader.load(file, Optional.of(nul)), nul + ": config.labelsFile = labels\u0000.txt is"
+                + " not a file name");
     }
 
     @Test

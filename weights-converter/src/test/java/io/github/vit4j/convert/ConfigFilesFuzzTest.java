@@ -1,0 +1,23 @@
+package io.github.vit4j.convert;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.vit4j.fuzz.FuzzedFiles;
+import java.nio.file.Path;
+
+/**
+ * Coverage-guided fuzzing of the config readers: the same bytes as a {@code config.json} ({@link ConfigFiles#read},
+ * Hugging Face or timm) and as a {@code preprocessor_config.json} ({@link ConfigFiles#huggingFacePreprocessor}).
+ * Any file gives what it states or a {@link io.github.vit4j.format.ModelFormatException} naming the file. Seeds in
+ * {@code ConfigFilesFuzzTestInputs/}: small Hugging Face, timm and preprocessor configs and refused variants.
+ */
+class ConfigFilesFuzzTest {
+
+    private static final Path DIR = FuzzedFiles.folder("config-fuzz");
+
+    @FuzzTest
+    void anyJsonIsAConfigOrANamedRefusal(byte[] bytes) {
+        Path file = FuzzedFiles.write(DIR, "config.json", bytes);
+        FuzzedFiles.readOrRefuseClearly(file, ConfigFiles::read);
+        FuzzedFiles.readOrRefuseClearly(file, ConfigFiles::huggingFacePreprocessor);
+    }
+}
