@@ -166,7 +166,15 @@ final class TorchCheckpoint implements WeightsFile {
                         + " bytes, more than a state dict's needs; the file is corrupt or not a state dict");
             }
             return b;
+        } catch (ZipException e) {
+            throw damagedEntry(zip, entry, e);
         }
+    }
+
+    /** The JDK's zip errors ("invalid LOC header", "invalid entry size") name neither the file nor the entry. */
+    private static ModelFormatException damagedEntry(ZipFile zip, ZipEntry entry, ZipException e) {
+        return new ModelFormatException(zip.getName() + ": entry " + entry.getName() + " cannot be read ("
+                + e.getMessage() + "); the file is truncated or corrupt", e);
     }
 
     private static void checkZipStorage(Path file, ZipFile zip, String dataPrefix, StorageRef s)
@@ -440,6 +448,8 @@ final class TorchCheckpoint implements WeightsFile {
             } catch (java.io.EOFException e) {
                 throw new ModelFormatException(file + ": entry " + entry.getName() + " ends before byte " + from
                         + "; the file is truncated", e);
+            } catch (ZipException e) {
+                throw damagedEntry(zip.get(), entry, e);
             }
         } else {
             out = ByteBuffer.allocate(length);
