@@ -23,7 +23,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * 1/frequency with decorrelated colour ({@code FourierImage}); at every step each image is jittered, scaled and
  * rotated at random ({@code RandomTransform}) before the model sees it, so that what survives is robust, not
  * adversarial noise; Adam climbs the target's gradient w.r.t. the parameters (the model's backward, then the
- * transform, sigmoid, colour mix and Fourier basis backwards, by hand). With {@code diversity} &gt; 0 and several
+ * transform, sigmoid, colour mix and Fourier basis backwards, by hand). A target at {@code mlp_post} is climbed
+ * through its pre-activation with GELU's slope floored at 0.1 (a "redirected GELU", after lucid's redirected ReLU):
+ * GELU falls below x ≈ −0.75, so plain gradient ascent on a negative neuron drives it to −∞, where GELU is 0 from
+ * below, and stops there. With {@code diversity} &gt; 0 and several
  * images, lucid's diversity term (the mean pairwise cosine similarity of the images' Gram matrices at the target
  * layer's {@code resid_post}) is subtracted, times {@code diversity}, to make them differ. Seeded: the same options
  * give the same images, bit for bit.
@@ -42,6 +45,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record FeatureVisualization(int steps, double learningRate, int images, double jitter, double scale,
                                    double rotation, double diversity, long seed) {
+
+    /** The least slope {@link #redirectedGelu} gives a neuron of {@code mlp_post}. */
+    static final double REDIRECT_FLOOR = 0.1;
 
     public FeatureVisualization {
         if (steps < 1 || images < 1) {
@@ -81,22 +87,40 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
             }
         }
 
+        /** {@link #unit}'s token meaning: summed over every token. */
+        public static final int ALL_TOKENS = -1;
+
         /** Neuron {@code neuron} of block {@code layer}'s {@code mlp_post} at token {@code token} (0 = CLS). */
         public static Target neuron(VitConfig c, int layer, int neuron, int token) {
-            checkIndex("token", token, c.tokens());
-            INDArray d = oneHot(c, Site.mlpPost(layer), neuron);
-            d.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(token),
-                    org.nd4j.linalg.indexing.NDArrayIndex.point(neuron)).assign(1);
-            return new Target(Site.mlpPost(layer), d, "blocks." + layer + ".mlp_post neuron " + neuron + " token "
-                    + token);
+            return unit(c, Site.mlpPost(layer), neuron, token);
         }
 
         /** Neuron {@code neuron} of block {@code layer}'s {@code mlp_post}, summed over every token. */
         public static Target neuronAllTokens(VitConfig c, int layer, int neuron) {
-            INDArray d = oneHot(c, Site.mlpPost(layer), neuron);
-            d.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            return unit(c, Site.mlpPost(layer), neuron, ALL_TOKENS);
+        }
+
+        /**
+         * One coordinate {@code neuron} of a per-block site with one vector per token ({@code mlp_post},
+         * {@code resid_post}, …) at token {@code token}, or summed over tokens ({@link #ALL_TOKENS}).
+         */
+        public static Target unit(VitConfig c, Site site, int neuron, int token) {
+            if (!site.kind().perBlock() || site.kind().hasHeads()) {
+                throw new IllegalArgumentException("a unit needs a per-block site with one vector per token (e.g. "
+                        + "blocks.3.mlp_post), got " + site + "; use attention(…) for a head's pattern");
+            }
+            checkLayer(c, site.layer());
+            long[] shape = site.shape(c, 1);                                                  // [1, T, W]
+            checkIndex("neuron", neuron, (int) shape[2]);
+            if (token != ALL_TOKENS) {
+                checkIndex("token", token, c.tokens());
+            }
+            INDArray d = Nd4j.zeros(DataType.FLOAT, shape);
+            d.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), token == ALL_TOKENS
+                    ? org.nd4j.linalg.indexing.NDArrayIndex.all() : org.nd4j.linalg.indexing.NDArrayIndex.point(token),
                     org.nd4j.linalg.indexing.NDArrayIndex.point(neuron)).assign(1);
-            return new Target(Site.mlpPost(layer), d, "blocks." + layer + ".mlp_post neuron " + neuron + " all tokens");
+            return new Target(site, d, site + " neuron " + neuron + (token == ALL_TOKENS ? " all tokens"
+                    : " token " + token));
         }
 
         /** Head {@code head}'s attention score ({@code pattern}) of query token {@code query} on key token {@code key}. */
@@ -136,7 +160,7 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
             }
         }
 
-        private static double[] dot(INDArray a, INDArray d) {
+        static double[] dot(INDArray a, INDArray d) {
             float[] x = PixelModel.floats(a);
             float[] y = PixelModel.floats(d);
             if (x.length % y.length != 0) {
@@ -148,12 +172,6 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
                 v[i / y.length] += (double) x[i] * y[i % y.length];
             }
             return v;
-        }
-
-        private static INDArray oneHot(VitConfig c, Site site, int neuron) {
-            checkLayer(c, site.layer());
-            checkIndex("neuron", neuron, c.mlpSize());
-            return Nd4j.zeros(DataType.FLOAT, site.shape(c, 1));
         }
 
         private static void checkLayer(VitConfig c, int layer) {
@@ -191,11 +209,12 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
         long[] shape = {images, ch, size, size};
         SplittableRandom rng = new SplittableRandom(seed);
         FourierImage image = new FourierImage(images, ch, size, size, rng);
-        Objective objective = target.objective();
+        boolean redirect = target.site().kind() == Site.Kind.MLP_POST;
+        Site climb = redirect ? Site.mlpPre(target.site().layer()) : target.site();
         Site diversitySite = Site.residPost(target.site().layer() == Site.NO_LAYER ? c.layers() - 1
                 : target.site().layer());
         boolean diverse = diversity > 0 && images > 1;
-        Keep keep = Vit.keepForBackward().and(Keep.sites(target.site(), diversitySite));
+        Keep keep = Vit.keepForBackward().and(Keep.sites(target.site(), climb, diversitySite));
         double[] trace = new double[steps];
         for (int step = 0; step < steps; step++) {
             double[] x = image.render();
@@ -207,8 +226,11 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
             }
             double[] dSeen;
             try (Activations forward = vit.run(model.input(floatArray(seen, shape)), keep)) {
+                trace[step] = Arrays.stream(Target.dot(forward.get(target.site()), target.direction())).average()
+                        .orElse(0);
+                Objective objective = redirect ? Objective.direction(climb,
+                        redirectedGelu(forward.get(climb), target.direction())) : target.objective();
                 try (Gradients g = vit.backward(forward, objective, Keep.sites(Site.embed()))) {
-                    trace[step] = Arrays.stream(g.values()).average().orElse(0);
                     dSeen = doubles(g.pixels(preprocessing));
                 }
                 if (diverse) {
@@ -231,6 +253,37 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
         }
         INDArray pixels = floatArray(image.render(), shape);
         return new Result(pixels, target.values(vit, model.input(pixels)), trace);
+    }
+
+    /**
+     * The direction at {@code mlp_pre} that climbs a target at {@code mlp_post}: the target's direction times GELU's
+     * derivative at each pre-activation, floored at {@link #REDIRECT_FLOOR}. Below x ≈ −0.75 GELU decreases, so its
+     * true gradient would push a negative neuron further down, towards GELU(−∞) = 0 from below: a trap in which the
+     * "maximised" neuron ends at 0. The floor sends every such neuron up instead (lucid's redirected ReLU, for GELU);
+     * above x ≈ −0.55 it is the true gradient.
+     */
+    static INDArray redirectedGelu(INDArray pre, INDArray direction) {
+        float[] x = PixelModel.floats(pre);
+        float[] d = PixelModel.floats(direction);
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            float di = d[i % d.length];
+            if (di != 0) {
+                double v = x[i];
+                double slope = normalCdf(v) + v * Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI);   // GELU′(v)
+                out[i] = (float) (di * Math.max(slope, REDIRECT_FLOOR));
+            }
+        }
+        return Nd4j.create(out, pre.shape(), 'c');
+    }
+
+    /** Φ(v), from Abramowitz &amp; Stegun 7.1.26's erf (error below 1.5e-7: enough for a slope). */
+    static double normalCdf(double v) {
+        double z = Math.abs(v) / Math.sqrt(2);
+        double t = 1 / (1 + 0.3275911 * z);
+        double erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                + t * 1.061405429)))) * Math.exp(-z * z);
+        return 0.5 * (1 + Math.signum(v) * erf);
     }
 
     private static INDArray floatArray(double[] x, long[] shape) {

@@ -48,7 +48,22 @@ public final class Pictures {
 
     /** Writes {@link #of(INDArray) the picture} of {@code image [H, W, C]} as a PNG file, creating its folder. */
     public static void writePng(INDArray image, Path file) throws IOException {
-        BufferedImage picture = of(image);
+        writePng(image, file, 1);
+    }
+
+    /** As {@link #writePng(INDArray, Path)}, each pixel drawn as a {@code zoom}×{@code zoom} square (zoom ≥ 1). */
+    public static void writePng(INDArray image, Path file, int zoom) throws IOException {
+        if (zoom < 1) {
+            throw new IllegalArgumentException("zoom must be ≥ 1 (screen pixels per image pixel), got " + zoom);
+        }
+        BufferedImage small = of(image);
+        BufferedImage picture = new BufferedImage(small.getWidth() * zoom, small.getHeight() * zoom,
+                BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < picture.getHeight(); y++) {
+            for (int x = 0; x < picture.getWidth(); x++) {
+                picture.setRGB(x, y, small.getRGB(x / zoom, y / zoom));
+            }
+        }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

@@ -33,6 +33,27 @@ class FeatureVisualizationTest {
     }
 
     @Test
+    void aNeuronNegativeOnEveryImageIsClimbedPastGelusTrapAtZero() {
+        // block 3's neuron 17 at CLS sits in GELU's falling part (x < −0.75) on real images: plain ascent on mlp_post
+        // pushed it to −∞ (observed: −0.12 → −2e-6 after 256 steps); the redirected GELU climbs it instead
+        Vit vit = Cifar.vit();
+        var target = FeatureVisualization.Target.neuron(vit.config(), 3, 17, 0);
+        double[] real = target.values(vit, Cifar.images(0, 8).input());
+        var result = FeatureVisualization.defaults(48, 0).of(vit, Cifar.pretrained().preprocessing(), target);
+        assertTrue(Arrays.stream(real).max().orElseThrow() < 0.01, Arrays.toString(real));
+        assertTrue(result.values()[0] > 1, "optimised " + result.values()[0]);
+    }
+
+    @Test
+    void theRedirectedSlopeIsGelusDerivativeFlooredAtOneTenth() {
+        INDArray pre = Nd4j.createFromArray(new float[] {-3, -0.75f, 0, 1}).reshape(1, 1, 4);
+        INDArray d = Nd4j.createFromArray(new float[] {1, 1, 2, 1}).reshape(1, 1, 4);
+        float[] slope = FeatureVisualization.redirectedGelu(pre, d).data().asFloat();
+        // GELU′(x) = Φ(x) + x φ(x): −0.0119 at −3 and ≈ −0.0003 at −0.75 (both floored to 0.1), ½ at 0, 1.0833 at 1
+        assertArrayEquals(new float[] {0.1f, 0.1f, 2 * 0.5f, 1.0833155f}, slope, 1e-6f);
+    }
+
+    @Test
     void theSameSeedGivesTheSameImageBitForBitAndAnotherSeedAnotherImage() {
         Vit vit = Cifar.vit();
         var target = FeatureVisualization.Target.logit(vit.config(), 3);
