@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  vit visualize --site blocks.3.mlp_post --neuron 17 --steps 512 --out vis",
             "  vit visualize --site blocks.2.mlp_post --neuron 5 --token all --images 4 \\",
             "      --diversity 10 --out vis-diverse",
-            "  vit visualize --site logits --neuron 3 --out cat"})
+            "  vit visualize --site logits --neuron 3 --out cat",
+            "  vit visualize --site blocks.1.pattern --head 2 --neuron 28 --out head"})
 final class VisualizeCommand implements Callable<Integer> {
 
     @Spec
@@ -40,7 +41,8 @@ final class VisualizeCommand implements Callable<Integer> {
 
     @Option(names = "--site", paramLabel = "SITE", defaultValue = "blocks.3.mlp_post",
             description = "blocks.L.<kind> for a per-block site with one vector per token (mlp_post, mlp_pre, "
-                    + "resid_post, attn_out, …), or logits (default: ${DEFAULT-VALUE}).")
+                    + "resid_post, attn_out, …), blocks.L.pattern (with --head), or logits "
+                    + "(default: ${DEFAULT-VALUE}).")
     String site;
 
     @Option(names = "--neuron", paramLabel = "N", required = true,
@@ -51,6 +53,11 @@ final class VisualizeCommand implements Callable<Integer> {
             description = "The token (0 = CLS, 1 + r·g + c a patch), or all for the sum over tokens "
                     + "(default: ${DEFAULT-VALUE}).")
     String token;
+
+    @Option(names = "--head", paramLabel = "H",
+            description = "For --site blocks.L.pattern: the head whose attention score to maximise; --token is then "
+                    + "the query token and --neuron the key token.")
+    Integer head;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "512",
             description = "Adam steps (default: ${DEFAULT-VALUE}).")
@@ -116,18 +123,26 @@ final class VisualizeCommand implements Callable<Integer> {
         if (s.kind() == Site.Kind.LOGITS) {
             return FeatureVisualization.Target.logit(c, neuron);
         }
-        int t;
-        if (token.trim().equalsIgnoreCase("all")) {
-            t = FeatureVisualization.Target.ALL_TOKENS;
-        } else {
-            try {
-                t = Integer.parseInt(token.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--token '" + token + "' is neither a token number (0 = CLS) nor "
-                        + "all");
+        if (s.kind() == Site.Kind.PATTERN || head != null) {
+            if (s.kind() != Site.Kind.PATTERN || head == null || token.trim().equalsIgnoreCase("all")) {
+                throw new IllegalArgumentException("--head goes with --site blocks.L.pattern, a query --token (a "
+                        + "number) and a key token as --neuron; got --site " + site + ", --head " + head + ", --token "
+                        + token);
             }
+            return FeatureVisualization.Target.attention(c, s.layer(), head, tokenNumber(), neuron);
         }
-        return FeatureVisualization.Target.unit(c, s, neuron, t);
+        if (token.trim().equalsIgnoreCase("all")) {
+            return FeatureVisualization.Target.unit(c, s, neuron, FeatureVisualization.Target.ALL_TOKENS);
+        }
+        return FeatureVisualization.Target.unit(c, s, neuron, tokenNumber());
+    }
+
+    private int tokenNumber() {
+        try {
+            return Integer.parseInt(token.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--token '" + token + "' is neither a token number (0 = CLS) nor all");
+        }
     }
 
     /** {@code blocks.L.<kind>} or {@code logits}, as vit activations names the sites. */

@@ -57,6 +57,18 @@ class SeeingCommandsTest {
         CliRun neuron = CliRun.of("visualize", "--neuron", "300", "--out", dir.toString());
         assertEquals(2, neuron.exitCode(), neuron.toString());
         assertTrue(neuron.err().contains("neuron 300") && neuron.err().contains("0..255"), neuron.err());
+        CliRun head = CliRun.of("visualize", "--head", "1", "--neuron", "3", "--out", dir.toString());
+        assertEquals(2, head.exitCode(), head.toString());
+        assertTrue(head.err().contains("--head goes with --site blocks.L.pattern"), head.err());
+    }
+
+    @Test
+    void visualizeMaximisesAHeadsAttentionScoreGivenTheHead() {
+        CliRun run = CliRun.of("visualize", "--site", "blocks.1.pattern", "--head", "2", "--neuron", "28", "--steps",
+                "3", "--out", dir.resolve("h").toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("blocks.1.pattern head 2 query 0 key 28"), run.out());
+        assertTrue(Files.exists(dir.resolve("h/visualization-0.png")));
     }
 
     @Test

@@ -96,6 +96,21 @@ final class FourierImage {
 
     /** One Adam step up the gradient {@code dPixels [B·C·H·W]} of the objective w.r.t. the last render's pixels. */
     void ascend(double[] dPixels, double learningRate) {
+        double[][] g = gradient(dPixels);
+        t++;
+        double c1 = 1 - Math.pow(BETA1, t);
+        double c2 = 1 - Math.pow(BETA2, t);
+        for (int at = 0; at < re.length; at++) {
+            re[at] += adam(mRe, vRe, at, g[0][at], c1, c2, learningRate);
+            im[at] += adam(mIm, vIm, at, g[1][at], c1, c2, learningRate);
+        }
+    }
+
+    /**
+     * The gradient {re, im} of an objective w.r.t. the spectrum, given its gradient {@code dPixels} w.r.t. the last
+     * render's pixels: back through the sigmoid, the colour mix, the /4 and the scaled inverse DFT.
+     */
+    double[][] gradient(double[] dPixels) {
         int plane = h * w;
         double[] g = new double[dPixels.length];
         for (int i = 0; i < g.length; i++) {
@@ -106,20 +121,24 @@ final class FourierImage {
         double[] zero = new double[plane];
         double[] outRe = new double[plane];
         double[] outIm = new double[plane];
-        t++;
-        double c1 = 1 - Math.pow(BETA1, t);
-        double c2 = 1 - Math.pow(BETA2, t);
+        double[] gRe = new double[re.length];
+        double[] gIm = new double[im.length];
         for (int k = 0; k < b * c; k++) {
             for (int i = 0; i < plane; i++) {
                 inRe[i] = gt[k * plane + i] / 4;
             }
             inverse(inRe, zero, outRe, outIm);
             for (int i = 0; i < plane; i++) {
-                int at = k * plane + i;
-                re[at] += adam(mRe, vRe, at, scale[i] * outRe[i], c1, c2, learningRate);
-                im[at] += adam(mIm, vIm, at, -scale[i] * outIm[i], c1, c2, learningRate);
+                gRe[k * plane + i] = scale[i] * outRe[i];
+                gIm[k * plane + i] = -scale[i] * outIm[i];
             }
         }
+        return new double[][] {gRe, gIm};
+    }
+
+    /** Moves parameter {@code at} of the real ({@code imaginary} false) or imaginary part by {@code delta}. */
+    void nudge(int at, boolean imaginary, double delta) {
+        (imaginary ? im : re)[at] += delta;
     }
 
     private static double adam(double[] m, double[] v, int at, double grad, double c1, double c2, double lr) {

@@ -97,6 +97,39 @@ class FeatureVisualizationTest {
     }
 
     @Test
+    void theFourierImagesGradientMatchesFiniteDifferences() {
+        // L = Σ weight · pixels, through sigmoid, colour mix, /4 and the scaled inverse DFT of a 2×3×6×5 image
+        SplittableRandom rng = new SplittableRandom(4);
+        FourierImage image = new FourierImage(2, 3, 6, 5, rng);
+        double[] weight = new double[2 * 3 * 6 * 5];
+        for (int i = 0; i < weight.length; i++) {
+            weight[i] = rng.nextDouble() - 0.5;
+        }
+        image.render();
+        double[][] g = image.gradient(weight);
+        for (int at : new int[] {0, 7, 31, 88, 179}) {
+            for (boolean imaginary : new boolean[] {false, true}) {
+                double h = 1e-5;
+                image.nudge(at, imaginary, h);
+                double up = dot(weight, image.render());
+                image.nudge(at, imaginary, -2 * h);
+                double down = dot(weight, image.render());
+                image.nudge(at, imaginary, h);
+                double numeric = (up - down) / (2 * h);
+                assertEquals(numeric, g[imaginary ? 1 : 0][at], 1e-7, "parameter " + at + (imaginary ? " im" : " re"));
+            }
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    @Test
     void theDiversityGradientMatchesFiniteDifferences() {
         SplittableRandom rng = new SplittableRandom(5);
         float[] v = new float[3 * 4 * 5];
