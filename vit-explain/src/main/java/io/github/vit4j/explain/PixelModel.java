@@ -169,4 +169,15 @@ final class PixelModel {
     static float[] floats(INDArray a) {
         return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
+
+    /** {min, max} of {@code x[from .. from + length − 1]}. */
+    static float[] range(float[] x, int from, int length) {
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (int k = from; k < from + length; k++) {
+            lo = Math.min(lo, x[k]);
+            hi = Math.max(hi, x[k]);
+        }
+        return new float[] {lo, hi};
+    }
 }

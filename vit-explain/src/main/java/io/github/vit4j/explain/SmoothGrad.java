@@ -50,13 +50,8 @@ public record SmoothGrad(int samples, double noise, long seed, int batch) {
         int[] copyClasses = new int[b * samples];
         SplittableRandom rng = new SplittableRandom(seed);
         for (int i = 0; i < b; i++) {
-            float lo = Float.POSITIVE_INFINITY;
-            float hi = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k < size; k++) {
-                lo = Math.min(lo, x[i * size + k]);
-                hi = Math.max(hi, x[i * size + k]);
-            }
-            double sigma = noise * (hi - lo);
+            float[] range = PixelModel.range(x, i * size, size);
+            double sigma = noise * (range[1] - range[0]);
             for (int s = 0; s < samples; s++) {
                 int copy = i * samples + s;
                 copyClasses[copy] = ys[i];

@@ -7,6 +7,11 @@
  * {@link io.github.vit4j.explain.SmoothGrad}, {@link io.github.vit4j.explain.IntegratedGradients}; with respect to a
  * site: {@link io.github.vit4j.explain.GradCam}. Adversarial examples: {@link io.github.vit4j.explain.Attack},
  * {@link io.github.vit4j.explain.RobustnessCurve}. Whether a map depends on the model at all:
- * {@link io.github.vit4j.explain.SanityCheck}. Nothing here writes a site or the caller's arrays.
+ * {@link io.github.vit4j.explain.SanityCheck}. Weights and activations: {@link io.github.vit4j.explain.PatchFilters}
+ * (with {@link io.github.vit4j.explain.KMeans} and {@link io.github.vit4j.explain.Pictures}),
+ * {@link io.github.vit4j.explain.ActivationMaps}, {@link io.github.vit4j.explain.DatasetExamples},
+ * {@link io.github.vit4j.explain.ClsStates} mapped by {@link io.github.vit4j.explain.Pca} and
+ * {@link io.github.vit4j.explain.Tsne}. What a unit wants to see: {@link io.github.vit4j.explain.FeatureVisualization}.
+ * Nothing here writes a site or the caller's arrays.
  */
 package io.github.vit4j.explain;
