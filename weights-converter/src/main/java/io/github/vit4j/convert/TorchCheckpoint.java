@@ -121,9 +121,10 @@ final class TorchCheckpoint implements WeightsFile {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw new ModelFormatException(file + " starts like a zip archive but is not a readable one ("
-                    + e.getMessage() + "); the file is truncated or corrupt", e);
+        } catch (ZipException | java.io.EOFException e) {
+            String why = e.getMessage() != null ? e.getMessage() : "it ends inside its central directory";
+            throw new ModelFormatException(file + " starts like a zip archive but is not a readable one (" + why
+                    + "); the file is truncated or corrupt", e);
         }
         try {
             List<String> pickles = zip.stream().map(ZipEntry::getName)
@@ -166,15 +167,19 @@ final class TorchCheckpoint implements WeightsFile {
                         + " bytes, more than a state dict's needs; the file is corrupt or not a state dict");
             }
             return b;
-        } catch (ZipException e) {
+        } catch (ZipException | java.io.EOFException e) {
             throw damagedEntry(zip, entry, e);
         }
     }
 
-    /** The JDK's zip errors ("invalid LOC header", "invalid entry size") name neither the file nor the entry. */
-    private static ModelFormatException damagedEntry(ZipFile zip, ZipEntry entry, ZipException e) {
-        return new ModelFormatException(zip.getName() + ": entry " + entry.getName() + " cannot be read ("
-                + e.getMessage() + "); the file is truncated or corrupt", e);
+    /**
+     * The JDK's zip errors ("invalid LOC header", "invalid entry size", or an EOF with no message) name neither the
+     * file nor the entry.
+     */
+    private static ModelFormatException damagedEntry(ZipFile zip, ZipEntry entry, IOException e) {
+        String why = e.getMessage() != null ? e.getMessage() : "the file ends inside it";
+        return new ModelFormatException(zip.getName() + ": entry " + entry.getName() + " cannot be read (" + why
+                + "); the file is truncated or corrupt", e);
     }
 
     private static void checkZipStorage(Path file, ZipFile zip, String dataPrefix, StorageRef s)
