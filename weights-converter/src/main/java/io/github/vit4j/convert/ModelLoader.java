@@ -32,6 +32,10 @@ import java.util.stream.Stream;
  * <li>a single {@code .safetensors} file, or a PyTorch checkpoint ({@code .pt}, {@code .pth}, {@code .bin}: a
  *     {@code torch.save} state dict, read without running any code; a folder's {@code pytorch_model.bin} when it has
  *     no {@code model.safetensors}): config files beside it are used as in a folder;</li>
+ * <li>a checkpoint split into shards: the index ({@code model.safetensors.index.json},
+ *     {@code pytorch_model.bin.index.json}) or a folder holding it, each shard checked against what the index says
+ *     it holds; a folder takes {@code model.safetensors}, then its index, then {@code pytorch_model.bin}, then its
+ *     index;</li>
  * <li>any of these weights files plus a mapping file ({@link MappingFile}) for weights saved under their trainer's
  *     own names; its {@code config.*} and {@code preprocessing.*} keys override the files.</li>
  * </ul>
@@ -79,8 +83,8 @@ public final class ModelLoader {
     /**
      * Loads a model whose tensor names need no mapping file: {@link #load(Path, Optional)} with none.
      *
-     * @param source a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, or a folder
-     *               holding one
+     * @param source a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, a shard
+     *               index ({@code *.index.json}), or a folder holding one
      * @throws IOException naming the file and what is wrong with it
      */
     public static Pretrained load(Path source) throws IOException {
@@ -90,8 +94,8 @@ public final class ModelLoader {
     /**
      * Loads a model: see the class comment for the forms accepted.
      *
-     * @param source  a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, or a
-     *                folder holding one
+     * @param source  a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, a shard
+     *                index ({@code *.index.json}), or a folder holding one
      * @param mapping a mapping file for weights saved under other names, or empty
      * @throws IOException naming the file and what is wrong with it
      */
@@ -103,8 +107,8 @@ public final class ModelLoader {
      * Loads a model and reports every decision taken on the way (layout detected, config values inferred, defaults
      * used) to {@code notes}, one sentence each, for the CLI to print.
      *
-     * @param source  a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, or a
-     *                folder holding one
+     * @param source  a {@code .vit}, {@code .safetensors}, {@code .pt}, {@code .pth} or {@code .bin} file, a shard
+     *                index ({@code *.index.json}), or a folder holding one
      * @param mapping a mapping file for weights saved under other names, or empty
      * @param notes   receives one sentence per decision
      * @throws IOException naming the file and what is wrong with it
@@ -149,6 +153,10 @@ public final class ModelLoader {
         }
 
         try (WeightsFile weights = WeightsFile.open(weightsFile)) {
+            if (weights instanceof ShardedCheckpoint sharded) {
+                notes.accept("weights: " + sharded.names().size() + " tensors in " + sharded.shardCount()
+                        + " shards, as " + weightsFile + " lists them");
+            }
             NameLayout layout;
             if (map.isPresent()) {
                 layout = map.get().layout();
@@ -210,19 +218,15 @@ public final class ModelLoader {
     }
 
     /**
-     * The weights file in a model folder: model.safetensors, else pytorch_model.bin, else the only .safetensors, else
-     * the only .pt or .pth, else the only .vit file. Other .bin files (training_args.bin) are never opened.
+     * The weights file in a model folder: model.safetensors, else model.safetensors.index.json (its shards), else
+     * pytorch_model.bin, else pytorch_model.bin.index.json, else the only .safetensors, else the only .pt or .pth,
+     * else the only .vit file. Other .bin files (training_args.bin) are never opened.
      */
     private static Path findWeights(Path folder) throws IOException {
-        for (String name : List.of("model.safetensors", "pytorch_model.bin")) {
+        for (String name : List.of("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")) {
             if (Files.isRegularFile(folder.resolve(name))) {
                 return folder.resolve(name);
-            }
-        }
-        for (String index : List.of("model.safetensors.index.json", "pytorch_model.bin.index.json")) {
-            if (Files.exists(folder.resolve(index))) {
-                throw new ModelFormatException(folder + " holds a sharded checkpoint (" + index + "); vit4j reads"
-                        + " one weights file: merge the shards into model.safetensors first");
             }
         }
         List<String> all;

@@ -12,23 +12,28 @@ import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A file of named tensors, as the loader sees it: {@link Safetensors} or a PyTorch checkpoint
- * ({@link TorchCheckpoint}). The header (names, shapes, dtypes, where the bytes are) is read and validated when the
+ * A file of named tensors, as the loader sees it: {@link Safetensors}, a PyTorch checkpoint
+ * ({@link TorchCheckpoint}), or the index of a checkpoint split into shards of either kind
+ * ({@link ShardedCheckpoint}). The header (names, shapes, dtypes, where the bytes are) is read and validated when the
  * file is opened; {@link #load} reads one tensor as float32.
  */
-sealed interface WeightsFile extends Closeable permits Safetensors, TorchCheckpoint {
+sealed interface WeightsFile extends Closeable permits Safetensors, TorchCheckpoint, ShardedCheckpoint {
 
     /** Extensions read as PyTorch checkpoints ({@code torch.save} files). */
     List<String> TORCH_EXTENSIONS = List.of(".pt", ".pth", ".bin");
 
     /**
-     * Opens a weights file: a PyTorch checkpoint when named {@code .pt}, {@code .pth} or {@code .bin} or when it
-     * starts like one (a zip archive, or pickle protocol 2 and PyTorch's legacy magic number), else safetensors.
+     * Opens a weights file: the shards an index lists when named {@code *.index.json}; a PyTorch checkpoint when
+     * named {@code .pt}, {@code .pth} or {@code .bin} or when it starts like one (a zip archive, or pickle protocol 2
+     * and PyTorch's legacy magic number); else safetensors.
      *
      * @throws ModelFormatException naming the file for any malformed header
      * @throws IOException          when the file cannot be read
      */
     static WeightsFile open(Path file) throws IOException {
+        if (ShardedCheckpoint.isIndex(file)) {
+            return ShardedCheckpoint.open(file);
+        }
         return isTorchCheckpoint(file) ? TorchCheckpoint.open(file) : Safetensors.open(file);
     }
 

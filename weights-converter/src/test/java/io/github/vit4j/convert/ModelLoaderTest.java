@@ -150,14 +150,6 @@ class ModelLoaderTest {
     }
 
     @Test
-    void shardedCheckpointsAreRefusedNamingTheIndex() throws IOException {
-        Path folder = Files.createDirectories(dir.resolve("sharded"));
-        Files.writeString(folder.resolve("pytorch_model.bin.index.json"), "{}");
-        assertMessage(() -> ModelLoader.load(folder, Optional.empty()), folder + " holds a sharded checkpoint"
-                + " (pytorch_model.bin.index.json); vit4j reads one weights file");
-    }
-
-    @Test
     void theOneArgumentLoadIsTheLoadWithNoMapping() throws IOException {
         Path folder = shared("models/deit-tiny-imagenet/timm");
         Pretrained plain = ModelLoader.load(folder);
@@ -434,7 +426,7 @@ class ModelLoaderTest {
         }
     }
 
-    private static void assertMessage(Executable call, String... expectedParts) {
+    static void assertMessage(Executable call, String... expectedParts) {
         Throwable e = assertThrows(IOException.class, call);
         for (String part : expectedParts) {
             assertTrue(e.getMessage().contains(part), "message: " + e.getMessage() + "\nexpected to contain: " + part);

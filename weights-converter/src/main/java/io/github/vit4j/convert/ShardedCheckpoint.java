@@ -1,0 +1,247 @@
+package io.github.vit4j.convert;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vit4j.format.ModelFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A checkpoint split into shards, as Hugging Face saves large models: an index
+ * ({@code model.safetensors.index.json} or {@code pytorch_model.bin.index.json},
+ * {@code {"metadata": {..}, "weight_map": {"tensor name": "shard file", ..}}}) beside the shards it names, each a
+ * safetensors file or a PyTorch checkpoint. Seen through it, the shards are one file of named tensors.
+ *
+ * <p>{@link #open} checks everything before any tensor is read: the index's size (16 MiB, before it is read), its
+ * JSON, every shard a plain file name beside the index ({@code ..} and {@code /} refused: files are hostile input),
+ * every shard present, each tensor listed once, and each shard holding exactly the tensors the index gives it.
+ * Every shard is opened with {@link WeightsFile#open} (its header validated there) and {@link #load} asks the
+ * shard that holds the tensor.
+ */
+final class ShardedCheckpoint implements WeightsFile {
+
+    /** How an index's file name ends. */
+    static final String INDEX_SUFFIX = ".index.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path index;
+    private final List<WeightsFile> shards;
+    private final Map<String, WeightsFile> byName;
+
+    private ShardedCheckpoint(Path index, List<WeightsFile> shards, Map<String, WeightsFile> byName) {
+        this.index = index;
+        this.shards = List.copyOf(shards);
+        this.byName = Collections.unmodifiableMap(byName);
+    }
+
+    /** Whether this file name is a shard index, which {@link WeightsFile#open} reads with this class. */
+    static boolean isIndex(Path file) {
+        return file.getFileName().toString().endsWith(INDEX_SUFFIX);
+    }
+
+    /**
+     * Reads an index, checks it against its shards and opens them all.
+     *
+     * @throws ModelFormatException naming the index, and the tensor and shards, for any inconsistency
+     * @throws IOException          when a file cannot be read
+     */
+    static ShardedCheckpoint open(Path index) throws IOException {
+        Map<String, String> weightMap = weightMap(index);
+        Path folder = index.toAbsolutePath().getParent();
+        TreeSet<String> shardNames = new TreeSet<>(weightMap.values());
+        for (String shard : shardNames) {
+            if (!Files.isRegularFile(folder.resolve(shard))) {
+                long listed = weightMap.values().stream().filter(shard::equals).count();
+                throw new ModelFormatException(index + " lists " + listed + " tensors in the shard " + shard
+                        + ", which is not in " + folder + "; the download is incomplete: fetch every shard the index"
+                        + " names (" + shardNames.size() + " shards)");
+            }
+        }
+        List<WeightsFile> opened = new ArrayList<>();
+        try {
+            Map<String, WeightsFile> byName = new LinkedHashMap<>();
+            for (String shard : shardNames) {
+                WeightsFile file = WeightsFile.open(folder.resolve(shard));
+                opened.add(file);
+                for (String name : file.names()) {
+                    WeightsFile other = byName.putIfAbsent(name, file);
+                    if (other != null) {
+                        throw new ModelFormatException(index + ": tensor " + name + " is in two shards, "
+                                + other.file().getFileName() + " and " + shard + " (the index lists it in "
+                                + weightMap.get(name) + "); the shards are not from one checkpoint");
+                    }
+                    String listed = weightMap.get(name);
+                    if (listed == null) {
+                        throw new ModelFormatException(index + ": the shard " + shard + " holds tensor " + name
+                                + ", which the index does not list; the index and its shards are not from one"
+                                + " checkpoint");
+                    }
+                    if (!listed.equals(shard)) {
+                        throw new ModelFormatException(index + " lists tensor " + name + " in the shard " + listed
+                                + " but it is in the shard " + shard + "; the index and its shards are not from one"
+                                + " checkpoint");
+                    }
+                }
+            }
+            for (Map.Entry<String, String> e : weightMap.entrySet()) {
+                if (!byName.containsKey(e.getKey())) {
+                    throw new ModelFormatException(index + " lists tensor " + e.getKey() + " in the shard "
+                            + e.getValue() + ", which does not hold it; the index and its shards are not from one"
+                            + " checkpoint");
+                }
+            }
+            return new ShardedCheckpoint(index, opened, byName);
+        } catch (IOException | RuntimeException e) {
+            closeAll(opened, e);
+            throw e;
+        }
+    }
+
+    /**
+     * The index's {@code weight_map}, tensor name → shard file name, in the index's order; each shard checked to be
+     * a plain file name beside the index, each tensor to be listed once.
+     */
+    private static Map<String, String> weightMap(Path index) throws IOException {
+        byte[] bytes = ConfigFiles.readBounded(index, "an index of shards");
+        Map<String, String> map = new LinkedHashMap<>();
+        boolean seen = false;
+        try (JsonParser p = JSON.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new ModelFormatException(index + " is not a JSON object; expected {\"weight_map\": {\"tensor"
+                        + " name\": \"shard file\", …}}");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (!field.equals("weight_map")) {
+                    p.skipChildren();
+                } else if (seen || value != JsonToken.START_OBJECT) {
+                    throw noWeightMap(index, seen ? "gives weight_map twice" : "has a weight_map that is not an"
+                            + " object");
+                } else {
+                    seen = true;
+                    readWeightMap(index, p, map);
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new ModelFormatException(index + " has more text after its JSON object; the file is corrupt");
+            }
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(index + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (map.isEmpty()) {
+            throw noWeightMap(index, seen ? "has an empty weight_map" : "has no weight_map");
+        }
+        return map;
+    }
+
+    private static void readWeightMap(Path index, JsonParser p, Map<String, String> map) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String tensor = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw new ModelFormatException(index + ": weight_map gives tensor " + tensor + " the shard "
+                        + p.readValueAsTree() + ", which is not a file name; expected e.g."
+                        + " \"model-00001-of-00002.safetensors\"");
+            }
+            String shard = p.getText();
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")
+                    || shard.indexOf(0) >= 0) {
+                throw new ModelFormatException(index + ": weight_map puts tensor " + tensor + " in the shard \""
+                        + shard + "\", which is not a plain file name beside the index (no /, \\ or leading .);"
+                        + " expected e.g. \"model-00001-of-00002.safetensors\". The file is corrupt or malicious");
+            }
+            if (shard.endsWith(INDEX_SUFFIX)) {
+                throw new ModelFormatException(index + ": weight_map puts tensor " + tensor + " in the shard \""
+                        + shard + "\", which is another index; shards are safetensors files or PyTorch checkpoints");
+            }
+            String previous = map.putIfAbsent(tensor, shard);
+            if (previous != null) {
+                throw new ModelFormatException(index + ": weight_map lists tensor " + tensor + " twice, in the shard "
+                        + previous + " and in the shard " + shard + "; each tensor belongs to exactly one shard");
+            }
+        }
+    }
+
+    private static ModelFormatException noWeightMap(Path index, String problem) {
+        return new ModelFormatException(index + " " + problem + "; expected {\"weight_map\": {\"tensor name\":"
+                + " \"shard file\", …}} naming the shard of every tensor");
+    }
+
+    private static void closeAll(List<WeightsFile> files, Throwable failure) {
+        for (WeightsFile f : files) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** The index. */
+    @Override
+    public Path file() {
+        return index;
+    }
+
+    /** Every tensor of every shard: the shards in file-name order, each in its own order. */
+    @Override
+    public Set<String> names() {
+        return byName.keySet();
+    }
+
+    @Override
+    public long[] shape(String name) throws ModelFormatException {
+        return shard(name).shape(name);
+    }
+
+    /** Reads the tensor from the shard that holds it. */
+    @Override
+    public INDArray load(String name) throws IOException {
+        return shard(name).load(name);
+    }
+
+    /** How many shard files the index names. */
+    int shardCount() {
+        return shards.size();
+    }
+
+    private WeightsFile shard(String name) throws ModelFormatException {
+        WeightsFile shard = byName.get(name);
+        if (shard == null) {
+            throw noSuchTensor(name);
+        }
+        return shard;
+    }
+
+    /** Closes every shard. */
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (WeightsFile f : shards) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
