@@ -81,12 +81,14 @@ final class ModelOption {
 
     /**
      * The preprocessing in one line, e.g. {@code resize to 32×32 px, × 1/255, then (x − mean) / std per channel:
-     * mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)}.
+     * mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)}; with {@code roundResized} the resize reads
+     * {@code resize to 224×224 px (rounded to whole levels, as PIL)}.
      */
     static String describe(Preprocessing p) {
         String rescale = Math.abs(p.rescaleFactor() * 255 - 1) < 1e-9 ? "1/255" : Double.toString(p.rescaleFactor());
-        return String.format(Locale.ROOT, "resize to %d×%d px, × %s, then (x − mean) / std per channel: mean %s, "
-                + "std %s", p.size(), p.size(), rescale, tuple(p.mean()), tuple(p.std()));
+        return String.format(Locale.ROOT, "resize to %d×%d px%s, × %s, then (x − mean) / std per channel: mean %s, "
+                + "std %s", p.size(), p.size(), p.roundResized() ? " (rounded to whole levels, as PIL)" : "", rescale,
+                tuple(p.mean()), tuple(p.std()));
     }
 
     private static String tuple(double[] values) {

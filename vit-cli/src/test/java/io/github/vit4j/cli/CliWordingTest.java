@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
+import io.github.vit4j.image.Preprocessing;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,9 +71,11 @@ class CliWordingTest {
     void inspectShowsThePreprocessingAsWordsNotAsARecord() {
         CliRun run = CliRun.of("inspect", SharedAssets.resolve(ModelOption.DEFAULT_MODEL).toString());
         assertEquals(0, run.exitCode(), run.toString());
-        assertTrue(run.out().contains("preprocessing: resize to 32×32 px, × 1/255, then (x − mean) / std per "
-                + "channel: mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)"), run.out());
+        assertTrue(run.out().contains("preprocessing: resize to 32×32 px (rounded to whole levels, as PIL), × 1/255,"
+                + " then (x − mean) / std per channel: mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)"),
+                run.out());
         assertFalse(run.out().contains("Preprocessing["), run.out());
+        assertFalse(ModelOption.describe(Preprocessing.cifar10()).contains("rounded"), "said only when on");
         assertFalse(run.out().matches("(?s).*\\w+\\[\\w+=.*"), "no record toString:\n" + run.out());
     }
 

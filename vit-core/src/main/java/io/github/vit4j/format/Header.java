@@ -32,6 +32,7 @@ import java.util.zip.CRC32C;
  * preprocessing.rescaleFactor=0.00392156862745098
  * preprocessing.mean=0.4914,0.4822,0.4465
  * preprocessing.std=0.247,0.2435,0.2616
+ * preprocessing.roundResized=true   only when on (PIL-style rounding of resized values); absent reads as false
  * tensors=54                     then per tensor k: tensor.k.name, .shape (e.g. 128,48), .offset, .length, .crc32c
  * header.crc32c=1a2b3c4d
  * </pre>
@@ -73,6 +74,9 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         line(text, "preprocessing.rescaleFactor", Double.toString(p.rescaleFactor()));
         line(text, "preprocessing.mean", joinDoubles(p.mean()));
         line(text, "preprocessing.std", joinDoubles(p.std()));
+        if (p.roundResized()) {                              // absent means off: headers written before the key
+            line(text, "preprocessing.roundResized", "true");  // existed, and any without it, read unchanged
+        }
         line(text, "tensors", Integer.toString(tensors.size()));
         for (int k = 0; k < tensors.size(); k++) {
             TensorEntry t = tensors.get(k);
@@ -154,7 +158,7 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         try {
             preprocessing = new Preprocessing(keys.integer("preprocessing.size"),
                     keys.decimal("preprocessing.rescaleFactor"), keys.decimals("preprocessing.mean"),
-                    keys.decimals("preprocessing.std"));
+                    keys.decimals("preprocessing.std"), keys.flag("preprocessing.roundResized"));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": the header's preprocessing is invalid: " + e.getMessage(), e);
         }
@@ -247,6 +251,19 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
             } catch (NumberFormatException e) {
                 throw malformed(key, v, "an integer");
             }
+        }
+
+        /** An optional {@code true}/{@code false} key: absent reads as false. */
+        boolean flag(String key) throws ModelFormatException {
+            String v = props.getProperty(key);
+            if (v == null) {
+                return false;
+            }
+            return switch (v.strip()) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw malformed(key, v.strip(), "true or false (absent means false)");
+            };
         }
 
         long longInteger(String key) throws ModelFormatException {

@@ -8,7 +8,10 @@ package io.github.vit4j.image;
  * {@code s = (i + 0.5) · in / out − 0.5}, clamped below at 0; with {@code i0 = floor(s)}, {@code i1 = min(i0 + 1,
  * in − 1)} and {@code t = s − i0} it takes {@code (1 − t) · p[i0] + t · p[i1]}, first along rows, then along
  * columns. Downscaling this way reads only the two nearest input pixels per axis (no area averaging), which is
- * what PyTorch does and not what PIL's antialiased {@code BILINEAR} filter does.
+ * what PyTorch does and not what PIL's antialiased {@code BILINEAR} filter does. For upscaling the two filters
+ * have the same weights (PIL renormalises over the taps inside the image at the borders, which equals the clamping
+ * here); what PIL adds is rounding to bytes after each pass, which {@link #resize(double[], int, int, int, int,
+ * double)} can do too.
  */
 final class Bilinear {
 
@@ -16,9 +19,22 @@ final class Bilinear {
     }
 
     /**
-     * Resizes a row-major {@code inH × inW} plane to {@code outH × outW}, in double.
+     * Resizes a row-major {@code inH × inW} plane to {@code outH × outW}, in double, without rounding.
      */
     static double[] resize(double[] in, int inH, int inW, int outH, int outW) {
+        return resize(in, inH, inW, outH, outW, 0);
+    }
+
+    /**
+     * Resizes a row-major {@code inH × inW} plane to {@code outH × outW}, in double, in two passes as PIL does:
+     * along rows to {@code inH × outW}, then along columns to {@code outH × outW}. When {@code level > 0} each pass
+     * that changes its axis rounds its results to the nearest multiple of {@code level}, halves up
+     * ({@code floor(v / level + 0.5) · level}): PIL keeps the intermediate image in 8 bits too, so with level 1 on
+     * 0..255 values the result is what {@code Image.resize(…, BILINEAR)} gives when upscaling. (PIL's weights are
+     * 22-bit fixed point; values within about 1e-4 of a half level may round the other way.) With
+     * {@code level == 0} nothing is rounded and the values are exactly those of the one-step formula above.
+     */
+    static double[] resize(double[] in, int inH, int inW, int outH, int outW, double level) {
         if (in.length != inH * inW) {
             throw new IllegalArgumentException("plane of " + in.length + " values is not " + inH + "×" + inW);
         }
@@ -31,19 +47,37 @@ final class Bilinear {
         double[] tx = new double[outW];
         taps(inW, outW, x0, x1, tx);
 
-        double[] out = new double[outH * outW];
-        for (int y = 0; y < outH; y++) {
-            int top = y0[y] * inW;
-            int bottom = y1[y] * inW;
-            double wy = ty[y];
+        double[] rows = new double[inH * outW];             // [inH, outW]: each input row resized along x
+        for (int y = 0; y < inH; y++) {
+            int row = y * inW;
             for (int x = 0; x < outW; x++) {
                 double wx = tx[x];
-                double upper = (1 - wx) * in[top + x0[x]] + wx * in[top + x1[x]];
-                double lower = (1 - wx) * in[bottom + x0[x]] + wx * in[bottom + x1[x]];
-                out[y * outW + x] = (1 - wy) * upper + wy * lower;
+                rows[y * outW + x] = (1 - wx) * in[row + x0[x]] + wx * in[row + x1[x]];
             }
         }
+        if (level > 0 && inW != outW) {
+            roundTo(rows, level);
+        }
+        double[] out = new double[outH * outW];              // [outH, outW]: those rows resized along y
+        for (int y = 0; y < outH; y++) {
+            int top = y0[y] * outW;
+            int bottom = y1[y] * outW;
+            double wy = ty[y];
+            for (int x = 0; x < outW; x++) {
+                out[y * outW + x] = (1 - wy) * rows[top + x] + wy * rows[bottom + x];
+            }
+        }
+        if (level > 0 && inH != outH) {
+            roundTo(out, level);
+        }
         return out;
+    }
+
+    /** Rounds each value to the nearest multiple of {@code level}, halves up. */
+    private static void roundTo(double[] values, double level) {
+        for (int k = 0; k < values.length; k++) {
+            values[k] = Math.floor(values[k] / level + 0.5) * level;
+        }
     }
 
     /** For each output index along one axis: the two input indices it reads and the weight of the second. */

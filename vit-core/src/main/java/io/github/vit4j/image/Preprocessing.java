@@ -14,9 +14,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * bytes into [0, 1]), then per channel {@code (x − mean) / std}.
  *
  * <p>The resize is plain bilinear with half-pixel centres and no antialiasing, exactly
- * {@code torch.nn.functional.interpolate(mode='bilinear', align_corners=False)} on unrounded values. For
- * downscaling this differs from the PIL filter the Hugging Face processor uses, which averages over an area and
- * rounds back to bytes. Arithmetic is in double; results are stored as float32.
+ * {@code torch.nn.functional.interpolate(mode='bilinear', align_corners=False)}. With {@code roundResized} off the
+ * resized values are kept unrounded (torch on float images; timm-style pipelines and the presets here). With it on,
+ * the resized values are rounded to whole levels, multiples of {@code rescaleFactor} after rescaling (whole 0..255
+ * grey levels for 1/255), after each of the two passes (along rows, then columns), halves up: what PIL does when
+ * the Hugging Face processor resizes a uint8 image and gets uint8 back. For upscaling (CIFAR's 32 px to 224) PIL's
+ * bilinear filter has the same weights as torch's, so then the result is PIL's, but for a value within about
+ * 1e-4 of a half level, where PIL's 22-bit fixed-point weights may round the other way. For downscaling PIL
+ * averages over an area, which this resize does not, rounding or not. Images already {@code size × size} are not
+ * resized and so never rounded. Arithmetic is in double; results are stored as float32.
  *
  * <p>Outputs are {@code [B, C, size, size]} float32, C-order, batch first. Two steps can be taken separately:
  * {@link #pixels} gives resized, rescaled pixels (the space for corruptions such as grayscale), and
@@ -27,8 +33,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param rescaleFactor factor applied to 0..255 pixel values, usually 1/255
  * @param mean          per-channel mean subtracted after rescaling (zeros for none)
  * @param std           per-channel standard deviation divided by (ones for none)
+ * @param roundResized  whether resized values are rounded to whole levels as PIL does (Hugging Face's
+ *                      {@code ViTImageProcessor}); off for torch-style unrounded values
  */
-public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std) {
+public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std, boolean roundResized) {
 
     static {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
@@ -63,6 +71,16 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
         }
         mean = mean.clone();
         std = std.clone();
+    }
+
+    /** A preprocessing whose resize keeps unrounded values ({@code roundResized} off). */
+    public Preprocessing(int size, double rescaleFactor, double[] mean, double[] std) {
+        this(size, rescaleFactor, mean, std, false);
+    }
+
+    /** This preprocessing with {@code roundResized} set as given. */
+    public Preprocessing withRoundResized(boolean round) {
+        return new Preprocessing(size, rescaleFactor, mean, std, round);
     }
 
     @Override
@@ -104,7 +122,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
 
     /**
      * Images as model input: {@code [B, 3, size, size]} in list order; each is resized to {@code size × size}
-     * when its sides differ, multiplied by {@code rescaleFactor}, then normalised with {@code mean} and {@code std}.
+     * when its sides differ (rounded to whole 0..255 levels with {@code roundResized}), multiplied by {@code rescaleFactor}, then normalised with {@code mean} and {@code std}.
      *
      * @throws IllegalArgumentException when the list is empty or this preprocessing is not for 3 channels
      */
@@ -118,7 +136,8 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
     }
 
     /**
-     * Images as pixels: {@code [B, 3, size, size]}, resized and multiplied by {@code rescaleFactor}, not
+     * Images as pixels: {@code [B, 3, size, size]}, resized (rounded to whole 0..255 levels with
+     * {@code roundResized}) and multiplied by {@code rescaleFactor}, not
      * normalised — values in [0, 1] for the usual 1/255. {@code normalize(pixels(images))} equals
      * {@code apply(images)} up to float32 rounding of the intermediate (a few 1e-7).
      *
@@ -130,7 +149,8 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
 
     /**
      * Pixels to model input: {@code [B, C, H, W]} pixels already multiplied by {@code rescaleFactor} (in [0, 1]
-     * for 1/255) are resized to {@code size × size} when {@code H} or {@code W} differ, then per channel
+     * for 1/255) are resized to {@code size × size} when {@code H} or {@code W} differ (and then, with
+     * {@code roundResized}, rounded to multiples of {@code rescaleFactor}), then per channel
      * {@code (x − mean) / std}. The argument is not changed; it may be float or double, and a view.
      *
      * @return a new float32 array {@code [B, C, size, size]}
@@ -151,7 +171,9 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
         for (int i = 0; i < b; i++) {
             for (int ch = 0; ch < c; ch++) {
                 System.arraycopy(in, (i * c + ch) * h * w, plane, 0, h * w);
-                double[] resized = (h == size && w == size) ? plane : Bilinear.resize(plane, h, w, size, size);
+                double[] resized = (h == size && w == size) ? plane
+                        : roundResized ? roundedResize(plane, h, w)
+                        : Bilinear.resize(plane, h, w, size, size);
                 int base = (i * c + ch) * size * size;
                 for (int k = 0; k < resized.length; k++) {
                     out[base + k] = (float) ((resized[k] - mean[ch]) / std[ch]);
@@ -159,6 +181,26 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
             }
         }
         return Nd4j.create(out, new long[] {b, c, size, size}, 'c');
+    }
+
+    /**
+     * Resizes rescaled pixels in units of levels ({@code x / rescaleFactor}), rounding each pass to whole levels,
+     * and rescales back. Values within 1e-3 of a whole level are first snapped to it: pixels stored as float32
+     * ({@code k / 255}) are off by up to about 2e-5 levels, which would otherwise tip exact halves (common when
+     * upscaling by 2) the wrong way; so {@code normalize(pixels(image))} rounds exactly as {@code apply(image)}.
+     */
+    private double[] roundedResize(double[] plane, int h, int w) {
+        double[] levels = new double[plane.length];
+        for (int k = 0; k < plane.length; k++) {
+            double v = plane[k] / rescaleFactor;
+            double whole = Math.rint(v);
+            levels[k] = Math.abs(v - whole) < 1e-3 ? whole : v;
+        }
+        double[] resized = Bilinear.resize(levels, h, w, size, size, 1);
+        for (int k = 0; k < resized.length; k++) {
+            resized[k] *= rescaleFactor;
+        }
+        return resized;
     }
 
     /**
@@ -308,7 +350,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
             for (int ch = 0; ch < 3; ch++) {
                 double[] plane = image.plane(ch);
                 if (resize) {
-                    plane = Bilinear.resize(plane, image.height(), image.width(), size, size);
+                    plane = Bilinear.resize(plane, image.height(), image.width(), size, size, roundResized ? 1 : 0);
                 }
                 double m = normalise ? mean[ch] : 0;
                 double sd = normalise ? std[ch] : 1;
@@ -338,18 +380,19 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
     @Override
     public boolean equals(Object o) {
         return o instanceof Preprocessing p && p.size == size && p.rescaleFactor == rescaleFactor
-                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.roundResized == roundResized;
     }
 
     @Override
     public int hashCode() {
         return 31 * (31 * Integer.hashCode(size) + Double.hashCode(rescaleFactor)) + Arrays.hashCode(mean)
-                + 7 * Arrays.hashCode(std);
+                + 7 * Arrays.hashCode(std) + (roundResized ? 1 : 0);
     }
 
+    /** The record's text; {@code roundResized=true} is appended only when on, so text recorded before it existed holds. */
     @Override
     public String toString() {
         return "Preprocessing[size=" + size + ", rescaleFactor=" + rescaleFactor + ", mean=" + Arrays.toString(mean)
-                + ", std=" + Arrays.toString(std) + "]";
+                + ", std=" + Arrays.toString(std) + (roundResized ? ", roundResized=true" : "") + "]";
     }
 }

@@ -152,6 +152,76 @@ class VitFileTest {
     }
 
     @Test
+    void roundResizedSurvivesTheRoundTripAndIsWrittenOnlyWhenOn() throws IOException {
+        Path on = dir.resolve("rounded.vit");
+        Path off = dir.resolve("cifar.vit");
+        VitFile.write(on, new Pretrained(cifar.weights(), Preprocessing.imagenet(32).withRoundResized(true)));
+        VitFile.write(off, cifar);
+
+        assertEquals(Preprocessing.imagenet(32).withRoundResized(true), VitFile.read(on).preprocessing());
+        assertEquals(cifar.preprocessing(), VitFile.read(off).preprocessing());
+        assertTrue(headerText(on).contains("preprocessing.std=0.229,0.224,0.225\npreprocessing.roundResized=true\n"),
+                headerText(on));
+        assertFalse(headerText(off).contains("roundResized"), "off: the header is the same as before the key existed");
+    }
+
+    @Test
+    void aHeaderWrittenBeforeRoundResizedExistedLoadsWithItOff() throws ModelFormatException {
+        // The header of a model converted by vit4j before the key existed, as that version rendered it.
+        Header old = Header.parse(withChecksum("""
+                # vit4j native model: a Properties header, then 64-byte-aligned little-endian float32 tensors
+                format.version=1
+                config.imageSize=224
+                config.patchSize=16
+                config.channels=3
+                config.hiddenSize=192
+                config.layers=12
+                config.heads=3
+                config.mlpSize=768
+                config.layerNormEps=1.0E-12
+                config.labels=2
+                config.label.0=cat
+                config.label.1=dog
+                preprocessing.size=224
+                preprocessing.rescaleFactor=0.00392156862745098
+                preprocessing.mean=0.5,0.5,0.5
+                preprocessing.std=0.5,0.5,0.5
+                tensors=0
+                """), Path.of("old.vit"));
+
+        assertFalse(old.preprocessing().roundResized());
+        assertEquals(new Preprocessing(224, 1 / 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5}),
+                old.preprocessing());
+    }
+
+    @Test
+    void aRoundResizedValueOtherThanTrueOrFalseIsRefusedNamingIt() {
+        Header on = new Header(Header.VERSION, VitConfig.cifar10(), Preprocessing.cifar10().withRoundResized(true),
+                List.of());
+        String text = new String(on.render(), StandardCharsets.UTF_8);
+        String bad = text.substring(0, text.indexOf(Header.CHECKSUM_KEY)).replace("roundResized=true", "roundResized=yes");
+
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> Header.parse(withChecksum(bad), Path.of("bad.vit")));
+        assertTrue(e.getMessage().contains("preprocessing.roundResized is 'yes'; expected true or false"),
+                e.getMessage());
+    }
+
+    /** Header text with its CRC-32C line appended, as Header.render ends it. */
+    private static byte[] withChecksum(String body) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        crc.update(bytes);
+        return (body + Header.CHECKSUM_KEY + "=" + String.format("%08x", crc.getValue()) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String headerText(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), 16, (int) VitFile.inspect(file).headerLength(),
+                StandardCharsets.UTF_8);
+    }
+
+    @Test
     void labelsHoldingLineBreaksThatPropertiesLeavesRawSurviveExactly() throws IOException {
         // found by HeaderFuzzTest: a vertical tab (or U+0085, U+2028, U+2029) cut the label short when written
         List<String> labels = List.of("a\u000Bb", "c\u0085d", "e\u2028f", "g\u2029h", "back\\\u000B");

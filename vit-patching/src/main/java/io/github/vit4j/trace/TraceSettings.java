@@ -63,7 +63,9 @@ final class TraceSettings {
         s.put(o + "seed", Long.toString(options.seed()));
         s.put(o + "batchSize", Integer.toString(options.batchSize()));
         s.put("model.config", weights.config().toString());
-        s.put("model.preprocessing", preprocessing.toString());
+        // Rounding of resized values shows in the pixels the images' fingerprint samples, not here: a trace recorded
+        // before Preprocessing.roundResized existed resumes when its pixels are unchanged (images at the model's size).
+        s.put("model.preprocessing", preprocessing.withRoundResized(false).toString());
         s.put("model.weights", weightsFingerprint(weights));
         s.put("images.source", source.toString());
         s.put("images.size", Integer.toString(source.size()));

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import io.github.vit4j.patching.Tokens;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -115,6 +119,21 @@ class DatasetTraceResumeTest {
                     e.getMessage());
         }
         assertEquals(lines, Files.readAllLines(whole.resolve("trace.csv")), "left intact");
+    }
+
+    @Test
+    void aTraceRecordedWithoutRoundingOfResizedValuesResumesWithItWhenNoImageIsResized() throws IOException {
+        // As a trace recorded before Preprocessing.roundResized existed: CIFAR-10's 32 px images at the model's
+        // 32 px are not resized, so rounding changes no pixel and the trace goes on where it stopped.
+        Path cut = copyOfWhole("rounded", l -> l.subList(0, 1 + 3 * ROWS_PER_IMAGE));
+        DatasetTrace rounding = new DatasetTrace(new Vit(VitWeights.random(VitConfig.cifar10(), 11)),
+                Preprocessing.cifar10().withRoundResized(true), TraceFixture.cifar10(),
+                TraceFixture.options("grayscale", 0, TraceMethod.exact()));
+
+        DatasetTrace.Result resumed = rounding.run(cut, d -> { });
+
+        assertEquals(3, resumed.resumed());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("trace.csv")), Files.readAllBytes(resumed.csv()));
     }
 
     @Test

@@ -295,10 +295,16 @@ final class ConfigFiles {
         return new Read(Kind.TIMM, c, prep);
     }
 
+    /** Processor types whose resize goes through PIL on uint8 and so rounds to whole levels. */
+    private static final Set<String> PIL_ROUNDING_PROCESSORS = Set.of("ViTImageProcessor", "ViTFeatureExtractor");
+
     /**
      * A Hugging Face ViTImageProcessor config: size, rescale and normalisation as stated, with ViTImageProcessor's
      * defaults (rescale 1/255, mean and std 0.5) and {@code do_rescale false} → factor 1, {@code do_normalize
-     * false} → mean 0, std 1, {@code do_resize false} → the model's image size.
+     * false} → mean 0, std 1, {@code do_resize false} → the model's image size. A {@code ViTImageProcessor} or
+     * {@code ViTFeatureExtractor} (named by {@code image_processor_type} or {@code feature_extractor_type}, or
+     * neither key present) with {@code do_resize} true resizes with PIL into bytes, so resized values are rounded to
+     * whole levels ({@code roundResized}); other processor types are read with the same keys but left unrounded.
      */
     static PartialPreprocessing huggingFacePreprocessor(Path file) throws IOException {
         JsonNode root = readObject(file);
@@ -306,6 +312,8 @@ final class ConfigFiles {
         PartialPreprocessing p = new PartialPreprocessing();
         p.sources.add(file.getFileName().toString());
         if (f.bool("do_resize", true)) {
+            String type = f.string("image_processor_type", f.string("feature_extractor_type", "ViTImageProcessor"));
+            p.roundResized = PIL_ROUNDING_PROCESSORS.contains(type);
             JsonNode size = root.get("size");
             if (size != null && size.isObject()) {
                 Fields s = new Fields(file, size, "size.");

@@ -49,7 +49,8 @@ import java.util.TreeMap;
  *     per line, relative to the mapping file): override or complete config.json; whatever is still unknown is read
  *     off the tensor shapes, except heads and layerNormEps;</li>
  * <li>{@code preprocessing.size}, {@code rescaleFactor} (default 1/255), {@code mean}, {@code std}
- *     (comma-separated).</li>
+ *     (comma-separated), {@code roundResized} ({@code true} or {@code false}: round resized values to whole levels
+ *     as PIL does; default as preprocessor_config.json says, else false).</li>
  * </ul>
  *
  * @param file          the mapping file
@@ -61,7 +62,8 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
 
     private static final List<String> CONFIG_KEYS = List.of("imageSize", "patchSize", "channels", "hiddenSize",
             "layers", "heads", "mlpSize", "layerNormEps", "labelsFile", "label.N");
-    private static final List<String> PREPROCESSING_KEYS = List.of("size", "rescaleFactor", "mean", "std");
+    private static final List<String> PREPROCESSING_KEYS = List.of("size", "rescaleFactor", "mean", "std",
+            "roundResized");
 
     /**
      * Reads and checks a mapping file.
@@ -141,6 +143,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
                     case "rescaleFactor" -> preprocessing.rescaleFactor = number(file, key, value);
                     case "mean" -> preprocessing.mean = numbers(file, key, value);
                     case "std" -> preprocessing.std = numbers(file, key, value);
+                    case "roundResized" -> preprocessing.roundResized = flag(file, key, value);
                     default -> throw new ModelFormatException(file + ": unknown key " + key + "; preprocessing keys"
                             + " are " + PREPROCESSING_KEYS.stream().map(k -> "preprocessing." + k).toList());
                 }
@@ -167,7 +170,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
             config.sources.add(file.getFileName().toString());
         }
         if (preprocessing.size != null || preprocessing.rescaleFactor != null || preprocessing.mean != null
-                || preprocessing.std != null) {
+                || preprocessing.std != null || preprocessing.roundResized != null) {
             preprocessing.sources.add(file.getFileName().toString());
         }
         NameLayout layout = new NameLayout(file.toString(), rules, ignore);
@@ -321,6 +324,14 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
             // fall through
         }
         throw new ModelFormatException(file + ": " + key + " = " + value + "; expected a positive integer");
+    }
+
+    private static boolean flag(Path file, String key, String value) throws ModelFormatException {
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ModelFormatException(file + ": " + key + " = " + value + "; expected true or false");
+        };
     }
 
     private static double number(Path file, String key, String value) throws ModelFormatException {

@@ -190,9 +190,13 @@ public final class ModelLoader {
                         + Arrays.toString(fallback.mean()) + " and std " + Arrays.toString(fallback.std()));
             } else if (kind.equals(Optional.of(ConfigFiles.Kind.HUGGING_FACE)) && !hasPreprocessor) {
                 fallback = new Preprocessing(config.imageSize(), 1 / 255.0, new double[] {0.5, 0.5, 0.5},
-                        new double[] {0.5, 0.5, 0.5});
+                        new double[] {0.5, 0.5, 0.5}, true);
+                if (p.roundResized == null) {
+                    p.roundResized = true;                    // ViTImageProcessor resizes with PIL, into bytes
+                }
                 notes.accept("no preprocessor_config.json beside " + weightsFile + ": using ViTImageProcessor's"
-                        + " defaults (resize to " + config.imageSize() + ", rescale 1/255, mean 0.5, std 0.5)");
+                        + " defaults (resize to " + config.imageSize() + " rounding to whole levels as PIL does,"
+                        + " rescale 1/255, mean 0.5, std 0.5)");
             } else {
                 throw new ModelFormatException("no preprocessing is known for " + weightsFile + ": put a"
                         + " preprocessor_config.json beside it, or state preprocessing.mean and preprocessing.std in"

@@ -14,6 +14,8 @@ final class PartialPreprocessing {
     Double rescaleFactor;
     double[] mean;
     double[] std;
+    /** Whether resized values are rounded to whole levels (PIL, as Hugging Face's ViTImageProcessor resizes). */
+    Boolean roundResized;
     /** Where the stated fields came from, for messages. */
     final List<String> sources = new ArrayList<>();
 
@@ -30,6 +32,9 @@ final class PartialPreprocessing {
         if (other.std != null) {
             std = other.std.clone();
         }
+        if (other.roundResized != null) {
+            roundResized = other.roundResized;
+        }
         sources.addAll(other.sources);
     }
 
@@ -38,7 +43,8 @@ final class PartialPreprocessing {
     }
 
     /**
-     * The preprocessing, with the size defaulting to the model's image size and the rescale factor to 1/255.
+     * The preprocessing, with the size defaulting to the model's image size, the rescale factor to 1/255 and
+     * rounding of resized values to off.
      *
      * @throws IllegalArgumentException when mean or std is missing or the values are invalid
      */
@@ -47,6 +53,6 @@ final class PartialPreprocessing {
             throw new IllegalArgumentException("mean and std are unknown");
         }
         return new Preprocessing(size == null ? imageSize : size, rescaleFactor == null ? 1 / 255.0 : rescaleFactor,
-                mean, std);
+                mean, std, roundResized != null && roundResized);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -63,6 +64,34 @@ class ConfigFilesTest {
         assertEquals(1 / 255.0, p.rescaleFactor);
         assertArrayEquals(new double[] {0.4914, 0.4822, 0.4465}, p.mean);
         assertArrayEquals(new double[] {0.247, 0.2435, 0.2616}, p.std);
+    }
+
+    @Test
+    void aViTImageProcessorThatResizesBilinearlyRoundsTheResizedValuesAsPilDoes() throws IOException {
+        // ViTImageProcessor resizes a uint8 image with PIL (resample 2 = BILINEAR) and gets uint8 back.
+        Path file = json("preprocessor_config.json", "{\"image_processor_type\": \"ViTImageProcessor\","
+                + " \"do_resize\": true, \"size\": {\"height\": 224, \"width\": 224}, \"resample\": 2,"
+                + " \"do_rescale\": true, \"rescale_factor\": 0.00392156862745098, \"do_normalize\": true,"
+                + " \"image_mean\": [0.5, 0.5, 0.5], \"image_std\": [0.5, 0.5, 0.5]}");
+        PartialPreprocessing p = ConfigFiles.huggingFacePreprocessor(file);
+
+        assertEquals(224, p.size);
+        assertEquals(true, p.roundResized);
+        assertEquals(new Preprocessing(224, 1 / 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5},
+                true), p.complete(224));
+    }
+
+    @Test
+    void roundingFollowsTheProcessorTypeAndDoResize() throws IOException {
+        String rest = " \"size\": {\"height\": 64, \"width\": 64}}";
+        assertEquals(true, ConfigFiles.huggingFacePreprocessor(json("a.json",
+                "{\"feature_extractor_type\": \"ViTFeatureExtractor\"," + rest)).roundResized);
+        assertEquals(true, ConfigFiles.huggingFacePreprocessor(json("b.json", "{" + rest)).roundResized,
+                "no type named: read as ViTImageProcessor, whose do_resize defaults to true");
+        assertEquals(null, ConfigFiles.huggingFacePreprocessor(json("c.json",
+                "{\"do_resize\": false," + rest)).roundResized, "no resize, nothing to round");
+        assertEquals(false, ConfigFiles.huggingFacePreprocessor(json("d.json",
+                "{\"image_processor_type\": \"SomeOtherImageProcessor\"," + rest)).roundResized);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.vit4j.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,8 +50,9 @@ class ModelLoaderTest {
         assertEquals(VitConfig.deitTiny().withLabels(hf.config().labels()), hf.config());
         assertEquals(hf.config(), timm.config());
         assertEquals("Egyptian cat", timm.config().labels().get(285));
-        assertEquals(Preprocessing.imagenet(224), hf.preprocessing());
-        assertEquals(hf.preprocessing(), timm.preprocessing());
+        assertEquals(Preprocessing.imagenet(224).withRoundResized(true), hf.preprocessing(),
+                "ViTImageProcessor resizes with PIL into bytes");
+        assertEquals(Preprocessing.imagenet(224), timm.preprocessing(), "timm resizes float tensors, unrounded");
         assertBitIdentical(hf.weights(), timm.weights());
         assertTrue(notes.contains("names: Hugging Face ViTForImageClassification layout, detected from the tensor"
                 + " names"), notes.toString());
@@ -65,8 +67,8 @@ class ModelLoaderTest {
                 Optional.of(SIMPLEVIT_MAPPING));
         assertEquals(VitConfig.cifar10(), hf.config());
         assertEquals(hf.config(), mapped.config());
-        assertEquals(Preprocessing.cifar10(), hf.preprocessing());
-        assertEquals(hf.preprocessing(), mapped.preprocessing());
+        assertEquals(Preprocessing.cifar10().withRoundResized(true), hf.preprocessing());
+        assertEquals(hf.preprocessing(), mapped.preprocessing(), "the mapping says preprocessing.roundResized = true");
         assertBitIdentical(hf.weights(), mapped.weights());
     }
 
@@ -74,9 +76,12 @@ class ModelLoaderTest {
     void convertingEachFormToVitAndReadingItBackIsBitIdentical() throws IOException {
         Map<String, Pretrained> loaded = new LinkedHashMap<>();
         Map<String, byte[]> written = new LinkedHashMap<>();
+        // DeiT's Hugging Face copy resizes as ViTImageProcessor does (PIL, rounded to bytes), its timm copy does not;
+        // stating that in a mapping makes the two the same model.
+        Path pil = Files.writeString(dir.resolve("pil.properties"), "preprocessing.roundResized = true\n");
         Object[][] sources = {
                 {"deit-hf", shared("models/deit-tiny-imagenet/hf"), Optional.empty()},
-                {"deit-timm", shared("models/deit-tiny-imagenet/timm/model.safetensors"), Optional.empty()},
+                {"deit-timm", shared("models/deit-tiny-imagenet/timm/model.safetensors"), Optional.of(pil)},
                 {"simplevit-hf", shared("models/simplevit-cifar10/hf"), Optional.empty()},
                 {"simplevit-pytorch", shared("models/simplevit-cifar10/pytorch"), Optional.of(SIMPLEVIT_MAPPING)},
                 {"tinyvit", shared("models/tinyvit-cifar10-custom-names"), Optional.of(TINYVIT_MAPPING)},
@@ -206,8 +211,8 @@ class ModelLoaderTest {
         Files.copy(shared("models/simplevit-cifar10/hf/config.json"), folder.resolve("config.json"));
         List<String> notes = new ArrayList<>();
         Pretrained model = ModelLoader.load(folder, Optional.empty(), notes::add);
-        assertEquals(new Preprocessing(32, 1 / 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5}),
-                model.preprocessing());
+        assertEquals(new Preprocessing(32, 1 / 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5},
+                true), model.preprocessing());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("no preprocessor_config.json beside")), notes.toString());
     }
 
@@ -315,6 +320,19 @@ class ModelLoaderTest {
         Path noPixels = Files.writeString(dir.resolve("nopixels.properties"),
                 TINY_MAPPING.replace("preprocessing.mean = 0.5, 0.5, 0.5\n", ""));
         assertMessage(() -> ModelLoader.load(file, Optional.of(noPixels)), "no preprocessing is known for " + file);
+    }
+
+    @Test
+    void aMappingFileCanTurnRoundingOfResizedValuesOnOrOff() throws IOException {
+        Path file = SafetensorsFiles.write(dir.resolve("tiny.safetensors"), sourceShaped(VitWeights.random(TINY, 1)));
+        Path on = Files.writeString(dir.resolve("on.properties"), TINY_MAPPING + "preprocessing.roundResized = true\n");
+        Path off = Files.writeString(dir.resolve("off.properties"), TINY_MAPPING);
+        Path bad = Files.writeString(dir.resolve("bad.properties"), TINY_MAPPING + "preprocessing.roundResized = 1\n");
+
+        assertTrue(ModelLoader.load(file, Optional.of(on)).preprocessing().roundResized());
+        assertFalse(ModelLoader.load(file, Optional.of(off)).preprocessing().roundResized());
+        assertMessage(() -> ModelLoader.load(file, Optional.of(bad)),
+                bad + ": preprocessing.roundResized = 1; expected true or false");
     }
 
     @Test
