@@ -124,6 +124,7 @@ final class ExplainCommand implements Callable<Integer> {
         ExplainReport report = new ExplainReport(model.shortName(), config, chosen);
         Files.createDirectories(out);
         long t0 = System.nanoTime();
+        double[] seconds = new double[chosen.size()];
         try (Progress progress = Progress.start("explain", n * chosen.size(), " map", spec.commandLine().getErr())) {
             progress.update(0);
             for (int first = 0; first < n; first += batch) {
@@ -141,7 +142,9 @@ final class ExplainCommand implements Callable<Integer> {
                             dir.resolve("image.png")));
                 }
                 for (ExplainMethod m : chosen) {
+                    long start = System.nanoTime();
                     INDArray result = m.compute(vit, b, y, settings);
+                    seconds[chosen.indexOf(m)] += (System.nanoTime() - start) / 1e9;
                     Predictions attacked = m.shape() == ExplainMethod.Shape.IMAGE
                             ? vit.classify(b.withPixels(result).input()) : null;
                     for (int i = 0; i < count; i++) {
@@ -160,6 +163,10 @@ final class ExplainCommand implements Callable<Integer> {
                     report.addPatterns(vit, b, entries.subList(0, withAttention));
                 }
             }
+        }
+        text.println("seconds per method (computing the maps only, all images):");
+        for (int k = 0; k < chosen.size(); k++) {
+            text.printf(Locale.ROOT, "  %-12s %8.2f%n", chosen.get(k).label(), seconds[k]);
         }
         Path html = report.write(out, spec.commandLine().getParseResult().originalArgs());
         text.printf(Locale.ROOT, "explained %s with %s in %.1f s: %s/<index>/<method>.npy and .png, %s (%.1f MB)%n",

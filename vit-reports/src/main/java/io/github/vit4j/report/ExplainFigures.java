@@ -7,7 +7,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
-import java.util.Locale;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYImageAnnotation;
@@ -64,8 +63,7 @@ public final class ExplainFigures {
             all[p] = java.util.Arrays.stream(values[p]).flatMapToDouble(java.util.Arrays::stream).toArray();
         }
         DivergingScale scale = DivergingScale.fitted(all);
-        int tile = tile((int) pixels.size(2), panels == 1 ? 256 : Math.max(64, Math.min(160, 720 / Math.min(columns,
-                panels))));
+        int tile = tile((int) pixels.size(2), panels == 1 ? 256 : 96);
         int rows = (panels + columns - 1) / columns;
         int cols = Math.min(columns, panels);
         int caption = labels.isEmpty() ? 0 : 16;
@@ -257,8 +255,8 @@ public final class ExplainFigures {
         return Math.min(w, 1400) + 40;
     }
 
-    /** {@code value} with 3 significant digits, for titles. */
+    /** {@code value} as written by hand: 8, 0.5, 0.125 (at most 6 significant digits, no trailing zeros). */
     public static String number(double value) {
-        return String.format(Locale.ROOT, "%.3g", value);
+        return new java.math.BigDecimal(value, new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 }
