@@ -18,6 +18,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A method of {@code vit explain}: its name on the command line, what its map is, and how vit-explain computes it for
@@ -120,9 +122,16 @@ enum ExplainMethod {
             case ATTENTION -> AttentionMaps.cls().of(vit, images.input());
             case LOGIT_LENS -> LogitLens.of(vit, images.input()).probabilities();
             case OCCLUSION -> {
+                // one image at a time: its g² occluded copies are built in memory at once (118 MB at 224 px)
                 int p = vit.config().patchSize();
                 OcclusionSensitivity o = OcclusionSensitivity.of(p, p, images.preprocessing());
-                yield new OcclusionSensitivity(p, p, o.fill(), s.batch()).of(vit, images, y);
+                OcclusionSensitivity batched = new OcclusionSensitivity(p, p, o.fill(), s.batch());
+                INDArray[] maps = new INDArray[images.size()];
+                for (int i = 0; i < maps.length; i++) {
+                    INDArray one = images.pixels().get(NDArrayIndex.interval(i, i + 1)).dup('c');
+                    maps[i] = batched.of(vit, ImageSource.Batch.of(one, images.preprocessing()), y[i]);
+                }
+                yield maps.length == 1 ? maps[0] : Nd4j.concat(0, maps);
             }
             case FGSM -> new Attack(s.epsilon(), s.epsilon(), 1, false, 0, s.batch()).untargeted(vit, images, y);
             case PGD -> new Attack(s.epsilon(), s.epsilon() / 4, s.pgdSteps(), true, s.seed(), s.batch())

@@ -16,6 +16,7 @@ import io.github.vit4j.model.Vit;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -92,6 +93,20 @@ class ExplainCommandTest {
         assertFalse(html.contains("<link") || html.contains("@import") || html.contains("url("), "no stylesheet links");
         assertFalse(html.contains("fetch(") || html.contains("XMLHttpRequest"), "no requests at view time");
         assertTrue(html.contains("\"attention\":{") && html.contains("\"lens\":{"), "attention patterns and lens data");
+    }
+
+    @Test
+    void aTraceHeatmapInTheFolderIsShownFirstInTheReport() throws Exception {
+        Path folder = dir.resolve("traced");
+        CliRun trace = CliRun.of("trace", "--limit", "2", "--kinds", "resid", "--window", "1", "--out",
+                folder.toString());
+        assertEquals(0, trace.exitCode(), trace.toString());
+        CliRun explain = CliRun.of("explain", "--limit", "1", "--methods", "rollout", "--out", folder.toString());
+        assertEquals(0, explain.exitCode(), explain.toString());
+        String html = Files.readString(folder.resolve("report.html"));
+        String heatmap = Base64.getEncoder().encodeToString(Files.readAllBytes(folder.resolve("heatmap.png")));
+        assertTrue(html.contains("\"trace\":\"data:image/png;base64," + heatmap + "\""),
+                "the trace's heatmap.png, inline");
     }
 
     @Test
