@@ -129,7 +129,9 @@ final class GradientsCommand implements Callable<Integer> {
             ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
             try (Activations forward = vit.run(b.input(), forwardKeep)) {
                 int[] y = fixedClass.isPresent() ? new int[] {fixedClass.getAsInt()}
-                        : label.equals("clean-top1") ? forward.logits().argMax(1).toIntVector() : labels(b);
+                        : label.equals("clean-top1") ? forward.logits().argMax(1).toIntVector()
+                        : images.labels(b, "use --label clean-top1 (the run's top class) or --label K (one class for "
+                                + "all)");
                 try (Gradients g = vit.backward(forward, choice.of(y), Keep.all())) {
                     g.arrays().forEach((site, a) -> addRows(sums, site.toString(), a));
                     addRows(sums, "input", g.input());
@@ -177,18 +179,6 @@ final class GradientsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown --label '" + label + "'; expected true, clean-top1 or a "
                     + "class number such as 3");
         }
-    }
-
-    /** The batch's dataset labels; refuses images without one. */
-    private int[] labels(ImageSource.Batch b) {
-        int[] y = new int[b.size()];
-        for (int i = 0; i < y.length; i++) {
-            int image = i;
-            y[i] = b.label(i).orElseThrow(() -> new IllegalArgumentException(images.spec() + " has no label for image "
-                    + b.index(image) + " (" + b.names().get(image) + "); use --label clean-top1 (the run's top class) "
-                    + "or --label K (one class for all)"));
-        }
-        return y;
     }
 
     /** Adds the rows of {@code a} {@code [B, …]} to the running sum {@code [1, …]} of {@code name}. */

@@ -51,4 +51,15 @@ final class ImagesOption {
             throw new IllegalArgumentException(option + " must be positive, got " + value);
         }
     }
+
+    /** The batch's dataset labels; refuses an image without one, naming it, with {@code hint} (what to do instead). */
+    int[] labels(ImageSource.Batch b, String hint) {
+        int[] y = new int[b.size()];
+        for (int i = 0; i < y.length; i++) {
+            int image = i;
+            y[i] = b.label(i).orElseThrow(() -> new IllegalArgumentException(spec() + " has no label for image "
+                    + b.index(image) + " (" + b.names().get(image) + "); " + hint));
+        }
+        return y;
+    }
 }

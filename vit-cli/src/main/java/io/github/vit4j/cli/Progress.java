@@ -21,14 +21,16 @@ final class Progress implements AutoCloseable {
     private final int total;
     private final PrintWriter err;
     private final boolean terminal;
+    private final String unit;
     private ProgressBar bar;
     private long start;
     private int first = -1;
     private int last = -1;
     private long lastLine;
 
-    private Progress(String task, int total, PrintWriter err, boolean terminal) {
+    private Progress(String task, int total, String unit, PrintWriter err, boolean terminal) {
         this.task = task;
+        this.unit = unit;
         this.total = total;
         this.err = err;
         this.terminal = terminal;
@@ -36,7 +38,12 @@ final class Progress implements AutoCloseable {
 
     /** A progress display for {@code total} units, a bar if the JVM has a terminal. */
     static Progress start(String task, int total, PrintWriter err) {
-        return new Progress(task, total, err, System.console() != null);
+        return start(task, total, " img", err);
+    }
+
+    /** A progress display for {@code total} units named {@code unit} (e.g. {@code " map"}) on the bar. */
+    static Progress start(String task, int total, String unit, PrintWriter err) {
+        return new Progress(task, total, unit, err, System.console() != null);
     }
 
     /** {@code done} units are complete (the first call gives the units already done before this run). */
@@ -47,7 +54,7 @@ final class Progress implements AutoCloseable {
             start = now;
             lastLine = now;
             if (terminal) {
-                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" img", 1)
+                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(unit, 1)
                         .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).showSpeed()
                         .setUpdateIntervalMillis(250).startsFrom(done, Duration.ZERO)
                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();

@@ -224,7 +224,7 @@ public final class Heatmaps {
         return series;
     }
 
-    private static XYPlot plot(DefaultXYZDataset data, org.jfree.chart.axis.ValueAxis x,
+    static XYPlot plot(DefaultXYZDataset data, org.jfree.chart.axis.ValueAxis x,
                                org.jfree.chart.axis.ValueAxis y, DivergingScale scale) {
         XYBlockRenderer renderer = new XYBlockRenderer();
         renderer.setPaintScale(scale);
@@ -263,7 +263,7 @@ public final class Heatmaps {
         }
     }
 
-    private static JFreeChart chart(String title, List<String> subtitles, XYPlot plot, DivergingScale scale,
+    static JFreeChart chart(String title, List<String> subtitles, XYPlot plot, DivergingScale scale,
                                     String scaleLabel) {
         JFreeChart chart = new JFreeChart(title, TITLE_FONT, plot, false);
         chart.setBackgroundPaint(Color.WHITE);

@@ -1,0 +1,242 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.format.Npy;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.Predictions;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.report.ExplainFigures;
+import io.github.vit4j.report.Figure;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vit explain}: every chosen method of vit-explain on the first N images, as {@code DIR/<index>/<method>.npy}
+ * (the map) and {@code .png} (the map over the image, titled, with a colour bar), and one self-contained
+ * {@code DIR/report.html}.
+ */
+@Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Explain the model's decision on the first N images with saliency, gradient × input, "
+                + "SmoothGrad, integrated gradients, Grad-CAM, attention rollout, attention maps, the logit lens, "
+                + "occlusion and adversarial examples (FGSM, PGD).",
+            "Writes, per image (its index in the input) and method, DIR/<index>/<method>.npy (float32; saliency, "
+                    + "gradxinput, smoothgrad, ig [H, W]; gradcam, rollout, occlusion [g, g]; attention [L, heads, g, g] "
+                    + "for the CLS query; logit-lens [L, classes]; fgsm, pgd the adversarial pixels [C, H, W]) and "
+                    + "DIR/<index>/<method>.png, plus DIR/<index>/image.png and DIR/report.html (one file, no network: "
+                    + "open it in a browser)."},
+        footer = {"", "Examples:", "  vit explain --limit 4 --out explain-out",
+            "  vit explain --model ../shared/models/deit-tiny-imagenet/hf \\",
+            "      --images ../shared/data/images/coco_000000039769.png --label clean-top1 --out cats"})
+final class ExplainCommand implements Callable<Integer> {
+
+    /** Images whose full attention patterns (every query token) the report carries, from the first. */
+    static final int REPORT_ATTENTION_IMAGES = 8;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @Mixin
+    ImagesOption images;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "4",
+            description = "Images to explain, from the first (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--methods", paramLabel = "LIST", defaultValue = "saliency,gradxinput,smoothgrad,ig,gradcam,"
+            + "rollout,attention,logit-lens,occlusion,fgsm,pgd",
+            description = "Comma-separated methods (default: all, ${DEFAULT-VALUE}).")
+    String methods;
+
+    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
+            description = "The class y explained: true (the images' labels) | clean-top1 (the model's top class) | K "
+                    + "(class K for every image) (default: ${DEFAULT-VALUE}).")
+    String label;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder (created if missing).")
+    Path out;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "16",
+            description = "Images per batch; also the most noisy copies or path points per forward (default: "
+                    + "${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--ig-steps", paramLabel = "K", defaultValue = "64",
+            description = "Integrated gradients: points on the path from black (default: ${DEFAULT-VALUE}).")
+    int igSteps;
+
+    @Option(names = "--smoothgrad-samples", paramLabel = "N", defaultValue = "50",
+            description = "SmoothGrad: noisy copies per image, σ = 15% of its range (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--eps", paramLabel = "E", defaultValue = "8",
+            description = "FGSM and PGD: L∞ radius in 1/255 units (default: ${DEFAULT-VALUE}).")
+    double epsilon;
+
+    @Option(names = "--pgd-steps", paramLabel = "S", defaultValue = "10",
+            description = "PGD: steps of ε/4 from a random start (default: ${DEFAULT-VALUE}).")
+    int pgdSteps;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+            description = "Seed of SmoothGrad's noise and PGD's start (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter text = spec.commandLine().getOut();
+        ImagesOption.positive("--batch", batch);
+        ImagesOption.positive("--ig-steps", igSteps);
+        ImagesOption.positive("--smoothgrad-samples", samples);
+        ImagesOption.positive("--pgd-steps", pgdSteps);
+        List<ExplainMethod> chosen = ExplainMethod.parse(methods);
+        OptionalInt fixedClass = GradientsCommand.fixedClass(label);
+        ImageSource source = images.open();
+        int n = ImagesOption.count(source, limit);
+        Pretrained pretrained = model.load();
+        Vit vit = new Vit(pretrained.weights());
+        VitConfig config = vit.config();
+        if (fixedClass.isPresent() && fixedClass.getAsInt() >= config.classes()) {
+            throw new IllegalArgumentException("--label " + fixedClass.getAsInt() + " is outside the model's "
+                    + config.classes() + " classes (0.." + (config.classes() - 1) + ")");
+        }
+        if (label.equals("true")) {
+            source.checkLabelsFit(config.classes(), "use --label clean-top1 (the model's top class) or --label K");
+        }
+        ExplainMethod.Settings settings = new ExplainMethod.Settings(igSteps, samples, epsilon, pgdSteps, seed, batch);
+        ExplainReport report = new ExplainReport(model.shortName(), config, chosen);
+        Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        double[] seconds = new double[chosen.size()];
+        try (Progress progress = Progress.start("explain", n * chosen.size(), " map", spec.commandLine().getErr())) {
+            progress.update(0);
+            for (int first = 0; first < n; first += batch) {
+                int count = Math.min(batch, n - first);
+                ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
+                Predictions predictions = vit.classify(b.input());
+                int[] y = classes(b, predictions, fixedClass);
+                List<ExplainReport.Image> entries = new ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    Path dir = out.resolve(Integer.toString(b.index(i)));
+                    Files.createDirectories(dir);
+                    INDArray pixels = b.pixels().get(NDArrayIndex.point(i)).dup('c');
+                    javax.imageio.ImageIO.write(ExplainFigures.rgb(pixels), "png", dir.resolve("image.png").toFile());
+                    entries.add(report.image(b.index(i), b.names().get(i), y[i], predictions.top(i, 3),
+                            dir.resolve("image.png")));
+                }
+                for (ExplainMethod m : chosen) {
+                    long start = System.nanoTime();
+                    INDArray result = m.compute(vit, b, y, settings);
+                    seconds[chosen.indexOf(m)] += (System.nanoTime() - start) / 1e9;
+                    Predictions attacked = m.shape() == ExplainMethod.Shape.IMAGE
+                            ? vit.classify(b.withPixels(result).input()) : null;
+                    for (int i = 0; i < count; i++) {
+                        Path dir = out.resolve(Integer.toString(b.index(i)));
+                        INDArray map = result.get(NDArrayIndex.point(i)).dup('c');
+                        Npy.write(dir.resolve(m.label() + ".npy"), map);
+                        String note = attacked == null ? "" : describe(attacked.top1(i), y[i], config);
+                        Figure f = figure(m, map, b, i, y[i], predictions.top1(i), note, config);
+                        f.writePng(dir.resolve(m.label() + ".png"));
+                        entries.get(i).add(m, dir.resolve(m.label() + ".png"), note, map);
+                    }
+                    progress.update(first * chosen.size() + (chosen.indexOf(m) + 1) * count);
+                }
+                int withAttention = Math.max(0, Math.min(count, REPORT_ATTENTION_IMAGES - first));
+                if (withAttention > 0) {
+                    report.addPatterns(vit, b, entries.subList(0, withAttention));
+                }
+            }
+        }
+        text.println("seconds per method (computing the maps only, all images):");
+        for (int k = 0; k < chosen.size(); k++) {
+            text.printf(Locale.ROOT, "  %-12s %8.2f%n", chosen.get(k).label(), seconds[k]);
+        }
+        Path html = report.write(out, spec.commandLine().getParseResult().originalArgs());
+        text.printf(Locale.ROOT, "explained %s with %s in %.1f s: %s/<index>/<method>.npy and .png, %s (%.1f MB)%n",
+                TerminalText.count(n, "image"), String.join(", ", chosen.stream().map(ExplainMethod::label).toList()),
+                (System.nanoTime() - t0) / 1e9, out, html, Files.size(html) / 1e6);
+        return 0;
+    }
+
+    /** The class y of each image of the batch. */
+    private int[] classes(ImageSource.Batch b, Predictions predictions, OptionalInt fixedClass) {
+        if (fixedClass.isPresent()) {
+            return IntStream.range(0, b.size()).map(i -> fixedClass.getAsInt()).toArray();
+        }
+        if (label.equals("clean-top1")) {
+            return IntStream.range(0, b.size()).map(i -> predictions.top1(i).index()).toArray();
+        }
+        return images.labels(b, "use --label clean-top1 (the model's top class) or --label K (one class for all)");
+    }
+
+    private static String describe(Predictions.Prediction p, int y, VitConfig c) {
+        return String.format(Locale.ROOT, "attacked image predicted %s (%.3f)%s", p.label(), p.probability(),
+                p.index() == y ? ", still y" : ", was " + c.labels().get(y));
+    }
+
+    /** The figure of one image's result. */
+    private Figure figure(ExplainMethod m, INDArray map, ImageSource.Batch b, int i, int y,
+                          Predictions.Prediction top, String note, VitConfig c) {
+        INDArray pixels = b.pixels().get(NDArrayIndex.point(i)).dup('c');
+        String title = m.label() + " · " + model.shortName() + " · image " + b.index(i) + " (" + b.names().get(i) + ")";
+        String classes = String.format(Locale.ROOT, "y = %s · predicted %s (%.3f)", c.labels().get(y), top.label(),
+                top.probability());
+        List<String> subtitles = List.of(m.what(), classes);
+        int g = c.gridSize();
+        return switch (m.shape()) {
+            case PIXELS, GRID -> ExplainFigures.overlay(pixels, map.reshape(1, map.size(0), map.size(1)), 1, List.of(),
+                    title, subtitles, m.label());
+            case HEADS -> ExplainFigures.overlay(pixels, map.reshape((long) c.layers() * c.heads(), g, g), c.heads(),
+                    IntStream.range(0, c.layers() * c.heads()).mapToObj(k -> "layer " + k / c.heads() + " · head "
+                            + k % c.heads()).toList(), title, subtitles, "attention weight");
+            case LAYER_CLASS -> {
+                int[] shown = lensClasses(map, y, c);
+                yield ExplainFigures.logitLens(columns(map, shown),
+                        IntStream.of(shown).mapToObj(k -> c.labels().get(k)).toList(), title, subtitles);
+            }
+            case IMAGE -> ExplainFigures.picture(map, title, List.of(m.what() + String.format(Locale.ROOT,
+                    ", ε = %s/255", ExplainFigures.number(epsilon)), classes, note));
+        };
+    }
+
+    /**
+     * The classes a logit lens shows: all of them up to 10, else the 10 most probable at the last layer and y.
+     */
+    static int[] lensClasses(INDArray lens, int y, VitConfig c) {
+        if (c.classes() <= 10) {
+            return IntStream.range(0, c.classes()).toArray();
+        }
+        int last = c.layers() - 1;
+        return IntStream.concat(IntStream.range(0, c.classes()).boxed()
+                        .sorted(Comparator.comparingDouble((Integer k) -> -lens.getDouble(last, k))).limit(10)
+                        .mapToInt(Integer::intValue), IntStream.of(y)).distinct().toArray();
+    }
+
+    /** The columns {@code shown} of a logit lens {@code [L, C]}: {@code [L][shown.length]}. */
+    static double[][] columns(INDArray lens, int[] shown) {
+        double[][] p = new double[(int) lens.size(0)][shown.length];
+        for (int l = 0; l < p.length; l++) {
+            for (int k = 0; k < shown.length; k++) {
+                p[l][k] = lens.getDouble(l, shown[k]);
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,141 @@
+package io.github.vit4j.cli;
+
+import io.github.vit4j.explain.Attack;
+import io.github.vit4j.explain.AttentionMaps;
+import io.github.vit4j.explain.AttentionRollout;
+import io.github.vit4j.explain.Baseline;
+import io.github.vit4j.explain.GradCam;
+import io.github.vit4j.explain.GradientTimesInput;
+import io.github.vit4j.explain.IntegratedGradients;
+import io.github.vit4j.explain.LogitLens;
+import io.github.vit4j.explain.OcclusionSensitivity;
+import io.github.vit4j.explain.Saliency;
+import io.github.vit4j.explain.SmoothGrad;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.Vit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A method of {@code vit explain}: its name on the command line, what its map is, and how vit-explain computes it for
+ * a batch ({@code [B, …]}, batch first; each image's file drops the B).
+ */
+enum ExplainMethod {
+    SALIENCY("saliency", Shape.PIXELS, "max over channels of |∂ logit_y / ∂ pixel|"),
+    GRADXINPUT("gradxinput", Shape.PIXELS, "Σ_channels pixel · ∂ logit_y / ∂ pixel"),
+    SMOOTHGRAD("smoothgrad", Shape.PIXELS, "Σ_channels mean ∂ logit_y / ∂ pixel over noisy copies"),
+    IG("ig", Shape.PIXELS, "Σ_channels integrated gradients of logit_y from black"),
+    GRADCAM("gradcam", Shape.GRID, "Grad-CAM at the last block's ln1: ReLU(Σ_d w_d A[n, d])"),
+    ROLLOUT("rollout", Shape.GRID, "attention rollout: CLS row of Π (A + I)/2"),
+    ATTENTION("attention", Shape.HEADS, "attention of the CLS query to each patch"),
+    LOGIT_LENS("logit-lens", Shape.LAYER_CLASS, "p(class) from each layer's CLS resid_post"),
+    OCCLUSION("occlusion", Shape.GRID, "p_y(x) − p_y(x with one patch filled with the dataset mean)"),
+    FGSM("fgsm", Shape.IMAGE, "FGSM adversarial pixels"),
+    PGD("pgd", Shape.IMAGE, "PGD adversarial pixels");
+
+    /** What a method's map is indexed by. */
+    enum Shape {
+        /** {@code [H, W]}: the model's input resolution. */
+        PIXELS,
+        /** {@code [g, g]}: the patch grid. */
+        GRID,
+        /** {@code [L, H, g, g]}: every block and head, on the grid. */
+        HEADS,
+        /** {@code [L, C]}: every block and class. */
+        LAYER_CLASS,
+        /** {@code [C, H, W]}: pixels in [0, 1]. */
+        IMAGE
+    }
+
+    /**
+     * The methods' parameters, from the command line.
+     *
+     * @param igSteps  integrated gradients' K
+     * @param samples  SmoothGrad's noisy copies
+     * @param epsilon  FGSM's and PGD's ε, in 1/255 units
+     * @param pgdSteps PGD's iterations (step ε/4)
+     * @param seed     SmoothGrad's and PGD's seed
+     * @param batch    the most images (or copies, path points) per forward and backward
+     */
+    record Settings(int igSteps, int samples, double epsilon, int pgdSteps, long seed, int batch) {
+    }
+
+    private final String label;
+    private final Shape shape;
+    private final String what;
+
+    ExplainMethod(String label, Shape shape, String what) {
+        this.label = label;
+        this.shape = shape;
+        this.what = what;
+    }
+
+    /** The name on the command line and of the method's files. */
+    String label() {
+        return label;
+    }
+
+    Shape shape() {
+        return shape;
+    }
+
+    /** What the map's values are, for titles and legends. */
+    String what() {
+        return what;
+    }
+
+    /** The methods named in a comma-separated list, in the list's order, each once. */
+    static List<ExplainMethod> parse(String list) {
+        List<ExplainMethod> methods = new ArrayList<>();
+        for (String name : list.split(",")) {
+            String n = name.trim().toLowerCase(Locale.ROOT);
+            ExplainMethod m = Arrays.stream(values()).filter(v -> v.label.equals(n)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown method '" + name.trim() + "' in --methods "
+                            + list + "; expected a comma-separated list of " + all()));
+            if (!methods.contains(m)) {
+                methods.add(m);
+            }
+        }
+        return List.copyOf(methods);
+    }
+
+    /** Every method's name, comma-separated. */
+    static String all() {
+        return String.join(",", Arrays.stream(values()).map(ExplainMethod::label).toList());
+    }
+
+    /** The method's result for a batch of images and their classes y, batch first. */
+    INDArray compute(Vit vit, ImageSource.Batch images, int[] y, Settings s) {
+        return switch (this) {
+            case SALIENCY -> new Saliency(s.batch()).of(vit, images, y).map();
+            case GRADXINPUT -> new GradientTimesInput(s.batch()).of(vit, images, y).map();
+            case SMOOTHGRAD -> new SmoothGrad(s.samples(), 0.15, s.seed(), s.batch()).of(vit, images, y).map();
+            case IG -> new IntegratedGradients(s.igSteps(), Baseline.black(), s.batch()).of(vit, images, y)
+                    .attribution().map();
+            case GRADCAM -> GradCam.lastBlock(vit.config()).of(vit, images.input(), y);
+            case ROLLOUT -> AttentionRollout.of(vit, images.input());
+            case ATTENTION -> AttentionMaps.cls().of(vit, images.input());
+            case LOGIT_LENS -> LogitLens.of(vit, images.input()).probabilities();
+            case OCCLUSION -> {
+                // one image at a time: its g² occluded copies are built in memory at once (118 MB at 224 px)
+                int p = vit.config().patchSize();
+                OcclusionSensitivity o = OcclusionSensitivity.of(p, p, images.preprocessing());
+                OcclusionSensitivity batched = new OcclusionSensitivity(p, p, o.fill(), s.batch());
+                INDArray[] maps = new INDArray[images.size()];
+                for (int i = 0; i < maps.length; i++) {
+                    INDArray one = images.pixels().get(NDArrayIndex.interval(i, i + 1)).dup('c');
+                    maps[i] = batched.of(vit, ImageSource.Batch.of(one, images.preprocessing()), y[i]);
+                }
+                yield maps.length == 1 ? maps[0] : Nd4j.concat(0, maps);
+            }
+            case FGSM -> new Attack(s.epsilon(), s.epsilon(), 1, false, 0, s.batch()).untargeted(vit, images, y);
+            case PGD -> new Attack(s.epsilon(), s.epsilon() / 4, s.pgdSteps(), true, s.seed(), s.batch())
+                    .untargeted(vit, images, y);
+        };
+    }
+}

@@ -1,0 +1,165 @@
+package io.github.vit4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code report.html} in a real browser: Debian's {@code chromium}, headless ({@code .ci/run} installs it; where it
+ * is missing the tests are skipped with the reason). The page's script marks {@code <body>} when it has drawn
+ * everything ({@code data-ready}, {@code data-errors}, {@code data-images}) and each attention grid with the query
+ * shown and a checksum of its maps; {@code --dump-dom} reads them back, {@code --screenshot} shows the pixels.
+ */
+class ExplainReportBrowserTest {
+
+    @TempDir
+    static Path dir;
+
+    static String browser;
+
+    @BeforeAll
+    static void reportOfOneImage() {
+        browser = findChromium();
+        Assumptions.assumeTrue(browser != null, "skipped: no chromium on PATH (apt-get install -y chromium, or "
+                + "-Dvit4j.chromium=PATH); the report's browser test needs one");
+        CliRun run = CliRun.of("explain", "--limit", "1", "--methods", "saliency,rollout,attention,logit-lens",
+                "--out", dir.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+    }
+
+    @Test
+    void thePageLoadsWithNoScriptErrorsAndEveryImageAndChartDrawn() throws Exception {
+        Browser page = browse("#query=0", "--dump-dom");
+        assertTrue(page.out().contains("data-ready=\"true\""), "the script finished: " + body(page.out()));
+        assertTrue(page.out().contains("data-errors=\"0\""), body(page.out()));
+        Matcher images = Pattern.compile("data-images=\"(\\d+)/(\\d+)\"").matcher(page.out());
+        assertTrue(images.find(), body(page.out()));
+        assertEquals(images.group(2), images.group(1), "every <img> decoded");
+        assertEquals("5", images.group(2), "the original and the figures of 4 methods: " + images.group());
+        Matcher lens = Pattern.compile("class=\"lens\"[^>]*data-inked=\"(\\d+)\"").matcher(page.out());
+        assertTrue(lens.find() && Integer.parseInt(lens.group(1)) > 1000, "the logit-lens chart has ink");
+        List<String> console = page.err().lines().filter(l -> l.contains("CONSOLE")).toList();
+        assertEquals(List.of(), console, "nothing written to the console");
+    }
+
+    @Test
+    void choosingAQueryPatchChangesEveryAttentionMap() throws Exception {
+        String cls = browse("#query=0", "--dump-dom").out();
+        String patch = browse("#query=20", "--dump-dom").out();
+        assertTrue(patch.contains("data-query=\"20\""), body(patch));
+        assertNotEquals(sums(cls), sums(patch), "the heads' maps for CLS and for patch token 20");
+        List<String> a = sums(cls);
+        List<String> b = sums(patch);
+        assertEquals(16, a.size(), "4 layers × 4 heads");
+        for (int m = 0; m < a.size(); m++) {
+            assertNotEquals(a.get(m), b.get(m), "map " + m + " changes with the query");
+        }
+        // and on screen: the grid (scrolled into view) differs between the two queries
+        Path first = dir.resolve("cls.png");
+        Path second = dir.resolve("patch.png");
+        browse("#show=attention&query=0", "--screenshot=" + first);
+        browse("#show=attention&query=20", "--screenshot=" + second);
+        BufferedImage x = ImageIO.read(first.toFile());
+        BufferedImage y = ImageIO.read(second.toFile());
+        assertTrue(colours(x) > 200, "the attention grid is drawn (many colours), got " + colours(x));
+        int changed = 0;
+        for (int r = 0; r < x.getHeight(); r++) {
+            for (int c = 0; c < x.getWidth(); c++) {
+                changed += x.getRGB(c, r) != y.getRGB(c, r) ? 1 : 0;
+            }
+        }
+        assertTrue(changed > 5000, "pixels that changed with the query: " + changed);
+    }
+
+    @Test
+    void theTopOfThePageShowsTheImageAndTheFigures() throws Exception {
+        Path shot = dir.resolve("top.png");
+        browse("#query=0", "--screenshot=" + shot);
+        BufferedImage top = ImageIO.read(shot.toFile());
+        // the row of figures starts under the title: the original (CIFAR-10 image 0, a cat) and the overlays
+        BufferedImage row = top.getSubimage(0, 150, top.getWidth(), 250);
+        assertTrue(colours(row) > 500, "the image and figures row is not blank: " + colours(row) + " colours");
+    }
+
+    /** Distinct colours in an image: a blank region has one or two. */
+    private static int colours(BufferedImage image) {
+        Set<Integer> seen = new HashSet<>();
+        for (int r = 0; r < image.getHeight(); r++) {
+            for (int c = 0; c < image.getWidth(); c++) {
+                seen.add(image.getRGB(c, r));
+            }
+        }
+        return seen.size();
+    }
+
+    private static List<String> sums(String dom) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("<canvas width=\"\\d+\" height=\"\\d+\" data-layer=\"\\d+\" data-head=\"\\d+\" "
+                + "data-sum=\"(\\d+)\"").matcher(dom);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    private static String body(String dom) {
+        Matcher m = Pattern.compile("<body[^>]*>").matcher(dom);
+        return m.find() ? m.group() : dom.substring(0, Math.min(300, dom.length()));
+    }
+
+    private record Browser(String out, String err) {
+    }
+
+    /** Runs headless chromium on the report with the URL fragment and one action flag. */
+    private static Browser browse(String fragment, String action) throws Exception {
+        Path profile = Files.createTempDirectory(dir, "profile");
+        List<String> command = List.of(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
+                "--window-size=1200,900", "--hide-scrollbars", action,
+                dir.resolve("report.html").toUri() + fragment);
+        Path out = dir.resolve("browser.out");
+        Path err = dir.resolve("browser.err");
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("chromium did not finish in 60 s: " + command);
+        }
+        return new Browser(Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** {@code -Dvit4j.chromium}, else chromium (or chromium-browser) on PATH; null if there is none. */
+    private static String findChromium() {
+        String configured = System.getProperty("vit4j.chromium");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        for (String dirName : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            for (String name : new String[] {"chromium", "chromium-browser"}) {
+                Path candidate = Path.of(dirName, name);
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+            }
+        }
+        return null;
+    }
+}
