@@ -54,6 +54,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
+    /** The model's short name for titles, once it is loaded. */
+    private String modelName;
+
     @Mixin
     ImagesOption images;
 
@@ -121,7 +124,8 @@ final class ExplainCommand implements Callable<Integer> {
             source.checkLabelsFit(config.classes(), "use --label clean-top1 (the model's top class) or --label K");
         }
         ExplainMethod.Settings settings = new ExplainMethod.Settings(igSteps, samples, epsilon, pgdSteps, seed, batch);
-        ExplainReport report = new ExplainReport(model.shortName(), config, chosen);
+        modelName = model.shortName();
+        ExplainReport report = new ExplainReport(modelName, config, chosen);
         Files.createDirectories(out);
         long t0 = System.nanoTime();
         double[] seconds = new double[chosen.size()];
@@ -195,7 +199,7 @@ final class ExplainCommand implements Callable<Integer> {
     private Figure figure(ExplainMethod m, INDArray map, ImageSource.Batch b, int i, int y,
                           Predictions.Prediction top, String note, VitConfig c) {
         INDArray pixels = b.pixels().get(NDArrayIndex.point(i)).dup('c');
-        String title = m.label() + " · " + model.shortName() + " · image " + b.index(i) + " (" + b.names().get(i) + ")";
+        String title = m.label() + " · " + modelName + " · image " + b.index(i) + " (" + b.names().get(i) + ")";
         String classes = String.format(Locale.ROOT, "y = %s · predicted %s (%.3f)", c.labels().get(y), top.label(),
                 top.probability());
         List<String> subtitles = List.of(m.what(), classes);
