@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.OptionalInt;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -57,7 +59,7 @@ public final class ImageSource {
     private ImageSource(String description, List<String> names, OptionalInt labelClasses, String labelSet,
                         Loader loader) {
         this.description = description;
-        this.names = List.copyOf(names);
+        this.names = names;                         // immutable: each factory makes its own
         this.labelClasses = labelClasses;
         this.labelSet = labelSet;
         this.loader = loader;
@@ -206,7 +208,7 @@ public final class ImageSource {
         for (int i = 0; i < n; i++) {
             names.add(base + "#" + i);
         }
-        return new ImageSource(CIFAR10_PREFIX + file, names, OptionalInt.of(Cifar10.CLASSES),
+        return new ImageSource(CIFAR10_PREFIX + file, List.copyOf(names), OptionalInt.of(Cifar10.CLASSES),
                 "CIFAR-10's " + Cifar10.CLASSES + " classes", (from, count) -> {
             Cifar10.Records r = Cifar10.read(file, from, count);
             return new Loaded(r.labels(), r.images());
@@ -241,6 +243,55 @@ public final class ImageSource {
             int[] labels = new int[count];
             Arrays.fill(labels, UNKNOWN_LABEL);
             return new Loaded(labels, images);
+        });
+    }
+
+    /**
+     * Images already in memory that are images {@code first .. first + n − 1} of a larger dataset, e.g. one batch of
+     * a partition of a Spark job. They keep their indices in the whole: a trace seeds each image's corruption by its
+     * index, so they are traced exactly as in the whole. The source's size is {@code first + n}; images before
+     * {@code first} are not held, and reading them fails.
+     *
+     * @param description  the dataset, for messages (images are named {@code DESCRIPTION#INDEX})
+     * @param first        the index of the first image in the dataset
+     * @param labels       each image's label, or {@link #UNKNOWN_LABEL}
+     * @param images       the images
+     * @param labelClasses the classes the labels range over (10 for CIFAR-10); empty when the images have no labels
+     * @throws IllegalArgumentException when {@code first} is negative, there are no images, or labels and images
+     *                                  do not count the same images
+     */
+    public static ImageSource held(String description, int first, int[] labels, List<RgbImage> images,
+                                   OptionalInt labelClasses) {
+        int n = images.size();
+        if (first < 0 || n == 0 || labels.length != n) {
+            throw new IllegalArgumentException("held images of " + description + " from index " + first + ": " + n
+                    + " images and " + labels.length + " labels; expected a first index >= 0 and as many labels as "
+                    + "images, at least one");
+        }
+        List<RgbImage> held = List.copyOf(images);
+        int[] heldLabels = labels.clone();
+        List<String> names = new AbstractList<>() {       // O(1): first may be in the millions
+            @Override
+            public String get(int i) {
+                Objects.checkIndex(i, first + n);
+                return description + "#" + i;
+            }
+
+            @Override
+            public int size() {
+                return first + n;
+            }
+        };
+        String labelSet = labelClasses.isPresent() ? labelClasses.getAsInt() + " classes" : "no labels";
+        return new ImageSource(description + " (images " + first + " .. " + (first + n - 1) + " held)", names,
+                labelClasses, labelSet, (from, count) -> {
+            if (from < first) {
+                throw new IllegalArgumentException("images " + from + " .. " + (from + count - 1) + " of "
+                        + description + " requested, but only " + first + " .. " + (first + n - 1) + " are held; "
+                        + "read the held ones");
+            }
+            return new Loaded(Arrays.copyOfRange(heldLabels, from - first, from - first + count),
+                    held.subList(from - first, from - first + count));
         });
     }
 

@@ -5,6 +5,7 @@ import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Vit;
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,9 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A way to corrupt the input so that the model loses what causal tracing looks for (colour, detail, a region).
  * Built-ins: {@link Grayscale}, {@link GaussianNoise} (ROME's), {@link Blur}, {@link Occlusion}. To add one,
- * implement this interface (or {@link PixelCorruption} for a change of pixels) and pass it to the trace.
+ * implement this interface (or {@link PixelCorruption} for a change of pixels) and pass it to the trace. A
+ * corruption is plain data (the built-ins are records of numbers) and {@link Serializable}, so that a calibrated one
+ * can be shipped to the workers of a distributed trace (vit-spark); an implementation should keep it so.
  */
-public interface Corruption {
+public interface Corruption extends Serializable {
 
     /**
      * The corrupted run of a batch of images.
@@ -28,6 +31,14 @@ public interface Corruption {
 
     /** Whether {@link #run} reads the clean run's {@code embed} site. */
     default boolean needsCleanEmbed() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #calibrate} must still be called before {@link #run}: true for noise whose σ is not known yet;
+     * false for every corruption that needs no calibration, or is calibrated already.
+     */
+    default boolean needsCalibration() {
         return false;
     }
 

@@ -31,6 +31,12 @@ public record GaussianNoise(double k, double sigma) implements Corruption {
         return true;
     }
 
+    /** Until σ is calibrated. */
+    @Override
+    public boolean needsCalibration() {
+        return Double.isNaN(sigma);
+    }
+
     /** σ = the standard deviation of every value of {@code embed} in the sample. */
     @Override
     public Corruption calibrate(Activations cleanSample) {

@@ -178,7 +178,7 @@ public final class DatasetTrace {
                     + "covers images 0 .. " + (n - 1) + " (DatasetTrace.Options.limit() " + options.limit()
                     + ", a source of " + source.size() + "); give a range from ≥ 0 to ≤ " + n + " with from < to");
         }
-        Corruption corruption = calibrate();
+        Corruption corruption = calibrated();
         List<TraceRow> rows = new ArrayList<>();
         traceImages(corruption, from, to, rows::addAll, index -> imagesDone.accept(index + 1 - from));
         CausalTrace.Spec spec = options.spec();
@@ -224,7 +224,7 @@ public final class DatasetTrace {
     public Result run(Path outDir, IntConsumer imagesDone, Reports reports) throws IOException {
         try (TraceFolder folder = TraceFolder.lock(outDir)) {
             int n = images();
-            Corruption corruption = calibrate();
+            Corruption corruption = calibrated();
             checkFolder(folder, TraceSettings.of(vit.weights(), preprocessing, source, options, corruption), n);
             CausalTrace.Spec spec = options.spec();
             int layers = vit.config().layers();
@@ -318,12 +318,16 @@ public final class DatasetTrace {
     }
 
     /**
-     * The options' corruption, calibrated on the source's first images: the same however many are traced, so that a
-     * trace extended to more images goes on with the same corruption.
+     * The options' corruption, calibrated on the source's first 64 images when it needs it (noise's σ), else as
+     * given: the same however many images are traced, so that a trace extended to more images goes on with the same
+     * corruption. A distributed trace calibrates once, on the first images, and gives every worker the calibrated
+     * corruption in its options (a calibrated corruption is not calibrated again).
+     *
+     * @throws IOException when the source's first images cannot be read
      */
-    private Corruption calibrate() throws IOException {
+    public Corruption calibrated() throws IOException {
         Corruption c = options.corruption();
-        if (!c.needsCleanEmbed()) {
+        if (!c.needsCalibration()) {
             return c;
         }
         int count = Math.min(source.size(), CALIBRATION_IMAGES);

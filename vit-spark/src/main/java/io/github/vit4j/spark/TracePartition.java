@@ -1,0 +1,126 @@
+package io.github.vit4j.spark;
+
+import io.github.vit4j.image.Cifar10;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.TraceRow;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.OptionalInt;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+
+/**
+ * One task of a Spark trace: the images of a partition ({@link CifarRecords#SCHEMA}, sorted by index, whole
+ * batches) in, their {@link TraceTable} rows out. Each batch is traced with {@link DatasetTrace#trace(int, int,
+ * java.util.function.IntConsumer)} over the batch's images held at their indices in the dataset, so that it is
+ * computed exactly as {@code vit trace} computes it; batches are traced one at a time as Spark pulls the rows.
+ */
+final class TracePartition implements MapPartitionsFunction<Row, Row> {
+
+    private final TraceJob job;
+    private final String dataset;
+    private final int failFirstAttemptAt;
+
+    /**
+     * @param dataset            the images' dataset, for messages
+     * @param failFirstAttemptAt for tests of Spark's retries: the first attempt of the task that holds this image
+     *                           fails before tracing it; −1 for none
+     */
+    TracePartition(TraceJob job, String dataset, int failFirstAttemptAt) {
+        this.job = job;
+        this.dataset = dataset;
+        this.failFirstAttemptAt = failFirstAttemptAt;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> images) {
+        ExecutorModels.Loaded model = ExecutorModels.get(job.model());
+        return new Iterator<>() {
+            private Row pending = images.hasNext() ? images.next() : null;
+            private Iterator<Row> out = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!out.hasNext() && pending != null) {
+                    out = traceBatch(model, nextBatch()).iterator();
+                }
+                return out.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("the partition's rows are all given");
+                }
+                return out.next();
+            }
+
+            /** The rows of one batch: the pending row and those after it with the same batch number. */
+            private List<Row> nextBatch() {
+                List<Row> batch = new ArrayList<>();
+                int number = batchOf(pending);
+                while (pending != null && batchOf(pending) == number) {
+                    batch.add(pending);
+                    pending = images.hasNext() ? images.next() : null;
+                }
+                return batch;
+            }
+        };
+    }
+
+    private int batchOf(Row image) {
+        return index(image) / job.batch();
+    }
+
+    private static int index(Row image) {
+        return image.getInt(image.fieldIndex("index"));
+    }
+
+    /** Traces one batch of images (consecutive indices, in order). */
+    private List<Row> traceBatch(ExecutorModels.Loaded model, List<Row> batch) {
+        int first = index(batch.get(0));
+        int[] labels = new int[batch.size()];
+        for (int i = 0; i < labels.length; i++) {
+            if (index(batch.get(i)) != first + i) {
+                throw new IllegalArgumentException("the images of batch " + first / job.batch() + " of " + dataset
+                        + " are not consecutive: image " + index(batch.get(i)) + " at position " + i + " after image "
+                        + first + "; a Spark trace takes whole batches, sorted by index (SparkTrace.trace does that)");
+            }
+            labels[i] = batch.get(i).getInt(batch.get(i).fieldIndex("label"));
+        }
+        failOnFirstAttempt(first, batch.size());
+        ImageSource source = ImageSource.held(dataset, first, labels, CifarRecords.images(batch),
+                OptionalInt.of(Cifar10.CLASSES));
+        int to = first + batch.size();
+        DatasetTrace trace = new DatasetTrace(model.vit(), model.pretrained().preprocessing(), source,
+                job.options(to));
+        List<TraceRow> rows;
+        try {
+            rows = trace.trace(first, to, done -> { }).rows();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Row> out = new ArrayList<>(rows.size());
+        for (TraceRow r : rows) {
+            out.add(TraceTable.row(r, batch.get(r.image() - first).getString(batch.get(0).fieldIndex("id"))));
+        }
+        return out;
+    }
+
+    private void failOnFirstAttempt(int first, int count) {
+        if (failFirstAttemptAt >= first && failFirstAttemptAt < first + count) {
+            TaskContext task = TaskContext.get();
+            if (task != null && task.attemptNumber() == 0) {
+                throw new IllegalStateException("test fault: the first attempt of the task holding image "
+                        + failFirstAttemptAt + " fails; Spark runs it again");
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.github.vit4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.Cifar10;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceRow;
+import io.github.vit4j.trace.TraceSummary;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark trace against {@code vit trace}'s library, {@link DatasetTrace#trace}, on the first 64 CIFAR-10 test
+ * images of ../shared and its CIFAR-10 model, in local mode: {@code local[2,2]}, two task threads in this JVM and two
+ * attempts per task (so that a failed first attempt is retried). Noise is the corruption: it is calibrated (σ on the
+ * first 64 clean runs) and random (seeded per image), the two ways a distributed trace could drift.
+ */
+class SparkTraceTest {
+
+    private static final int IMAGES = 64;
+    private static final int BATCH = 8;
+
+    @TempDir
+    static Path dir;
+
+    private static SparkSession spark;
+    private static String model;
+    private static Path cifar;
+    private static TraceJob job;
+    private static DatasetTrace.Traced single;
+
+    @BeforeAll
+    static void start() throws IOException {
+        model = SharedAssets.resolve("models/simplevit-cifar10/hf").toString();
+        cifar = dir.resolve("test_batch_first64.bin");
+        byte[] all = Files.readAllBytes(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"));
+        Files.write(cifar, Arrays.copyOf(all, IMAGES * Cifar10.RECORD_BYTES));
+        job = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all", "prob",
+                "exact", "true", 7, BATCH);
+        ExecutorModels.Loaded m = ExecutorModels.get(model);
+        single = new DatasetTrace(m.vit(), m.pretrained().preprocessing(), ImageSource.cifar10(cifar),
+                job.options(IMAGES)).trace(done -> { });
+        spark = SparkSession.builder().master("local[2,2]").appName("vit4j-spark-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "4")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void rowsEqualVitTraceBitForBitWhateverTheNumberOfPartitions() throws IOException {
+        for (int partitions : new int[] {1, 3, 7}) {
+            List<TraceRow> rows = sorted(SparkTrace.of(job).trace(images(), "cifar", IMAGES, partitions));
+            assertEquals(single.rows(), rows, partitions + " partitions");
+        }
+        assertEquals(IMAGES * 3 * 4, single.rows().size());
+    }
+
+    @Test
+    void theCorruptionIsCalibratedOnceOnTheDriverAsVitTraceCalibratesIt() throws IOException {
+        TraceJob calibrated = SparkTrace.of(job).calibrate(images());
+        assertEquals(single.corruption(), calibrated.corruption());
+        assertFalse(calibrated.corruption().needsCalibration());
+    }
+
+    @Test
+    void aTraceOfTheFirstImagesEqualsVitTraceWithTheSameLimit() throws IOException {
+        List<TraceRow> rows = sorted(SparkTrace.of(job).trace(images(), "cifar", 20, 3));
+        assertEquals(single.rows().subList(0, 20 * 12), rows);    // calibrated on 64 images, as vit trace --limit 20
+    }
+
+    @Test
+    void theParquetTableReadsBackAsTheSameRowsAndItsSparkSqlSummaryIsTraceSummary() throws IOException {
+        String parquet = dir.resolve("trace.parquet").toString();
+        SparkTrace.of(job).trace(images(), "cifar", IMAGES, 3).write().parquet(parquet);
+        Dataset<Row> table = spark.read().parquet(parquet);
+        assertEquals(single.rows(), sorted(table));
+        assertEquals(IMAGES * 12, table.select("id").distinct().count() * 12);
+
+        TraceSummary sql = SparkTrace.summary(table, job.sweepKinds(), 4, job.traceMethod());
+        TraceSummary expected = single.summary();
+        assertEquals(expected.images(), sql.images());
+        assertEquals(expected.pClean(), sql.pClean(), 1e-12);
+        assertEquals(expected.pCorrupt(), sql.pCorrupt(), 1e-12);
+        for (SweepKind k : job.sweepKinds()) {
+            assertTrue(Arrays.equals(expected.count().get(k), sql.count().get(k)), k.label());
+            for (int l = 0; l < 4; l++) {                          // Spark adds in another order: 1e-12 absolute
+                assertEquals(expected.mean().get(k)[l], sql.mean().get(k)[l], 1e-12, k.label() + " " + l);
+                assertEquals(expected.ci95().get(k)[l], sql.ci95().get(k)[l], 1e-12, k.label() + " " + l);
+            }
+        }
+    }
+
+    @Test
+    void aTaskWhoseFirstAttemptFailsIsRetriedAndEveryImageIsTracedOnce() throws IOException {
+        String parquet = dir.resolve("retried.parquet").toString();
+        SparkTrace.of(job).failingFirstAttemptAt(37).trace(images(), "cifar", IMAGES, 3).write().parquet(parquet);
+        assertEquals(single.rows(), sorted(spark.read().parquet(parquet)));
+    }
+
+    @Test
+    void eachExecutorJvmLoadsTheModelOnce() throws IOException {
+        SparkTrace.of(job).trace(images(), "cifar", 16, 2).count();
+        assertEquals(1, ExecutorModels.loaded());                  // local mode: the driver is the one executor
+    }
+
+    private static Dataset<Row> images() {
+        return CifarRecords.read(spark, cifar.toString());
+    }
+
+    /** A Spark trace's rows in {@code trace.csv}'s order: by image, kind and layer. */
+    private static List<TraceRow> sorted(Dataset<Row> table) {
+        List<SweepKind> kinds = job.sweepKinds();
+        return table.collectAsList().stream().map(TraceTable::traceRow)
+                .sorted(Comparator.comparingInt(TraceRow::image).thenComparingInt(r -> kinds.indexOf(r.kind()))
+                        .thenComparingInt(TraceRow::layer))
+                .toList();
+    }
+}
