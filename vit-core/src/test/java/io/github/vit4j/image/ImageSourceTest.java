@@ -55,6 +55,26 @@ class ImageSourceTest {
         assertEquals(0, input.sub(applied).amaxNumber().doubleValue(), 1e-6);
     }
 
+    @Test
+    void heldImagesKeepTheirIndicesInTheWholeDatasetAndReadAsTheFileDoes() throws IOException {
+        Cifar10.Records records = Cifar10.read(BATCH, 40, 8);
+        ImageSource held = ImageSource.held("test_batch_first1017.bin", 40, records.labels(), records.images(),
+                OptionalInt.of(Cifar10.CLASSES));
+
+        ImageSource.Batch batch = held.read(42, 3, Preprocessing.cifar10());
+
+        assertEquals(48, held.size());
+        assertEquals(42, batch.index(0));
+        ImageSource.Batch fromFile = ImageSource.cifar10(BATCH).read(42, 3, Preprocessing.cifar10());
+        assertEquals(fromFile.names(), batch.names());
+        assertArrayEquals(fromFile.labels(), batch.labels());
+        assertEquals(fromFile.pixels(), batch.pixels());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> held.read(39, 2, Preprocessing.cifar10()));
+        assertTrue(e.getMessage().contains("images 39 .. 40") && e.getMessage().contains("only 40 .. 47"),
+                e.getMessage());
+    }
+
     /**
      * The mistake of issue 9: {@code read} gave normalised pixels and {@code readPixels} [0, 1] ones, and either went
      * into {@code Input.pixels} without a word. Now a batch holds one kind, [0, 1] pixels with the preprocessing, and

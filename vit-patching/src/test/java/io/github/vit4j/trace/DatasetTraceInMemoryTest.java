@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.Cifar10;
+import io.github.vit4j.image.ImageSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +63,31 @@ class DatasetTraceInMemoryTest {
             assertTrue(e.getMessage().contains("images " + range[0] + " .. " + (range[1] - 1))
                     && e.getMessage().contains("DatasetTrace.Options.limit() " + TraceFixture.IMAGES), e.getMessage());
         }
+    }
+
+    /**
+     * What a distributed trace does (vit-spark): calibrate once, then trace each batch over a source that holds only
+     * that batch's images, at their indices in the whole, with the calibrated corruption in the options.
+     */
+    @Test
+    void aBatchHeldAloneWithTheCalibratedCorruptionGivesTheWholeTracesRows() throws IOException {
+        DatasetTrace whole = TraceFixture.trace("noise:3", 7);
+        DatasetTrace.Traced expected = whole.trace(d -> { });
+        Corruption calibrated = whole.calibrated();
+        assertEquals(expected.corruption(), calibrated);
+        assertTrue(Corruption.parse("noise:3").needsCalibration() && !calibrated.needsCalibration());
+
+        Cifar10.Records records = Cifar10.read(SharedAssets.resolve(TraceFixture.CIFAR10), 10, 5);   // batch 2
+        ImageSource held = ImageSource.held("cifar", 10, records.labels(), records.images(),
+                OptionalInt.of(Cifar10.CLASSES));
+        DatasetTrace.Options o = TraceFixture.options("noise:3", 7, TraceMethod.exact());
+        DatasetTrace alone = TraceFixture.trace(11, held, new DatasetTrace.Options(calibrated, o.spec(), o.method(),
+                o.target(), o.seed(), o.batchSize(), 15));
+
+        List<TraceRow> rows = alone.trace(10, 15, d -> { }).rows();
+
+        int perImage = DatasetTraceTest.ROWS_PER_IMAGE;
+        assertEquals(expected.rows().subList(10 * perImage, 15 * perImage), rows);
     }
 
     static void assertSameSummary(TraceSummary expected, TraceSummary actual) {
