@@ -3,6 +3,9 @@ package io.github.vit4j.spark;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceRow;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -37,6 +40,17 @@ public final class TraceTable {
     static Row row(TraceRow row, String id) {
         return RowFactory.create(row.image(), row.label(), row.pClean(), row.pCorrupt(), row.kind().label(),
                 row.layer(), row.window(), row.pPatched(), row.ie(), row.method().label(), id);
+    }
+
+    /**
+     * Every row of a trace's table, collected to the driver, in {@code trace.csv}'s order: by image, then kind (in
+     * trace order), then layer.
+     */
+    public static List<TraceRow> traceRows(Dataset<Row> table, List<SweepKind> kinds) {
+        return table.collectAsList().stream().map(TraceTable::traceRow)
+                .sorted(Comparator.comparingInt(TraceRow::image).thenComparingInt(r -> kinds.indexOf(r.kind()))
+                        .thenComparingInt(TraceRow::layer))
+                .toList();
     }
 
     /** The {@link TraceRow} of a table row (its {@code id} left out). */

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -129,16 +128,25 @@ class SparkTraceTest {
         assertEquals(1, ExecutorModels.loaded());                  // local mode: the driver is the one executor
     }
 
+    @Test
+    void theSparkSubmitJobWritesTheTraceCsvThatVitTraceWrites() throws IOException {
+        Path out = dir.resolve("app");
+        TraceApp.run(spark, new String[] {"--model", model, "--images", "cifar10:" + cifar, "--out", out.toString(),
+            "--limit", "24", "--corruption", "noise:3", "--seed", "7", "--batch", "8", "--partitions", "2"});
+        ExecutorModels.Loaded m = ExecutorModels.get(model);
+        new DatasetTrace(m.vit(), m.pretrained().preprocessing(), ImageSource.cifar10(cifar), job.options(24))
+                .run(dir.resolve("vit-trace"), done -> { });
+
+        assertEquals(Files.readString(dir.resolve("vit-trace/trace.csv")), Files.readString(out.resolve("trace.csv")));
+        assertTrue(Files.isDirectory(out.resolve("trace.parquet")) && Files.isRegularFile(out.resolve("summary.csv")));
+    }
+
     private static Dataset<Row> images() {
         return CifarRecords.read(spark, cifar.toString());
     }
 
     /** A Spark trace's rows in {@code trace.csv}'s order: by image, kind and layer. */
     private static List<TraceRow> sorted(Dataset<Row> table) {
-        List<SweepKind> kinds = job.sweepKinds();
-        return table.collectAsList().stream().map(TraceTable::traceRow)
-                .sorted(Comparator.comparingInt(TraceRow::image).thenComparingInt(r -> kinds.indexOf(r.kind()))
-                        .thenComparingInt(TraceRow::layer))
-                .toList();
+        return TraceTable.traceRows(table, job.sweepKinds());
     }
 }

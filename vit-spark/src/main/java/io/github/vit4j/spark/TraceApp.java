@@ -1,0 +1,116 @@
+package io.github.vit4j.spark;
+
+import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.trace.TraceRow;
+import io.github.vit4j.trace.TraceSummary;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The job's main class for {@code spark-submit}: {@code vit trace}'s options, {@code --partitions} and
+ * {@code --out}. Writes {@code OUT/trace.parquet} (the rows, {@link TraceTable#SCHEMA}), {@code OUT/trace.csv}
+ * ({@code vit trace}'s file: sorted by image, kind and layer) and {@code OUT/summary.csv} (mean and 95% CI per cell,
+ * from Spark SQL). The master and executors are spark-submit's.
+ */
+public final class TraceApp {
+
+    private static final Map<String, String> DEFAULTS = defaults();
+
+    private TraceApp() {
+    }
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("--model", null);
+        d.put("--images", null);
+        d.put("--out", null);
+        d.put("--limit", "100");
+        d.put("--corruption", "grayscale");
+        d.put("--window", "3");
+        d.put("--kinds", "resid,attn,mlp");
+        d.put("--tokens", "all");
+        d.put("--metric", "prob");
+        d.put("--method", "exact");
+        d.put("--label", "true");
+        d.put("--seed", "0");
+        d.put("--batch", "16");
+        d.put("--partitions", "0");
+        return d;
+    }
+
+    public static void main(String[] args) throws IOException {
+        SparkSession spark = SparkSession.builder().appName("vit4j trace").getOrCreate();
+        try {
+            System.out.println(run(spark, args));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * Runs the trace {@code args} describe in {@code spark}'s application.
+     *
+     * @return what was written, in a sentence
+     * @throws IllegalArgumentException naming a bad, unknown or missing option
+     */
+    static String run(SparkSession spark, String[] args) throws IOException {
+        Map<String, String> a = parse(args);
+        TraceJob job = new TraceJob(a.get("--model"), Corruption.parse(a.get("--corruption")),
+                List.of(a.get("--kinds").split(",")), Integer.parseInt(a.get("--window")), a.get("--tokens"),
+                a.get("--metric"), a.get("--method"), a.get("--label"), Long.parseLong(a.get("--seed")),
+                Integer.parseInt(a.get("--batch")));
+        String images = a.get("--images");
+        if (!images.startsWith(ImageSource.CIFAR10_PREFIX)) {
+            throw new IllegalArgumentException("--images " + images + ": a Spark trace reads a CIFAR-10 binary file "
+                    + "so far; expected cifar10:PATH (any path Hadoop reads)");
+        }
+        String file = images.substring(ImageSource.CIFAR10_PREFIX.length());
+        Path out = Path.of(a.get("--out"));
+        Files.createDirectories(out);
+        int limit = Integer.parseInt(a.get("--limit"));
+        int partitions = Integer.parseInt(a.get("--partitions"));
+        if (partitions <= 0) {                                  // one task per core and batch, at most
+            partitions = Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
+                    (limit + job.batch() - 1) / job.batch()));
+        }
+        Dataset<Row> rows = SparkTrace.of(job).trace(CifarRecords.read(spark, file), file, limit, partitions);
+        String parquet = out.resolve("trace.parquet").toString();
+        rows.write().mode("overwrite").parquet(parquet);
+        Dataset<Row> table = spark.read().parquet(parquet);
+        List<TraceRow> sorted = TraceTable.traceRows(table, job.sweepKinds());
+        TraceRow.write(out.resolve("trace.csv"), sorted);
+        int layers = sorted.stream().mapToInt(TraceRow::layer).max().orElse(-1) + 1;
+        TraceSummary summary = SparkTrace.summary(table, job.sweepKinds(), layers, job.traceMethod());
+        summary.writeCsv(out.resolve("summary.csv"));
+        return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, trace.csv, "
+                + "summary.csv", summary.images(), partitions, out);
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> a = new LinkedHashMap<>(DEFAULTS);
+        for (int i = 0; i < args.length; i += 2) {
+            if (!DEFAULTS.containsKey(args[i]) || i + 1 == args.length) {
+                throw new IllegalArgumentException("unknown option or option without a value: '" + args[i]
+                        + "' in " + Arrays.toString(args) + "; expected --option value pairs of " + DEFAULTS.keySet());
+            }
+            a.put(args[i], args[i + 1]);
+        }
+        for (Map.Entry<String, String> e : a.entrySet()) {
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("missing " + e.getKey() + "; a Spark trace needs --model, --images "
+                        + "cifar10:PATH and --out DIR, each a path every executor (and the driver, for --out) reads");
+            }
+        }
+        return a;
+    }
+}
