@@ -50,6 +50,11 @@ public final class PickleBytes {
         return op(']');
     }
 
+    /** {@code APPENDS}: the items since the mark onto the list below it. */
+    public PickleBytes appends() {
+        return op('e');
+    }
+
     /** {@code SETITEMS}: the key-value pairs since the mark into the dict below it. */
     public PickleBytes setItems() {
         return op('u');
@@ -92,6 +97,11 @@ public final class PickleBytes {
             op((int) (value >>> (8 * i)) & 0xff);
         }
         return this;
+    }
+
+    /** {@code LONG1}: an int of up to 255 bytes, given little-endian two's complement (torch.save's magic number). */
+    public PickleBytes long1(byte[] littleEndian) {
+        return op(0x8a).op(littleEndian.length).raw(littleEndian);
     }
 
     /** {@code BINUNICODE}: a str. */

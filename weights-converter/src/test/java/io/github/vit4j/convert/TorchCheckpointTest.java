@@ -27,17 +27,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * PyTorch checkpoints are read without running them: real files from ../shared and from PyTorch 1.13
- * ({@code src/test/resources/torch/make.py}), files of the test writer {@link TorchCheckpoints}, and hostile files
- * built here byte by byte, each refused with a message naming what is wrong.
+ * PyTorch checkpoints are read without running them: real files from ../shared, the two files of
+ * {@code src/test/resources/torch/make.py} (views sharing a storage, float16, bfloat16, float64, in the zip and legacy
+ * formats) as the test writer {@link TorchCheckpoints} writes them, with the values PyTorch 1.13 gave, other files of
+ * the test writer, and hostile files built here byte by byte, each refused with a message naming what is wrong.
  */
 class TorchCheckpointTest {
 
-    static final Path FIXTURES = Path.of("src/test/resources/torch");
-
-    /** torch.save's magic number 0x1950a86a20f9469cfc6c, little-endian, as LONG1 writes it. */
-    static final byte[] LEGACY_MAGIC = {0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8,
-        0x50, 0x19};
+    /** Where the test writes make.py's two checkpoints (generated fixtures belong in target/). */
+    static final Path GENERATED = Path.of("target", "torch-checkpoints");
 
     @TempDir
     Path dir;
@@ -59,10 +57,55 @@ class TorchCheckpointTest {
         }
     }
 
+    /**
+     * The state dict of {@code src/test/resources/torch/make.py}, as PyTorch 1.13 saved it: w = arange(12) as float32
+     * [3, 4]; wt = w.t() and row = w[1], views of w's storage (strides [1, 4]; offset 4); h float16, b bfloat16 and d
+     * float64, each in a storage of its own. The storage bytes are those of PyTorch's files; the keys are the zip
+     * format's (0 to 3) or the legacy format's (the storages' ids, here those PyTorch's legacy file held, whose
+     * sorted order puts w's storage last).
+     */
+    static byte[] viewsAndDtypes(boolean legacy) throws IOException {
+        List<String> keys = legacy ? List.of("232372880", "170574688", "170574992", "232369984")
+                : List.of("0", "1", "2", "3");
+        ByteBuffer w = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 12; i++) {
+            w.putFloat(i);
+        }
+        ByteBuffer d = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(0.1).putDouble(-1e-3);
+        Map<String, Storage> storages = new LinkedHashMap<>();
+        storages.put(keys.get(0), new Storage("FloatStorage", 12, w.array()));
+        storages.put(keys.get(1), new Storage("HalfStorage", 4, shorts(0x3c00, 0xc000, 0x3800, 0x7bff)));
+        storages.put(keys.get(2), new Storage("BFloat16Storage", 3, shorts(0x3f80, 0xc040, 0x3e20)));
+        storages.put(keys.get(3), new Storage("DoubleStorage", 2, d.array()));
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", new Tensor(keys.get(0), 0, new long[] {3, 4}, new long[] {4, 1}));
+        tensors.put("wt", new Tensor(keys.get(0), 0, new long[] {4, 3}, new long[] {1, 4}));
+        tensors.put("row", new Tensor(keys.get(0), 4, new long[] {4}, new long[] {1}));
+        tensors.put("h", new Tensor(keys.get(1), 0, new long[] {4}, new long[] {1}));
+        tensors.put("b", new Tensor(keys.get(2), 0, new long[] {3}, new long[] {1}));
+        tensors.put("d", new Tensor(keys.get(3), 0, new long[] {2}, new long[] {1}));
+        // torch.save names the zip's root folder after the file and, in 1.13, wrote no byteorder record
+        return legacy ? TorchCheckpoints.legacy(storages, tensors)
+                : TorchCheckpoints.zip("views-and-dtypes", TorchCheckpoints.statePickle(storages, tensors), storages,
+                        null);
+    }
+
+    /**
+     * Writes make.py's two files as the test writer makes them, under {@code target/torch-checkpoints/} (kept there
+     * for make.py's by-hand check with PyTorch), and returns their paths: the zip format, then the legacy format.
+     */
+    static List<Path> writeViewsAndDtypes() throws IOException {
+        Files.createDirectories(GENERATED);
+        return List.of(Files.write(GENERATED.resolve("views-and-dtypes.pt"), viewsAndDtypes(false)),
+                Files.write(GENERATED.resolve("views-and-dtypes-legacy.pt"), viewsAndDtypes(true)));
+    }
+
     @Test
-    void zipAndLegacyFilesOfPyTorchGiveViewsAndEveryFloatDtypeAsFloat32() throws IOException {
-        for (String name : List.of("views-and-dtypes.pt", "views-and-dtypes-legacy.pt")) {
-            try (WeightsFile f = WeightsFile.open(FIXTURES.resolve(name))) {
+    void makePysZipAndLegacyFilesGiveViewsAndEveryFloatDtypeAsFloat32() throws IOException {
+        for (Path file : writeViewsAndDtypes()) {
+            String name = file.getFileName().toString();
+            try (WeightsFile f = WeightsFile.open(file)) {
+                assertTrue(f instanceof TorchCheckpoint, name);
                 assertEquals(List.of("w", "wt", "row", "h", "b", "d"), List.copyOf(f.names()), name);
                 float[] w = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
                 assertArrayEquals(w, floats(f.load("w")), name);
@@ -304,7 +347,7 @@ class TorchCheckpointTest {
     void aLegacyFileWhosePickleRunsPast64MiBIsRefused() throws IOException {
         Path file = dir.resolve("long-legacy.pt");
         try (var out = Files.newOutputStream(file)) {
-            out.write(new PickleBytes().proto(2).op(0x8a).op(10).raw(LEGACY_MAGIC).stop().proto(2).integer(1001)
+            out.write(new PickleBytes().proto(2).long1(TorchCheckpoints.LEGACY_MAGIC).stop().proto(2).integer(1001)
                     .stop().proto(2).emptyDict().stop().proto(2).toByteArray());
             byte[] string = new PickleBytes().binUnicodeHeader(1 << 20).raw(new byte[1 << 20]).op('0').toByteArray();
             for (int i = 0; i <= TorchPickle.MAX_PICKLE_BYTES >> 20; i++) {
@@ -322,7 +365,7 @@ class TorchCheckpointTest {
                 TorchCheckpoints.zip("archive", TorchCheckpoints.statePickle(storages, tensors), storages, "big"));
         assertRefused(() -> WeightsFile.open(zip), "was saved on a big-endian machine (archive/byteorder: big);"
                 + " vit4j reads little-endian checkpoints only");
-        PickleBytes legacy = new PickleBytes().proto(2).op(0x8a).op(10).raw(LEGACY_MAGIC).stop()
+        PickleBytes legacy = new PickleBytes().proto(2).long1(TorchCheckpoints.LEGACY_MAGIC).stop()
                 .proto(2).integer(1001).stop().proto(2).emptyDict().mark().string("little_endian")
                 .bool(false).setItems().stop();
         Path old = Files.write(dir.resolve("big-legacy.pt"), legacy.toByteArray());
@@ -331,7 +374,7 @@ class TorchCheckpointTest {
 
     @Test
     void aTruncatedLegacyFileIsRefused() throws IOException {
-        byte[] whole = Files.readAllBytes(FIXTURES.resolve("views-and-dtypes-legacy.pt"));
+        byte[] whole = viewsAndDtypes(true);
         Path cut = Files.write(dir.resolve("cut.pt"), java.util.Arrays.copyOf(whole, whole.length - 10));
         assertRefused(() -> WeightsFile.open(cut), "the file ends at byte " + (whole.length - 10)
                 + ": it is truncated or corrupt");

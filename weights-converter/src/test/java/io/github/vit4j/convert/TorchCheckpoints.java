@@ -21,9 +21,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * storages, an {@code OrderedDict} of tensors), for tests here and in other modules (this module's test jar): e.g. a
  * Hugging Face folder's {@code pytorch_model.bin} of seeded random weights,
  * {@code write(file, huggingFaceStateDict(VitWeights.random(VitConfig.vitB16(), 1)))}. PyTorch 1.13's
- * {@code torch.load} reads what it writes (checked by hand, not in the tests).
+ * {@code torch.load} reads what it writes (checked by hand, not in the tests). {@link #zip} and {@link #legacy} write
+ * any storages and views of them ({@link Storage}, {@link Tensor}): several tensors sharing a storage, strides,
+ * offsets, float16, bfloat16 and float64, in either of torch.save's formats.
  */
 public final class TorchCheckpoints {
+
+    /** torch.save's magic number 0x1950a86a20f9469cfc6c, little-endian, as its {@code LONG1} opcode holds it. */
+    static final byte[] LEGACY_MAGIC = {0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8,
+        0x50, 0x19};
+
+    /** torch.save's legacy protocol version. */
+    static final int LEGACY_PROTOCOL = 1001;
 
     private TorchCheckpoints() {
     }
@@ -99,13 +108,26 @@ public final class TorchCheckpoints {
      * persistent id), offset, size, stride, False, OrderedDict())} per entry.
      */
     static byte[] statePickle(Map<String, Storage> storages, Map<String, Tensor> tensors) {
+        return statePickle(storages, tensors, false);
+    }
+
+    /**
+     * The same, with the persistent ids of the given format: the zip format's {@code ('storage', type, key,
+     * location, numel)}, or the legacy format's {@code ('storage', type, key, location, numel, view_metadata)} with
+     * {@code view_metadata} None (PyTorch 0.4 and later save no storage views).
+     */
+    static byte[] statePickle(Map<String, Storage> storages, Map<String, Tensor> tensors, boolean legacy) {
         PickleBytes p = new PickleBytes().proto(2);
         p.global("collections", "OrderedDict").emptyTuple().reduce().mark();
         tensors.forEach((name, t) -> {
             Storage s = storages.get(t.key());
             p.string(name).global("torch._utils", "_rebuild_tensor_v2").mark();
             p.mark().string("storage").global("torch", s == null ? "FloatStorage" : s.type()).string(t.key())
-                    .string("cpu").integer(s == null ? 0 : s.numel()).tuple().persistentId();
+                    .string("cpu").integer(s == null ? 0 : s.numel());
+            if (legacy) {
+                p.none();
+            }
+            p.tuple().persistentId();
             p.integer(t.offset()).intTuple(t.shape()).intTuple(t.stride()).bool(false);
             p.global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
         });
@@ -126,6 +148,39 @@ public final class TorchCheckpoints {
         storages.forEach((key, s) -> entries.put(root + "/data/" + key, s.bytes()));
         entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
         return storedZip(entries);
+    }
+
+    /**
+     * A torch.save file in the legacy format ({@code _use_new_zipfile_serialization=False}), laid out as PyTorch's
+     * {@code _legacy_save} writes it: five pickles (the magic number, the protocol version 1001, the system info
+     * {@code {'protocol_version': 1001, 'little_endian': True, 'type_sizes': {'short': 2, 'int': 4, 'long': 4}}},
+     * the state dict, the sorted list of storage keys), then per key in that order an 8-byte little-endian element
+     * count and the storage's bytes.
+     */
+    static byte[] legacy(Map<String, Storage> storages, Map<String, Tensor> tensors) {
+        PickleBytes p = new PickleBytes();
+        p.proto(2).long1(LEGACY_MAGIC).stop();
+        p.proto(2).integer(LEGACY_PROTOCOL).stop();
+        p.proto(2).emptyDict().mark().string("protocol_version").integer(LEGACY_PROTOCOL)
+                .string("little_endian").bool(true).string("type_sizes").emptyDict().mark()
+                .string("short").integer(2).string("int").integer(4).string("long").integer(4).setItems()
+                .setItems().stop();
+        p.raw(statePickle(storages, tensors, true));
+        List<String> keys = storages.keySet().stream().sorted().toList();
+        p.proto(2).emptyList();
+        if (keys.size() == 1) {
+            p.string(keys.get(0)).op('a');                    // APPEND, as pickle writes a list of one
+        } else if (!keys.isEmpty()) {
+            p.mark();
+            keys.forEach(p::string);
+            p.appends();
+        }
+        p.stop();
+        for (String key : keys) {
+            Storage s = storages.get(key);
+            p.raw(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(s.numel()).array()).raw(s.bytes());
+        }
+        return p.toByteArray();
     }
 
     /** A zip archive of uncompressed entries. */
