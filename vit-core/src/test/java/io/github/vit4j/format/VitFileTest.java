@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.fuzz.FuzzSeeds;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
@@ -258,7 +259,7 @@ class VitFileTest {
         Path file = dir.resolve("cifar.vit");
         VitFile.write(file, cifar);
         byte[] bytes = Files.readAllBytes(file);
-        int at = indexOf(bytes, "config.heads=4".getBytes(StandardCharsets.UTF_8));
+        int at = FuzzSeeds.indexOf(bytes, "config.heads=4".getBytes(StandardCharsets.UTF_8));
         bytes[at + "config.heads=".length()] = '2';
         Files.write(file, bytes);
 
@@ -469,16 +470,13 @@ class VitFileTest {
         Files.write(file, out.array());
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new AssertionError("not found");
+    /** The fuzz seeds' models ({@link VitFileFuzzSeeds}, laid out without ND4J) are byte for byte the writer's. */
+    @Test
+    void fuzzSeedModelsAreLaidOutAsTheWriterLaysThemOut() throws IOException {
+        VitConfig config = new VitConfig(2, 1, 1, 2, 1, 1, 2, 1e-6, List.of("cat", "dog, or \u00e9\n"));
+        Preprocessing prep = new Preprocessing(2, 1 / 255.0, new double[] {0.5}, new double[] {0.25});
+        Path file = dir.resolve("seed-layout.vit");
+        VitFile.write(file, new Pretrained(VitWeights.random(config, 3), prep));
+        assertArrayEquals(Files.readAllBytes(file), VitFileFuzzSeeds.model(config, prep, 3).bytes());
     }
 }
