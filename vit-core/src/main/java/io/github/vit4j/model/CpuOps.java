@@ -25,7 +25,10 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class CpuOps extends Ops {
 
-    static final CpuOps INSTANCE = new CpuOps();
+    /** oneDNN's products where its natives load (and {@code -Dvit4j.onednn} is not false), else OpenBLAS's. */
+    static final CpuOps INSTANCE = new CpuOps(OneDnn.available());
+    /** OpenBLAS's SGEMM and ND4J's batched matmul for every product: the path before oneDNN, kept for comparison. */
+    static final CpuOps OPENBLAS = new CpuOps(false);
 
     /** Below this many elements an operation runs on the calling thread alone. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
@@ -40,7 +43,16 @@ final class CpuOps extends Ops {
     private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(
             () -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
 
-    private CpuOps() {
+    /** Whether the products go through {@link OneDnn}. */
+    private final boolean oneDnn;
+
+    private CpuOps(boolean oneDnn) {
+        this.oneDnn = oneDnn;
+    }
+
+    /** Whether this instance's products go through oneDNN. */
+    boolean usesOneDnn() {
+        return oneDnn;
     }
 
     @Override
@@ -53,7 +65,11 @@ final class CpuOps extends Ops {
         return linearInto(x, w, scratch(Role.QKV, x.size(0), w.weight().size(0)));
     }
 
-    private static INDArray linearInto(INDArray x, VitWeights.Linear w, INDArray y) {
+    private INDArray linearInto(INDArray x, VitWeights.Linear w, INDArray y) {
+        if (oneDnn) {
+            OneDnn.linear(contiguous(x), w, y);
+            return y;
+        }
         int rows = (int) y.size(0);
         int out = (int) y.size(1);
         float[] bias = toFloats(w.bias());
@@ -111,7 +127,7 @@ final class CpuOps extends Ops {
     INDArray scores(INDArray q, INDArray k) {
         Role role = q.size(2) == 1 ? Role.CLS_SCORES : Role.SCORES;
         INDArray s = scratch(role, q.size(0), q.size(1), q.size(2), k.size(2));
-        return perHead(contiguous(q), contiguous(k), true, s);
+        return product(contiguous(q), contiguous(k), false, true, s);
     }
 
     @Override
@@ -143,7 +159,7 @@ final class CpuOps extends Ops {
     @Override
     INDArray mix(INDArray pattern, INDArray v) {
         INDArray z = SiteMemory.SHARED.floats(v.size(0), v.size(1), pattern.size(2), v.size(3));
-        return perHead(contiguous(pattern), contiguous(v), false, z);
+        return product(contiguous(pattern), contiguous(v), false, false, z);
     }
 
     @Override
@@ -307,7 +323,16 @@ final class CpuOps extends Ops {
     @Override
     INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
         INDArray out = SiteMemory.SHARED.floats(perHeadShape(a, b, transposeA, transposeB));
-        return perHead(contiguous(a), contiguous(b), transposeA, transposeB, out);
+        return product(contiguous(a), contiguous(b), transposeA, transposeB, out);
+    }
+
+    /** {@link Ops#perHead} through oneDNN where it is available, else ND4J's batched matmul. */
+    private INDArray product(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
+        if (oneDnn) {
+            OneDnn.perHead(a, b, transposeA, transposeB, out);
+            return out;
+        }
+        return perHead(a, b, transposeA, transposeB, out);
     }
 
     @Override

@@ -1,0 +1,247 @@
+package io.github.vit4j.model;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.matmul;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The matrix products of {@link CpuOps} through oneDNN (JavaCPP's {@code org.bytedeco:dnnl} preset, built on the
+ * same JavaCPP as ND4J): its AVX-512 batch-reduce GEMM, with each weight matrix packed once into the blocked layout
+ * the kernel reads (as ONNX Runtime does at load) instead of on every call as OpenBLAS's SGEMM does, and the bias
+ * added by the kernel. The arrays stay ND4J's: oneDNN reads and writes their memory in place.
+ *
+ * <p>Packed weights are kept per weight array (by identity, weakly: they go when the model's arrays go), so a
+ * model's weights must not be written once a {@link Vit} uses them — which ND4J's read-only memory-mapped weights
+ * enforce anyway. Primitives, their memory objects and a scratchpad are per thread (oneDNN's library-managed
+ * scratchpad is not safe to share between threads), cached by shape.
+ *
+ * <p>Where the preset has no natives for the platform (macOS on Apple silicon), or with {@code -Dvit4j.onednn=false},
+ * {@link #available()} is false and {@link CpuOps} uses OpenBLAS's SGEMM through ND4J, as before.
+ */
+final class OneDnn {
+
+    /** System property: {@code false} keeps every product on OpenBLAS (for comparison; the default is {@code true}). */
+    static final String PROPERTY = "vit4j.onednn";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
+    private static final memory.data_type F32 = memory.data_type.f32;
+
+    private static volatile Boolean available;
+    private static engine cpu;
+
+    private static final ThreadLocal<Context> CONTEXT = ThreadLocal.withInitial(Context::new);
+    /** Each weight array's packed copies, one per blocked layout a product asked for. */
+    private static final Map<WeightKey, List<memory>> PACKED = new HashMap<>();
+    private static final ReferenceQueue<INDArray> GONE = new ReferenceQueue<>();
+
+    private OneDnn() {
+    }
+
+    /** Whether oneDNN's natives loaded on this platform and {@code -Dvit4j.onednn} does not turn them off. */
+    static boolean available() {
+        Boolean a = available;
+        if (a == null) {
+            synchronized (OneDnn.class) {
+                a = available;
+                if (a == null) {
+                    a = load();
+                    available = a;
+                }
+            }
+        }
+        return a;
+    }
+
+    private static boolean load() {
+        String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
+        if (setting.equals("false")) {
+            return false;
+        }
+        if (!setting.equals("true")) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + setting + " is not a boolean; use true (oneDNN's"
+                    + " products where its natives load, the default) or false (OpenBLAS's SGEMM for every product)");
+        }
+        try {
+            cpu = new engine(engine.kind.cpu, 0);
+            return true;
+        } catch (Throwable e) {                 // no natives for this platform: UnsatisfiedLinkError, NoClassDefFoundError
+            LOG.info("oneDNN is not available here ({}); matrix products use OpenBLAS's SGEMM", e.toString());
+            return false;
+        }
+    }
+
+    /** {@code y = x · Wᵀ + b} for x {@code [R, in]} (C order), W {@code [out, in]}, b {@code [out]}, into y {@code [R, out]} (C order). */
+    static void linear(INDArray x, VitWeights.Linear w, INDArray y) {
+        long rows = x.size(0);
+        long in = x.size(1);
+        long out = y.size(1);
+        INDArray weight = w.weight();
+        Context c = CONTEXT.get();
+        String key = "linear " + rows + " " + in + " " + out;
+        Product p = c.products.get(key);
+        if (p == null) {
+            memory.desc src = new memory.desc(new long[] {rows, in}, F32, memory.format_tag.ab);
+            memory.desc anyWeights = new memory.desc(new long[] {in, out}, F32, memory.format_tag.any);
+            memory.desc bias = new memory.desc(new long[] {1, out}, F32, memory.format_tag.ab);
+            memory.desc dst = new memory.desc(new long[] {rows, out}, F32, memory.format_tag.ab);
+            p = new Product(c, new matmul.desc(src, anyWeights, bias, dst), src, null, bias, dst);
+            c.products.put(key, p);
+        }
+        memory packed = packed(weight, p.pd.weights_desc(), c.stream);
+        p.src.set_data_handle(pointer(x));
+        p.bias.set_data_handle(pointer(w.bias()));
+        p.dst.set_data_handle(pointer(y));
+        p.args.put(dnnl.DNNL_ARG_WEIGHTS, packed);
+        p.run(c.stream);
+    }
+
+    /**
+     * The per-head products of {@link Ops#perHead}: {@code a} {@code [B, H, ·, ·]} and {@code b} (C order), either
+     * read transposed, into {@code out} {@code [B, H, rows, cols]} (C order).
+     */
+    static void perHead(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
+        long bh = a.size(0) * a.size(1);
+        long m = out.size(2);
+        long n = out.size(3);
+        long k = transposeA ? a.size(2) : a.size(3);
+        Context c = CONTEXT.get();
+        String key = "heads " + bh + " " + m + " " + k + " " + n + " " + transposeA + " " + transposeB;
+        Product p = c.products.get(key);
+        if (p == null) {
+            // a is stored [bh, m, k] (or [bh, k, m] when read transposed); b [bh, k, n] (or [bh, n, k])
+            memory.desc src = new memory.desc(new long[] {bh, m, k}, F32,
+                    transposeA ? new long[] {m * k, 1, m} : new long[] {m * k, k, 1});
+            memory.desc weights = new memory.desc(new long[] {bh, k, n}, F32,
+                    transposeB ? new long[] {k * n, 1, k} : new long[] {k * n, n, 1});
+            memory.desc dst = new memory.desc(new long[] {bh, m, n}, F32, memory.format_tag.abc);
+            p = new Product(c, new matmul.desc(src, weights, dst), src, weights, null, dst);
+            c.products.put(key, p);
+        }
+        p.src.set_data_handle(pointer(a));
+        p.weights.set_data_handle(pointer(b));
+        p.dst.set_data_handle(pointer(out));
+        p.run(c.stream);
+    }
+
+    /** How many packed copies of {@code weight} are held: one per blocked layout a product asked for. */
+    static int packedCopies(INDArray weight) {
+        synchronized (PACKED) {
+            List<memory> copies = PACKED.get(new WeightKey(weight, null));
+            return copies == null ? 0 : copies.size();
+        }
+    }
+
+    /** The memory of {@code a} from its first element (arrays of this class are C-ordered and dense from there). */
+    private static Pointer pointer(INDArray a) {
+        return new FloatPointer(a.data().addressPointer()).position(a.offset());
+    }
+
+    /** {@code weight} {@code [out, in]} in the blocked layout {@code layout} of a {@code [in, out]} operand: packed once. */
+    private static memory packed(INDArray weight, memory.desc layout, stream s) {
+        synchronized (PACKED) {
+            for (Reference<? extends INDArray> r; (r = GONE.poll()) != null; ) {
+                List<memory> copies = PACKED.remove((WeightKey) r);
+                if (copies != null) {
+                    copies.forEach(Pointer::close);
+                }
+            }
+            List<memory> copies = PACKED.computeIfAbsent(new WeightKey(weight, GONE), k -> new ArrayList<>());
+            for (memory m : copies) {
+                if (m.get_desc().equals(layout)) {
+                    return m;
+                }
+            }
+            long in = weight.size(1);
+            long out = weight.size(0);
+            memory.desc plain = new memory.desc(new long[] {in, out}, F32,
+                    new long[] {weight.stride(1), weight.stride(0)});
+            memory from = new memory(plain, cpu, pointer(weight));
+            memory to = new memory(layout, cpu);
+            new reorder(from, to).execute(s, from, to);
+            s._wait();
+            from.close();
+            copies.add(to);
+            return to;
+        }
+    }
+
+    /** A weight array by identity, held weakly. */
+    private static final class WeightKey extends WeakReference<INDArray> {
+        private final int hash;
+
+        WeightKey(INDArray weight, ReferenceQueue<INDArray> queue) {
+            super(weight, queue);
+            this.hash = System.identityHashCode(weight);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this || o instanceof WeightKey k && k.get() != null && k.get() == get();
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** One thread's stream and products. */
+    private static final class Context {
+        final stream stream = new stream(cpu);
+        final Map<String, Product> products = new HashMap<>();
+    }
+
+    /** A matmul primitive with its own memory objects (data set per call) and scratchpad. */
+    private static final class Product {
+        final matmul.primitive_desc pd;
+        final matmul primitive;
+        final memory src;
+        final memory weights;
+        final memory bias;
+        final memory dst;
+        final IntMemoryMap args = new IntMemoryMap();
+
+        Product(Context c, matmul.desc desc, memory.desc src, memory.desc weights, memory.desc bias, memory.desc dst) {
+            primitive_attr attr = new primitive_attr();
+            attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+            pd = new matmul.primitive_desc(desc, attr, cpu);
+            primitive = new matmul(pd);
+            this.src = new memory(src, cpu, (Pointer) null);
+            this.weights = weights == null ? null : new memory(weights, cpu, (Pointer) null);
+            this.bias = bias == null ? null : new memory(bias, cpu, (Pointer) null);
+            this.dst = new memory(dst, cpu, (Pointer) null);
+            args.put(dnnl.DNNL_ARG_SRC, this.src);
+            if (this.weights != null) {
+                args.put(dnnl.DNNL_ARG_WEIGHTS, this.weights);
+            }
+            if (this.bias != null) {
+                args.put(dnnl.DNNL_ARG_BIAS, this.bias);
+            }
+            args.put(dnnl.DNNL_ARG_DST, this.dst);
+            args.put(dnnl.DNNL_ARG_SCRATCHPAD, new memory(pd.scratchpad_desc(), cpu));
+        }
+
+        void run(stream s) {
+            primitive.execute(s, args);
+            s._wait();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.github.vit4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * oneDNN's products equal OpenBLAS's (ND4J's GEMM and batched matmul) within float rounding: the linear layers with
+ * their packed weights and bias, the per-head products in every transposition, from several threads at once; and a
+ * whole forward through oneDNN equals the OpenBLAS path at every site.
+ */
+class OneDnnTest {
+
+    /** Sums of up to 3072 products of numbers in [−1, 1]: float rounding differs by ~1e-5 between two kernels. */
+    private static final double TOLERANCE = 1e-4;
+
+    @Test
+    void oneDnnLoadsOnLinuxX86AndIsWhatTheCpuKernelsUse() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch");
+        assumeTrue(os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64")),
+                "the dnnl preset's natives this build resolves are linux-x86_64's");
+        assumeTrue(System.getProperty(OneDnn.PROPERTY) == null, "-Dvit4j.onednn not set");
+        assertTrue(OneDnn.available());
+        assertTrue(CpuOps.INSTANCE.usesOneDnn());
+        assertFalse(CpuOps.OPENBLAS.usesOneDnn());
+    }
+
+    @Test
+    void aLinearLayerIsXTimesTheWeightTransposedPlusTheBias() {
+        assumeTrue(OneDnn.available());
+        // x = [[1, 2]], W = [[1, 0], [0, 1], [1, 1]] (out = 3, in = 2), b = [10, 20, 30]: y = [[11, 22, 33]]
+        INDArray x = Nd4j.createFromArray(new float[][] {{1, 2}});
+        INDArray w = Nd4j.createFromArray(new float[][] {{1, 0}, {0, 1}, {1, 1}});
+        INDArray b = Nd4j.createFromArray(10f, 20f, 30f);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 1, 3);
+        OneDnn.linear(x, new VitWeights.Linear(w, b), y);
+        assertEquals(Nd4j.createFromArray(new float[][] {{11, 22, 33}}), y);
+    }
+
+    @Test
+    void linearLayersOfViTShapesEqualOpenBlasSgemm() {
+        assumeTrue(OneDnn.available());
+        for (int[] s : new int[][] {{197, 768, 2304}, {1, 768, 1000}, {17, 48, 144}, {394, 3072, 768}}) {
+            INDArray x = uniform(1, s[0], s[1]);
+            VitWeights.Linear w = new VitWeights.Linear(uniform(2, s[2], s[1]), uniform(3, s[2]));
+            INDArray expected = Nd4j.gemm(x, w.weight(), false, true).addiRowVector(w.bias());
+            INDArray y = Nd4j.createUninitialized(DataType.FLOAT, s[0], s[2]);
+            OneDnn.linear(x, w, y);
+            assertClose(expected, y, "[" + s[0] + " x " + s[1] + "] -> " + s[2]);
+            OneDnn.linear(x, w, y);                               // the packed weights again
+            assertClose(expected, y, "second call, " + s[2]);
+        }
+    }
+
+    @Test
+    void theWeightsOfALayerArePackedOnceForEveryCallOfItsShape() {
+        assumeTrue(OneDnn.available());
+        VitWeights.Linear w = new VitWeights.Linear(uniform(4, 64, 32), uniform(5, 64));
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, 8, 64);
+        for (int i = 0; i < 3; i++) {
+            OneDnn.linear(uniform(6 + i, 8, 32), w, y);
+        }
+        assertEquals(1, OneDnn.packedCopies(w.weight()));
+        assertEquals(0, OneDnn.packedCopies(uniform(4, 64, 32)), "an equal array of its own is not the same weight");
+    }
+
+    @Test
+    void perHeadProductsEqualNd4jsBatchedMatmulInEveryTransposition() {
+        assumeTrue(OneDnn.available());
+        INDArray a = uniform(7, 2, 3, 17, 8);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                int k = ta ? 17 : 8;                              // a is read as [17 × 8] or, transposed, [8 × 17]
+                INDArray b = tb ? uniform(8, 2, 3, 5, k) : uniform(8, 2, 3, k, 5);
+                long[] shape = Ops.perHeadShape(a, b, ta, tb);
+                INDArray expected = Ops.perHead(a, b, ta, tb, Nd4j.createUninitialized(DataType.FLOAT, shape));
+                INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+                OneDnn.perHead(a, b, ta, tb, out);
+                assertClose(expected, out, "transposeA " + ta + ", transposeB " + tb);
+            }
+        }
+    }
+
+    @Test
+    void threadsRunningTheSameShapesAtOnceEachGetTheirOwnResult() throws Exception {
+        assumeTrue(OneDnn.available());
+        VitWeights.Linear w = new VitWeights.Linear(uniform(9, 96, 48), uniform(10, 96));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = 100 + t;
+                runs.add(pool.submit(() -> {
+                    INDArray x = uniform(seed, 33, 48);
+                    INDArray expected = Nd4j.gemm(x, w.weight(), false, true).addiRowVector(w.bias());
+                    INDArray y = Nd4j.createUninitialized(DataType.FLOAT, 33, 96);
+                    for (int i = 0; i < 50; i++) {
+                        OneDnn.linear(x, w, y);
+                        assertClose(expected, y, "thread " + seed + ", call " + i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : runs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aForwardThroughOneDnnEqualsTheOpenBlasPathAtEverySite() {
+        assumeTrue(OneDnn.available());
+        VitConfig c = VitConfig.cifar10();
+        VitWeights w = VitWeights.random(c, 21);
+        INDArray x = uniform(22, 2, 3, c.imageSize(), c.imageSize());
+        Activations fast = new Vit(w, CpuOps.INSTANCE).run(Input.normalized(x), Keep.all());
+        Activations blas = new Vit(w, CpuOps.OPENBLAS).run(Input.normalized(x), Keep.all());
+        assertEquals(blas.arrays().keySet(), fast.arrays().keySet());
+        blas.arrays().forEach((site, expected) -> assertClose(expected, fast.get(site), site.toString()));
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff <= TOLERANCE, what + ": max |difference| " + diff + " > " + TOLERANCE);
+    }
+
+    /** Numbers uniform in [−1, 1) from {@code seed}, in C order. */
+    private static INDArray uniform(long seed, long... shape) {
+        Random random = new Random(seed);
+        float[] values = new float[(int) Arrays.stream(shape).reduce(1, (p, q) -> p * q)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = 2 * random.nextFloat() - 1;
+        }
+        return Nd4j.create(values, shape, 'c');
+    }
+}
