@@ -38,7 +38,7 @@ public final class OpProfile {
 
     private final VitWeights weights;
     private final VitConfig config;
-    private final CpuOps ops = CpuOps.INSTANCE;
+    private final CpuOps ops;
     /** Per operation name: the nanoseconds of the current forward. */
     private final Map<String, Long> current = new LinkedHashMap<>();
     private final Map<String, Long> flops = new LinkedHashMap<>();
@@ -46,8 +46,9 @@ public final class OpProfile {
     private final List<INDArray> sites = new ArrayList<>();
     private INDArray qkvScratch;
 
-    OpProfile(VitWeights weights) {
+    OpProfile(VitWeights weights, CpuOps ops) {
         this.weights = weights;
+        this.ops = ops;
         this.config = weights.config();
     }
 
@@ -58,8 +59,9 @@ public final class OpProfile {
         int measured = args.length > 3 ? Integer.parseInt(args[3]) : (batch == 1 ? 30 : 10);
         VitWeights weights = BenchModels.weights(model);
         INDArray pixels = BenchModels.pixels(weights.config(), batch, 7L);
-        OpProfile profile = new OpProfile(weights);
-        Vit vit = new Vit(weights, CpuOps.INSTANCE);
+        CpuOps ops = args.length > 4 && args[4].equals("openblas") ? CpuOps.OPENBLAS : CpuOps.INSTANCE;
+        OpProfile profile = new OpProfile(weights, ops);
+        Vit vit = new Vit(weights, ops);
         Map<String, List<Long>> samples = new LinkedHashMap<>();
         List<Long> real = new ArrayList<>();
         List<Long> profiled = new ArrayList<>();
@@ -151,11 +153,21 @@ public final class OpProfile {
         return time(name, "elementwise", 0, () -> ops.layerNorm(x, p, config.layerNormEps()));
     }
 
-    /** {@code CpuOps.linearInto}'s three steps, timed apart: output array, bias rows, GEMM (β = 1). */
+    /**
+     * A linear layer. Through oneDNN: its output array ({@code alloc}, timed apart as for the other operations) and
+     * the product with the bias in the kernel. Through OpenBLAS, {@code CpuOps.linearInto}'s three steps timed apart:
+     * output array, bias rows, GEMM (β = 1).
+     */
     private INDArray linear(String name, INDArray x, VitWeights.Linear w, boolean scratch) {
         long rows = x.size(0);
         long in = x.size(1);
         long out = w.weight().size(0);
+        if (ops.usesOneDnn()) {
+            if (!scratch) {
+                allocSite(rows, out);
+            }
+            return time(name, "gemm", 2 * rows * in * out, () -> scratch ? ops.qkv(x, w) : ops.linear(x, w));
+        }
         INDArray y;
         if (scratch) {
             if (qkvScratch == null || qkvScratch.size(0) != rows) {

@@ -13,12 +13,21 @@ class OpProfileTest {
 
     @Test
     void theProfiledForwardGivesTheLogitsOfTheRealOne() {
+        assertSameLogits(CpuOps.INSTANCE);
+    }
+
+    @Test
+    void theProfiledForwardOfTheOpenBlasPathGivesItsLogitsToo() {
+        assertSameLogits(CpuOps.OPENBLAS);
+    }
+
+    private static void assertSameLogits(CpuOps ops) {
         VitWeights weights = BenchModels.weights("cifarVit");
         INDArray pixels = BenchModels.pixels(weights.config(), 2, 7L);
-        OpProfile profile = new OpProfile(weights);
+        OpProfile profile = new OpProfile(weights, ops);
         float[] profiled = profile.forward(pixels).dup('c').data().asFloat();
         profile.close();
-        try (Activations run = new Vit(weights, CpuOps.INSTANCE).run(Input.normalized(pixels), Keep.all(), Map.of())) {
+        try (Activations run = new Vit(weights, ops).run(Input.normalized(pixels), Keep.all(), Map.of())) {
             float[] real = run.logits().dup('c').data().asFloat();
             assertEquals(2 * weights.config().classes(), real.length);
             assertArrayEquals(real, profiled, 1e-5f);

@@ -90,6 +90,11 @@ final class CpuOps extends Ops {
 
     @Override
     INDArray add(INDArray a, INDArray b) {
+        if (oneDnn && Arrays.equals(a.shape(), b.shape())) {
+            INDArray out = SiteMemory.SHARED.floats(a.shape());
+            OneDnn.add(contiguous(a), contiguous(b), out);
+            return out;
+        }
         return a.add(b, SiteMemory.SHARED.floats(a.shape()));
     }
 
@@ -133,6 +138,11 @@ final class CpuOps extends Ops {
     @Override
     INDArray softmax(INDArray x, double scale) {
         INDArray src = contiguous(x);
+        if (oneDnn) {
+            INDArray out = SiteMemory.SHARED.floats(src.shape());
+            OneDnn.softmax(src, (float) scale, out);
+            return out;
+        }
         int n = (int) src.size(src.rank() - 1);
         int rows = (int) (src.length() / n);
         INDArray out = SiteMemory.SHARED.floats(src.shape());
@@ -200,6 +210,11 @@ final class CpuOps extends Ops {
     @Override
     INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps) {
         INDArray src = contiguous(x);
+        if (oneDnn) {
+            INDArray out = SiteMemory.SHARED.floats(src.shape());
+            OneDnn.layerNorm(src, new VitWeights.LayerNorm(contiguous(p.weight()), contiguous(p.bias())), (float) eps, out);
+            return out;
+        }
         int d = (int) src.size(src.rank() - 1);
         int rows = (int) (src.length() / d);
         float[] w = toFloats(p.weight());
@@ -226,6 +241,11 @@ final class CpuOps extends Ops {
     @Override
     INDArray gelu(INDArray x) {
         INDArray src = contiguous(x);
+        if (oneDnn) {
+            INDArray out = SiteMemory.SHARED.floats(src.shape());
+            OneDnn.gelu(src, out);
+            return out;
+        }
         int n = (int) src.length();
         INDArray out = SiteMemory.SHARED.floats(src.shape());
         FloatBuffer in = src.data().asNioFloat();

@@ -10,9 +10,15 @@ import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.eltwise_forward;
+import org.bytedeco.dnnl.layer_normalization_forward;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.primitive_desc;
+import org.bytedeco.dnnl.softmax_forward;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
@@ -93,24 +99,18 @@ final class OneDnn {
         long rows = x.size(0);
         long in = x.size(1);
         long out = y.size(1);
-        INDArray weight = w.weight();
         Context c = CONTEXT.get();
-        String key = "linear " + rows + " " + in + " " + out;
-        Product p = c.products.get(key);
-        if (p == null) {
-            memory.desc src = new memory.desc(new long[] {rows, in}, F32, memory.format_tag.ab);
+        Step step = c.steps.computeIfAbsent("linear " + rows + " " + in + " " + out, k -> {
+            memory.desc src = dense(rows, in);
             memory.desc anyWeights = new memory.desc(new long[] {in, out}, F32, memory.format_tag.any);
-            memory.desc bias = new memory.desc(new long[] {1, out}, F32, memory.format_tag.ab);
-            memory.desc dst = new memory.desc(new long[] {rows, out}, F32, memory.format_tag.ab);
-            p = new Product(c, new matmul.desc(src, anyWeights, bias, dst), src, null, bias, dst);
-            c.products.put(key, p);
-        }
-        memory packed = packed(weight, p.pd.weights_desc(), c.stream);
-        p.src.set_data_handle(pointer(x));
-        p.bias.set_data_handle(pointer(w.bias()));
-        p.dst.set_data_handle(pointer(y));
-        p.args.put(dnnl.DNNL_ARG_WEIGHTS, packed);
-        p.run(c.stream);
+            memory.desc bias = dense(1, out);
+            memory.desc dst = dense(rows, out);
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, bias, dst), attr(), cpu);
+            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_BIAS, dnnl.DNNL_ARG_DST},
+                    src, bias, dst).weightsLayout(pd.weights_desc());
+        });
+        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(w.weight(), step.weightsLayout, c.stream));
+        step.run(c.stream, x, w.bias(), y);
     }
 
     /**
@@ -124,21 +124,89 @@ final class OneDnn {
         long k = transposeA ? a.size(2) : a.size(3);
         Context c = CONTEXT.get();
         String key = "heads " + bh + " " + m + " " + k + " " + n + " " + transposeA + " " + transposeB;
-        Product p = c.products.get(key);
-        if (p == null) {
+        c.steps.computeIfAbsent(key, any -> {
             // a is stored [bh, m, k] (or [bh, k, m] when read transposed); b [bh, k, n] (or [bh, n, k])
             memory.desc src = new memory.desc(new long[] {bh, m, k}, F32,
                     transposeA ? new long[] {m * k, 1, m} : new long[] {m * k, k, 1});
             memory.desc weights = new memory.desc(new long[] {bh, k, n}, F32,
                     transposeB ? new long[] {k * n, 1, k} : new long[] {k * n, n, 1});
             memory.desc dst = new memory.desc(new long[] {bh, m, n}, F32, memory.format_tag.abc);
-            p = new Product(c, new matmul.desc(src, weights, dst), src, weights, null, dst);
-            c.products.put(key, p);
-        }
-        p.src.set_data_handle(pointer(a));
-        p.weights.set_data_handle(pointer(b));
-        p.dst.set_data_handle(pointer(out));
-        p.run(c.stream);
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, weights, dst), attr(), cpu);
+            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_WEIGHTS,
+                    dnnl.DNNL_ARG_DST}, src, weights, dst);
+        }).run(c.stream, a, b, out);
+    }
+
+    /** {@code out = softmax(scale · x)} along the last axis, x and out {@code [R, n]} (C order, any leading shape). */
+    static void softmax(INDArray x, float scale, INDArray out) {
+        long n = x.size(x.rank() - 1);
+        long rows = x.length() / n;
+        Context c = CONTEXT.get();
+        c.steps.computeIfAbsent("scale " + rows + " " + n + " " + scale, k -> {
+            memory.desc d = dense(rows, n);
+            eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                    dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_linear, d, scale, 0f), attr(), cpu);
+            return new Step(pd, new eltwise_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
+        }).run(c.stream, x, out);
+        c.steps.computeIfAbsent("softmax " + rows + " " + n, k -> {
+            memory.desc d = dense(rows, n);
+            softmax_forward.primitive_desc pd = new softmax_forward.primitive_desc(new softmax_forward.desc(
+                    dnnl.prop_kind.forward_inference, d, 1), attr(), cpu);
+            return new Step(pd, new softmax_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
+        }).run(c.stream, out, out);
+    }
+
+    /** {@code out = LayerNorm(x)} with the model's weight, bias and ε, x and out {@code [R, D]} (C order, any leading shape). */
+    static void layerNorm(INDArray x, VitWeights.LayerNorm p, float eps, INDArray out) {
+        long d = x.size(x.rank() - 1);
+        long rows = x.length() / d;
+        Context c = CONTEXT.get();
+        c.steps.computeIfAbsent("layernorm " + rows + " " + d + " " + eps, k -> {
+            memory.desc data = dense(rows, d);
+            memory.desc param = new memory.desc(new long[] {d}, F32, memory.format_tag.a);
+            int flags = dnnl.normalization_flags.use_scale.value | dnnl.normalization_flags.use_shift.value;
+            layer_normalization_forward.primitive_desc pd = new layer_normalization_forward.primitive_desc(
+                    new layer_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, data, eps, flags),
+                    attr(), cpu);
+            return new Step(pd, new layer_normalization_forward(pd), new int[] {dnnl.DNNL_ARG_SRC,
+                    dnnl.DNNL_ARG_SCALE, dnnl.DNNL_ARG_SHIFT, dnnl.DNNL_ARG_DST}, data, param, param, data);
+        }).run(c.stream, x, p.weight(), p.bias(), out);
+    }
+
+    /** {@code out = GELU(x)}, the exact one {@code x·Φ(x)}, x and out of one shape (C order). */
+    static void gelu(INDArray x, INDArray out) {
+        long n = x.length();
+        Context c = CONTEXT.get();
+        c.steps.computeIfAbsent("gelu " + n, k -> {
+            memory.desc d = new memory.desc(new long[] {n}, F32, memory.format_tag.a);
+            eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                    dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_gelu_erf, d), attr(), cpu);
+            return new Step(pd, new eltwise_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
+        }).run(c.stream, x, out);
+    }
+
+    /** {@code out = a + b}, all of one shape (C order). */
+    static void add(INDArray a, INDArray b, INDArray out) {
+        long n = a.length();
+        Context c = CONTEXT.get();
+        c.steps.computeIfAbsent("add " + n, k -> {
+            memory.desc d = new memory.desc(new long[] {n}, F32, memory.format_tag.a);
+            binary.primitive_desc pd = new binary.primitive_desc(new binary.desc(dnnl.algorithm.binary_add, d, d, d),
+                    attr(), cpu);
+            return new Step(pd, new binary(pd), new int[] {dnnl.DNNL_ARG_SRC_0, dnnl.DNNL_ARG_SRC_1,
+                    dnnl.DNNL_ARG_DST}, d, d, d);
+        }).run(c.stream, a, b, out);
+    }
+
+    private static memory.desc dense(long rows, long cols) {
+        return new memory.desc(new long[] {rows, cols}, F32, memory.format_tag.ab);
+    }
+
+    /** Attributes of every primitive here: a scratchpad of the caller's (per thread), not one shared by threads. */
+    private static primitive_attr attr() {
+        primitive_attr attr = new primitive_attr();
+        attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+        return attr;
     }
 
     /** How many packed copies of {@code weight} are held: one per blocked layout a product asked for. */
@@ -203,43 +271,40 @@ final class OneDnn {
         }
     }
 
-    /** One thread's stream and products. */
+    /** One thread's stream and primitives. */
     private static final class Context {
         final stream stream = new stream(cpu);
-        final Map<String, Product> products = new HashMap<>();
+        final Map<String, Step> steps = new HashMap<>();
     }
 
-    /** A matmul primitive with its own memory objects (data set per call) and scratchpad. */
-    private static final class Product {
-        final matmul.primitive_desc pd;
-        final matmul primitive;
-        final memory src;
-        final memory weights;
-        final memory bias;
-        final memory dst;
+    /** A primitive with its own memory objects (their data set per call) and scratchpad. */
+    private static final class Step {
+        final primitive primitive;
+        final memory[] operands;
         final IntMemoryMap args = new IntMemoryMap();
+        /** For a linear layer: the blocked layout its weights are packed into. */
+        memory.desc weightsLayout;
 
-        Product(Context c, matmul.desc desc, memory.desc src, memory.desc weights, memory.desc bias, memory.desc dst) {
-            primitive_attr attr = new primitive_attr();
-            attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
-            pd = new matmul.primitive_desc(desc, attr, cpu);
-            primitive = new matmul(pd);
-            this.src = new memory(src, cpu, (Pointer) null);
-            this.weights = weights == null ? null : new memory(weights, cpu, (Pointer) null);
-            this.bias = bias == null ? null : new memory(bias, cpu, (Pointer) null);
-            this.dst = new memory(dst, cpu, (Pointer) null);
-            args.put(dnnl.DNNL_ARG_SRC, this.src);
-            if (this.weights != null) {
-                args.put(dnnl.DNNL_ARG_WEIGHTS, this.weights);
+        Step(primitive_desc pd, primitive primitive, int[] argIds, memory.desc... descs) {
+            this.primitive = primitive;
+            operands = new memory[argIds.length];
+            for (int i = 0; i < argIds.length; i++) {
+                operands[i] = new memory(descs[i], cpu, (Pointer) null);
+                args.put(argIds[i], operands[i]);
             }
-            if (this.bias != null) {
-                args.put(dnnl.DNNL_ARG_BIAS, this.bias);
-            }
-            args.put(dnnl.DNNL_ARG_DST, this.dst);
             args.put(dnnl.DNNL_ARG_SCRATCHPAD, new memory(pd.scratchpad_desc(), cpu));
         }
 
-        void run(stream s) {
+        Step weightsLayout(memory.desc layout) {
+            weightsLayout = layout;
+            return this;
+        }
+
+        /** Runs on the arrays' memory, given in the order of the constructor's argument ids. */
+        void run(stream s, INDArray... arrays) {
+            for (int i = 0; i < arrays.length; i++) {
+                operands[i].set_data_handle(pointer(arrays[i]));
+            }
             primitive.execute(s, args);
             s._wait();
         }

@@ -20,9 +20,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * oneDNN's products equal OpenBLAS's (ND4J's GEMM and batched matmul) within float rounding: the linear layers with
- * their packed weights and bias, the per-head products in every transposition, from several threads at once; and a
- * whole forward through oneDNN equals the OpenBLAS path at every site.
+ * oneDNN's steps equal OpenBLAS's products (ND4J's GEMM and batched matmul) and the plain-Java elementwise kernels
+ * within float rounding: the linear layers with their packed weights and bias, the per-head products in every
+ * transposition, LayerNorm, softmax, GELU and the residual add worked by hand, from several threads at once; and a
+ * whole forward through oneDNN equals the OpenBLAS-and-Java path at every site.
  */
 class OneDnnTest {
 
@@ -95,6 +96,33 @@ class OneDnnTest {
                 assertClose(expected, out, "transposeA " + ta + ", transposeB " + tb);
             }
         }
+    }
+
+    @Test
+    void theElementwiseStepsByHand() {
+        assumeTrue(OneDnn.available());
+        // LayerNorm of a constant row: x − mean = 0, so the output is the bias (ND4J's own op would give 0)
+        INDArray row = Nd4j.createFromArray(new float[][] {{5, 5, 5, 5}});
+        INDArray ln = Nd4j.createUninitialized(DataType.FLOAT, 1, 4);
+        OneDnn.layerNorm(row, new VitWeights.LayerNorm(Nd4j.createFromArray(2f, 2f, 2f, 2f),
+                Nd4j.createFromArray(1f, -1f, 0.5f, 0f)), 1e-6f, ln);
+        assertClose(Nd4j.createFromArray(new float[][] {{1, -1, 0.5f, 0}}), ln, "LayerNorm of a constant row");
+        // LayerNorm of [1, 3]: mean 2, variance 1, so (x − 2)/√(1 + ε) = [−1, 1]
+        INDArray two = Nd4j.createUninitialized(DataType.FLOAT, 1, 2);
+        OneDnn.layerNorm(Nd4j.createFromArray(new float[][] {{1, 3}}), new VitWeights.LayerNorm(
+                Nd4j.createFromArray(1f, 1f), Nd4j.createFromArray(0f, 0f)), 1e-6f, two);
+        assertClose(Nd4j.createFromArray(new float[][] {{-1, 1}}), two, "LayerNorm of [1, 3]");
+        // softmax(0.5 · [2 ln 2, 0]) = [2, 1] / 3
+        INDArray p = Nd4j.createUninitialized(DataType.FLOAT, 1, 2);
+        OneDnn.softmax(Nd4j.createFromArray(new float[][] {{(float) (2 * Math.log(2)), 0}}), 0.5f, p);
+        assertClose(Nd4j.createFromArray(new float[][] {{2f / 3, 1f / 3}}), p, "softmax");
+        // GELU(x) = x·Φ(x): 0 at 0, Φ(1) = 0.8413447, −Φ(−1) = −0.1586553
+        INDArray g = Nd4j.createUninitialized(DataType.FLOAT, 3);
+        OneDnn.gelu(Nd4j.createFromArray(0f, 1f, -1f), g);
+        assertClose(Nd4j.createFromArray(0f, 0.8413447f, -0.1586553f), g, "GELU");
+        INDArray sum = Nd4j.createUninitialized(DataType.FLOAT, 3);
+        OneDnn.add(Nd4j.createFromArray(1f, 2f, 3f), Nd4j.createFromArray(10f, 20f, 30f), sum);
+        assertEquals(Nd4j.createFromArray(11f, 22f, 33f), sum);
     }
 
     @Test
