@@ -318,6 +318,10 @@ final class CpuOps extends Ops {
     @Override
     INDArray linearBackward(INDArray dy, VitWeights.Linear w) {
         INDArray dx = SiteMemory.SHARED.floats(dy.size(0), w.weight().size(1));
+        if (oneDnn) {
+            OneDnn.linearBackward(contiguous(dy), w.weight(), dx);
+            return dx;
+        }
         Nd4j.gemm(contiguous(dy), w.weight(), dx, false, false, 1.0, 0.0);
         return dx;
     }

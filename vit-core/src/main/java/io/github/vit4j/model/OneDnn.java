@@ -114,6 +114,27 @@ final class OneDnn {
     }
 
     /**
+     * {@code dx = dy · W} for dy {@code [R, out]} (C order), W {@code [out, in]}, into dx {@code [R, in]} (C order): the
+     * backward of {@link #linear}. W is read as stored (oneDNN packs what it needs per call; no second packed copy).
+     */
+    static void linearBackward(INDArray dy, INDArray weight, INDArray dx) {
+        long rows = dy.size(0);
+        long out = weight.size(0);
+        long in = weight.size(1);
+        Context c = CONTEXT.get();
+        String key = "linear-backward " + rows + " " + out + " " + in + " " + weight.stride(0) + " " + weight.stride(1);
+        c.steps.computeIfAbsent(key, k -> {
+            memory.desc src = dense(rows, out);
+            memory.desc weights = new memory.desc(new long[] {out, in}, F32,
+                    new long[] {weight.stride(0), weight.stride(1)});
+            memory.desc dst = dense(rows, in);
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, weights, dst), attr(), cpu);
+            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_WEIGHTS,
+                    dnnl.DNNL_ARG_DST}, src, weights, dst);
+        }).run(c.stream, dy, weight, dx);
+    }
+
+    /**
      * The per-head products of {@link Ops#perHead}: {@code a} {@code [B, H, ·, ·]} and {@code b} (C order), either
      * read transposed, into {@code out} {@code [B, H, rows, cols]} (C order).
      */

@@ -70,6 +70,18 @@ class OneDnnTest {
     }
 
     @Test
+    void theBackwardOfALinearLayerIsDyTimesTheWeight() {
+        assumeTrue(OneDnn.available());
+        for (int[] s : new int[][] {{197, 2304, 768}, {1, 1000, 768}, {17, 144, 48}}) {
+            INDArray dy = uniform(11, s[0], s[1]);
+            INDArray w = uniform(12, s[1], s[2]);
+            INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, s[0], s[2]);
+            OneDnn.linearBackward(dy, w, dx);
+            assertClose(Nd4j.gemm(dy, w, false, false), dx, "[" + s[0] + " x " + s[1] + "] · [" + s[1] + " x " + s[2] + "]");
+        }
+    }
+
+    @Test
     void theWeightsOfALayerArePackedOnceForEveryCallOfItsShape() {
         assumeTrue(OneDnn.available());
         VitWeights.Linear w = new VitWeights.Linear(uniform(4, 64, 32), uniform(5, 64));
