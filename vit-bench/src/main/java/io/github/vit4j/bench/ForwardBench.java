@@ -48,12 +48,24 @@ public class ForwardBench {
     @Param({"close"})
     public String release;
 
+    /**
+     * The matrix products: {@code onednn} (the default where oneDNN's natives load: packed weights, its elementwise
+     * primitives) or {@code openblas} (ND4J's SGEMM and the plain-Java elementwise kernels: {@code -Dvit4j.onednn=false}).
+     */
+    @Param({"onednn"})
+    public String products;
+
     private Vit vit;
     private INDArray pixels;
     private Activations last;
 
     @Setup(Level.Trial)
     public void load() {
+        System.setProperty("vit4j.onednn", String.valueOf(switch (products) {   // read once, when the kernels load
+            case "onednn" -> true;
+            case "openblas" -> false;
+            default -> throw new IllegalArgumentException("products=" + products + "; use onednn or openblas");
+        }));
         if (release.equals("free")) {
             System.setProperty("vit4j.siteMemoryBytes", "0");    // read at each give-back
         } else {

@@ -55,7 +55,7 @@ final class OneDnn {
 
     private static final ThreadLocal<Context> CONTEXT = ThreadLocal.withInitial(Context::new);
     /** Each weight array's packed copies, one per blocked layout a product asked for. */
-    private static final Map<WeightKey, List<memory>> PACKED = new HashMap<>();
+    private static final Map<WeightKey, List<Packed>> PACKED = new HashMap<>();
     private static final ReferenceQueue<INDArray> GONE = new ReferenceQueue<>();
 
     private OneDnn() {
@@ -233,7 +233,7 @@ final class OneDnn {
     /** How many packed copies of {@code weight} are held: one per blocked layout a product asked for. */
     static int packedCopies(INDArray weight) {
         synchronized (PACKED) {
-            List<memory> copies = PACKED.get(new WeightKey(weight, null));
+            List<Packed> copies = PACKED.get(new WeightKey(weight, null));
             return copies == null ? 0 : copies.size();
         }
     }
@@ -247,15 +247,15 @@ final class OneDnn {
     private static memory packed(INDArray weight, memory.desc layout, stream s) {
         synchronized (PACKED) {
             for (Reference<? extends INDArray> r; (r = GONE.poll()) != null; ) {
-                List<memory> copies = PACKED.remove((WeightKey) r);
+                List<Packed> copies = PACKED.remove((WeightKey) r);
                 if (copies != null) {
-                    copies.forEach(Pointer::close);
+                    copies.forEach(p -> p.memory().close());
                 }
             }
-            List<memory> copies = PACKED.computeIfAbsent(new WeightKey(weight, GONE), k -> new ArrayList<>());
-            for (memory m : copies) {
-                if (m.get_desc().equals(layout)) {
-                    return m;
+            List<Packed> copies = PACKED.computeIfAbsent(new WeightKey(weight, GONE), k -> new ArrayList<>());
+            for (Packed p : copies) {
+                if (p.layout() == layout || p.layout().equals(layout)) {    // the same step's layout object: no compare
+                    return p.memory();
                 }
             }
             long in = weight.size(1);
@@ -267,9 +267,13 @@ final class OneDnn {
             new reorder(from, to).execute(s, from, to);
             s._wait();
             from.close();
-            copies.add(to);
+            copies.add(new Packed(layout, to));
             return to;
         }
+    }
+
+    /** A weight matrix packed into {@code layout}. */
+    private record Packed(memory.desc layout, memory memory) {
     }
 
     /** A weight array by identity, held weakly. */
