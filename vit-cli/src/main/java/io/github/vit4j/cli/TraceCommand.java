@@ -310,7 +310,7 @@ final class TraceCommand implements Callable<Integer> {
         Optional<String> missing = SparkTraceRun.missing();
         if (missing.isPresent()) {
             throw new IllegalStateException("--spark " + spark + ": " + missing.get() + ". vit.jar does not bundle "
-                    + "Spark (about 250 MB of jars): run the ./vit launcher, which adds Spark's jars "
+                    + "Spark (its jars are about 280 MB): run the ./vit launcher, which adds Spark's jars "
                     + "(vit-cli/target/spark.classpath, written by ./mvnw package) and its Java 17 flags "
                     + "(vit-cli/target/spark-jvm.options) when --spark is given, or spark-submit vit-spark's job jar "
                     + "(see vit-spark/README.md)");
