@@ -310,10 +310,10 @@ final class TraceCommand implements Callable<Integer> {
         Optional<String> missing = SparkTraceRun.missing();
         if (missing.isPresent()) {
             throw new IllegalStateException("--spark " + spark + ": " + missing.get() + ". vit.jar does not bundle "
-                    + "Spark (its jars are about 280 MB): run the ./vit launcher, which adds Spark's jars "
-                    + "(vit-cli/target/spark.classpath, written by ./mvnw package) and its Java 17 flags "
-                    + "(vit-cli/target/spark-jvm.options) when --spark is given, or spark-submit vit-spark's job jar "
-                    + "(see vit-spark/README.md)");
+                    + "Spark (its jars are about 280 MB): build with ./mvnw -q -B package -DskipTests, which writes "
+                    + "vit-cli/target/spark.classpath (Spark's jars) and spark-jvm.options (its Java 17 flags), and "
+                    + "run ./vit, which adds both when --spark is given; or spark-submit vit-spark's job jar (see "
+                    + "vit-spark/README.md)");
         }
         TraceJob job = new TraceJob(model.location(), corruptionSpec, kinds, window, tokens, metric, method, label,
                 seed, batch);

@@ -71,7 +71,7 @@ class SparkTraceCommandTest {
         CliRun run = CliRun.of("trace", "--spark", "local[2]", "--limit", "2", "--out", dir.toString());
         assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
         assertTrue(run.err().contains("Apache Spark is not on the class path"), run.err());
-        assertTrue(run.err().contains("./vit launcher") && run.err().contains("spark.classpath"), run.err());
+        assertTrue(run.err().contains("run ./vit") && run.err().contains("spark.classpath"), run.err());
         assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
     }
 
@@ -90,6 +90,14 @@ class SparkTraceCommandTest {
         CliRun run = CliRun.of("trace", "--spark", "local[2]", "--token-sweep", "2", "--out", dir.toString());
         assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
         assertTrue(run.err().contains("--token-sweep 2 is not run on Spark: run it without --spark"), run.err());
+    }
+
+    @Test
+    void aFolderHoldingATraceMadeWithoutSparkIsNotOverwrittenBySpark() throws IOException {
+        Files.writeString(dir.resolve("trace.meta.properties"), "");
+        CliRun run = CliRun.of("trace", "--spark", "local[2]", "--out", dir.toString());
+        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("holds a trace run without --spark"), run.err());
     }
 
     private static String[] args(Path out) {
