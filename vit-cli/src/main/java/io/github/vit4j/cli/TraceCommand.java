@@ -12,6 +12,8 @@ import io.github.vit4j.report.ImageHeatmaps;
 import io.github.vit4j.report.SummaryJson;
 import io.github.vit4j.report.TraceInfo;
 import io.github.vit4j.report.TraceTable;
+import io.github.vit4j.spark.SparkTraceRun;
+import io.github.vit4j.spark.TraceJob;
 import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.ImageRuns;
@@ -19,14 +21,17 @@ import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.EstimateCheck;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
+import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,10 +53,14 @@ import picocli.CommandLine.Spec;
             "With --method atp or atp-ig the cells are estimates (attribution patching: one backward pass at the "
                     + "corrupted run instead of one patched run per cell; first order, so not the exact IE); "
                     + "--verify-top N patches the N largest exactly and writes verify.csv.",
+            "With --spark MASTER the trace runs as an Apache Spark job (vit-spark) and also writes trace.parquet; "
+                    + "trace.csv is the same, and summary.json the same up to the last digits (Spark SQL adds in "
+                    + "another order).",
             "With no arguments: the CIFAR-10 model of ../shared on its first 100 test images, grayscale."},
         footer = {"", "Examples:", "  vit trace", "  vit trace --limit 200 --corruption noise:3 --out noise-trace",
             "  vit trace --limit 20 --kinds resid --token-sweep 10 --per-image-heatmaps",
-            "  vit trace --method atp --limit 1017 --verify-top 3 --out atp-trace"})
+            "  vit trace --method atp --limit 1017 --verify-top 3 --out atp-trace",
+            "  vit trace --spark 'local[2]' --limit 64 --out spark-trace"})
 final class TraceCommand implements Callable<Integer> {
 
     @Spec
@@ -132,6 +141,20 @@ final class TraceCommand implements Callable<Integer> {
                     + "the N images (default: ${DEFAULT-VALUE}, none)."})
     int tokenSweep;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = {"Run the trace as an Apache Spark job at MASTER (local[2]: two task threads in this JVM; "
+                    + "spark://HOST:7077, yarn: a cluster) and also write trace.parquet; the rows, summary and "
+                    + "heatmaps are those of the trace without Spark. Spark is not in vit.jar: the ./vit launcher "
+                    + "adds it. Not with --token-sweep, --verify-top or --mapping; a Spark trace does not resume, it "
+                    + "writes its files anew (Spark retries failed tasks). Spark settings: -Dspark.KEY=VALUE in "
+                    + "VIT4J_JAVA_OPTS."})
+    String spark;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
+            description = "With --spark: partitions of whole batches (default: ${DEFAULT-VALUE}, one per core, at "
+                    + "most one per batch).")
+    int partitions;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter outText = spec.commandLine().getOut();
@@ -156,6 +179,9 @@ final class TraceCommand implements Callable<Integer> {
         if (verifyTop > 0 && !methodChoice.estimated()) {
             throw new IllegalArgumentException("--verify-top " + verifyTop + " checks an estimate against exact "
                     + "patching; use it with --method atp or atp-ig (the exact trace needs no check)");
+        }
+        if (spark != null) {
+            return traceOnSpark(corruptionSpec, sweepKinds, outText, err);
         }
 
         Pretrained pretrained = model.load();
@@ -203,16 +229,8 @@ final class TraceCommand implements Callable<Integer> {
         TraceInfo info = new TraceInfo(model.shortName(), corruptionText, result.summary().images(), window,
                 traceSpec.tokens().toString(), traceSpec.metric(), options.target().label(), options.method());
 
-        SummaryJson.write(out.resolve("summary.json"), arguments(job.n()), config, corruptionText, result.summary());
-        result.summary().writeCsv(out.resolve("summary.csv"));
-        Heatmaps.kindsByLayers(result.summary(), info).write(out, "heatmap");
-        List<String> written = new ArrayList<>(
-                List.of("trace.csv", "summary.json", "summary.csv", "heatmap.png", "heatmap.svg"));
-        if (perImageHeatmaps) {
-            int files = ImageHeatmaps.write(result.csv(), out.resolve("images"), info, config.labels(),
-                    config.layers()).size();
-            written.add("images/ (" + TerminalText.count(files, "heatmap") + ")");
-        }
+        List<String> written = new ArrayList<>(List.of("trace.csv"));
+        written.addAll(summaryFiles(config, corruptionText, result.summary(), info));
         ImageRuns runs = new ImageRuns(job.vit(), job.pretrained().preprocessing(), job.source(), result.corruption(),
                 options.target(), seed, batch);
         if (tokenSweep > 0) {
@@ -232,9 +250,7 @@ final class TraceCommand implements Callable<Integer> {
             written.add("verify.csv");
         }
 
-        outText.println(info.title());
-        outText.println(info.settings());
-        outText.print(TraceTable.format(result.summary(), info));
+        printTable(result.summary(), info, outText);
         if (!agreement.isEmpty()) {
             outText.printf(Locale.ROOT, "%s estimate vs exact patching, the %s per image with the largest "
                     + "|estimate|:%n", options.method().label(), TerminalText.count(verifyTop, "cell"));
@@ -245,6 +261,80 @@ final class TraceCommand implements Callable<Integer> {
                 result.resumed() > 0 ? TerminalText.count(result.resumed(), "image") + " resumed from an earlier run, "
                         : "", TerminalText.count(fresh, "image"), seconds, out, String.join(", ", written));
         outText.flush();
+    }
+
+    /**
+     * {@code summary.json}, {@code summary.csv} (unless a Spark trace wrote it), the heatmaps and, on request, the
+     * per-image heatmaps of a trace whose rows are in {@code out/trace.csv}; the names of what was written.
+     */
+    private List<String> summaryFiles(VitConfig config, String corruptionText, TraceSummary summary, TraceInfo info)
+            throws IOException {
+        SummaryJson.write(out.resolve("summary.json"), arguments(summary.images()), config, corruptionText, summary);
+        summary.writeCsv(out.resolve("summary.csv"));
+        Heatmaps.kindsByLayers(summary, info).write(out, "heatmap");
+        List<String> written = new ArrayList<>(List.of("summary.json", "summary.csv", "heatmap.png", "heatmap.svg"));
+        if (perImageHeatmaps) {
+            int files = ImageHeatmaps.write(out.resolve("trace.csv"), out.resolve("images"), info, config.labels(),
+                    config.layers()).size();
+            written.add("images/ (" + TerminalText.count(files, "heatmap") + ")");
+        }
+        return written;
+    }
+
+    private static void printTable(TraceSummary summary, TraceInfo info, PrintWriter outText) {
+        outText.println(info.title());
+        outText.println(info.settings());
+        outText.print(TraceTable.format(summary, info));
+    }
+
+    /**
+     * The trace as a Spark job at {@link #spark} (vit-spark's {@link SparkTraceRun}): the rows, trace.csv and the
+     * Parquet table from Spark, the summary from Spark SQL over the table, then the same reports as without Spark.
+     */
+    private int traceOnSpark(Corruption corruptionSpec, List<SweepKind> sweepKinds, PrintWriter outText,
+                             PrintWriter err) throws IOException {
+        if (tokenSweep > 0 || verifyTop > 0 || model.mapping != null) {
+            throw new IllegalArgumentException("--spark runs the trace itself as a Spark job; "
+                    + (tokenSweep > 0 ? "--token-sweep " + tokenSweep : verifyTop > 0 ? "--verify-top " + verifyTop
+                    : "--mapping " + model.mapping) + " is not run on Spark: run it without --spark"
+                    + (model.mapping != null ? ", or convert the model to a .vit file first (vit convert --mapping)"
+                    : " (on the trace's folder of a run without --spark)"));
+        }
+        if (partitions < 0) {
+            throw new IllegalArgumentException("--partitions must be >= 0 (0: one per core), got " + partitions);
+        }
+        if (Files.exists(out.resolve("trace.meta.properties"))) {
+            throw new IllegalArgumentException(out + " holds a trace run without --spark (trace.meta.properties), "
+                    + "which a Spark trace would overwrite; give another --out, or remove that trace first");
+        }
+        Optional<String> missing = SparkTraceRun.missing();
+        if (missing.isPresent()) {
+            throw new IllegalStateException("--spark " + spark + ": " + missing.get() + ". vit.jar does not bundle "
+                    + "Spark (its jars are about 280 MB): build with ./mvnw -q -B package -DskipTests, which writes "
+                    + "vit-cli/target/spark.classpath (Spark's jars) and spark-jvm.options (its Java 17 flags), and "
+                    + "run ./vit, which adds both when --spark is given; or spark-submit vit-spark's job jar (see "
+                    + "vit-spark/README.md)");
+        }
+        TraceJob job = new TraceJob(model.location(), corruptionSpec, kinds, window, tokens, metric, method, label,
+                seed, batch);
+        err.printf(Locale.ROOT, "trace: the first %d images as a Spark job at %s%n", limit, spark);
+        err.flush();
+        long t0 = System.nanoTime();
+        SparkTraceRun.Written w = SparkTraceRun.run(spark, job, images.spec(), limit, partitions, out);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        TraceSummary summary = w.summary();
+        String corruptionText = w.corruption().describe();
+        TraceInfo info = new TraceInfo(model.shortName(), corruptionText, summary.images(), window,
+                Tokens.parse(tokens).toString(), Metric.of(metric), DatasetTrace.Target.of(label).label(),
+                TraceMethod.of(method));
+        List<String> written = new ArrayList<>(List.of("trace.parquet", "trace.csv"));
+        written.addAll(summaryFiles(w.config(), corruptionText, summary, info));
+        printTable(summary, info, outText);
+        outText.printf(Locale.ROOT, "%s traced on Spark (%s, %s) in %.1f s; wrote to %s: %s%n",
+                TerminalText.count(summary.images(), "image"), spark, TerminalText.count(w.partitions(), "partition"),
+                seconds, out, String.join(", ", written));
+        outText.flush();
+        return 0;
     }
 
     /** The arguments as summary.json records them. */
@@ -268,6 +358,7 @@ final class TraceCommand implements Callable<Integer> {
         a.put("out", out.toString());
         a.put("per_image_heatmaps", perImageHeatmaps);
         a.put("token_sweep", tokenSweep);
+        a.put("spark", spark);
         return a;
     }
 }

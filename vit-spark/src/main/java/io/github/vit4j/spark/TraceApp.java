@@ -1,7 +1,10 @@
 package io.github.vit4j.spark;
 
 import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.TraceRow;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
@@ -69,31 +72,77 @@ public final class TraceApp {
                 List.of(a.get("--kinds").split(",")), Integer.parseInt(a.get("--window")), a.get("--tokens"),
                 a.get("--metric"), a.get("--method"), a.get("--label"), Long.parseLong(a.get("--seed")),
                 Integer.parseInt(a.get("--batch")));
-        String images = a.get("--images");
+        Path out = Path.of(a.get("--out"));
+        SparkTraceRun.Written w = write(spark, job, a.get("--images"), Integer.parseInt(a.get("--limit")),
+                Integer.parseInt(a.get("--partitions")), out);
+        return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, trace.csv, "
+                + "summary.csv", w.summary().images(), w.partitions(), out);
+    }
+
+    /**
+     * {@link SparkTraceRun#run}'s work in a Spark application of its own at {@code master}, stopped at the end: the
+     * application's settings are Spark's defaults and {@code spark.*} system properties, with the web UI and console
+     * progress bars off unless those properties turn them on, and, for a local master, the driver at 127.0.0.1.
+     */
+    static SparkTraceRun.Written runAt(String master, TraceJob job, String images, int limit, int partitions,
+                                       Path out) throws IOException {
+        SparkSession.Builder builder = SparkSession.builder().master(master).appName("vit4j trace");
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("spark.ui.enabled", "false");
+        defaults.put("spark.ui.showConsoleProgress", "false");
+        if (master.startsWith("local")) {
+            defaults.put("spark.driver.host", "127.0.0.1");
+        }
+        defaults.forEach((key, value) -> {
+            if (System.getProperty(key) == null) {
+                builder.config(key, value);
+            }
+        });
+        SparkSession spark = builder.getOrCreate();
+        try {
+            return write(spark, job, images, limit, partitions, out);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * Traces the first {@code limit} images of {@code images} in {@code spark}'s application and writes
+     * {@code out/trace.parquet}, {@code out/trace.csv} (sorted by image, kind and layer) and {@code out/summary.csv};
+     * the summary is Spark SQL's over the Parquet table as written.
+     *
+     * @param partitions how many partitions; 0 for one per core, at most one per batch
+     */
+    static SparkTraceRun.Written write(SparkSession spark, TraceJob job, String images, int limit, int partitions,
+                                         Path out) throws IOException {
         if (!images.startsWith(ImageSource.CIFAR10_PREFIX)) {
             throw new IllegalArgumentException("--images " + images + ": a Spark trace reads a CIFAR-10 binary file "
                     + "so far; expected cifar10:PATH (any path Hadoop reads)");
         }
         String file = images.substring(ImageSource.CIFAR10_PREFIX.length());
-        Path out = Path.of(a.get("--out"));
+        VitConfig config = ExecutorModels.get(job.model()).vit().config();   // on the driver: a bad model fails here
+        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL
+                && config.classes() != Cifar10.CLASSES) {
+            throw new IllegalArgumentException("the labels of " + file + " are CIFAR-10's " + Cifar10.CLASSES
+                    + " classes but the model " + job.model() + " has " + config.classes() + ", so they cannot be "
+                    + "scored against its predictions; trace with --label clean-top1 (the clean run's top class)");
+        }
         Files.createDirectories(out);
-        int limit = Integer.parseInt(a.get("--limit"));
-        int partitions = Integer.parseInt(a.get("--partitions"));
         if (partitions <= 0) {                                  // one task per core and batch, at most
             partitions = Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
                     (limit + job.batch() - 1) / job.batch()));
         }
-        Dataset<Row> rows = SparkTrace.of(job).trace(CifarRecords.read(spark, file), file, limit, partitions);
+        SparkTrace trace = SparkTrace.of(job);
+        Dataset<Row> source = CifarRecords.read(spark, file);
+        TraceJob calibrated = trace.calibrate(source);
+        Dataset<Row> rows = SparkTrace.of(calibrated).trace(source, file, limit, partitions);
         String parquet = out.resolve("trace.parquet").toString();
         rows.write().mode("overwrite").parquet(parquet);
         Dataset<Row> table = spark.read().parquet(parquet);
-        List<TraceRow> sorted = TraceTable.traceRows(table, job.sweepKinds());
-        TraceRow.write(out.resolve("trace.csv"), sorted);
-        int layers = sorted.stream().mapToInt(TraceRow::layer).max().orElse(-1) + 1;
-        TraceSummary summary = SparkTrace.summary(table, job.sweepKinds(), layers, job.traceMethod());
+        TraceRow.write(out.resolve("trace.csv"), TraceTable.traceRows(table, job.sweepKinds()));
+        TraceSummary summary = SparkTrace.summary(table, job.sweepKinds(), config.layers(), job.traceMethod());
         summary.writeCsv(out.resolve("summary.csv"));
-        return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, trace.csv, "
-                + "summary.csv", summary.images(), partitions, out);
+        return new SparkTraceRun.Written(summary, calibrated.corruption(), config, partitions);
     }
 
     private static Map<String, String> parse(String[] args) {

@@ -1,0 +1,165 @@
+package io.github.vit4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vit4j.SharedAssets;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vit trace --spark local[2]} against {@code vit trace} on the first 12 CIFAR-10 test images of ../shared
+ * (noise k = 3, seed 7, batches of 4: three batches in two partitions). Spark is not on this module's class path, as
+ * it is not in vit.jar: the Spark trace runs in a JVM of its own started as the ./vit launcher starts it, with
+ * Spark's jars (target/spark.classpath, from vit-spark's build) before this module's classes and Spark's Java 17
+ * flags ({@code spark.opens}).
+ */
+class SparkTraceCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSparkTraceWritesTheTraceCsvSummaryAndHeatmapsOfTheTraceWithoutSpark() throws Exception {
+        CliRun single = CliRun.of(args(dir.resolve("single")));
+        assertEquals(0, single.exitCode(), single.toString());
+
+        List<String> spark = new ArrayList<>(List.of(args(dir.resolve("spark"))));
+        spark.addAll(List.of("--spark", "local[2]"));
+        Child run = vit(sparkClassPath(), opens(), spark);
+        assertEquals(0, run.exitCode(), run.output());
+        assertTrue(run.output().contains("12 images traced on Spark (local[2], 2 partitions)"), run.output());
+        assertFalse(run.output().contains(" INFO "), "Spark logs at WARN, as vit does: " + run.output());
+
+        Path a = dir.resolve("single");
+        Path b = dir.resolve("spark");
+        assertArrayEquals(Files.readAllBytes(a.resolve("trace.csv")), Files.readAllBytes(b.resolve("trace.csv")));
+        JsonNode expected = new ObjectMapper().readTree(a.resolve("summary.json").toFile());
+        JsonNode actual = new ObjectMapper().readTree(b.resolve("summary.json").toFile());
+        assertEquals("local[2]", actual.get("arguments").get("spark").asText());
+        assertTrue(expected.get("arguments").get("spark").isNull());
+        assertTrue(expected.get("corruption").asText().startsWith("noise(k=3"), expected.toString());
+        for (JsonNode summary : List.of(expected, actual)) {           // the two runs' own folders and modes
+            ((ObjectNode) summary.get("arguments")).remove(List.of("out", "spark"));
+        }
+        assertSameJson(expected, actual, "summary.json");
+        assertEquals(Files.readAllLines(a.resolve("summary.csv")).size(),
+                Files.readAllLines(b.resolve("summary.csv")).size());
+        assertTrue(ImageIO.read(b.resolve("heatmap.png").toFile()).getWidth() > 0);
+        assertTrue(Files.readString(b.resolve("heatmap.svg")).contains("n = 12 images"));
+        assertTrue(Files.isDirectory(b.resolve("trace.parquet")));
+    }
+
+    @Test
+    void sparkWithoutSparkOnTheClassPathFailsInOneLineSayingWhatToRun() {
+        CliRun run = CliRun.of("trace", "--spark", "local[2]", "--limit", "2", "--out", dir.toString());
+        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("Apache Spark is not on the class path"), run.err());
+        assertTrue(run.err().contains("run ./vit") && run.err().contains("spark.classpath"), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
+    }
+
+    @Test
+    void sparkWithoutItsJava17FlagsFailsNamingThem() throws Exception {
+        List<String> args = new ArrayList<>(List.of(args(dir)));
+        args.addAll(List.of("--spark", "local[2]"));
+        Child run = vit(sparkClassPath(), List.of(), args);
+        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.output());
+        assertTrue(run.output().contains("--add-opens=java.base/java.lang=ALL-UNNAMED"), run.output());
+        assertFalse(run.output().contains("\tat "), "no stack trace: " + run.output());
+    }
+
+    @Test
+    void whatARunWithoutSparkAddsIsRefusedWithSpark() {
+        CliRun run = CliRun.of("trace", "--spark", "local[2]", "--token-sweep", "2", "--out", dir.toString());
+        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("--token-sweep 2 is not run on Spark: run it without --spark"), run.err());
+    }
+
+    @Test
+    void aFolderHoldingATraceMadeWithoutSparkIsNotOverwrittenBySpark() throws IOException {
+        Files.writeString(dir.resolve("trace.meta.properties"), "");
+        CliRun run = CliRun.of("trace", "--spark", "local[2]", "--out", dir.toString());
+        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("holds a trace run without --spark"), run.err());
+    }
+
+    private static String[] args(Path out) {
+        return new String[] {"trace", "--model", SharedAssets.resolve("models/simplevit-cifar10/hf").toString(),
+            "--images", "cifar10:" + SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"), "--limit", "12",
+            "--batch", "4", "--corruption", "noise:3", "--seed", "7", "--out", out.toString()};
+    }
+
+    /** Spark's jars, as the launcher reads them. */
+    private static String sparkClassPath() throws IOException {
+        Path file = Path.of(System.getProperty("vit4j.spark.classpath", "target/spark.classpath"));
+        assertTrue(Files.isRegularFile(file), file + " is missing: build vit-spark first (-pl vit-cli -am)");
+        return Files.readString(file).strip();
+    }
+
+    /** Spark's Java 17 flags, as the launcher gives them. */
+    private static List<String> opens() {
+        String opens = System.getProperty("vit4j.spark.opens", "");
+        assertTrue(opens.contains("--add-opens"), "the build gives the flags as vit4j.spark.opens: " + opens);
+        return Arrays.asList(opens.strip().split("\\s+"));
+    }
+
+    /** What a child JVM printed, stdout and stderr together, and its exit code. */
+    private record Child(int exitCode, String output) {
+    }
+
+    /** {@code vit ARGS} in a JVM of its own, with Spark's jars before this module's class path. */
+    private Child vit(String sparkClassPath, List<String> jvmOptions, List<String> args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin"
+                + File.separator + "java", "-Xmx2g"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", sparkClassPath + File.pathSeparator + System.getProperty("java.class.path"),
+                "-D" + SharedAssets.PROPERTY + "=" + SharedAssets.root(), "-Djava.awt.headless=true",
+                Vit4jCli.class.getName()));
+        command.addAll(args);
+        Path log = Files.createTempFile(dir, "child", ".log");
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(child.waitFor(180, TimeUnit.SECONDS), "vit did not finish: " + Files.readString(log));
+        return new Child(child.exitValue(), Files.readString(log));
+    }
+
+    /** {@code expected} and {@code actual} the same, numbers within 1e-12 (Spark SQL adds in another order). */
+    private static void assertSameJson(JsonNode expected, JsonNode actual, String path) {
+        if (expected.isNumber() && actual.isNumber()) {
+            assertEquals(expected.asDouble(), actual.asDouble(), 1e-12, path);
+            return;
+        }
+        assertEquals(expected.getNodeType(), actual.getNodeType(), path);
+        assertEquals(expected.size(), actual.size(), path + ": " + expected + " vs " + actual);
+        if (expected.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                assertTrue(actual.has(e.getKey()), path + "." + e.getKey() + " is missing");
+                assertSameJson(e.getValue(), actual.get(e.getKey()), path + "." + e.getKey());
+            }
+        } else if (expected.isArray()) {
+            for (int i = 0; i < expected.size(); i++) {
+                assertSameJson(expected.get(i), actual.get(i), path + "[" + i + "]");
+            }
+        } else {
+            assertEquals(expected, actual, path);
+        }
+    }
+}
