@@ -11,13 +11,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The fast CPU path: ND4J's GEMM (OpenBLAS) for every matrix product, and the elementwise work in Java over the
- * arrays' off-heap memory ({@code data().asNioFloat()}, no ND4J op overhead), in row blocks copied through small
- * per-thread Java arrays where {@link CpuKernels} computes, split across the cores.
+ * The fast CPU path. Where oneDNN's natives load ({@link OneDnn}: Linux and Windows on x86-64, Linux on ARM64, Intel
+ * Macs), every product and most elementwise steps are oneDNN primitives on the arrays' memory: the linear layers with
+ * their weights packed once and the bias in the kernel, the per-head products, LayerNorm, the scaled softmax, the
+ * exact GELU and the residual adds. Elsewhere ({@link #OPENBLAS}, also {@code -Dvit4j.onednn=false}): ND4J's GEMM
+ * (OpenBLAS) for every product, and the elementwise work in Java over the arrays' off-heap memory
+ * ({@code data().asNioFloat()}, no ND4J op overhead), in row blocks copied through small per-thread Java arrays where
+ * {@link CpuKernels} computes, split across the cores. The head split and merge and the embeddings are Java on both.
  *
  * <ul>
- *   <li>Bias: the output is filled with the bias rows and the GEMM accumulates into it ({@code β = 1}), so no
- *       separate pass adds it.
+ *   <li>Bias (OpenBLAS): the output is filled with the bias rows and the GEMM accumulates into it ({@code β = 1}), so
+ *       no separate pass adds it.
  *   <li>Scratch: the q|k|v projection, the attention scores and the merged heads are not sites; each thread keeps
  *       one array per role and reuses it (see {@link Ops}). Every site array comes from {@link SiteMemory}:
  *       memory a run or a closed {@link Activations} gave back, else fresh.

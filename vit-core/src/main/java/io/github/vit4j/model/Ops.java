@@ -14,9 +14,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>{@link PortableOps}: ND4J operations only (GEMM, batched matmul, ND4J's {@code Erf} for the exact GELU,
  *       LayerNorm from ND4J reductions with the model's epsilon, ND4J's softmax op). It runs on any ND4J backend,
  *       CUDA included: the default on a backend other than the CPU one, or {@code -Dvit4j.kernels=portable}.
- *   <li>{@link CpuOps} (the default on ND4J's CPU backend, {@code -Dvit4j.kernels=cpu}): the same GEMMs, with the elementwise work
- *       (LayerNorm, GELU, softmax, head split and merge, bias) in plain Java loops over the arrays' off-heap memory,
- *       split across the cores, and reused scratch memory for the intermediates that are not sites.
+ *   <li>{@link CpuOps} (the default on ND4J's CPU backend, {@code -Dvit4j.kernels=cpu}): oneDNN's primitives for the
+ *       products (weights packed once) and LayerNorm, softmax, GELU and the adds where its natives load, else ND4J's
+ *       GEMMs with the elementwise work in plain Java loops over the arrays' off-heap memory, split across the cores;
+ *       reused scratch memory for the intermediates that are not sites.
  * </ul>
  *
  * <p>Contract shared by both: every method that returns a site's array returns a new array and never writes its

@@ -29,7 +29,11 @@ public final class Vit {
     private final VitConfig config;
     private final Ops ops;
 
-    /** A model on the kernels {@code -Dvit4j.kernels} selects ({@code cpu} by default, {@code portable} for CUDA). */
+    /**
+     * A model on the kernels {@code -Dvit4j.kernels} selects ({@code cpu} by default, {@code portable} for CUDA).
+     * The weights are read, never written, and must not be written by anyone once a run used them: the CPU kernels
+     * keep a packed copy of each weight matrix (for another model, build another {@code VitWeights} with new arrays).
+     */
     public Vit(VitWeights weights) {
         this(weights, Ops.fromSystemProperty());
     }
