@@ -44,6 +44,11 @@ final class CpuOps extends Ops {
     private enum Role { QKV, SCORES, HEADS, CLS_SCORES, CLS_HEADS }
 
     private static final ThreadLocal<Map<Role, INDArray>> SCRATCH = ThreadLocal.withInitial(() -> new EnumMap<>(Role.class));
+    /** Scores scratch {@link #scores} wrote already multiplied by {@code scale} (the oneDNN path), on this thread. */
+    private record Prescaled(INDArray scores, float scale) {
+    }
+
+    private static final ThreadLocal<Prescaled> PRESCALED = new ThreadLocal<>();
     private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(
             () -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
 
@@ -136,6 +141,13 @@ final class CpuOps extends Ops {
     INDArray scores(INDArray q, INDArray k) {
         Role role = q.size(2) == 1 ? Role.CLS_SCORES : Role.SCORES;
         INDArray s = scratch(role, q.size(0), q.size(1), q.size(2), k.size(2));
+        if (oneDnn) {
+            // scaled by 1/√d in the product already, as softmax will scale them: it skips that pass for this array
+            float scale = (float) (1 / Math.sqrt(q.size(3)));
+            OneDnn.perHead(contiguous(q), contiguous(k), false, true, scale, s);
+            PRESCALED.set(new Prescaled(s, scale));
+            return s;
+        }
         return product(contiguous(q), contiguous(k), false, true, s);
     }
 
@@ -144,7 +156,9 @@ final class CpuOps extends Ops {
         INDArray src = contiguous(x);
         if (oneDnn) {
             INDArray out = SiteMemory.SHARED.floats(src.shape());
-            OneDnn.softmax(src, (float) scale, out);
+            Prescaled p = PRESCALED.get();
+            boolean done = p != null && p.scores() == x && p.scale() == (float) scale;   // this thread's last scores
+            OneDnn.softmax(src, done ? 1f : (float) scale, out);
             return out;
         }
         int n = (int) src.size(src.rank() - 1);
@@ -357,7 +371,7 @@ final class CpuOps extends Ops {
     /** {@link Ops#perHead} through oneDNN where it is available, else ND4J's batched matmul. */
     private INDArray product(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
         if (oneDnn) {
-            OneDnn.perHead(a, b, transposeA, transposeB, out);
+            OneDnn.perHead(a, b, transposeA, transposeB, 1f, out);
             return out;
         }
         return perHead(a, b, transposeA, transposeB, out);

@@ -136,15 +136,15 @@ final class OneDnn {
 
     /**
      * The per-head products of {@link Ops#perHead}: {@code a} {@code [B, H, ·, ·]} and {@code b} (C order), either
-     * read transposed, into {@code out} {@code [B, H, rows, cols]} (C order).
+     * read transposed, into {@code out} {@code [B, H, rows, cols]} (C order), each product multiplied by {@code scale}.
      */
-    static void perHead(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
+    static void perHead(INDArray a, INDArray b, boolean transposeA, boolean transposeB, float scale, INDArray out) {
         long bh = a.size(0) * a.size(1);
         long m = out.size(2);
         long n = out.size(3);
         long k = transposeA ? a.size(2) : a.size(3);
         Context c = CONTEXT.get();
-        String key = "heads " + bh + " " + m + " " + k + " " + n + " " + transposeA + " " + transposeB;
+        String key = "heads " + bh + " " + m + " " + k + " " + n + " " + transposeA + " " + transposeB + " " + scale;
         c.steps.computeIfAbsent(key, any -> {
             // a is stored [bh, m, k] (or [bh, k, m] when read transposed); b [bh, k, n] (or [bh, n, k])
             memory.desc src = new memory.desc(new long[] {bh, m, k}, F32,
@@ -152,7 +152,11 @@ final class OneDnn {
             memory.desc weights = new memory.desc(new long[] {bh, k, n}, F32,
                     transposeB ? new long[] {k * n, 1, k} : new long[] {k * n, n, 1});
             memory.desc dst = new memory.desc(new long[] {bh, m, n}, F32, memory.format_tag.abc);
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, weights, dst), attr(), cpu);
+            primitive_attr attr = attr();
+            if (scale != 1f) {
+                attr.set_output_scales(0, new float[] {scale});
+            }
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, weights, dst), attr, cpu);
             return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_WEIGHTS,
                     dnnl.DNNL_ARG_DST}, src, weights, dst);
         }).run(c.stream, a, b, out);
@@ -163,18 +167,22 @@ final class OneDnn {
         long n = x.size(x.rank() - 1);
         long rows = x.length() / n;
         Context c = CONTEXT.get();
-        c.steps.computeIfAbsent("scale " + rows + " " + n + " " + scale, k -> {
-            memory.desc d = dense(rows, n);
-            eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
-                    dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_linear, d, scale, 0f), attr(), cpu);
-            return new Step(pd, new eltwise_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
-        }).run(c.stream, x, out);
+        INDArray from = x;
+        if (scale != 1f) {
+            c.steps.computeIfAbsent("scale " + rows + " " + n + " " + scale, k -> {
+                memory.desc d = dense(rows, n);
+                eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                        dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_linear, d, scale, 0f), attr(), cpu);
+                return new Step(pd, new eltwise_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
+            }).run(c.stream, x, out);
+            from = out;
+        }
         c.steps.computeIfAbsent("softmax " + rows + " " + n, k -> {
             memory.desc d = dense(rows, n);
             softmax_forward.primitive_desc pd = new softmax_forward.primitive_desc(new softmax_forward.desc(
                     dnnl.prop_kind.forward_inference, d, 1), attr(), cpu);
             return new Step(pd, new softmax_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
-        }).run(c.stream, out, out);
+        }).run(c.stream, from, out);
     }
 
     /** {@code out = LayerNorm(x)} with the model's weight, bias and ε, x and out {@code [R, D]} (C order, any leading shape). */

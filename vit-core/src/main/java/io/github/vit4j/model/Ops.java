@@ -96,8 +96,12 @@ abstract sealed class Ops permits CpuOps, PortableOps {
      */
     abstract INDArray head(INDArray qkv, int part, int batch, int heads);
 
-    /** Unscaled attention scores {@code q · kᵀ} per image and head, q {@code [B, H, Tq, d]}, k {@code [B, H, T, d]}
-     * → {@code [B, H, Tq, T]} (Tq = T, or 1 for the CLS row alone): scratch. */
+    /**
+     * Attention scores {@code q · kᵀ} per image and head, q {@code [B, H, Tq, d]}, k {@code [B, H, T, d]}
+     * → {@code [B, H, Tq, T]} (Tq = T, or 1 for the CLS row alone): scratch, for {@link #softmax} alone to read.
+     * Unscaled, except on {@link CpuOps}' oneDNN path, where the product already multiplies them by 1/√d and
+     * softmax, given these very scores and that scale, does not apply it again.
+     */
     abstract INDArray scores(INDArray q, INDArray k);
 
     /** Softmax over the last axis of {@code scale · x}, max-subtracted: a new array of x's shape. */

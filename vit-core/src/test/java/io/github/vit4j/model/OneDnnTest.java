@@ -104,7 +104,7 @@ class OneDnnTest {
                 long[] shape = Ops.perHeadShape(a, b, ta, tb);
                 INDArray expected = Ops.perHead(a, b, ta, tb, Nd4j.createUninitialized(DataType.FLOAT, shape));
                 INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
-                OneDnn.perHead(a, b, ta, tb, out);
+                OneDnn.perHead(a, b, ta, tb, 1f, out);
                 assertClose(expected, out, "transposeA " + ta + ", transposeB " + tb);
             }
         }
@@ -135,6 +135,20 @@ class OneDnnTest {
         INDArray sum = Nd4j.createUninitialized(DataType.FLOAT, 3);
         OneDnn.add(Nd4j.createFromArray(1f, 2f, 3f), Nd4j.createFromArray(10f, 20f, 30f), sum);
         assertEquals(Nd4j.createFromArray(11f, 22f, 33f), sum);
+    }
+
+    @Test
+    void theScoresComeScaledAndTheirSoftmaxScalesOnlyOtherArrays() {
+        assumeTrue(CpuOps.INSTANCE.usesOneDnn());
+        INDArray q = uniform(31, 1, 3, 17, 16);
+        INDArray k = uniform(32, 1, 3, 17, 16);
+        double scale = 1 / Math.sqrt(16);
+        INDArray unscaled = Ops.perHead(q, k, false, true, Nd4j.createUninitialized(DataType.FLOAT, 1, 3, 17, 17));
+        INDArray expected = CpuOps.OPENBLAS.softmax(unscaled, scale);
+        INDArray scores = CpuOps.INSTANCE.scores(q, k);
+        assertClose(unscaled.mul(scale), scores, "the scores, scaled by 1/√d in the product");
+        assertClose(expected, CpuOps.INSTANCE.softmax(scores, scale), "softmax of the scores");
+        assertClose(expected, CpuOps.INSTANCE.softmax(unscaled, scale), "softmax of another array: scaled");
     }
 
     @Test
