@@ -276,6 +276,8 @@ final class OneDnn {
             s._wait();
             from.close();
             copies.add(new Packed(layout, to));
+            LOG.debug("packed a {} x {} weight matrix ({} bytes); {} weight arrays packed", out, in, layout.get_size(),
+                    PACKED.size());
             return to;
         }
     }
@@ -325,7 +327,12 @@ final class OneDnn {
                 operands[i] = new memory(descs[i], cpu, (Pointer) null);
                 args.put(argIds[i], operands[i]);
             }
-            args.put(dnnl.DNNL_ARG_SCRATCHPAD, new memory(pd.scratchpad_desc(), cpu));
+            memory.desc scratchpad = pd.scratchpad_desc();
+            args.put(dnnl.DNNL_ARG_SCRATCHPAD, new memory(scratchpad, cpu));
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} on thread {}: scratchpad {} bytes", pd.impl_info_str().getString(),
+                        Thread.currentThread().getName(), scratchpad.get_size());
+            }
         }
 
         Step weightsLayout(memory.desc layout) {
