@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * oneDNN's steps equal OpenBLAS's products (ND4J's GEMM and batched matmul) and the plain-Java elementwise kernels
@@ -79,6 +80,20 @@ class OneDnnTest {
             OneDnn.linearBackward(dy, w, dx);
             assertClose(Nd4j.gemm(dy, w, false, false), dx, "[" + s[0] + " x " + s[1] + "] · [" + s[1] + " x " + s[2] + "]");
         }
+    }
+
+    @Test
+    void arraysThatStartInsideALargerBufferAreReadAndWrittenFromTheirFirstElement() {
+        assumeTrue(OneDnn.available());
+        // views with offsets, as a memory-mapped .vit file's tensors or a batch's later rows are
+        INDArray x = uniform(51, 9, 16).get(NDArrayIndex.interval(3, 8), NDArrayIndex.all());
+        INDArray weight = uniform(52, 40, 16).get(NDArrayIndex.interval(7, 31), NDArrayIndex.all());
+        INDArray bias = uniform(53, 1, 50).get(NDArrayIndex.point(0), NDArrayIndex.interval(11, 35));
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 7, 24).get(NDArrayIndex.interval(2, 7), NDArrayIndex.all());
+        assertTrue(x.offset() > 0 && weight.offset() > 0 && bias.offset() > 0 && y.offset() > 0);
+        VitWeights.Linear w = new VitWeights.Linear(weight, bias);
+        OneDnn.linear(x, w, y);
+        assertClose(Nd4j.gemm(x.dup(), weight.dup(), false, true).addiRowVector(bias.dup()), y, "views");
     }
 
     @Test
@@ -149,6 +164,18 @@ class OneDnnTest {
         assertClose(unscaled.mul(scale), scores, "the scores, scaled by 1/√d in the product");
         assertClose(expected, CpuOps.INSTANCE.softmax(scores, scale), "softmax of the scores");
         assertClose(expected, CpuOps.INSTANCE.softmax(unscaled, scale), "softmax of another array: scaled");
+    }
+
+    @Test
+    void headsAreSplitAndMergedAsTheJavaLoopsDoIt() {
+        assumeTrue(CpuOps.INSTANCE.usesOneDnn());
+        INDArray qkv = uniform(41, 2 * 5, 3 * 12);                    // B = 2, T = 5, D = 12: 3 heads of 4
+        for (int part = 0; part < 3; part++) {
+            INDArray expected = CpuOps.OPENBLAS.head(qkv, part, 2, 3);
+            INDArray split = CpuOps.INSTANCE.head(qkv, part, 2, 3);
+            assertEquals(expected, split, "part " + part);
+            assertEquals(CpuOps.OPENBLAS.mergeHeads(expected).dup(), CpuOps.INSTANCE.mergeHeads(split), "merge " + part);
+        }
     }
 
     @Test
