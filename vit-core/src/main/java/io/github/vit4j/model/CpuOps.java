@@ -113,17 +113,13 @@ final class CpuOps extends Ops {
     }
 
     /** Part {@code part} of {@code parts} side-by-side {@code [B·T, D]} blocks of {@code rows}, heads split: a new {@code [B, H, T, d]}. */
-    private INDArray split(INDArray rows, int parts, int part, int batch, int heads) {
+    private static INDArray split(INDArray rows, int parts, int part, int batch, int heads) {
         INDArray src = contiguous(rows);
         int n = (int) src.size(0);
         int t = n / batch;
         int d = (int) src.size(1) / parts;
         int dh = d / heads;
         INDArray out = SiteMemory.SHARED.floats(batch, heads, t, dh);
-        if (oneDnn) {
-            OneDnn.heads(src, parts, part, out, true);
-            return out;
-        }
         FloatBuffer in = src.data().asNioFloat();
         FloatBuffer dst = out.data().asNioFloat();
         long base = src.offset() + (long) part * d;
@@ -205,12 +201,8 @@ final class CpuOps extends Ops {
      * z {@code [B, H, T, d]} with the heads side by side, written as part {@code part} of {@code out}'s rows of
      * {@code parts} side-by-side {@code [B·T, H·d]} blocks; returns {@code out}.
      */
-    private INDArray mergeInto(INDArray z, INDArray out, int parts, int part) {
+    private static INDArray mergeInto(INDArray z, INDArray out, int parts, int part) {
         INDArray src = contiguous(z);
-        if (oneDnn) {
-            OneDnn.heads(out, parts, part, src, false);
-            return out;
-        }
         int b = (int) src.size(0);
         int heads = (int) src.size(1);
         int t = (int) src.size(2);

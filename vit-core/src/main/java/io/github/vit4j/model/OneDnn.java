@@ -227,37 +227,6 @@ final class OneDnn {
         }).run(c.stream, a, b, out);
     }
 
-    /**
-     * Copies between a {@code [B, H, T, d]} array (C order) and heads side by side in rows: part {@code part} of
-     * {@code parts} side-by-side {@code [B·T, H·d]} blocks of {@code rows} {@code [B·T, parts·H·d]} (C order). From
-     * the rows into {@code heads} (the head split) when {@code split}, else from {@code heads} into the rows (the
-     * merge).
-     */
-    static void heads(INDArray rows, int parts, int part, INDArray heads, boolean split) {
-        long b = heads.size(0);
-        long h = heads.size(1);
-        long t = heads.size(2);
-        long d = heads.size(3);
-        long width = parts * h * d;
-        Context c = CONTEXT.get();
-        String key = (split ? "split " : "merge ") + b + " " + h + " " + t + " " + d + " " + parts;
-        Step step = c.steps.computeIfAbsent(key, k -> {
-            long[] dims = {b, h, t, d};
-            memory.desc inRows = new memory.desc(dims, F32, new long[] {t * width, d, width, 1});
-            memory.desc dense = new memory.desc(dims, F32, memory.format_tag.abcd);
-            memory.desc from = split ? inRows : dense;
-            memory.desc to = split ? dense : inRows;
-            reorder.primitive_desc pd = new reorder.primitive_desc(cpu, from, cpu, to, attr(), false);
-            return new Step(pd, new reorder(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, from, to);
-        });
-        Pointer block = at(rows, part * h * d);
-        if (split) {
-            step.run(c.stream, block, pointer(heads));
-        } else {
-            step.run(c.stream, pointer(heads), block);
-        }
-    }
-
     private static memory.desc dense(long rows, long cols) {
         return new memory.desc(new long[] {rows, cols}, F32, memory.format_tag.ab);
     }
@@ -277,23 +246,18 @@ final class OneDnn {
         }
     }
 
-    /** The memory of {@code a} from its first element (arrays of this class are C-ordered and dense from there). */
-    private static Pointer pointer(INDArray a) {
-        return at(a, 0);
-    }
-
     /**
-     * The address of {@code a}'s element {@code element} (counted from its first, in C order), as a pointer of its
-     * own: oneDNN takes {@code void*}, to which JavaCPP would add a typed pointer's position in bytes. A view's data
-     * buffer starts at the view's first element already ({@code addressPointer} includes its offset).
+     * The memory of {@code a} from its first element (arrays here are C-ordered and dense from there), as a pointer
+     * of its own: oneDNN takes {@code void*}, to which JavaCPP would add a typed pointer's position in bytes. A view's
+     * data buffer starts at the view's first element already ({@code addressPointer} includes its offset).
      */
-    private static Pointer at(INDArray a, long element) {
+    private static Pointer pointer(INDArray a) {
         if (a.offset() != a.data().offset()) {            // never seen; an array laid out otherwise must not be misread
             throw new IllegalStateException("array offset " + a.offset() + " differs from its buffer's "
                     + a.data().offset() + "; run with -D" + PROPERTY + "=false and report the case");
         }
         Pointer first = a.data().addressPointer();
-        return new PagedPointer(first.address() + first.position() * first.sizeof() + element * Float.BYTES);
+        return new PagedPointer(first.address() + first.position() * first.sizeof());
     }
 
     /** {@code weight} {@code [out, in]} in the blocked layout {@code layout} of a {@code [in, out]} operand: packed once. */
@@ -387,17 +351,8 @@ final class OneDnn {
 
         /** Runs on the arrays' memory, given in the order of the constructor's argument ids. */
         void run(stream s, INDArray... arrays) {
-            Pointer[] memory = new Pointer[arrays.length];
             for (int i = 0; i < arrays.length; i++) {
-                memory[i] = pointer(arrays[i]);
-            }
-            run(s, memory);
-        }
-
-        /** Runs on the memory given, in the order of the constructor's argument ids. */
-        void run(stream s, Pointer... memory) {
-            for (int i = 0; i < memory.length; i++) {
-                operands[i].set_data_handle(memory[i]);
+                operands[i].set_data_handle(pointer(arrays[i]));
             }
             primitive.execute(s, args);
             s._wait();

@@ -167,18 +167,6 @@ class OneDnnTest {
     }
 
     @Test
-    void headsAreSplitAndMergedAsTheJavaLoopsDoIt() {
-        assumeTrue(CpuOps.INSTANCE.usesOneDnn());
-        INDArray qkv = uniform(41, 2 * 5, 3 * 12);                    // B = 2, T = 5, D = 12: 3 heads of 4
-        for (int part = 0; part < 3; part++) {
-            INDArray expected = CpuOps.OPENBLAS.head(qkv, part, 2, 3);
-            INDArray split = CpuOps.INSTANCE.head(qkv, part, 2, 3);
-            assertEquals(expected, split, "part " + part);
-            assertEquals(CpuOps.OPENBLAS.mergeHeads(expected).dup(), CpuOps.INSTANCE.mergeHeads(split), "merge " + part);
-        }
-    }
-
-    @Test
     void threadsRunningTheSameShapesAtOnceEachGetTheirOwnResult() throws Exception {
         assumeTrue(OneDnn.available());
         VitWeights.Linear w = new VitWeights.Linear(uniform(9, 96, 48), uniform(10, 96));
