@@ -1,7 +1,6 @@
 package io.github.vit4j.spark;
 
 import io.github.vit4j.corruption.Corruption;
-import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.TraceRow;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
@@ -18,9 +17,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The job's main class for {@code spark-submit}: {@code vit trace}'s options, {@code --partitions} and
- * {@code --out}. Writes {@code OUT/trace.parquet} (the rows, {@link TraceTable#SCHEMA}), {@code OUT/trace.csv}
- * ({@code vit trace}'s file: sorted by image, kind and layer) and {@code OUT/summary.csv} (mean and 95% CI per cell,
- * from Spark SQL). The master and executors are spark-submit's.
+ * {@code --out}; {@code --images} is {@code cifar10:PATH}, a folder of images or {@code parquet:PATH}
+ * ({@link ImageTable#read}). Writes {@code OUT/trace.parquet} (the rows, {@link TraceTable#SCHEMA}),
+ * {@code OUT/trace.csv} ({@code vit trace}'s file: sorted by image, kind and layer) and {@code OUT/summary.csv} (mean
+ * and 95% CI per cell, from Spark SQL). The master and executors are spark-submit's.
  */
 public final class TraceApp {
 
@@ -70,11 +70,6 @@ public final class TraceApp {
                 a.get("--metric"), a.get("--method"), a.get("--label"), Long.parseLong(a.get("--seed")),
                 Integer.parseInt(a.get("--batch")));
         String images = a.get("--images");
-        if (!images.startsWith(ImageSource.CIFAR10_PREFIX)) {
-            throw new IllegalArgumentException("--images " + images + ": a Spark trace reads a CIFAR-10 binary file "
-                    + "so far; expected cifar10:PATH (any path Hadoop reads)");
-        }
-        String file = images.substring(ImageSource.CIFAR10_PREFIX.length());
         Path out = Path.of(a.get("--out"));
         Files.createDirectories(out);
         int limit = Integer.parseInt(a.get("--limit"));
@@ -83,7 +78,7 @@ public final class TraceApp {
             partitions = Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
                     (limit + job.batch() - 1) / job.batch()));
         }
-        Dataset<Row> rows = SparkTrace.of(job).trace(CifarRecords.read(spark, file), file, limit, partitions);
+        Dataset<Row> rows = SparkTrace.of(job).trace(ImageTable.read(spark, images), images, limit, partitions);
         String parquet = out.resolve("trace.parquet").toString();
         rows.write().mode("overwrite").parquet(parquet);
         Dataset<Row> table = spark.read().parquet(parquet);
@@ -108,7 +103,7 @@ public final class TraceApp {
         for (Map.Entry<String, String> e : a.entrySet()) {
             if (e.getValue() == null) {
                 throw new IllegalArgumentException("missing " + e.getKey() + "; a Spark trace needs --model, --images "
-                        + "cifar10:PATH and --out DIR, each a path every executor (and the driver, for --out) reads");
+                        + "(cifar10:PATH, a folder of images or parquet:PATH) and --out DIR, each a path every executor (and the driver, for --out) reads");
             }
         }
         return a;

@@ -1,6 +1,5 @@
 package io.github.vit4j.spark;
 
-import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.TraceRow;
@@ -11,13 +10,12 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.OptionalInt;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 
 /**
- * One task of a Spark trace: the images of a partition ({@link CifarRecords#SCHEMA}, sorted by index, whole
+ * One task of a Spark trace: the images of a partition ({@link ImageTable#SCHEMA}, sorted by index, whole
  * batches) in, their {@link TraceTable} rows out. Each batch is traced with {@link DatasetTrace#trace(int, int,
  * java.util.function.IntConsumer)} over the batch's images held at their indices in the dataset, so that it is
  * computed exactly as {@code vit trace} computes it; batches are traced one at a time as Spark pulls the rows.
@@ -96,8 +94,8 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             labels[i] = batch.get(i).getInt(batch.get(i).fieldIndex("label"));
         }
         failOnFirstAttempt(first, batch.size());
-        ImageSource source = ImageSource.held(dataset, first, labels, CifarRecords.images(batch),
-                OptionalInt.of(Cifar10.CLASSES));
+        ImageSource source = ImageSource.held(dataset, first, labels, ImageTable.images(batch),
+                ImageTable.labelClasses(batch));
         int to = first + batch.size();
         DatasetTrace trace = new DatasetTrace(model.vit(), model.pretrained().preprocessing(), source,
                 job.options(to));
