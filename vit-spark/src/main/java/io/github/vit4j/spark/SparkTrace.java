@@ -10,6 +10,7 @@ import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,21 +35,29 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkTrace {
 
     private final TraceJob job;
-    private final int failFirstAttemptAt;
+    private final Fault fault;
 
-    private SparkTrace(TraceJob job, int failFirstAttemptAt) {
+    private SparkTrace(TraceJob job, Fault fault) {
         this.job = job;
-        this.failFirstAttemptAt = failFirstAttemptAt;
+        this.fault = fault;
     }
 
     /** A Spark trace of {@code job}. */
     public static SparkTrace of(TraceJob job) {
-        return new SparkTrace(job, -1);
+        return new SparkTrace(job, Fault.NONE);
     }
 
     /** For tests of Spark's retries: the first attempt of the task holding {@code image} fails before tracing. */
     SparkTrace failingFirstAttemptAt(int image) {
-        return new SparkTrace(job, image);
+        return new SparkTrace(job, Fault.failFirstAttemptAt(image));
+    }
+
+    /**
+     * For tests of executor loss: the executor JVM that runs the task holding {@code image} halts, once (the first to
+     * create {@code marker}, a path every executor sees); Spark runs the task again on another executor.
+     */
+    SparkTrace haltingAnExecutorOnceAt(int image, Path marker) {
+        return new SparkTrace(job, Fault.haltExecutorOnceAt(image, marker));
     }
 
     /**
@@ -105,7 +114,7 @@ public final class SparkTrace {
                 .withColumn("batch", floor(col("index").divide(lit(job.batch()))))
                 .repartitionByRange(partitions, col("batch"))
                 .sortWithinPartitions("index");
-        return batches.mapPartitions(new TracePartition(calibrated, dataset, failFirstAttemptAt),
+        return batches.mapPartitions(new TracePartition(calibrated, dataset, fault),
                 Encoders.row(TraceTable.SCHEMA));
     }
 

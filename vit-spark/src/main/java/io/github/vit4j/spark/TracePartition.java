@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 
@@ -24,22 +23,20 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
 
     private final TraceJob job;
     private final String dataset;
-    private final int failFirstAttemptAt;
+    private final Fault fault;
 
     /**
-     * @param dataset            the images' dataset, for messages
-     * @param failFirstAttemptAt for tests of Spark's retries: the first attempt of the task that holds this image
-     *                           fails before tracing it; −1 for none
+     * @param dataset the images' dataset, for messages
+     * @param fault   for tests of Spark's fault tolerance: what goes wrong before an image is traced
      */
-    TracePartition(TraceJob job, String dataset, int failFirstAttemptAt) {
+    TracePartition(TraceJob job, String dataset, Fault fault) {
         this.job = job;
         this.dataset = dataset;
-        this.failFirstAttemptAt = failFirstAttemptAt;
+        this.fault = fault;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> images) {
-        ExecutorModels.Loaded model = ExecutorModels.get(job.model());
         return new Iterator<>() {
             private Row pending = images.hasNext() ? images.next() : null;
             private Iterator<Row> out = Collections.emptyIterator();
@@ -47,7 +44,7 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             @Override
             public boolean hasNext() {
                 while (!out.hasNext() && pending != null) {
-                    out = traceBatch(model, nextBatch()).iterator();
+                    out = traceBatch(nextBatch()).iterator();
                 }
                 return out.hasNext();
             }
@@ -82,7 +79,7 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
     }
 
     /** Traces one batch of images (consecutive indices, in order). */
-    private List<Row> traceBatch(ExecutorModels.Loaded model, List<Row> batch) {
+    private List<Row> traceBatch(List<Row> batch) {
         int first = index(batch.get(0));
         int[] labels = new int[batch.size()];
         for (int i = 0; i < labels.length; i++) {
@@ -93,7 +90,8 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             }
             labels[i] = batch.get(i).getInt(batch.get(i).fieldIndex("label"));
         }
-        failOnFirstAttempt(first, batch.size());
+        fault.before(first, batch.size());
+        ExecutorModels.Loaded model = ExecutorModels.get(job.model());     // loaded by the executor's first task
         ImageSource source = ImageSource.held(dataset, first, labels, ImageTable.images(batch),
                 ImageTable.labelClasses(batch));
         int to = first + batch.size();
@@ -110,15 +108,5 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             out.add(TraceTable.row(r, batch.get(r.image() - first).getString(batch.get(0).fieldIndex("id"))));
         }
         return out;
-    }
-
-    private void failOnFirstAttempt(int first, int count) {
-        if (failFirstAttemptAt >= first && failFirstAttemptAt < first + count) {
-            TaskContext task = TaskContext.get();
-            if (task != null && task.attemptNumber() == 0) {
-                throw new IllegalStateException("test fault: the first attempt of the task holding image "
-                        + failFirstAttemptAt + " fails; Spark runs it again");
-            }
-        }
     }
 }

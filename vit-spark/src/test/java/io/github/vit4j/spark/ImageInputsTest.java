@@ -55,7 +55,7 @@ class ImageInputsTest {
 
     @BeforeAll
     static void writeImages() throws IOException {
-        model = SharedAssets.resolve("models/simplevit-cifar10/hf").toString();
+        model = Fixtures.model();
         Cifar10.Records records = Cifar10.read(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"), 0,
                 IMAGES);
         folder = Files.createDirectories(dir.resolve("images"));
@@ -77,7 +77,7 @@ class ImageInputsTest {
     @Test
     void aFolderOfImagesIsTracedAsVitTraceTracesItBitForBitWhateverTheNumberOfPartitions() throws IOException {
         ImageSource source = ImageSource.imageFolder(folder);
-        List<TraceRow> expected = trace(source, topOne).rows();
+        List<TraceRow> expected = Fixtures.vitTrace(source, topOne, IMAGES).rows();
         Dataset<Row> images = ImageTable.read(spark, folder.toString());
         assertEquals(source.names(), images.orderBy("index").select("id").as(Encoders.STRING()).collectAsList());
         for (int partitions : new int[] {1, 3}) {
@@ -103,7 +103,7 @@ class ImageInputsTest {
 
         List<TraceRow> rows = TraceTable.traceRows(SparkTrace.of(labelled).trace(
                 ImageTable.read(spark, ImageTable.PARQUET_PREFIX + table), table, IMAGES, 2), labelled.sweepKinds());
-        assertEquals(trace(held, labelled).rows(), rows);
+        assertEquals(Fixtures.vitTrace(held, labelled, IMAGES).rows(), rows);
         assertEquals(sorted.stream().mapToInt(n -> labels[names.indexOf(n)]).boxed().toList(),
                 rows.stream().filter(r -> r.layer() == 0 && r.kind() == labelled.sweepKinds().get(0))
                         .map(TraceRow::label).toList());
@@ -163,13 +163,6 @@ class ImageInputsTest {
                 () -> ImageTable.read(spark, withHidden.toString()));
         assertTrue(e.getMessage().startsWith("folder " + withHidden + " holds image files that Spark's file sources "
                 + "skip (names starting with '_' and without '='): _b.png; vit trace reads them"), e.getMessage());
-    }
-
-    /** {@code vit trace}'s rows: the library's trace of the whole source. */
-    private static DatasetTrace.Traced trace(ImageSource source, TraceJob job) throws IOException {
-        ExecutorModels.Loaded m = ExecutorModels.get(model);
-        return new DatasetTrace(m.vit(), m.pretrained().preprocessing(), source, job.options(IMAGES))
-                .trace(done -> { });
     }
 
     /** The folder's image files as a Parquet table {@code (id, image[, label])}, rows in reverse file order. */

@@ -19,4 +19,14 @@ final class LocalSpark {
                 .config("spark.sql.shuffle.partitions", "4")
                 .getOrCreate();
     }
+
+    /** Stops the session of this JVM, if any (for a test that needs another master). */
+    static void stop() {
+        SparkSession.getDefaultSession().foreach(s -> {
+            s.stop();
+            return null;
+        });
+        SparkSession.clearDefaultSession();
+        SparkSession.clearActiveSession();
+    }
 }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.vit4j.SharedAssets;
 import io.github.vit4j.corruption.Corruption;
-import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.SweepKind;
@@ -47,15 +45,11 @@ class SparkTraceTest {
 
     @BeforeAll
     static void start() throws IOException {
-        model = SharedAssets.resolve("models/simplevit-cifar10/hf").toString();
-        cifar = dir.resolve("test_batch_first64.bin");
-        byte[] all = Files.readAllBytes(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"));
-        Files.write(cifar, Arrays.copyOf(all, IMAGES * Cifar10.RECORD_BYTES));
+        model = Fixtures.model();
+        cifar = Fixtures.cifarFirst(dir, IMAGES);
         job = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all", "prob",
                 "exact", "true", 7, BATCH);
-        ExecutorModels.Loaded m = ExecutorModels.get(model);
-        single = new DatasetTrace(m.vit(), m.pretrained().preprocessing(), ImageSource.cifar10(cifar),
-                job.options(IMAGES)).trace(done -> { });
+        single = Fixtures.vitTrace(ImageSource.cifar10(cifar), job, IMAGES);
         spark = LocalSpark.session();
     }
 
@@ -73,9 +67,7 @@ class SparkTraceTest {
     void attributionPatchingRowsEqualDatasetTracesAtpRowsBitForBitWhateverTheNumberOfPartitions() throws IOException {
         TraceJob atp = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all",
                 "prob", "atp", "true", 7, BATCH);
-        ExecutorModels.Loaded m = ExecutorModels.get(model);
-        List<TraceRow> expected = new DatasetTrace(m.vit(), m.pretrained().preprocessing(), ImageSource.cifar10(cifar),
-                atp.options(24)).trace(done -> { }).rows();
+        List<TraceRow> expected = Fixtures.vitTrace(ImageSource.cifar10(cifar), atp, 24).rows();
         for (int partitions : new int[] {1, 2, 3}) {                // 3 batches of 8 images
             List<TraceRow> rows = TraceTable.traceRows(SparkTrace.of(atp).trace(images(), "cifar", 24, partitions),
                     atp.sweepKinds());
