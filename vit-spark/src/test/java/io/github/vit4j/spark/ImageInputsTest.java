@@ -62,8 +62,9 @@ class ImageInputsTest {
         names = new ArrayList<>();
         labels = records.labels();
         for (int i = 0; i < IMAGES; i++) {
-            // file-name order is not record order; a JPEG decodes to other pixels, the same on both sides
-            String name = "cifar_" + (char) ('a' + (i * 7) % IMAGES) + (i % 3 == 0 ? ".jpg"
+            // file-name order is not record order; a JPEG decodes to other pixels, the same on both sides; one name
+            // with a space and an accent, which a path URI would escape
+            String name = "cifar_" + (char) ('a' + (i * 7) % IMAGES) + (i == 4 ? " café" : "") + (i % 3 == 0 ? ".jpg"
                     : i % 3 == 1 ? ".png" : ".PNG");
             Files.write(folder.resolve(name), encode(records.images().get(i), name.endsWith("jpg") ? "jpg" : "png"));
             names.add(name);
