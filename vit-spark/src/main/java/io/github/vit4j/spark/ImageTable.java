@@ -18,10 +18,13 @@ import java.util.List;
 import java.util.OptionalInt;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -104,7 +107,7 @@ public final class ImageTable {
      * @throws IOException when the folder cannot be listed or holds no image files
      */
     public static Dataset<Row> folder(SparkSession spark, String folder) throws IOException {
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(folder);
+        Path dir = new Path(folder);
         FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
         List<FileStatus> files = new ArrayList<>(Arrays.stream(fs.listStatus(dir))
                 .filter(f -> f.isFile() && ImageFiles.isImageName(f.getPath().getName())).toList());
@@ -164,7 +167,7 @@ public final class ImageTable {
             throw new IllegalArgumentException("column label of " + table + " is " + schema.apply("label").dataType()
                     .simpleString() + "; expected an integer type (the model's class index; null when unknown)");
         }
-        List<String> ids = new ArrayList<>(t.select("id").as(org.apache.spark.sql.Encoders.STRING())
+        List<String> ids = new ArrayList<>(t.select("id").as(Encoders.STRING())
                 .collectAsList());
         ids.sort(Comparator.nullsFirst(Comparator.naturalOrder()));
         List<Row> numbered = new ArrayList<>(ids.size());
@@ -186,7 +189,7 @@ public final class ImageTable {
                         col("image"), lit(FILE).as("format"));
     }
 
-    private static void column(StructType schema, String table, String name, org.apache.spark.sql.types.DataType type) {
+    private static void column(StructType schema, String table, String name, DataType type) {
         StructField field = Arrays.stream(schema.fields()).filter(f -> f.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("the image table " + table + " has no column "
                         + name + " (its columns: " + String.join(", ", schema.fieldNames()) + "); expected id "

@@ -103,7 +103,8 @@ public final class TraceApp {
         for (Map.Entry<String, String> e : a.entrySet()) {
             if (e.getValue() == null) {
                 throw new IllegalArgumentException("missing " + e.getKey() + "; a Spark trace needs --model, --images "
-                        + "(cifar10:PATH, a folder of images or parquet:PATH) and --out DIR, each a path every executor (and the driver, for --out) reads");
+                        + "(cifar10:PATH, a folder of images or parquet:PATH) and --out DIR, each a path every "
+                        + "executor (and the driver, for --out) reads");
             }
         }
         return a;

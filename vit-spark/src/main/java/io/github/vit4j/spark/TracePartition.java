@@ -78,6 +78,18 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
         return image.getInt(image.fieldIndex("index"));
     }
 
+    /** Refuses a label that is not one of the model's classes (a Parquet table's labels are the user's). */
+    private void checkLabels(List<Row> batch, int[] labels, int classes) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException("image " + index(batch.get(i)) + " (" + batch.get(i).getAs("id")
+                        + ") of " + dataset + " has label " + labels[i] + ", but the model's classes are 0 .. "
+                        + (classes - 1) + "; give the model's class indices as labels (null where unknown), or trace "
+                        + "with --label clean-top1");
+            }
+        }
+    }
+
     /** Traces one batch of images (consecutive indices, in order). */
     private List<Row> traceBatch(List<Row> batch) {
         int first = index(batch.get(0));
@@ -92,6 +104,9 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
         }
         fault.before(first, batch.size());
         ExecutorModels.Loaded model = ExecutorModels.get(job.model());     // loaded by the executor's first task
+        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+            checkLabels(batch, labels, model.vit().config().classes());
+        }
         ImageSource source = ImageSource.held(dataset, first, labels, ImageTable.images(batch),
                 ImageTable.labelClasses(batch));
         int to = first + batch.size();

@@ -135,6 +135,21 @@ class ImageInputsTest {
     }
 
     @Test
+    void aLabelThatIsNotOneOfTheModelsClassesFailsTheJobNamingImageAndLabel() throws IOException {
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("image", DataTypes.BinaryType)
+                .add("label", DataTypes.IntegerType);
+        String table = dir.resolve("label-10.parquet").toString();
+        spark.createDataFrame(List.of(RowFactory.create("a.png", Files.readAllBytes(folder.resolve(names.get(1))), 10)),
+                schema).write().parquet(table);
+        TraceJob trueLabel = new TraceJob(model, Corruption.parse("grayscale"), List.of("resid"), 3, "all", "prob",
+                "exact", "true", 7, BATCH);
+        Exception e = assertThrows(Exception.class, () -> SparkTrace.of(trueLabel)
+                .trace(ImageTable.read(spark, ImageTable.PARQUET_PREFIX + table), "the table", 1, 1).count());
+        assertTrue(e.getMessage().contains("image 0 (a.png) of the table has label 10, but the model's classes are "
+                + "0 .. 9; give the model's class indices as labels"), e.getMessage());
+    }
+
+    @Test
     void aParquetTableWithRepeatedIdsOrWithoutAnImageColumnIsRefusedNamingIt() {
         StructType idOnly = new StructType().add("id", DataTypes.StringType).add("label", DataTypes.IntegerType);
         String noImage = dir.resolve("no-image.parquet").toString();
