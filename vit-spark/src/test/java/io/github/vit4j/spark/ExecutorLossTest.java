@@ -59,6 +59,9 @@ class ExecutorLossTest {
                 // ($SPARK_HOME/jars) unless testing, and for the Scala version in its build folders unless given
                 .config("spark.executorEnv.SPARK_TESTING", "1")
                 .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
+                // short-lived JVMs on a small machine: the client compiler and one GC thread start them about twice
+                // as fast (the tracing itself is ND4J's native code)
+                .config("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
                 .getOrCreate();
     }
 
