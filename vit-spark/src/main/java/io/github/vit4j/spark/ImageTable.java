@@ -104,7 +104,8 @@ public final class ImageTable {
      * (names ending in .png, .jpg, .jpeg, .bmp or .gif in any case, not starting with '.'; sorted by name), their
      * bytes read by the executors with Spark's {@code binaryFile} source.
      *
-     * @throws IOException when the folder cannot be listed or holds no image files
+     * @throws IOException when the folder cannot be listed or holds no image files, or Spark's source does not give
+     *                     back a listed file (checked by counting, before any image is read)
      */
     public static Dataset<Row> folder(SparkSession spark, String folder) throws IOException {
         Path dir = new Path(folder);
@@ -136,9 +137,16 @@ public final class ImageTable {
                 .add("index", DataTypes.IntegerType, false)
                 .add("id", DataTypes.StringType, false));
         Dataset<Row> content = spark.read().format("binaryFile").load(paths).select("path", "content");
-        return content.join(broadcast(index), "path")
-                .select(col("index"), col("id"), lit(ImageSource.UNKNOWN_LABEL).as("label"), col("content").as("image"),
-                        lit(FILE).as("format"));
+        Dataset<Row> table = content.join(broadcast(index), "path");
+        if (table.count() != paths.length) {                // the paths alone: Spark reads no content for this
+            List<String> missing = index.join(content.select("path"), index.col("path").equalTo(content.col("path")),
+                    "left_anti").select("id").as(Encoders.STRING()).collectAsList();
+            throw new IOException("Spark's binaryFile source did not give the files " + missing + " of " + folder
+                    + " under the paths listed for them; expected every listed image once. Give a Parquet table of "
+                    + "the images (parquet:PATH) instead");
+        }
+        return table.select(col("index"), col("id"), lit(ImageSource.UNKNOWN_LABEL).as("label"),
+                col("content").as("image"), lit(FILE).as("format"));
     }
 
     /**
