@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,11 +59,28 @@ public final class ImageFiles {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no such image file");
         }
-        BufferedImage image = decode(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return toRgb(file.toString(), decode(file.toString(), in));
+        }
+    }
+
+    /**
+     * Decodes an image file's content, e.g. a file that Spark read or a Parquet table's image bytes, exactly as
+     * {@link #read(Path)} decodes the file.
+     *
+     * @param name    the file's name or path, for messages
+     * @param content the file's bytes
+     * @throws IOException naming {@code name}, as {@link #read(Path)} does
+     */
+    public static RgbImage read(String name, byte[] content) throws IOException {
+        return toRgb(name, decode(name, new ByteArrayInputStream(content)));
+    }
+
+    private static RgbImage toRgb(String name, BufferedImage image) throws IOException {
         try {
             return toRgb(image);
         } catch (IllegalArgumentException e) {
-            throw new IOException("image " + file + ": " + e.getMessage(), e);
+            throw new IOException("image " + name + ": " + e.getMessage(), e);
         }
     }
 
@@ -71,9 +89,8 @@ public final class ImageFiles {
      * The declared size is checked against {@link #MAX_PIXELS} before anything is decoded, and a warning from the
      * decoder (a JPEG that ends early is decoded with gray rows and only a warning) is an error.
      */
-    private static BufferedImage decode(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file);
-                ImageInputStream stream = new MemoryCacheImageInputStream(in)) {
+    private static BufferedImage decode(String file, InputStream in) throws IOException {
+        try (ImageInputStream stream = new MemoryCacheImageInputStream(in)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
             if (!readers.hasNext()) {
                 throw new IOException("cannot read image " + file + ": no decoder recognises its content (readable: "
@@ -113,7 +130,7 @@ public final class ImageFiles {
     }
 
     /** Refuses an image whose header declares more than {@link #MAX_PIXELS} pixels. */
-    private static void checkDeclaredSize(Path file, int width, int height) throws IOException {
+    private static void checkDeclaredSize(String file, int width, int height) throws IOException {
         long pixels = (long) width * height;
         if (pixels > MAX_PIXELS) {
             throw new IOException("image " + file + " declares " + width + "×" + height + " pixels (" + pixels
@@ -122,7 +139,7 @@ public final class ImageFiles {
         }
     }
 
-    private static IOException cannotDecode(Path file, String format, Exception e) {
+    private static IOException cannotDecode(String file, String format, Exception e) {
         return new IOException("cannot decode image " + file + " as " + format + ": " + e.getMessage()
                 + truncationHint(e), e);
     }
@@ -216,7 +233,14 @@ public final class ImageFiles {
 
     /** Whether the file name ends in one of {@link #EXTENSIONS} and is not hidden. */
     static boolean hasImageName(Path file) {
-        String name = file.getFileName().toString();
+        return isImageName(file.getFileName().toString());
+    }
+
+    /**
+     * Whether {@link #listImages} takes a file of this name (no folder): one that ends in one of {@link #EXTENSIONS}
+     * in any case and does not start with '.'; for listings of other file systems (a Spark job's folder of images).
+     */
+    public static boolean isImageName(String name) {
         int dot = name.lastIndexOf('.');
         return !name.startsWith(".") && dot > 0
                 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));

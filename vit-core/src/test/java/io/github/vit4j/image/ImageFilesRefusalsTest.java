@@ -1,5 +1,6 @@
 package io.github.vit4j.image;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,19 @@ class ImageFilesRefusalsTest {
 
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("truncated"),
                 e.getMessage());
+    }
+
+    @Test
+    void aFilesBytesDecodeAsTheFileAndATruncatedOneIsAnErrorNamingTheGivenName() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(noise(64, 64), "jpeg", bytes));
+        Path file = Files.write(tmp.resolve("whole.jpg"), bytes.toByteArray());
+        assertEquals(ImageFiles.read(file), ImageFiles.read("whole.jpg", bytes.toByteArray()));
+
+        byte[] cut = Files.readAllBytes(truncated(noise(64, 64), "jpeg", "cut.jpg"));
+        IOException e = assertThrows(IOException.class, () -> ImageFiles.read("hdfs://n/images/cut.jpg", cut));
+        assertTrue(e.getMessage().startsWith("cannot decode image hdfs://n/images/cut.jpg as JPEG:")
+                && e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test

@@ -4,29 +4,20 @@ import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.RgbImage;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
- * A CIFAR-10 binary file as Spark reads it: one row per 3073-byte record, {@code (index, id, label, image)} with
- * {@code image} the record's 3072 planar pixel bytes (1024 R, 1024 G, 1024 B, row-major 32×32) and {@code id}
- * {@code FILE#INDEX}, the name {@code vit trace} gives the image.
+ * A CIFAR-10 binary file as Spark reads it: one row per 3073-byte record, {@link ImageTable#SCHEMA}'s
+ * {@code (index, id, label, image, format)} with {@code image} the record's 3072 planar pixel bytes (1024 R, 1024 G,
+ * 1024 B, row-major 32×32), {@code format} {@value ImageTable#CIFAR10} and {@code id} {@code FILE#INDEX}, the name
+ * {@code vit trace} gives the image.
  */
 public final class CifarRecords {
-
-    /** The image table's schema, the input of {@link SparkTrace}. */
-    public static final StructType SCHEMA = new StructType()
-            .add("index", DataTypes.IntegerType, false)
-            .add("id", DataTypes.StringType, false)
-            .add("label", DataTypes.IntegerType, false)
-            .add("image", DataTypes.BinaryType, false);
 
     private CifarRecords() {
     }
@@ -43,9 +34,9 @@ public final class CifarRecords {
             byte[] record = r._1();
             int index = Math.toIntExact(r._2());
             return RowFactory.create(index, name + "#" + index, record[0] & 0xFF,
-                    Arrays.copyOfRange(record, 1, Cifar10.RECORD_BYTES));
+                    Arrays.copyOfRange(record, 1, Cifar10.RECORD_BYTES), ImageTable.CIFAR10);
         });
-        return spark.createDataFrame(rows, SCHEMA);
+        return spark.createDataFrame(rows, ImageTable.SCHEMA);
     }
 
     /** The image of a row's {@code image} bytes. */
@@ -55,10 +46,5 @@ public final class CifarRecords {
                     + (Cifar10.RECORD_BYTES - 1) + " (3 planes of 32×32); read the file with CifarRecords.read");
         }
         return RgbImage.fromPlanar(Cifar10.SIDE, Cifar10.SIDE, planar);
-    }
-
-    /** The images of rows with {@link #SCHEMA}. */
-    static List<RgbImage> images(List<Row> rows) {
-        return rows.stream().map(r -> image((byte[]) r.getAs("image"))).toList();
     }
 }

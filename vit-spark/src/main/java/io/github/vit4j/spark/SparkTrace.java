@@ -4,25 +4,24 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 
-import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code vit trace} as a Spark job: the images of a table ({@link CifarRecords#SCHEMA}) are split into partitions of
+ * {@code vit trace} as a Spark job: the images of a table ({@link ImageTable#SCHEMA}) are split into partitions of
  * whole batches, each executor loads the model once ({@link ExecutorModels}) and traces its partitions batch by
  * batch with the library's {@link DatasetTrace}, and the rows ({@link TraceTable#SCHEMA}) are a Spark table.
  *
@@ -36,21 +35,29 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkTrace {
 
     private final TraceJob job;
-    private final int failFirstAttemptAt;
+    private final Fault fault;
 
-    private SparkTrace(TraceJob job, int failFirstAttemptAt) {
+    private SparkTrace(TraceJob job, Fault fault) {
         this.job = job;
-        this.failFirstAttemptAt = failFirstAttemptAt;
+        this.fault = fault;
     }
 
     /** A Spark trace of {@code job}. */
     public static SparkTrace of(TraceJob job) {
-        return new SparkTrace(job, -1);
+        return new SparkTrace(job, Fault.NONE);
     }
 
     /** For tests of Spark's retries: the first attempt of the task holding {@code image} fails before tracing. */
     SparkTrace failingFirstAttemptAt(int image) {
-        return new SparkTrace(job, image);
+        return new SparkTrace(job, Fault.failFirstAttemptAt(image));
+    }
+
+    /**
+     * For tests of executor loss: the executor JVM that runs the task holding {@code image} halts, once (the first to
+     * create {@code marker}, a path every executor sees); Spark runs the task again on another executor.
+     */
+    SparkTrace haltingAnExecutorOnceAt(int image, Path marker) {
+        return new SparkTrace(job, Fault.haltExecutorOnceAt(image, marker));
     }
 
     /**
@@ -68,8 +75,8 @@ public final class SparkTrace {
                     + "dataset's first 64 images, so give the whole dataset, numbered from 0");
         }
         int[] labels = first.stream().mapToInt(r -> r.getInt(r.fieldIndex("label"))).toArray();
-        ImageSource source = ImageSource.held("calibration images", 0, labels, CifarRecords.images(first),
-                OptionalInt.of(Cifar10.CLASSES));
+        ImageSource source = ImageSource.held("calibration images", 0, labels, ImageTable.images(first),
+                ImageTable.labelClasses(first));
         ExecutorModels.Loaded model = ExecutorModels.get(job.model());
         DatasetTrace trace = new DatasetTrace(model.vit(), model.pretrained().preprocessing(), source,
                 job.options(first.size()));
@@ -81,23 +88,33 @@ public final class SparkTrace {
      * of whole batches (a lazy table: Spark runs the job when it is written or collected). Its rows are in no
      * particular order; sort by image, kind and layer for {@code trace.csv}'s.
      *
-     * @param images     a table with {@link CifarRecords#SCHEMA} ({@link CifarRecords#read})
+     * @param images     a table with {@link ImageTable#SCHEMA} ({@link ImageTable#read})
      * @param dataset    the dataset's name, for messages
      * @param limit      trace images {@code 0 .. limit − 1}
      * @param partitions how many partitions (at most the number of batches take part)
-     * @throws IOException when the corruption's calibration cannot read the first images
+     * @throws IOException              when the corruption's calibration cannot read the first images
+     * @throws IllegalArgumentException when the job tracks the true label and an image has none
      */
     public Dataset<Row> trace(Dataset<Row> images, String dataset, int limit, int partitions) throws IOException {
         if (limit <= 0 || partitions <= 0) {
             throw new IllegalArgumentException("limit " + limit + " and partitions " + partitions + "; expected both "
                     + "positive");
         }
+        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+            List<Row> unlabelled = images.filter(col("index").lt(lit(limit)).and(col("label").lt(lit(0))))
+                    .select("index", "id").orderBy("index").limit(1).collectAsList();
+            if (!unlabelled.isEmpty()) {
+                throw new IllegalArgumentException(dataset + " has no label for image " + unlabelled.get(0).getInt(0)
+                        + " (" + unlabelled.get(0).getString(1) + "); trace with --label clean-top1 (the clean "
+                        + "run's top class)");
+            }
+        }
         TraceJob calibrated = calibrate(images);
         Dataset<Row> batches = images.filter(col("index").lt(lit(limit)))
                 .withColumn("batch", floor(col("index").divide(lit(job.batch()))))
                 .repartitionByRange(partitions, col("batch"))
                 .sortWithinPartitions("index");
-        return batches.mapPartitions(new TracePartition(calibrated, dataset, failFirstAttemptAt),
+        return batches.mapPartitions(new TracePartition(calibrated, dataset, fault),
                 Encoders.row(TraceTable.SCHEMA));
     }
 

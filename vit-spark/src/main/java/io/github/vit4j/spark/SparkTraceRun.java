@@ -65,7 +65,8 @@ public final class SparkTraceRun {
      * Spark's settings are its defaults and the {@code spark.*} system properties; the web UI and console progress
      * bars are off unless those turn them on.
      *
-     * @param images     {@code cifar10:PATH}, a path every executor reads
+     * @param images     {@code cifar10:PATH}, a folder of images or {@code parquet:PATH} ({@link ImageTable}), a path
+     *                   every executor reads
      * @param partitions how many partitions; 0 for one per core, at most one per batch
      * @throws IllegalStateException when this JVM cannot run Spark ({@link #missing()} says why)
      */

@@ -21,9 +21,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The job's main class for {@code spark-submit}: {@code vit trace}'s options, {@code --partitions} and
- * {@code --out}. Writes {@code OUT/trace.parquet} (the rows, {@link TraceTable#SCHEMA}), {@code OUT/trace.csv}
- * ({@code vit trace}'s file: sorted by image, kind and layer) and {@code OUT/summary.csv} (mean and 95% CI per cell,
- * from Spark SQL). The master and executors are spark-submit's.
+ * {@code --out}; {@code --images} is {@code cifar10:PATH}, a folder of images or {@code parquet:PATH}
+ * ({@link ImageTable#read}). Writes {@code OUT/trace.parquet} (the rows, {@link TraceTable#SCHEMA}),
+ * {@code OUT/trace.csv} ({@code vit trace}'s file: sorted by image, kind and layer) and {@code OUT/summary.csv} (mean
+ * and 95% CI per cell, from Spark SQL). The master and executors are spark-submit's.
  */
 public final class TraceApp {
 
@@ -115,15 +116,11 @@ public final class TraceApp {
      */
     static SparkTraceRun.Written write(SparkSession spark, TraceJob job, String images, int limit, int partitions,
                                          Path out) throws IOException {
-        if (!images.startsWith(ImageSource.CIFAR10_PREFIX)) {
-            throw new IllegalArgumentException("--images " + images + ": a Spark trace reads a CIFAR-10 binary file "
-                    + "so far; expected cifar10:PATH (any path Hadoop reads)");
-        }
-        String file = images.substring(ImageSource.CIFAR10_PREFIX.length());
         VitConfig config = ExecutorModels.get(job.model()).vit().config();   // on the driver: a bad model fails here
-        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL
+        if (images.startsWith(ImageSource.CIFAR10_PREFIX)
+                && DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL
                 && config.classes() != Cifar10.CLASSES) {
-            throw new IllegalArgumentException("the labels of " + file + " are CIFAR-10's " + Cifar10.CLASSES
+            throw new IllegalArgumentException("the labels of " + images + " are CIFAR-10's " + Cifar10.CLASSES
                     + " classes but the model " + job.model() + " has " + config.classes() + ", so they cannot be "
                     + "scored against its predictions; trace with --label clean-top1 (the clean run's top class)");
         }
@@ -132,10 +129,9 @@ public final class TraceApp {
             partitions = Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
                     (limit + job.batch() - 1) / job.batch()));
         }
-        SparkTrace trace = SparkTrace.of(job);
-        Dataset<Row> source = CifarRecords.read(spark, file);
-        TraceJob calibrated = trace.calibrate(source);
-        Dataset<Row> rows = SparkTrace.of(calibrated).trace(source, file, limit, partitions);
+        Dataset<Row> source = ImageTable.read(spark, images);
+        TraceJob calibrated = SparkTrace.of(job).calibrate(source);        // once, here; trace() keeps it as it is
+        Dataset<Row> rows = SparkTrace.of(calibrated).trace(source, images, limit, partitions);
         String parquet = out.resolve("trace.parquet").toString();
         rows.write().mode("overwrite").parquet(parquet);
         Dataset<Row> table = spark.read().parquet(parquet);
@@ -157,7 +153,8 @@ public final class TraceApp {
         for (Map.Entry<String, String> e : a.entrySet()) {
             if (e.getValue() == null) {
                 throw new IllegalArgumentException("missing " + e.getKey() + "; a Spark trace needs --model, --images "
-                        + "cifar10:PATH and --out DIR, each a path every executor (and the driver, for --out) reads");
+                        + "(cifar10:PATH, a folder of images or parquet:PATH) and --out DIR, each a path every "
+                        + "executor (and the driver, for --out) reads");
             }
         }
         return a;

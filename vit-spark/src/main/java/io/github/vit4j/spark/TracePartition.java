@@ -1,6 +1,5 @@
 package io.github.vit4j.spark;
 
-import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.TraceRow;
@@ -11,13 +10,11 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.OptionalInt;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 
 /**
- * One task of a Spark trace: the images of a partition ({@link CifarRecords#SCHEMA}, sorted by index, whole
+ * One task of a Spark trace: the images of a partition ({@link ImageTable#SCHEMA}, sorted by index, whole
  * batches) in, their {@link TraceTable} rows out. Each batch is traced with {@link DatasetTrace#trace(int, int,
  * java.util.function.IntConsumer)} over the batch's images held at their indices in the dataset, so that it is
  * computed exactly as {@code vit trace} computes it; batches are traced one at a time as Spark pulls the rows.
@@ -26,22 +23,20 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
 
     private final TraceJob job;
     private final String dataset;
-    private final int failFirstAttemptAt;
+    private final Fault fault;
 
     /**
-     * @param dataset            the images' dataset, for messages
-     * @param failFirstAttemptAt for tests of Spark's retries: the first attempt of the task that holds this image
-     *                           fails before tracing it; −1 for none
+     * @param dataset the images' dataset, for messages
+     * @param fault   for tests of Spark's fault tolerance: what goes wrong before an image is traced
      */
-    TracePartition(TraceJob job, String dataset, int failFirstAttemptAt) {
+    TracePartition(TraceJob job, String dataset, Fault fault) {
         this.job = job;
         this.dataset = dataset;
-        this.failFirstAttemptAt = failFirstAttemptAt;
+        this.fault = fault;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> images) {
-        ExecutorModels.Loaded model = ExecutorModels.get(job.model());
         return new Iterator<>() {
             private Row pending = images.hasNext() ? images.next() : null;
             private Iterator<Row> out = Collections.emptyIterator();
@@ -49,7 +44,7 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             @Override
             public boolean hasNext() {
                 while (!out.hasNext() && pending != null) {
-                    out = traceBatch(model, nextBatch()).iterator();
+                    out = traceBatch(nextBatch()).iterator();
                 }
                 return out.hasNext();
             }
@@ -83,8 +78,20 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
         return image.getInt(image.fieldIndex("index"));
     }
 
+    /** Refuses a label that is not one of the model's classes (a Parquet table's labels are the user's). */
+    private void checkLabels(List<Row> batch, int[] labels, int classes) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException("image " + index(batch.get(i)) + " (" + batch.get(i).getAs("id")
+                        + ") of " + dataset + " has label " + labels[i] + ", but the model's classes are 0 .. "
+                        + (classes - 1) + "; give the model's class indices as labels (null where unknown), or trace "
+                        + "with --label clean-top1");
+            }
+        }
+    }
+
     /** Traces one batch of images (consecutive indices, in order). */
-    private List<Row> traceBatch(ExecutorModels.Loaded model, List<Row> batch) {
+    private List<Row> traceBatch(List<Row> batch) {
         int first = index(batch.get(0));
         int[] labels = new int[batch.size()];
         for (int i = 0; i < labels.length; i++) {
@@ -95,9 +102,13 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             }
             labels[i] = batch.get(i).getInt(batch.get(i).fieldIndex("label"));
         }
-        failOnFirstAttempt(first, batch.size());
-        ImageSource source = ImageSource.held(dataset, first, labels, CifarRecords.images(batch),
-                OptionalInt.of(Cifar10.CLASSES));
+        fault.before(first, batch.size());
+        ExecutorModels.Loaded model = ExecutorModels.get(job.model());     // loaded by the executor's first task
+        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+            checkLabels(batch, labels, model.vit().config().classes());
+        }
+        ImageSource source = ImageSource.held(dataset, first, labels, ImageTable.images(batch),
+                ImageTable.labelClasses(batch));
         int to = first + batch.size();
         DatasetTrace trace = new DatasetTrace(model.vit(), model.pretrained().preprocessing(), source,
                 job.options(to));
@@ -112,15 +123,5 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             out.add(TraceTable.row(r, batch.get(r.image() - first).getString(batch.get(0).fieldIndex("id"))));
         }
         return out;
-    }
-
-    private void failOnFirstAttempt(int first, int count) {
-        if (failFirstAttemptAt >= first && failFirstAttemptAt < first + count) {
-            TaskContext task = TaskContext.get();
-            if (task != null && task.attemptNumber() == 0) {
-                throw new IllegalStateException("test fault: the first attempt of the task holding image "
-                        + failFirstAttemptAt + " fails; Spark runs it again");
-            }
-        }
     }
 }

@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.vit4j.SharedAssets;
 import io.github.vit4j.corruption.Corruption;
-import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.SweepKind;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceRow;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
@@ -20,15 +19,14 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Spark trace against {@code vit trace}'s library, {@link DatasetTrace#trace}, on the first 64 CIFAR-10 test
- * images of ../shared and its CIFAR-10 model, in local mode: {@code local[2,2]}, two task threads in this JVM and two
- * attempts per task (so that a failed first attempt is retried). Noise is the corruption: it is calibrated (σ on the
+ * images of ../shared and its CIFAR-10 model, in local mode ({@link LocalSpark}: two task threads in this JVM, two
+ * attempts per task). Noise is the corruption: it is calibrated (σ on the
  * first 64 clean runs) and random (seeded per image), the two ways a distributed trace could drift.
  */
 class SparkTraceTest {
@@ -47,27 +45,12 @@ class SparkTraceTest {
 
     @BeforeAll
     static void start() throws IOException {
-        model = SharedAssets.resolve("models/simplevit-cifar10/hf").toString();
-        cifar = dir.resolve("test_batch_first64.bin");
-        byte[] all = Files.readAllBytes(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"));
-        Files.write(cifar, Arrays.copyOf(all, IMAGES * Cifar10.RECORD_BYTES));
+        model = Fixtures.model();
+        cifar = Fixtures.cifarFirst(dir, IMAGES);
         job = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all", "prob",
                 "exact", "true", 7, BATCH);
-        ExecutorModels.Loaded m = ExecutorModels.get(model);
-        single = new DatasetTrace(m.vit(), m.pretrained().preprocessing(), ImageSource.cifar10(cifar),
-                job.options(IMAGES)).trace(done -> { });
-        spark = SparkSession.builder().master("local[2,2]").appName("vit4j-spark-test")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "4")
-                .getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
+        single = Fixtures.vitTrace(ImageSource.cifar10(cifar), job, IMAGES);
+        spark = LocalSpark.session();
     }
 
     @Test
@@ -78,6 +61,20 @@ class SparkTraceTest {
             assertEquals(single.rows(), sorted(traced), partitions + " partitions");
         }
         assertEquals(IMAGES * 3 * 4, single.rows().size());
+    }
+
+    @Test
+    void attributionPatchingRowsEqualDatasetTracesAtpRowsBitForBitWhateverTheNumberOfPartitions() throws IOException {
+        TraceJob atp = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all",
+                "prob", "atp", "true", 7, BATCH);
+        List<TraceRow> expected = Fixtures.vitTrace(ImageSource.cifar10(cifar), atp, 24).rows();
+        for (int partitions : new int[] {1, 2, 3}) {                // 3 batches of 8 images
+            List<TraceRow> rows = TraceTable.traceRows(SparkTrace.of(atp).trace(images(), "cifar", 24, partitions),
+                    atp.sweepKinds());
+            assertEquals(expected, rows, partitions + " partitions");
+        }
+        assertEquals(24 * 12, expected.size());
+        assertTrue(expected.stream().allMatch(r -> r.method().equals(TraceMethod.atp())));
     }
 
     @Test
