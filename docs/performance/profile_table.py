@@ -12,7 +12,7 @@ order=['gemm.qkv','gemm.attn_scores','gemm.attn_mix','gemm.proj','gemm.fc1','gem
 cat={}
 print(f"| op | ms per forward (batch {b}) | ms per image | share | GFLOP/s | % of peak {peak:.0f} |")
 print("|---|---|---|---|---|---|")
-for k in order:
+for k in [k for k in order if k in ops]:
     o=ops[k]; ms=o[col]; c=o['category']; cat[c]=cat.get(c,0)+ms
     gf=o['gflop']*1000/ms if o['gflop']>0 else None
     print(f"| {names[k]} | {ms:.2f} | {ms/b:.2f} | {100*ms/tot:.1f}% | {'' if gf is None else f'{gf:.0f}'} | {'' if gf is None else f'{100*gf/peak:.0f}%'} |")

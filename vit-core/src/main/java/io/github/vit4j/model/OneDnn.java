@@ -109,29 +109,30 @@ final class OneDnn {
             return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_BIAS, dnnl.DNNL_ARG_DST},
                     src, bias, dst).weightsLayout(pd.weights_desc());
         });
-        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(w.weight(), step.weightsLayout, c.stream));
+        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(w.weight(), true, step.weightsLayout, c.stream));
         step.run(c.stream, x, w.bias(), y);
     }
 
     /**
      * {@code dx = dy · W} for dy {@code [R, out]} (C order), W {@code [out, in]}, into dx {@code [R, in]} (C order): the
-     * backward of {@link #linear}. W is read as stored (oneDNN packs what it needs per call; no second packed copy).
+     * backward of {@link #linear}. W is packed once more, in the blocked layout of its untransposed use (a second
+     * copy of each weight matrix, made the first time a backward needs it).
      */
     static void linearBackward(INDArray dy, INDArray weight, INDArray dx) {
         long rows = dy.size(0);
         long out = weight.size(0);
         long in = weight.size(1);
         Context c = CONTEXT.get();
-        String key = "linear-backward " + rows + " " + out + " " + in + " " + weight.stride(0) + " " + weight.stride(1);
-        c.steps.computeIfAbsent(key, k -> {
+        Step step = c.steps.computeIfAbsent("linear-backward " + rows + " " + out + " " + in, k -> {
             memory.desc src = dense(rows, out);
-            memory.desc weights = new memory.desc(new long[] {out, in}, F32,
-                    new long[] {weight.stride(0), weight.stride(1)});
+            memory.desc anyWeights = new memory.desc(new long[] {out, in}, F32, memory.format_tag.any);
             memory.desc dst = dense(rows, in);
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, weights, dst), attr(), cpu);
-            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_WEIGHTS,
-                    dnnl.DNNL_ARG_DST}, src, weights, dst);
-        }).run(c.stream, dy, weight, dx);
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, dst), attr(), cpu);
+            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, src, dst)
+                    .weightsLayout(pd.weights_desc());
+        });
+        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(weight, false, step.weightsLayout, c.stream));
+        step.run(c.stream, dy, dx);
     }
 
     /**
@@ -260,8 +261,12 @@ final class OneDnn {
         return new PagedPointer(first.address() + first.position() * first.sizeof());
     }
 
-    /** {@code weight} {@code [out, in]} in the blocked layout {@code layout} of a {@code [in, out]} operand: packed once. */
-    private static memory packed(INDArray weight, memory.desc layout, stream s) {
+    /**
+     * {@code weight} {@code [out, in]} in the blocked layout {@code layout} of a {@code [in, out]} operand (its
+     * transpose, for the forward's {@code x · Wᵀ}) or of a {@code [out, in]} one (as stored, for the backward's
+     * {@code dy · W}): packed once per use and layout.
+     */
+    private static memory packed(INDArray weight, boolean transposed, memory.desc layout, stream s) {
         synchronized (PACKED) {
             for (Reference<? extends INDArray> r; (r = GONE.poll()) != null; ) {
                 List<Packed> copies = PACKED.remove((WeightKey) r);
@@ -271,28 +276,30 @@ final class OneDnn {
             }
             List<Packed> copies = PACKED.computeIfAbsent(new WeightKey(weight, GONE), k -> new ArrayList<>());
             for (Packed p : copies) {
-                if (p.layout() == layout || p.layout().equals(layout)) {    // the same step's layout object: no compare
+                if (p.transposed() == transposed
+                        && (p.layout() == layout || p.layout().equals(layout))) {   // the same step's object: no compare
                     return p.memory();
                 }
             }
             long in = weight.size(1);
             long out = weight.size(0);
-            memory.desc plain = new memory.desc(new long[] {in, out}, F32,
-                    new long[] {weight.stride(1), weight.stride(0)});
+            memory.desc plain = transposed
+                    ? new memory.desc(new long[] {in, out}, F32, new long[] {weight.stride(1), weight.stride(0)})
+                    : new memory.desc(new long[] {out, in}, F32, new long[] {weight.stride(0), weight.stride(1)});
             memory from = new memory(plain, cpu, pointer(weight));
             memory to = new memory(layout, cpu);
             new reorder(from, to).execute(s, from, to);
             s._wait();
             from.close();
-            copies.add(new Packed(layout, to));
+            copies.add(new Packed(transposed, layout, to));
             LOG.debug("packed a {} x {} weight matrix ({} bytes); {} weight arrays packed", out, in, layout.get_size(),
                     PACKED.size());
             return to;
         }
     }
 
-    /** A weight matrix packed into {@code layout}. */
-    private record Packed(memory.desc layout, memory memory) {
+    /** A weight matrix, transposed or as stored, packed into {@code layout}. */
+    private record Packed(boolean transposed, memory.desc layout, memory memory) {
     }
 
     /** A weight array by identity, held weakly. */

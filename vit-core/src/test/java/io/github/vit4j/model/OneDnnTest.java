@@ -71,6 +71,22 @@ class OneDnnTest {
     }
 
     @Test
+    void aSquareWeightPackedForTheForwardAndForTheBackwardIsReadTheRightWayRoundInBoth() {
+        assumeTrue(OneDnn.available());
+        VitWeights.Linear w = new VitWeights.Linear(uniform(61, 48, 48), uniform(62, 48));
+        INDArray x = uniform(63, 17, 48);
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, 17, 48);
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, 17, 48);
+        for (int i = 0; i < 2; i++) {                                   // the second time from the packed copies
+            OneDnn.linear(x, w, y);
+            OneDnn.linearBackward(x, w.weight(), dx);
+            assertClose(Nd4j.gemm(x, w.weight(), false, true).addiRowVector(w.bias()), y, "x · Wᵀ + b");
+            assertClose(Nd4j.gemm(x, w.weight(), false, false), dx, "dy · W");
+        }
+        assertEquals(2, OneDnn.packedCopies(w.weight()), "one copy for each way round");
+    }
+
+    @Test
     void theBackwardOfALinearLayerIsDyTimesTheWeight() {
         assumeTrue(OneDnn.available());
         for (int[] s : new int[][] {{197, 2304, 768}, {1, 1000, 768}, {17, 144, 48}}) {
