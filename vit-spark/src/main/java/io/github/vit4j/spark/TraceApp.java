@@ -4,7 +4,12 @@ import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Tokens;
+import io.github.vit4j.report.Heatmaps;
+import io.github.vit4j.report.SummaryJson;
+import io.github.vit4j.report.TraceInfo;
 import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.TraceRow;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
@@ -76,8 +81,19 @@ public final class TraceApp {
         Path out = Path.of(a.get("--out"));
         SparkTraceRun.Written w = write(spark, job, a.get("--images"), Integer.parseInt(a.get("--limit")),
                 Integer.parseInt(a.get("--partitions")), out);
+        // the reports vit trace writes, from the Spark SQL summary
+        TraceSummary summary = w.summary();
+        String corruption = w.corruption().describe();
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        a.forEach((option, value) -> arguments.put(option.substring(2), value));
+        arguments.put("images_traced", summary.images());
+        SummaryJson.write(out.resolve("summary.json"), arguments, w.config(), corruption, summary);
+        TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), job.window(),
+                Tokens.parse(job.tokens()).toString(), Metric.of(job.metric()),
+                DatasetTrace.Target.of(job.label()).label(), job.traceMethod());
+        Heatmaps.kindsByLayers(summary, info).write(out, "heatmap");
         return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, trace.csv, "
-                + "summary.csv", w.summary().images(), w.partitions(), out);
+                + "summary.csv, summary.json, heatmap.png, heatmap.svg", summary.images(), w.partitions(), out);
     }
 
     /**

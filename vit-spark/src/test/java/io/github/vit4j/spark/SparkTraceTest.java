@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
@@ -126,7 +128,7 @@ class SparkTraceTest {
     }
 
     @Test
-    void theSparkSubmitJobWritesTheTraceCsvThatVitTraceWrites() throws IOException {
+    void theSparkSubmitJobWritesTheTraceCsvThatVitTraceWritesAndItsSummaryJsonAndHeatmaps() throws IOException {
         Path out = dir.resolve("app");
         TraceApp.run(spark, new String[] {"--model", model, "--images", "cifar10:" + cifar, "--out", out.toString(),
             "--limit", "24", "--corruption", "noise:3", "--seed", "7", "--batch", "8", "--partitions", "2"});
@@ -136,6 +138,23 @@ class SparkTraceTest {
 
         assertEquals(Files.readString(dir.resolve("vit-trace/trace.csv")), Files.readString(out.resolve("trace.csv")));
         assertTrue(Files.isDirectory(out.resolve("trace.parquet")) && Files.isRegularFile(out.resolve("summary.csv")));
+
+        // summary.json as vit trace writes it, its numbers those of the single-machine rows' summary (1e-12)
+        TraceSummary expected = TraceSummary.of(TraceRow.read(dir.resolve("vit-trace/trace.csv")), job.sweepKinds(),
+                m.vit().config().layers(), job.traceMethod());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertEquals(24, json.get("n").asInt());
+        assertEquals(24, json.get("arguments").get("images_traced").asInt());
+        assertEquals(expected.pClean(), json.get("p_clean").asDouble(), 1e-12);
+        for (SweepKind k : job.sweepKinds()) {
+            JsonNode kind = json.get("kinds").get(k.label());
+            for (int l = 0; l < m.vit().config().layers(); l++) {
+                assertEquals(expected.mean().get(k)[l], kind.get("mean").get(l).asDouble(), 1e-12, k.label() + " " + l);
+                assertEquals(expected.ci95().get(k)[l], kind.get("ci95").get(l).asDouble(), 1e-12, k.label() + " " + l);
+                assertEquals(expected.count().get(k)[l], kind.get("count").get(l).asInt(), k.label() + " " + l);
+            }
+        }
+        assertTrue(Files.size(out.resolve("heatmap.png")) > 0 && Files.size(out.resolve("heatmap.svg")) > 0);
     }
 
     private static Dataset<Row> images() {
