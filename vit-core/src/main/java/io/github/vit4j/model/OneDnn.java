@@ -5,6 +5,7 @@ import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,6 +50,8 @@ final class OneDnn {
 
     private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
     private static final memory.data_type F32 = memory.data_type.f32;
+    /** Primitives kept per thread: a ViT forward and backward at one batch size use about 30. */
+    private static final int STEPS = 256;
 
     private static volatile Boolean available;
     private static engine cpu;
@@ -239,6 +242,11 @@ final class OneDnn {
         return attr;
     }
 
+    /** How many primitives the calling thread keeps. */
+    static int stepsOnThisThread() {
+        return CONTEXT.get().steps.size();
+    }
+
     /** How many packed copies of {@code weight} are held: one per blocked layout a product asked for. */
     static int packedCopies(INDArray weight) {
         synchronized (PACKED) {
@@ -322,10 +330,19 @@ final class OneDnn {
         }
     }
 
-    /** One thread's stream and primitives. */
+    /**
+     * One thread's stream and primitives, the least recently used dropped beyond {@link #STEPS} (runs of ever new
+     * shapes, e.g. every batch size in turn, would otherwise keep every primitive; a dropped one's native memory goes
+     * with the GC).
+     */
     private static final class Context {
         final stream stream = new stream(cpu);
-        final Map<String, Step> steps = new HashMap<>();
+        final Map<String, Step> steps = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Step> eldest) {
+                return size() > STEPS;
+            }
+        };
     }
 
     /** A primitive with its own memory objects (their data set per call) and scratchpad. */

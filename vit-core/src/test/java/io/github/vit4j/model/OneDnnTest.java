@@ -183,6 +183,25 @@ class OneDnnTest {
     }
 
     @Test
+    void aThreadRunningEverNewShapesKeepsGivingRightResultsAfterItsOldestPrimitivesAreDropped() {
+        assumeTrue(OneDnn.available());
+        VitWeights.Linear w = new VitWeights.Linear(uniform(71, 8, 4), uniform(72, 8));
+        for (int rows = 1; rows <= 300; rows++) {                       // more shapes than a thread keeps
+            INDArray x = uniform(73, rows, 4);
+            INDArray y = Nd4j.createUninitialized(DataType.FLOAT, rows, 8);
+            OneDnn.linear(x, w, y);
+            if (rows == 1 || rows == 300) {
+                assertClose(Nd4j.gemm(x, w.weight(), false, true).addiRowVector(w.bias()), y, rows + " rows");
+            }
+        }
+        assertTrue(OneDnn.stepsOnThisThread() <= 256, OneDnn.stepsOnThisThread() + " primitives kept");
+        INDArray x = uniform(74, 1, 4);                                  // the first shape again, dropped by now
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, 1, 8);
+        OneDnn.linear(x, w, y);
+        assertClose(Nd4j.gemm(x, w.weight(), false, true).addiRowVector(w.bias()), y, "1 row, again");
+    }
+
+    @Test
     void threadsRunningTheSameShapesAtOnceEachGetTheirOwnResult() throws Exception {
         assumeTrue(OneDnn.available());
         VitWeights.Linear w = new VitWeights.Linear(uniform(9, 96, 48), uniform(10, 96));
