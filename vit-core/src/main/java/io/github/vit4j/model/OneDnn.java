@@ -30,15 +30,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The matrix products of {@link CpuOps} through oneDNN (JavaCPP's {@code org.bytedeco:dnnl} preset, built on the
- * same JavaCPP as ND4J): its AVX-512 batch-reduce GEMM, with each weight matrix packed once into the blocked layout
- * the kernel reads (as ONNX Runtime does at load) instead of on every call as OpenBLAS's SGEMM does, and the bias
- * added by the kernel. The arrays stay ND4J's: oneDNN reads and writes their memory in place.
+ * The steps of {@link CpuOps} that run as oneDNN primitives (JavaCPP's {@code org.bytedeco:dnnl} preset, built on the
+ * same JavaCPP as ND4J). The matrix products use its AVX-512 batch-reduce GEMM: each weight matrix is packed once
+ * into the blocked layout the kernel reads (as ONNX Runtime does at load), where OpenBLAS's SGEMM packs it on every
+ * call, and the kernel adds the bias. The per-head attention products are batched matmuls. LayerNorm, softmax, the
+ * exact GELU and the residual add are oneDNN's own primitives. The arrays stay ND4J's: oneDNN reads and writes their
+ * memory in place.
  *
- * <p>Packed weights are kept per weight array (by identity, weakly: they go when the model's arrays go), so a
- * model's weights must not be written once a {@link Vit} uses them — which ND4J's read-only memory-mapped weights
- * enforce anyway. Primitives, their memory objects and a scratchpad are per thread (oneDNN's library-managed
- * scratchpad is not safe to share between threads), cached by shape.
+ * <p>Packed weights are kept per weight array, by identity and weakly: they go when the model's arrays go. A
+ * model's weights must therefore not be written once a {@link Vit} uses them, which ND4J's read-only
+ * memory-mapped weights enforce anyway. Primitives, their memory objects and a scratchpad are per thread, cached by
+ * shape: oneDNN's library-managed scratchpad is not safe to share between threads.
  *
  * <p>Where the preset has no natives for the platform (macOS on Apple silicon), or with {@code -Dvit4j.onednn=false},
  * {@link #available()} is false and {@link CpuOps} uses OpenBLAS's SGEMM through ND4J, as before.
