@@ -67,6 +67,31 @@ class SparkTraceCommandTest {
     }
 
     @Test
+    void aSparkTraceOfAFolderOfImagesWritesTheTraceCsvOfTheTraceWithoutSpark() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("images"));   // ../shared's two PNGs, twice each
+        for (String name : List.of("coco_000000039769.png", "imagenet_val_00000001.png")) {
+            Path image = SharedAssets.resolve("data/images/" + name);
+            Files.copy(image, folder.resolve("a_" + name));
+            Files.copy(image, folder.resolve("b_" + name));
+        }
+        List<String> args = new ArrayList<>(List.of("trace", "--model",
+                SharedAssets.resolve("models/simplevit-cifar10/hf").toString(), "--images", folder.toString(),
+                "--label", "clean-top1", "--limit", "4", "--batch", "2"));
+        List<String> single = new ArrayList<>(args);
+        single.addAll(List.of("--out", dir.resolve("single").toString()));
+        CliRun run = CliRun.of(single.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.toString());
+
+        List<String> spark = new ArrayList<>(args);
+        spark.addAll(List.of("--out", dir.resolve("spark").toString(), "--spark", "local[2]"));
+        Child child = vit(sparkClassPath(), opens(), spark);
+        assertEquals(0, child.exitCode(), child.output());
+        assertTrue(child.output().contains("4 images traced on Spark (local[2], 2 partitions)"), child.output());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("single/trace.csv")),
+                Files.readAllBytes(dir.resolve("spark/trace.csv")));
+    }
+
+    @Test
     void sparkWithoutSparkOnTheClassPathFailsInOneLineSayingWhatToRun() {
         CliRun run = CliRun.of("trace", "--spark", "local[2]", "--limit", "2", "--out", dir.toString());
         assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());

@@ -19,6 +19,7 @@ import java.util.OptionalInt;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -165,7 +166,17 @@ public final class ImageTable {
      * @throws IllegalArgumentException when a column is missing or of another type, or an id is null or repeated
      */
     public static Dataset<Row> parquet(SparkSession spark, String table) {
-        Dataset<Row> t = spark.read().parquet(table);
+        Dataset<Row> t;
+        try {
+            t = spark.read().parquet(table);
+        } catch (Exception e) {                      // Scala's AnalysisException, which Java's compiler cannot see
+            if (e instanceof AnalysisException missing) {   // no such path, or not a Parquet table
+                throw new IllegalArgumentException("cannot read the image table " + table + ": "
+                        + missing.getSimpleMessage() + "; expected a Parquet table (a folder or file every executor "
+                        + "reads) with columns id, image[, label]", e);
+            }
+            throw e;
+        }
         StructType schema = t.schema();
         column(schema, table, "id", DataTypes.StringType);
         column(schema, table, "image", DataTypes.BinaryType);

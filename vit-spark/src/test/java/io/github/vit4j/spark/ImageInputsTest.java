@@ -150,7 +150,7 @@ class ImageInputsTest {
     }
 
     @Test
-    void aParquetTableWithRepeatedIdsOrWithoutAnImageColumnIsRefusedNamingIt() {
+    void aParquetTableThatIsMissingHasRepeatedIdsOrNoImageColumnIsRefusedNamingIt() {
         StructType idOnly = new StructType().add("id", DataTypes.StringType).add("label", DataTypes.IntegerType);
         String noImage = dir.resolve("no-image.parquet").toString();
         spark.createDataFrame(List.of(RowFactory.create("a.png", 1)), idOnly).write().parquet(noImage);
@@ -167,6 +167,12 @@ class ImageInputsTest {
                 () -> ImageTable.read(spark, ImageTable.PARQUET_PREFIX + twice));
         assertTrue(repeated.getMessage().startsWith("the image table " + twice + " has two images with id 'a.png'"),
                 repeated.getMessage());
+
+        String nowhere = dir.resolve("nowhere.parquet").toString();
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class,
+                () -> ImageTable.read(spark, ImageTable.PARQUET_PREFIX + nowhere));
+        assertTrue(absent.getMessage().startsWith("cannot read the image table " + nowhere + ": "), absent.getMessage());
+        assertTrue(absent.getMessage().endsWith("with columns id, image[, label]"), absent.getMessage());
     }
 
     @Test
