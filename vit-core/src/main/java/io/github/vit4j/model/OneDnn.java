@@ -101,21 +101,7 @@ final class OneDnn {
 
     /** {@code y = x · Wᵀ + b} for x {@code [R, in]} (C order), W {@code [out, in]}, b {@code [out]}, into y {@code [R, out]} (C order). */
     static void linear(INDArray x, VitWeights.Linear w, INDArray y) {
-        long rows = x.size(0);
-        long in = x.size(1);
-        long out = y.size(1);
-        Context c = CONTEXT.get();
-        Step step = c.steps.computeIfAbsent("linear " + rows + " " + in + " " + out, k -> {
-            memory.desc src = dense(rows, in);
-            memory.desc anyWeights = new memory.desc(new long[] {in, out}, F32, memory.format_tag.any);
-            memory.desc bias = dense(1, out);
-            memory.desc dst = dense(rows, out);
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, bias, dst), attr(), cpu);
-            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_BIAS, dnnl.DNNL_ARG_DST},
-                    src, bias, dst).weightsLayout(pd.weights_desc());
-        });
-        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(w.weight(), true, step.weightsLayout, c.stream));
-        step.run(c.stream, x, w.bias(), y);
+        weightProduct(x, w.weight(), true, w.bias(), y);
     }
 
     /**
@@ -124,20 +110,39 @@ final class OneDnn {
      * copy of each weight matrix, made the first time a backward needs it).
      */
     static void linearBackward(INDArray dy, INDArray weight, INDArray dx) {
-        long rows = dy.size(0);
-        long out = weight.size(0);
-        long in = weight.size(1);
+        weightProduct(dy, weight, false, null, dx);
+    }
+
+    /**
+     * {@code y = x · Wᵀ + b} ({@code transposed}) or {@code y = x · W} (no bias: {@code bias} null), x {@code [R, k]},
+     * y {@code [R, n]}, with W packed once for that use.
+     */
+    private static void weightProduct(INDArray x, INDArray weight, boolean transposed, INDArray bias, INDArray y) {
+        long rows = x.size(0);
+        long k = x.size(1);
+        long n = y.size(1);
         Context c = CONTEXT.get();
-        Step step = c.steps.computeIfAbsent("linear-backward " + rows + " " + out + " " + in, k -> {
-            memory.desc src = dense(rows, out);
-            memory.desc anyWeights = new memory.desc(new long[] {out, in}, F32, memory.format_tag.any);
-            memory.desc dst = dense(rows, in);
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, dst), attr(), cpu);
-            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, src, dst)
-                    .weightsLayout(pd.weights_desc());
+        String key = (transposed ? "x·Wᵀ " : "x·W ") + rows + " " + k + " " + n + (bias == null ? "" : " + b");
+        Step step = c.steps.computeIfAbsent(key, any -> {
+            memory.desc src = dense(rows, k);
+            memory.desc anyWeights = new memory.desc(new long[] {k, n}, F32, memory.format_tag.any);
+            memory.desc dst = dense(rows, n);
+            if (bias == null) {
+                matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, dst), attr(), cpu);
+                return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, src, dst)
+                        .weightsLayout(pd.weights_desc());
+            }
+            memory.desc b = dense(1, n);
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, b, dst), attr(), cpu);
+            return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_BIAS, dnnl.DNNL_ARG_DST},
+                    src, b, dst).weightsLayout(pd.weights_desc());
         });
-        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(weight, false, step.weightsLayout, c.stream));
-        step.run(c.stream, dy, dx);
+        step.args.put(dnnl.DNNL_ARG_WEIGHTS, packed(weight, transposed, step.weightsLayout, c.stream));
+        if (bias == null) {
+            step.run(c.stream, x, y);
+        } else {
+            step.run(c.stream, x, bias, y);
+        }
     }
 
     /**
