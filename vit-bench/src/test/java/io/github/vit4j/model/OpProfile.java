@@ -129,10 +129,10 @@ public final class OpProfile {
         INDArray k = qkvHeads[1];
         INDArray v = qkvHeads[2];
         long attnFlop = 2L * b * h * t * t * dh;
-        INDArray scores = time("gemm.attn_scores", "gemm", attnFlop, () -> ops.scores(q, k));
+        INDArray scores = time("gemm.attn_scores", "gemm", attnFlop, () -> ops.scores(q, k, 1.0 / Math.sqrt(dh)));
         allocSite(b, h, t, t);
         INDArray pattern = site(time("elementwise.softmax", "elementwise", 0,
-                () -> ops.softmax(scores, 1.0 / Math.sqrt(dh))));
+                () -> ops.softmax(scores)));
         allocSite(b, h, t, dh);
         INDArray z = site(time("gemm.attn_mix", "gemm", attnFlop, () -> ops.mix(pattern, v)));
         INDArray heads = time("copy.merge_heads", "copy", 0, () -> ops.mergeHeads(z));

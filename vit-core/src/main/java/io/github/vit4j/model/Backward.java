@@ -166,7 +166,7 @@ final class Backward {
                 apply(dz, g -> ops.perHeadProduct(g, v, false, true)));                            // [B, H, T, T]
         INDArray dv = site(Site.v(l),
                 apply(dz, g -> ops.perHeadProduct(pattern, g, true, false)));                      // [B, H, T, d]
-        // pattern = softmax(scores(q, k), 1/√d)            scores = q · kᵀ
+        // pattern = softmax(scores(q, k, 1/√d))            scores = q · kᵀ / √d
         INDArray dScores = apply(dPattern, g -> ops.softmaxBackward(g, pattern, scale));           // [B, H, T, T]
         INDArray dk = site(Site.k(l), apply(dScores, g -> ops.perHeadProduct(g, q, true, false))); // [B, H, T, d]
         INDArray dq = site(Site.q(l), apply(dScores, g -> ops.perHeadProduct(g, k, false, false))); // [B, H, T, d]

@@ -13,8 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The fast CPU path. Where oneDNN's natives load ({@link OneDnn}: Linux and Windows on x86-64, Linux on ARM64, Intel
  * Macs), every product and most elementwise steps are oneDNN primitives on the arrays' memory: the linear layers with
- * their weights packed once and the bias in the kernel, the per-head products, LayerNorm, the scaled softmax, the
- * exact GELU and the residual adds. Elsewhere ({@link #OPENBLAS}, also {@code -Dvit4j.onednn=false}): ND4J's GEMM
+ * their weights packed once and the bias in the kernel, the per-head products (the scores scaled by the kernel),
+ * LayerNorm, softmax, the exact GELU and the residual adds. Elsewhere ({@link #OPENBLAS}, also {@code -Dvit4j.onednn=false}): ND4J's GEMM
  * (OpenBLAS) for every product, and the elementwise work in Java over the arrays' off-heap memory
  * ({@code data().asNioFloat()}, no ND4J op overhead), in row blocks copied through small per-thread Java arrays where
  * {@link CpuKernels} computes, split across the cores. The head split and merge and the embeddings are Java on both.
@@ -44,11 +44,6 @@ final class CpuOps extends Ops {
     private enum Role { QKV, SCORES, HEADS, CLS_SCORES, CLS_HEADS }
 
     private static final ThreadLocal<Map<Role, INDArray>> SCRATCH = ThreadLocal.withInitial(() -> new EnumMap<>(Role.class));
-    /** Scores scratch {@link #scores} wrote already multiplied by {@code scale} (the oneDNN path), on this thread. */
-    private record Prescaled(INDArray scores, float scale) {
-    }
-
-    private static final ThreadLocal<Prescaled> PRESCALED = new ThreadLocal<>();
     private static final ThreadLocal<float[][]> HEAP = ThreadLocal.withInitial(
             () -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
 
@@ -138,27 +133,22 @@ final class CpuOps extends Ops {
     }
 
     @Override
-    INDArray scores(INDArray q, INDArray k) {
+    INDArray scores(INDArray q, INDArray k, double scale) {
         Role role = q.size(2) == 1 ? Role.CLS_SCORES : Role.SCORES;
         INDArray s = scratch(role, q.size(0), q.size(1), q.size(2), k.size(2));
         if (oneDnn) {
-            // scaled by 1/√d in the product already, as softmax will scale them: it skips that pass for this array
-            float scale = (float) (1 / Math.sqrt(q.size(3)));
-            OneDnn.perHead(contiguous(q), contiguous(k), false, true, scale, s);
-            PRESCALED.set(new Prescaled(s, scale));
+            OneDnn.perHead(contiguous(q), contiguous(k), false, true, (float) scale, s);   // scaled by the kernel
             return s;
         }
-        return product(contiguous(q), contiguous(k), false, true, s);
+        return perHead(contiguous(q), contiguous(k), false, true, s).muli(scale);            // scratch: ours to scale
     }
 
     @Override
-    INDArray softmax(INDArray x, double scale) {
+    INDArray softmax(INDArray x) {
         INDArray src = contiguous(x);
         if (oneDnn) {
             INDArray out = SiteMemory.SHARED.floats(src.shape());
-            Prescaled p = PRESCALED.get();
-            boolean done = p != null && p.scores() == x && p.scale() == (float) scale;   // this thread's last scores
-            OneDnn.softmax(src, done ? 1f : (float) scale, out);
+            OneDnn.softmax(src, out);
             return out;
         }
         int n = (int) src.size(src.rank() - 1);
@@ -168,7 +158,6 @@ final class CpuOps extends Ops {
         FloatBuffer dst = out.data().asNioFloat();
         int base = (int) src.offset();
         int perBlock = Math.max(1, BLOCK / n);
-        float s = (float) scale;
         parallel(rows, (long) rows * n * 8, (from, to) -> {
             float[] a = heap(0, perBlock * n);
             float[] k = heap(1, perBlock * n);
@@ -176,7 +165,7 @@ final class CpuOps extends Ops {
                 int count = Math.min(perBlock, to - r) * n;
                 in.get(base + r * n, a, 0, count);
                 for (int o = 0; o < count; o += n) {
-                    CpuKernels.softmaxRow(a, a, o, n, s, k);
+                    CpuKernels.softmaxRow(a, a, o, n, 1f, k);
                 }
                 dst.put(r * n, a, 0, count);
             }

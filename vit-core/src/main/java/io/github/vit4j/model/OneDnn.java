@@ -173,27 +173,17 @@ final class OneDnn {
         }).run(c.stream, a, b, out);
     }
 
-    /** {@code out = softmax(scale · x)} along the last axis, x and out {@code [R, n]} (C order, any leading shape). */
-    static void softmax(INDArray x, float scale, INDArray out) {
+    /** {@code out = softmax(x)} along the last axis, x and out {@code [R, n]} (C order, any leading shape). */
+    static void softmax(INDArray x, INDArray out) {
         long n = x.size(x.rank() - 1);
         long rows = x.length() / n;
         Context c = CONTEXT.get();
-        INDArray from = x;
-        if (scale != 1f) {
-            c.steps.computeIfAbsent("scale " + rows + " " + n + " " + scale, k -> {
-                memory.desc d = dense(rows, n);
-                eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
-                        dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_linear, d, scale, 0f), attr(), cpu);
-                return new Step(pd, new eltwise_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
-            }).run(c.stream, x, out);
-            from = out;
-        }
         c.steps.computeIfAbsent("softmax " + rows + " " + n, k -> {
             memory.desc d = dense(rows, n);
             softmax_forward.primitive_desc pd = new softmax_forward.primitive_desc(new softmax_forward.desc(
                     dnnl.prop_kind.forward_inference, d, 1), attr(), cpu);
             return new Step(pd, new softmax_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
-        }).run(c.stream, from, out);
+        }).run(c.stream, x, out);
     }
 
     /** {@code out = LayerNorm(x)} with the model's weight, bias and ε, x and out {@code [R, D]} (C order, any leading shape). */

@@ -96,16 +96,12 @@ abstract sealed class Ops permits CpuOps, PortableOps {
      */
     abstract INDArray head(INDArray qkv, int part, int batch, int heads);
 
-    /**
-     * Attention scores {@code q · kᵀ} per image and head, q {@code [B, H, Tq, d]}, k {@code [B, H, T, d]}
-     * → {@code [B, H, Tq, T]} (Tq = T, or 1 for the CLS row alone): scratch, for {@link #softmax} alone to read.
-     * Unscaled, except on {@link CpuOps}' oneDNN path, where the product already multiplies them by 1/√d and
-     * softmax, given these very scores and that scale, does not apply it again.
-     */
-    abstract INDArray scores(INDArray q, INDArray k);
+    /** Attention scores {@code scale · q · kᵀ} per image and head, q {@code [B, H, Tq, d]}, k {@code [B, H, T, d]}
+     * → {@code [B, H, Tq, T]} (Tq = T, or 1 for the CLS row alone): scratch. */
+    abstract INDArray scores(INDArray q, INDArray k, double scale);
 
-    /** Softmax over the last axis of {@code scale · x}, max-subtracted: a new array of x's shape. */
-    abstract INDArray softmax(INDArray x, double scale);
+    /** Softmax over the last axis of {@code x}, max-subtracted: a new array of x's shape. */
+    abstract INDArray softmax(INDArray x);
 
     /** {@code pattern · v} per image and head: pattern {@code [B, H, Tq, T]}, v {@code [B, H, T, d]} → a new
      * {@code [B, H, Tq, d]}. */
@@ -169,7 +165,7 @@ abstract sealed class Ops permits CpuOps, PortableOps {
     abstract INDArray geluBackward(INDArray dy, INDArray x);
 
     /**
-     * {@link #softmax}'s, with respect to its unscaled input s, given its output P = softmax(scale · s):
+     * The softmax of scaled scores, P = softmax(scale · s), differentiated with respect to the unscaled s = q · kᵀ:
      * {@code scale · P ⊙ (dP − Σⱼ dPⱼ Pⱼ)} per row: a new array.
      */
     abstract INDArray softmaxBackward(INDArray dPattern, INDArray pattern, double scale);

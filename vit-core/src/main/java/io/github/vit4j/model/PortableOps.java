@@ -60,15 +60,15 @@ final class PortableOps extends Ops {
     }
 
     @Override
-    INDArray scores(INDArray q, INDArray k) {
+    INDArray scores(INDArray q, INDArray k, double scale) {
         return perHead(q, k, true, Nd4j.createUninitialized(DataType.FLOAT,
-                new long[] {q.size(0), q.size(1), q.size(2), k.size(2)}, 'c'));
+                new long[] {q.size(0), q.size(1), q.size(2), k.size(2)}, 'c')).muli(scale);
     }
 
     @Override
-    INDArray softmax(INDArray x, double scale) {
+    INDArray softmax(INDArray x) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
-        Nd4j.exec(new SoftMax(x.mul(scale), out, x.rank() - 1));
+        Nd4j.exec(new SoftMax(x, out, x.rank() - 1));
         return out;
     }
 

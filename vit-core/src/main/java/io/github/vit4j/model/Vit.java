@@ -208,9 +208,9 @@ public final class Vit {
         INDArray q = run.site(Site.q(l), clsOnly ? FastRun.clsRow(allQ, Site.Kind.Q) : allQ);    // [B, H, T', d]
         INDArray k = run.site(Site.k(l), ops.head(qkv, 1, b, h));                               // [B, H, T, d]
         INDArray v = run.site(Site.v(l), ops.head(qkv, 2, b, h));                               // [B, H, T, d]
-        INDArray scores = ops.scores(q, k);                                                     // [B, H, T', T] scratch
+        INDArray scores = ops.scores(q, k, 1.0 / Math.sqrt(config.headDim()));                  // [B, H, T', T] scratch
         INDArray pattern = run.site(Site.pattern(l),
-                ops.softmax(scores, 1.0 / Math.sqrt(config.headDim())));                        // [B, H, T', T]
+                ops.softmax(scores));                                                            // [B, H, T', T]
         INDArray z = run.site(Site.z(l), ops.mix(pattern, v));                                  // [B, H, T', d]
         INDArray heads = ops.mergeHeads(z);                                                      // [B·T', D] scratch
         return ops.linear(heads, w.proj()).reshape(b, q.size(2), d);                             // [B, T', D]

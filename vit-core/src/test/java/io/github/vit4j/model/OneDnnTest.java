@@ -155,9 +155,9 @@ class OneDnnTest {
         OneDnn.layerNorm(Nd4j.createFromArray(new float[][] {{1, 3}}), new VitWeights.LayerNorm(
                 Nd4j.createFromArray(1f, 1f), Nd4j.createFromArray(0f, 0f)), 1e-6f, two);
         assertClose(Nd4j.createFromArray(new float[][] {{-1, 1}}), two, "LayerNorm of [1, 3]");
-        // softmax(0.5 · [2 ln 2, 0]) = [2, 1] / 3
+        // softmax([ln 2, 0]) = [2, 1] / 3
         INDArray p = Nd4j.createUninitialized(DataType.FLOAT, 1, 2);
-        OneDnn.softmax(Nd4j.createFromArray(new float[][] {{(float) (2 * Math.log(2)), 0}}), 0.5f, p);
+        OneDnn.softmax(Nd4j.createFromArray(new float[][] {{(float) Math.log(2), 0}}), p);
         assertClose(Nd4j.createFromArray(new float[][] {{2f / 3, 1f / 3}}), p, "softmax");
         // GELU(x) = x·Φ(x): 0 at 0, Φ(1) = 0.8413447, −Φ(−1) = −0.1586553
         INDArray g = Nd4j.createUninitialized(DataType.FLOAT, 3);
@@ -169,17 +169,17 @@ class OneDnnTest {
     }
 
     @Test
-    void theScoresComeScaledAndTheirSoftmaxScalesOnlyOtherArrays() {
+    void theScoresComeScaledFromTheProductAsFromTheOpenBlasPath() {
         assumeTrue(CpuOps.INSTANCE.usesOneDnn());
         INDArray q = uniform(31, 1, 3, 17, 16);
         INDArray k = uniform(32, 1, 3, 17, 16);
         double scale = 1 / Math.sqrt(16);
         INDArray unscaled = Ops.perHead(q, k, false, true, Nd4j.createUninitialized(DataType.FLOAT, 1, 3, 17, 17));
-        INDArray expected = CpuOps.OPENBLAS.softmax(unscaled, scale);
-        INDArray scores = CpuOps.INSTANCE.scores(q, k);
+        INDArray expected = CpuOps.OPENBLAS.softmax(CpuOps.OPENBLAS.scores(q, k, scale));
+        INDArray scores = CpuOps.INSTANCE.scores(q, k, scale);
         assertClose(unscaled.mul(scale), scores, "the scores, scaled by 1/√d in the product");
-        assertClose(expected, CpuOps.INSTANCE.softmax(scores, scale), "softmax of the scores");
-        assertClose(expected, CpuOps.INSTANCE.softmax(unscaled, scale), "softmax of another array: scaled");
+        assertClose(expected, CpuOps.INSTANCE.softmax(scores), "softmax of the scores");
+        assertClose(expected, CpuOps.INSTANCE.softmax(unscaled.mul(scale)), "softmax of another array");
     }
 
     @Test
