@@ -104,12 +104,7 @@ public final class ImageRuns {
             ImageSource.Batch batch = source.read(first, count, preprocessing);
             try (Activations clean = vit.run(batch.input(), keep);
                  Activations corrupt = corruption.run(vit, new Corruption.Images(batch, seed), clean, corruptedKeep)) {
-                Predictions predictions = Predictions.of(clean.logits());
-                int[] targets = new int[count];
-                for (int i = 0; i < count; i++) {
-                    targets[i] = target(batch, i, predictions);
-                }
-                visitor.visit(first, clean, corrupt, targets);
+                visitor.visit(first, clean, corrupt, targets(batch, count, clean));
             }
         }
     }
@@ -122,12 +117,22 @@ public final class ImageRuns {
         }
     }
 
-    private int target(ImageSource.Batch batch, int i, Predictions clean) {
+    /** The class each image of the batch is traced for: the clean run's top-1 (softmax only then) or its label. */
+    private int[] targets(ImageSource.Batch batch, int count, Activations clean) {
+        int[] targets = new int[count];
         if (target == DatasetTrace.Target.CLEAN_TOP1) {
-            return clean.top1(i).index();
+            Predictions predictions = Predictions.of(clean.logits());
+            for (int i = 0; i < count; i++) {
+                targets[i] = predictions.top1(i).index();
+            }
+            return targets;
         }
-        return batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(i) + " ("
-                + batch.names().get(i) + ") has no label; track the clean run's top-1 class instead "
-                + "(DatasetTrace.Target.CLEAN_TOP1)"));
+        for (int i = 0; i < count; i++) {
+            int image = i;
+            targets[i] = batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(image)
+                    + " (" + batch.names().get(image) + ") has no label; track the clean run's top-1 class instead "
+                    + "(DatasetTrace.Target.CLEAN_TOP1)"));
+        }
+        return targets;
     }
 }

@@ -10,8 +10,8 @@ import java.util.Optional;
 
 /**
  * A whole Spark trace run from a program that is not a Spark application itself (the {@code vit} command): starts a
- * Spark application at a master, traces, writes the trace's Parquet table, {@code trace.csv} and
- * {@code summary.csv}, summarises with Spark SQL, and stops the application ({@link TraceApp} does the same inside
+ * Spark application at a master, traces, writes the trace's Parquet table and {@code trace.csv}, summarises with
+ * Spark SQL (the caller writes the reports), and stops the application ({@link TraceApp} does the same inside
  * {@code spark-submit}'s application). Its API names no Spark type, so its callers compile and run without Spark
  * and load Spark's classes only when they run a trace; {@link #missing()} says beforehand whether this JVM can.
  */
@@ -61,7 +61,7 @@ public final class SparkTraceRun {
     /**
      * Runs {@code job} on the first {@code limit} images of {@code images} in a Spark application at
      * {@code master} (e.g. {@code local[2]}, {@code spark://HOST:7077}) and writes {@code out/trace.parquet},
-     * {@code out/trace.csv} (sorted by image, kind and layer: {@code vit trace}'s file) and {@code out/summary.csv}.
+     * {@code out/trace.csv} (sorted by image, kind and layer: {@code vit trace}'s file).
      * Spark's settings are its defaults and the {@code spark.*} system properties; the web UI and console progress
      * bars are off unless those turn them on.
      *

@@ -87,6 +87,7 @@ public final class TraceApp {
         Map<String, Object> arguments = new LinkedHashMap<>();
         a.forEach((option, value) -> arguments.put(option.substring(2), value));
         arguments.put("images_traced", summary.images());
+        summary.writeCsv(out.resolve("summary.csv"));
         SummaryJson.write(out.resolve("summary.json"), arguments, w.config(), corruption, summary);
         TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), job.window(),
                 Tokens.parse(job.tokens()).toString(), Metric.of(job.metric()),
@@ -125,8 +126,8 @@ public final class TraceApp {
 
     /**
      * Traces the first {@code limit} images of {@code images} in {@code spark}'s application and writes
-     * {@code out/trace.parquet}, {@code out/trace.csv} (sorted by image, kind and layer) and {@code out/summary.csv};
-     * the summary is Spark SQL's over the Parquet table as written.
+     * {@code out/trace.parquet} and {@code out/trace.csv} (sorted by image, kind and layer); the summary it returns
+     * is Spark SQL's over the Parquet table as written, for the caller's reports.
      *
      * @param partitions how many partitions; 0 for one per core, at most one per batch
      */
@@ -153,7 +154,6 @@ public final class TraceApp {
         Dataset<Row> table = spark.read().parquet(parquet);
         TraceRow.write(out.resolve("trace.csv"), TraceTable.traceRows(table, job.sweepKinds()));
         TraceSummary summary = SparkTrace.summary(table, job.sweepKinds(), config.layers(), job.traceMethod());
-        summary.writeCsv(out.resolve("summary.csv"));
         return new SparkTraceRun.Written(summary, calibrated.corruption(), config, partitions);
     }
 

@@ -45,17 +45,6 @@ public record TraceJob(String model, Corruption corruption, List<String> kinds, 
         DatasetTrace.Target.of(label);
     }
 
-    /** {@code vit trace}'s defaults for {@code model} with {@code corruption}: all kinds, window 3, seed 0, batch 16. */
-    public static TraceJob of(String model, Corruption corruption) {
-        return new TraceJob(model, corruption, List.of("resid", "attn", "mlp"), 3, "all", "prob", "exact", "true", 0,
-                16);
-    }
-
-    /** The same job with another seed. */
-    public TraceJob withSeed(long newSeed) {
-        return new TraceJob(model, corruption, kinds, window, tokens, metric, method, label, newSeed, batch);
-    }
-
     /** The same job with another corruption (e.g. the calibrated one). */
     public TraceJob withCorruption(Corruption c) {
         return new TraceJob(model, c, kinds, window, tokens, metric, method, label, seed, batch);

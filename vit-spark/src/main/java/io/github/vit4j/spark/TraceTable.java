@@ -54,7 +54,7 @@ public final class TraceTable {
     }
 
     /** The {@link TraceRow} of a table row (its {@code id} left out). */
-    public static TraceRow traceRow(Row r) {
+    static TraceRow traceRow(Row r) {
         return new TraceRow(r.getInt(0), r.getInt(1), r.getDouble(2), r.getDouble(3), SweepKind.of(r.getString(4)),
                 r.getInt(5), r.getInt(6), r.getDouble(7), r.getDouble(8), TraceMethod.of(r.getString(9)));
     }
