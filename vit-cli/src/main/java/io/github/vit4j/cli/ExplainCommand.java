@@ -64,9 +64,9 @@ final class ExplainCommand implements Callable<Integer> {
             description = "Images to explain, from the first (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--methods", paramLabel = "LIST", defaultValue = "saliency,gradxinput,smoothgrad,ig,gradcam,"
-            + "rollout,attention,logit-lens,occlusion,fgsm,pgd",
-            description = "Comma-separated methods (default: all, ${DEFAULT-VALUE}).")
+    @Option(names = "--methods", paramLabel = "LIST",
+            description = "Comma-separated methods: saliency, gradxinput, smoothgrad, ig, gradcam, rollout, attention, "
+                    + "logit-lens, occlusion, fgsm, pgd (default: all).")
     String methods;
 
     @Option(names = "--label", paramLabel = "L", defaultValue = "true",
@@ -109,7 +109,7 @@ final class ExplainCommand implements Callable<Integer> {
         ImagesOption.positive("--ig-steps", igSteps);
         ImagesOption.positive("--smoothgrad-samples", samples);
         ImagesOption.positive("--pgd-steps", pgdSteps);
-        List<ExplainMethod> chosen = ExplainMethod.parse(methods);
+        List<ExplainMethod> chosen = ExplainMethod.parse(methods == null ? ExplainMethod.all() : methods);
         OptionalInt fixedClass = GradientsCommand.fixedClass(label);
         ImageSource source = images.open();
         int n = ImagesOption.count(source, limit);

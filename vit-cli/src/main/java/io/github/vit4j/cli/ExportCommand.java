@@ -36,8 +36,8 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT.onnx", description = "The file to write (replaced if it exists).")
     Path out;
 
-    @Option(names = "--mapping", paramLabel = "FILE", description = "Mapping file for safetensors weights saved "
-            + "under their trainer's own names (see weights-converter).")
+    @Option(names = "--mapping", paramLabel = "FILE", description = "Mapping file for weights saved under "
+            + "their trainer's own names (see weights-converter).")
     Path mapping;
 
     @Override

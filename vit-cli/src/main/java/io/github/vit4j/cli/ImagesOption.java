@@ -26,16 +26,6 @@ final class ImagesOption {
         return ImageSource.parse(spec());
     }
 
-    /** The spec with its path made absolute, so that it identifies the images whatever the working directory. */
-    String absoluteSpec() {
-        String s = spec();
-        if (s.startsWith(ImageSource.CIFAR10_PREFIX)) {
-            return ImageSource.CIFAR10_PREFIX
-                    + Path.of(s.substring(ImageSource.CIFAR10_PREFIX.length())).toAbsolutePath().normalize();
-        }
-        return Path.of(s).toAbsolutePath().normalize().toString();
-    }
-
     /** {@code min(limit, size)}, checking that the limit is positive. */
     static int count(ImageSource source, Integer limit) {
         if (limit == null) {

@@ -181,7 +181,7 @@ final class TraceCommand implements Callable<Integer> {
                     + "patching; use it with --method atp or atp-ig (the exact trace needs no check)");
         }
         if (spark != null) {
-            return traceOnSpark(corruptionSpec, sweepKinds, outText, err);
+            return traceOnSpark(corruptionSpec, outText, err);
         }
 
         Pretrained pretrained = model.load();
@@ -264,7 +264,7 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code summary.json}, {@code summary.csv} (unless a Spark trace wrote it), the heatmaps and, on request, the
+     * {@code summary.json}, {@code summary.csv}, the heatmaps and, on request, the
      * per-image heatmaps of a trace whose rows are in {@code out/trace.csv}; the names of what was written.
      */
     private List<String> summaryFiles(VitConfig config, String corruptionText, TraceSummary summary, TraceInfo info)
@@ -291,7 +291,7 @@ final class TraceCommand implements Callable<Integer> {
      * The trace as a Spark job at {@link #spark} (vit-spark's {@link SparkTraceRun}): the rows, trace.csv and the
      * Parquet table from Spark, the summary from Spark SQL over the table, then the same reports as without Spark.
      */
-    private int traceOnSpark(Corruption corruptionSpec, List<SweepKind> sweepKinds, PrintWriter outText,
+    private int traceOnSpark(Corruption corruptionSpec, PrintWriter outText,
                              PrintWriter err) throws IOException {
         if (tokenSweep > 0 || verifyTop > 0 || model.mapping != null) {
             throw new IllegalArgumentException("--spark runs the trace itself as a Spark job; "

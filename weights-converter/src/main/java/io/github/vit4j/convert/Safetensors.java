@@ -301,11 +301,6 @@ final class Safetensors implements WeightsFile {
     }
 
     @Override
-    public boolean contains(String name) {
-        return tensors.containsKey(name);
-    }
-
-    @Override
     public long[] shape(String name) throws ModelFormatException {
         return info(name).shape();
     }
