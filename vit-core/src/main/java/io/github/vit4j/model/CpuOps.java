@@ -219,7 +219,7 @@ final class CpuOps extends Ops {
         INDArray src = contiguous(x);
         if (oneDnn) {
             INDArray out = SiteMemory.SHARED.floats(src.shape());
-            OneDnn.layerNorm(src, new VitWeights.LayerNorm(contiguous(p.weight()), contiguous(p.bias())), (float) eps, out);
+            OneDnn.layerNorm(src, p, (float) eps, out);
             return out;
         }
         int d = (int) src.size(src.rank() - 1);

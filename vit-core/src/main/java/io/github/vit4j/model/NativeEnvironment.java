@@ -102,7 +102,8 @@ public final class NativeEnvironment {
         return mapped.contains("libopenblas") || mapped.contains("libgomp") || mapped.contains("libnd4j");
     }
 
-    private static String cpuinfo() throws IOException {
+    /** This machine's {@code /proc/cpuinfo}, or "" where there is none (advice and settings then find nothing). */
+    static String cpuinfo() throws IOException {
         Path cpuinfo = Path.of("/proc/cpuinfo");
         return Files.isReadable(cpuinfo) ? Files.readString(cpuinfo) : "";
     }

@@ -3,12 +3,12 @@ package io.github.vit4j.model;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.binary;
@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * exact GELU and the residual add are oneDNN's own primitives. The arrays stay ND4J's: oneDNN reads and writes their
  * memory in place.
  *
- * <p>Packed weights are kept per weight array, by identity and weakly: they go when the model's arrays go. A
+ * <p>Packed weights are kept per weight array, by identity and weakly: they go when the model's arrays go (a
+ * thread's product of that shape still holds the last one it used until its next call or until it is dropped). A
  * model's weights must therefore not be written once a {@link Vit} uses them, which ND4J's read-only
- * memory-mapped weights enforce anyway. Primitives, their memory objects and a scratchpad are per thread, cached by
- * shape: oneDNN's library-managed scratchpad is not safe to share between threads.
+ * memory-mapped weights enforce anyway. Primitives, with their memory objects and each its own scratchpad, are per
+ * thread, cached by shape: oneDNN's library-managed scratchpad is not safe to share between threads.
  *
  * <p>Where the preset has no natives for the platform (macOS on Apple silicon), or with {@code -Dvit4j.onednn=false},
  * {@link #available()} is false and {@link CpuOps} uses OpenBLAS's SGEMM through ND4J, as before.
@@ -60,7 +61,7 @@ final class OneDnn {
 
     private static final ThreadLocal<Context> CONTEXT = ThreadLocal.withInitial(Context::new);
     /** Each weight array's packed copies, one per blocked layout a product asked for. */
-    private static final Map<WeightKey, List<Packed>> PACKED = new HashMap<>();
+    private static final Map<WeightKey, List<Packed>> PACKED = new ConcurrentHashMap<>();
     private static final ReferenceQueue<INDArray> GONE = new ReferenceQueue<>();
 
     private OneDnn() {
@@ -101,7 +102,7 @@ final class OneDnn {
 
     /** {@code y = x · Wᵀ + b} for x {@code [R, in]} (C order), W {@code [out, in]}, b {@code [out]}, into y {@code [R, out]} (C order). */
     static void linear(INDArray x, VitWeights.Linear w, INDArray y) {
-        weightProduct(x, w.weight(), true, w.bias(), y);
+        weightProduct(x, w.weight(), true, CpuOps.contiguous(w.bias()), y);     // W is read through its strides
     }
 
     /**
@@ -200,7 +201,7 @@ final class OneDnn {
                     attr(), cpu);
             return new Step(pd, new layer_normalization_forward(pd), new int[] {dnnl.DNNL_ARG_SRC,
                     dnnl.DNNL_ARG_SCALE, dnnl.DNNL_ARG_SHIFT, dnnl.DNNL_ARG_DST}, data, param, param, data);
-        }).run(c.stream, x, p.weight(), p.bias(), out);
+        }).run(c.stream, x, CpuOps.contiguous(p.weight()), CpuOps.contiguous(p.bias()), out);
     }
 
     /** {@code out = GELU(x)}, the exact one {@code x·Φ(x)}, x and out of one shape (C order). */
@@ -246,10 +247,8 @@ final class OneDnn {
 
     /** How many packed copies of {@code weight} are held: one per blocked layout a product asked for. */
     static int packedCopies(INDArray weight) {
-        synchronized (PACKED) {
-            List<Packed> copies = PACKED.get(new WeightKey(weight, null));
-            return copies == null ? 0 : copies.size();
-        }
+        List<Packed> copies = PACKED.get(new WeightKey(weight, null));
+        return copies == null ? 0 : copies.size();
     }
 
     /**
@@ -272,17 +271,24 @@ final class OneDnn {
      * {@code dy · W}): packed once per use and layout.
      */
     private static memory packed(INDArray weight, boolean transposed, memory.desc layout, stream s) {
-        synchronized (PACKED) {
+        List<Packed> known = PACKED.get(new WeightKey(weight, null));       // a hit takes no lock
+        if (known != null) {
+            for (Packed p : known) {
+                if (p.matches(transposed, layout)) {
+                    return p.memory();
+                }
+            }
+        }
+        synchronized (PACKED) {                                               // a miss packs, one thread at a time
             for (Reference<? extends INDArray> r; (r = GONE.poll()) != null; ) {
                 List<Packed> copies = PACKED.remove((WeightKey) r);
                 if (copies != null) {
                     copies.forEach(p -> p.memory().close());
                 }
             }
-            List<Packed> copies = PACKED.computeIfAbsent(new WeightKey(weight, GONE), k -> new ArrayList<>());
+            List<Packed> copies = PACKED.computeIfAbsent(new WeightKey(weight, GONE), k -> new CopyOnWriteArrayList<>());
             for (Packed p : copies) {
-                if (p.transposed() == transposed
-                        && (p.layout() == layout || p.layout().equals(layout))) {   // the same step's object: no compare
+                if (p.matches(transposed, layout)) {                          // packed by another thread meanwhile
                     return p.memory();
                 }
             }
@@ -305,6 +311,11 @@ final class OneDnn {
 
     /** A weight matrix, transposed or as stored, packed into {@code layout}. */
     private record Packed(boolean transposed, memory.desc layout, memory memory) {
+
+        /** Whether this is the copy for that use and layout (the same step's layout object: no comparison). */
+        boolean matches(boolean forTransposed, memory.desc forLayout) {
+            return transposed == forTransposed && (layout == forLayout || layout.equals(forLayout));
+        }
     }
 
     /** A weight array by identity, held weakly. */

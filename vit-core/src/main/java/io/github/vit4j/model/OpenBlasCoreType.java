@@ -1,8 +1,6 @@
 package io.github.vit4j.model;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +49,7 @@ final class OpenBlasCoreType {
         String now = avx2Only ? "its " + set + " kernels (AVX2; about half the speed)"
                 : "slower kernels (AVX2 on a Zen 4; SSE on a Zen 5, which it does not recognise: a quarter of the speed)";
         return Optional.of("this CPU has AVX-512 but ND4J's OpenBLAS 0.3.19 will run " + now + "; export " + VARIABLE
-                + "=SKYLAKEX before starting Java for its AVX-512 kernels, or call NativeEnvironment.prepare() before"
+                + "=" + AVX512_KERNELS + " before starting Java for its AVX-512 kernels, or call NativeEnvironment.prepare() before"
                 + " anything uses ND4J (vit4j does this itself when it creates the first arrays)");
     }
 
@@ -63,12 +61,8 @@ final class OpenBlasCoreType {
         if (ADVISED.getAndSet(true)) {
             return;
         }
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(cpuinfo)) {
-            return;
-        }
         try {
-            advice(Files.readString(cpuinfo), NativeEnvironment.effective(System.getenv())).ifPresent(a ->
+            advice(NativeEnvironment.cpuinfo(), NativeEnvironment.effective(System.getenv())).ifPresent(a ->
                     LoggerFactory.getLogger(Vit.class).warn(a));
         } catch (IOException | RuntimeException e) {
             // advice only: a machine whose cpuinfo cannot be read simply gets none

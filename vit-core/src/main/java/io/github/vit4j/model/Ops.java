@@ -37,14 +37,18 @@ abstract sealed class Ops permits CpuOps, PortableOps {
     static Ops fromSystemProperty() {
         String name = System.getProperty(KERNELS_PROPERTY, defaultKernels(Nd4j.getEnvironment().isCPU()))
                 .trim().toLowerCase(Locale.ROOT);
-        OpenBlasCoreType.adviseOnce();
-        return switch (name) {
+        Ops ops = switch (name) {
             case "cpu" -> CpuOps.INSTANCE;
             case "portable" -> PortableOps.INSTANCE;
             default -> throw new IllegalArgumentException("-D" + KERNELS_PROPERTY + "=" + name
-                    + " is not a kernel set; use cpu (plain-Java elementwise work, the default) or portable"
-                    + " (ND4J ops only, for CUDA)");
+                    + " is not a kernel set; use cpu (oneDNN's primitives where they load, else OpenBLAS's GEMMs with"
+                    + " plain-Java elementwise work; the default on the CPU backend) or portable (ND4J ops only, for"
+                    + " CUDA)");
         };
+        if (!(ops instanceof CpuOps cpu && cpu.usesOneDnn())) {      // OpenBLAS does the products: its kernels matter
+            OpenBlasCoreType.adviseOnce();
+        }
+        return ops;
     }
 
     /** The kernel set used when none is named: the CPU kernels need the CPU backend's host memory. */

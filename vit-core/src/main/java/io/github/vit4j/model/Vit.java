@@ -69,7 +69,9 @@ public final class Vit {
      * named by the config's labels.
      */
     public Predictions classify(Input input) {
-        return Predictions.of(logits(input), config.labels());
+        try (Activations run = run(input, Keep.logitsOnly())) {
+            return Predictions.of(run.logits(), config.labels());       // which copies them: no dup of our own
+        }
     }
 
     /**

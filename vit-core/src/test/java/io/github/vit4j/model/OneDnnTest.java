@@ -110,6 +110,11 @@ class OneDnnTest {
         VitWeights.Linear w = new VitWeights.Linear(weight, bias);
         OneDnn.linear(x, w, y);
         assertClose(Nd4j.gemm(x.dup(), weight.dup(), false, true).addiRowVector(bias.dup()), y, "views");
+
+        INDArray strided = uniform(54, 24, 2).get(NDArrayIndex.all(), NDArrayIndex.point(1));   // every other float
+        assertEquals(2, strided.stride(0));
+        OneDnn.linear(x, new VitWeights.Linear(weight, strided), y);
+        assertClose(Nd4j.gemm(x.dup(), weight.dup(), false, true).addiRowVector(strided.dup()), y, "a strided bias");
     }
 
     @Test
