@@ -71,8 +71,8 @@ final class AttackCommand implements Callable<Integer> {
         ImagesOption.positive("--pgd-steps", pgdSteps);
         double[] eps = epsilons();
         Attack base = switch (attack) {
-            case "pgd" -> new Attack(8, 2, pgdSteps, true, seed, batch);
-            case "fgsm" -> new Attack(8, 8, 1, false, 0, batch);
+            case "pgd" -> Attack.pgd(8, 2, pgdSteps, seed).withBatch(batch);
+            case "fgsm" -> Attack.fgsm(8).withBatch(batch);
             default -> throw new IllegalArgumentException("unknown --attack '" + attack + "'; expected pgd or fgsm");
         };
         ImageSource source = images.open();

@@ -46,13 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outText = spec.commandLine().getOut();
-        Path source = HubDownload.resolve(sourceLocation, err);
-        if (!Files.exists(source)) {
-            throw new IllegalArgumentException("no such file or folder: " + source);
-        }
-        if (mapping != null && !Files.isRegularFile(mapping)) {
-            throw new IllegalArgumentException("no such mapping file: " + mapping);
-        }
+        Path source = ModelOption.resolve(sourceLocation, mapping, err);
         long t0 = System.nanoTime();
         Pretrained model = Converter.convert(source, out, Optional.ofNullable(mapping), note -> {
             err.println("  " + note);

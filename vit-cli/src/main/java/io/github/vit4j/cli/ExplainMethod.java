@@ -133,8 +133,8 @@ enum ExplainMethod {
                 }
                 yield maps.length == 1 ? maps[0] : Nd4j.concat(0, maps);
             }
-            case FGSM -> new Attack(s.epsilon(), s.epsilon(), 1, false, 0, s.batch()).untargeted(vit, images, y);
-            case PGD -> new Attack(s.epsilon(), s.epsilon() / 4, s.pgdSteps(), true, s.seed(), s.batch())
+            case FGSM -> Attack.fgsm(s.epsilon()).withBatch(s.batch()).untargeted(vit, images, y);
+            case PGD -> Attack.pgd(s.epsilon(), s.epsilon() / 4, s.pgdSteps(), s.seed()).withBatch(s.batch())
                     .untargeted(vit, images, y);
         };
     }

@@ -42,10 +42,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (mapping != null && !Files.isRegularFile(mapping)) {
-            throw new IllegalArgumentException("no such mapping file: " + mapping);
-        }
-        Path source = HubDownload.resolve(model, spec.commandLine().getErr());
+        Path source = ModelOption.resolve(model, mapping, spec.commandLine().getErr());
         Pretrained loaded = ModelLoader.load(source, Optional.ofNullable(mapping));
         long t0 = System.nanoTime();
         OnnxExport.write(loaded, out);

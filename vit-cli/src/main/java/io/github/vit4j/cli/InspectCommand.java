@@ -7,7 +7,6 @@ import io.github.vit4j.format.VitFile;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -48,10 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        file = HubDownload.resolve(location, spec.commandLine().getErr());
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("no such file or folder: " + file);
-        }
+        file = ModelOption.resolve(location, mapping, spec.commandLine().getErr());
         if (VitFile.looksLikeVitFile(file)) { // a damaged one too: inspect says what is wrong
             return inspectVit(out);
         }

@@ -6,6 +6,7 @@ import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,15 +54,27 @@ final class ModelOption {
     }
 
     Pretrained load() throws IOException {
-        Path p = path();
-        if (!Files.exists(p)) {
-            throw new IllegalArgumentException("no such model: " + p + "; --model takes a .vit file, a Hugging Face "
-                    + "or timm folder, or a .safetensors, .pt, .pth or .bin file");
+        return ModelLoader.load(checked(path(), mapping), Optional.ofNullable(mapping));
+    }
+
+    /**
+     * A model location every command takes (a path or an {@code hf:} spec, downloaded with progress on {@code err}),
+     * resolved and checked with its {@code --mapping} file, if any: the model's path.
+     */
+    static Path resolve(String location, Path mapping, PrintWriter err) throws IOException {
+        return checked(HubDownload.resolve(location, err), mapping);
+    }
+
+    /** {@code model}, once it and {@code mapping} (if given) are known to exist. */
+    private static Path checked(Path model, Path mapping) {
+        if (!Files.exists(model)) {
+            throw new IllegalArgumentException("no such model: " + model + "; a model is a .vit file, a Hugging Face "
+                    + "or timm folder, a .safetensors, .pt, .pth or .bin file, or hf:org/name");
         }
         if (mapping != null && !Files.isRegularFile(mapping)) {
             throw new IllegalArgumentException("no such mapping file: " + mapping);
         }
-        return ModelLoader.load(p, Optional.ofNullable(mapping));
+        return model;
     }
 
     /**

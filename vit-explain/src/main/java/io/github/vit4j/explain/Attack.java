@@ -52,6 +52,11 @@ public record Attack(double epsilon, double step, int iterations, boolean random
         return new Attack(epsilon, step, iterations, true, seed, 32);
     }
 
+    /** The same attack on batches of {@code newBatch} images. */
+    public Attack withBatch(int newBatch) {
+        return new Attack(epsilon, step, iterations, randomStart, seed, newBatch);
+    }
+
     /** The same attack with radius {@code epsilon} (1/255 units) and the step scaled in proportion. */
     public Attack withEpsilon(double newEpsilon) {
         double newStep = epsilon == 0 ? newEpsilon : step * newEpsilon / epsilon;

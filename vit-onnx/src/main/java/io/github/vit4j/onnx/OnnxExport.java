@@ -167,7 +167,7 @@ public final class OnnxExport {
 
     private static String describe(Preprocessing p) {
         return "size=" + p.size() + ";rescale=" + p.rescaleFactor() + ";mean=" + join(p.mean()) + ";std="
-                + join(p.std());
+                + join(p.std()) + (p.roundResized() ? ";roundResized=true" : "");
     }
 
     private static String join(double[] values) {

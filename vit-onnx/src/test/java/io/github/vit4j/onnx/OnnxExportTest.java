@@ -65,6 +65,8 @@ class OnnxExportTest {
         m.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
         assertEquals(String.join("\n", model.config().labels()), meta.get("vit4j.labels"));
         assertTrue(meta.get("vit4j.preprocessing").startsWith("size=32;"), meta.get("vit4j.preprocessing"));
+        assertEquals(model.preprocessing().roundResized(), meta.get("vit4j.preprocessing").endsWith(
+                ";roundResized=true"), meta.get("vit4j.preprocessing"));
     }
 
     /** Images {@code from .. from + count − 1} of the CIFAR-10 test set through vit4j and through ONNX Runtime. */
