@@ -125,7 +125,7 @@ public final class DatasetTrace {
     }
 
     /** Images whose clean runs calibrate a corruption (e.g. the noise σ). */
-    static final int CALIBRATION_IMAGES = 64;
+    public static final int CALIBRATION_IMAGES = 64;
 
     private final Vit vit;
     private final Preprocessing preprocessing;

@@ -83,6 +83,18 @@ public final class ImageTable {
      * @throws IOException              when a folder cannot be listed or holds no image files
      */
     public static Dataset<Row> read(SparkSession spark, String spec) throws IOException {
+        return read(spark, spec, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The first {@code first} images (in the dataset's order) of {@link #read(SparkSession, String)}: a folder's
+     * later files and a table's later rows are neither numbered nor read, so a trace of a few images of a large
+     * folder reads a few files ({@link SparkTrace#imagesRead} says how many a trace needs).
+     */
+    public static Dataset<Row> read(SparkSession spark, String spec, int first) throws IOException {
+        if (first <= 0) {
+            throw new IllegalArgumentException("images to read: " + first + "; expected a positive number");
+        }
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("no images given; expected " + FORMS);
         }
@@ -92,23 +104,24 @@ public final class ImageTable {
             }
         }
         if (spec.startsWith(ImageSource.CIFAR10_PREFIX)) {
-            return CifarRecords.read(spark, spec.substring(ImageSource.CIFAR10_PREFIX.length()));
+            return CifarRecords.read(spark, spec.substring(ImageSource.CIFAR10_PREFIX.length()))
+                    .filter(col("index").lt(lit(first)));           // one file: its records are read anyway
         }
         if (spec.startsWith(PARQUET_PREFIX)) {
-            return parquet(spark, spec.substring(PARQUET_PREFIX.length()));
+            return parquet(spark, spec.substring(PARQUET_PREFIX.length()), first);
         }
-        return folder(spark, spec);
+        return folder(spark, spec, first);
     }
 
     /**
      * The image files directly inside {@code folder}, listed on the driver as {@code vit trace} lists a folder
      * (names ending in .png, .jpg, .jpeg, .bmp or .gif in any case, not starting with '.'; sorted by name), their
-     * bytes read by the executors with Spark's {@code binaryFile} source.
+     * bytes read by the executors with Spark's {@code binaryFile} source: the first {@code first} of them.
      *
      * @throws IOException when the folder cannot be listed or holds no image files, or Spark's source does not give
      *                     back a listed file (checked by counting, before any image is read)
      */
-    public static Dataset<Row> folder(SparkSession spark, String folder) throws IOException {
+    private static Dataset<Row> folder(SparkSession spark, String folder, int first) throws IOException {
         Path dir = new Path(folder);
         FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
         List<FileStatus> files = new ArrayList<>(Arrays.stream(fs.listStatus(dir))
@@ -127,6 +140,7 @@ public final class ImageTable {
                     + "'_'), or give a Parquet table of the images (parquet:PATH)");
         }
         files.sort(Comparator.comparing(f -> f.getPath().getName()));
+        files = files.subList(0, Math.min(first, files.size()));
         List<Row> numbered = new ArrayList<>(files.size());
         String[] paths = new String[files.size()];
         for (int i = 0; i < paths.length; i++) {
@@ -161,11 +175,11 @@ public final class ImageTable {
     /**
      * A Parquet table of image files: {@code id} (string, unique), {@code image} (binary) and optionally
      * {@code label} (integer; null: unknown), numbered in {@code id} order (the ids are collected on the driver to
-     * number them).
+     * number them); the first {@code first} in that order (the later rows drop out in the join, before any decoding).
      *
      * @throws IllegalArgumentException when a column is missing or of another type, or an id is null or repeated
      */
-    public static Dataset<Row> parquet(SparkSession spark, String table) {
+    private static Dataset<Row> parquet(SparkSession spark, String table, int first) {
         Dataset<Row> t;
         try {
             t = spark.read().parquet(table);
@@ -196,7 +210,9 @@ public final class ImageTable {
                         ? "an image without an id" : "two images with id '" + ids.get(i) + "'") + "; expected a "
                         + "unique id per image (e.g. its file name): images are numbered in id order");
             }
-            numbered.add(RowFactory.create(ids.get(i), i));
+            if (i < first) {
+                numbered.add(RowFactory.create(ids.get(i), i));
+            }
         }
         Dataset<Row> index = spark.createDataFrame(numbered, new StructType()
                 .add("id", DataTypes.StringType, false)

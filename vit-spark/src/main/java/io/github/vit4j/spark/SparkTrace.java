@@ -61,6 +61,15 @@ public final class SparkTrace {
     }
 
     /**
+     * How many of a dataset's first images a trace of the first {@code limit} reads: those, and the first
+     * {@link DatasetTrace#CALIBRATION_IMAGES} when the corruption is calibrated on them
+     * ({@link ImageTable#read(SparkSession, String, int)} reads no more).
+     */
+    public int imagesRead(int limit) {
+        return job.corruption().needsCalibration() ? Math.max(limit, DatasetTrace.CALIBRATION_IMAGES) : limit;
+    }
+
+    /**
      * The job with its corruption calibrated as {@code vit trace} calibrates it, on the clean runs of the dataset's
      * first 64 images (whatever the limit), here on the driver; the job itself when its corruption needs no
      * calibration (then the model is not loaded on the driver).
@@ -69,7 +78,8 @@ public final class SparkTrace {
         if (!job.corruption().needsCalibration()) {
             return job;
         }
-        List<Row> first = images.filter(col("index").lt(lit(64))).orderBy("index").collectAsList();
+        List<Row> first = images.filter(col("index").lt(lit(DatasetTrace.CALIBRATION_IMAGES))).orderBy("index")
+                .collectAsList();
         if (first.isEmpty() || first.get(0).getInt(first.get(0).fieldIndex("index")) != 0) {
             throw new IllegalArgumentException("the images' table has no image 0; a corruption is calibrated on the "
                     + "dataset's first 64 images, so give the whole dataset, numbered from 0");

@@ -146,7 +146,7 @@ public final class TraceApp {
             partitions = Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
                     (limit + job.batch() - 1) / job.batch()));
         }
-        Dataset<Row> source = ImageTable.read(spark, images);
+        Dataset<Row> source = ImageTable.read(spark, images, SparkTrace.of(job).imagesRead(limit));
         TraceJob calibrated = SparkTrace.of(job).calibrate(source);        // once, here; trace() keeps it as it is
         Dataset<Row> rows = SparkTrace.of(calibrated).trace(source, images, limit, partitions);
         String parquet = out.resolve("trace.parquet").toString();

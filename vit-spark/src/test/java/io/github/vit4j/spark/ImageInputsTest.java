@@ -176,6 +176,17 @@ class ImageInputsTest {
     }
 
     @Test
+    void aTraceOfTheFirstImagesReadsOnlyThoseAndTheOnesItsCalibrationNeeds() throws IOException {
+        Dataset<Row> firstTwo = ImageTable.read(spark, folder.toString(), 2);
+        List<String> sorted = names.stream().sorted().toList();
+        assertEquals(sorted.subList(0, 2), firstTwo.orderBy("index").select("id").as(Encoders.STRING())
+                .collectAsList());
+        assertEquals(1, ImageTable.read(spark, ImageTable.PARQUET_PREFIX + parquet("first.parquet", true), 1).count());
+        assertEquals(3, SparkTrace.of(topOne.withCorruption(Corruption.parse("grayscale"))).imagesRead(3));
+        assertEquals(64, SparkTrace.of(topOne).imagesRead(3), "noise is calibrated on the first 64");
+    }
+
+    @Test
     void aFolderWithAnImageThatSparksFileSourcesSkipIsRefusedNamingIt() throws IOException {
         Path withHidden = Files.createDirectories(dir.resolve("with-hidden"));
         Files.copy(folder.resolve(names.get(0)), withHidden.resolve("a.jpg"));
