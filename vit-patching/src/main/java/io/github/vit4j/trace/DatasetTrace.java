@@ -248,7 +248,7 @@ public final class DatasetTrace {
     private void checkFolder(TraceFolder folder, Map<String, String> settings, int n) throws IOException {
         Map<String, String> recorded = folder.recorded();
         if (recorded.isEmpty()) {
-            folder.record(TraceSettings.traced(settings, source, preprocessing, n));
+            folder.record(TraceSettings.traced(settings, source, preprocessing, n).get(0));
             return;
         }
         int before = TraceSettings.tracedImages(recorded, n);
@@ -259,9 +259,10 @@ public final class DatasetTrace {
                     + "a limit of " + before + " or more to resume or extend it, read its rows with TraceRow.read and "
                     + "keep the first " + n + " images', or trace into another folder");
         }
-        folder.checkSame(recorded, TraceSettings.traced(settings, source, preprocessing, before));
+        List<Map<String, String>> traced = TraceSettings.traced(settings, source, preprocessing, before, n);
+        folder.checkSame(recorded, traced.get(0));
         if (before < n) {
-            folder.record(TraceSettings.traced(settings, source, preprocessing, n));
+            folder.record(traced.get(1));
         }
     }
 

@@ -9,9 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -72,13 +74,21 @@ final class TraceSettings {
         return s;
     }
 
-    /** {@code settings} with the count and fingerprint of the first {@code images} images of {@code source}. */
-    static Map<String, String> traced(Map<String, String> settings, ImageSource source, Preprocessing preprocessing,
-                                      int images) throws IOException {
-        Map<String, String> s = new LinkedHashMap<>(settings);
-        s.put(TRACED, Integer.toString(images));
-        s.put(FINGERPRINT, imagesFingerprint(source, preprocessing, images));
-        return s;
+    /**
+     * {@code settings} with the count and fingerprint of the first {@code images} images of {@code source}, for
+     * each count of {@code images} (ascending), from one pass over the images.
+     */
+    static List<Map<String, String>> traced(Map<String, String> settings, ImageSource source,
+                                            Preprocessing preprocessing, int... images) throws IOException {
+        String[] fingerprints = imagesFingerprints(source, preprocessing, images);
+        List<Map<String, String>> traced = new ArrayList<>();
+        for (int i = 0; i < images.length; i++) {
+            Map<String, String> s = new LinkedHashMap<>(settings);
+            s.put(TRACED, Integer.toString(images[i]));
+            s.put(FINGERPRINT, fingerprints[i]);
+            traced.add(s);
+        }
+        return traced;
     }
 
     /** The number of images {@code recorded} settings say were traced; {@code otherwise} where they say none. */
@@ -102,22 +112,41 @@ final class TraceSettings {
     }
 
     /**
-     * SHA-256 of the first {@code images} images' names, labels and {@link #PIXEL_SAMPLES} evenly spaced pixel
-     * values each, as the trace reads them (one extra pass over the images).
+     * SHA-256 of the first {@code counts[k]} images' names, labels and {@link #PIXEL_SAMPLES} evenly spaced pixel
+     * values each, as the trace reads them, for each of the ascending {@code counts}: one extra pass over the most.
      */
-    static String imagesFingerprint(ImageSource source, Preprocessing preprocessing, int images) throws IOException {
+    static String[] imagesFingerprints(ImageSource source, Preprocessing preprocessing, int... counts)
+            throws IOException {
         MessageDigest digest = sha256();
+        String[] fingerprints = new String[counts.length];
+        int next = 0;
+        int images = counts[counts.length - 1];
         for (int first = 0; first < images; first += FINGERPRINT_BATCH) {
             ImageSource.Batch batch = source.read(first, Math.min(FINGERPRINT_BATCH, images - first),
                     preprocessing);
             for (int i = 0; i < batch.size(); i++) {
+                for (; next < counts.length && counts[next] == first + i; next++) {
+                    fingerprints[next] = hex(digest);                 // the first counts[next] images, so far
+                }
                 digest.update((batch.names().get(i) + ":" + batch.labels()[i] + ":")
                         .getBytes(StandardCharsets.UTF_8));
                 INDArray pixels = batch.pixels().get(NDArrayIndex.point(i));
                 update(digest, pixels.ravel(), PIXEL_SAMPLES);
             }
         }
-        return HexFormat.of().formatHex(digest.digest());
+        for (; next < counts.length; next++) {
+            fingerprints[next] = hex(digest);
+        }
+        return fingerprints;
+    }
+
+    /** The hex digest of what {@code digest} has read so far, which it goes on reading. */
+    private static String hex(MessageDigest digest) {
+        try {
+            return HexFormat.of().formatHex(((MessageDigest) digest.clone()).digest());
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 of this JDK cannot be cloned", e);
+        }
     }
 
     /** Adds up to {@code samples} evenly spaced values of the vector {@code flat}, as float bits. */
