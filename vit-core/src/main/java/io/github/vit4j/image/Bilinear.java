@@ -47,16 +47,23 @@ final class Bilinear {
         double[] tx = new double[outW];
         taps(inW, outW, x0, x1, tx);
 
-        double[] rows = new double[inH * outW];             // [inH, outW]: each input row resized along x
+        boolean[] read = new boolean[inH];                    // the input rows the second pass reads
+        for (int y = 0; y < outH; y++) {
+            read[y0[y]] = true;
+            read[y1[y]] = true;
+        }
+        boolean roundRows = level > 0 && inW != outW;
+        double[] rows = new double[inH * outW];             // [inH, outW]: each input row read, resized along x
         for (int y = 0; y < inH; y++) {
+            if (!read[y]) {
+                continue;                                     // a large downscale reads few of the rows
+            }
             int row = y * inW;
             for (int x = 0; x < outW; x++) {
                 double wx = tx[x];
-                rows[y * outW + x] = (1 - wx) * in[row + x0[x]] + wx * in[row + x1[x]];
+                double v = (1 - wx) * in[row + x0[x]] + wx * in[row + x1[x]];
+                rows[y * outW + x] = roundRows ? rounded(v, level) : v;
             }
-        }
-        if (level > 0 && inW != outW) {
-            roundTo(rows, level);
         }
         double[] out = new double[outH * outW];              // [outH, outW]: those rows resized along y
         for (int y = 0; y < outH; y++) {
@@ -76,8 +83,13 @@ final class Bilinear {
     /** Rounds each value to the nearest multiple of {@code level}, halves up. */
     private static void roundTo(double[] values, double level) {
         for (int k = 0; k < values.length; k++) {
-            values[k] = Math.floor(values[k] / level + 0.5) * level;
+            values[k] = rounded(values[k], level);
         }
+    }
+
+    /** {@code v} rounded to the nearest multiple of {@code level}, halves up. */
+    private static double rounded(double v, double level) {
+        return Math.floor(v / level + 0.5) * level;
     }
 
     /** For each output index along one axis: the two input indices it reads and the weight of the second. */
