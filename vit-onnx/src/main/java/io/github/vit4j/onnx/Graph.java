@@ -2,6 +2,7 @@ package io.github.vit4j.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import onnx.Onnx;
@@ -24,9 +25,10 @@ final class Graph {
     /** A float32 initializer holding {@code array} in C order, with the array's shape. */
     String weight(String name, INDArray array) {
         INDArray c = array.castTo(DataType.FLOAT).dup('c');
-        float[] values = c.data().asFloat();
-        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(values.length, Float.BYTES))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        int n = Math.toIntExact(c.length());
+        FloatBuffer values = c.data().asNioFloat().duplicate();            // the array's memory: no Java copy
+        values.position((int) c.offset()).limit((int) c.offset() + n);
+        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(values);
         graph.addInitializer(tensor(name, Onnx.TensorProto.DataType.FLOAT).addAllDims(
                 Arrays.stream(c.shape()).boxed().toList()).setRawData(ByteString.copyFrom(bytes)));
