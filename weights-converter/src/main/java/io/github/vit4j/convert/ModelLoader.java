@@ -47,6 +47,13 @@ import java.util.stream.Stream;
  */
 public final class ModelLoader {
 
+    /**
+     * The weights files of a Hugging Face model folder, in order of preference: the first the folder (or a Hub
+     * repository) holds is the model's weights; an {@code *.index.json} names the shards of a sharded checkpoint.
+     */
+    public static final List<String> WEIGHTS_FILES = List.of("model.safetensors", "model.safetensors.index.json",
+            "pytorch_model.bin", "pytorch_model.bin.index.json");
+
     static {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
     }
@@ -227,8 +234,7 @@ public final class ModelLoader {
      * else the only .vit file. Other .bin files (training_args.bin) are never opened.
      */
     private static Path findWeights(Path folder) throws IOException {
-        for (String name : List.of("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                "pytorch_model.bin.index.json")) {
+        for (String name : WEIGHTS_FILES) {
             if (Files.isRegularFile(folder.resolve(name))) {
                 return folder.resolve(name);
             }

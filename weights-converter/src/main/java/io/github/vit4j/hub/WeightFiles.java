@@ -2,6 +2,7 @@ package io.github.vit4j.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.format.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,8 +22,7 @@ import java.util.TreeSet;
 final class WeightFiles {
 
     /** The weights files in order of preference: the first the repository holds is taken. */
-    static final List<String> WEIGHTS = List.of("model.safetensors", "model.safetensors.index.json",
-            "pytorch_model.bin", "pytorch_model.bin.index.json");
+    static final List<String> WEIGHTS = ModelLoader.WEIGHTS_FILES;
     static final List<String> CONFIGS = List.of("config.json", "preprocessor_config.json");
     private static final long MAX_INDEX_BYTES = 16L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
