@@ -97,11 +97,11 @@ public final class Hub {
         HubHttp.RepoInfo info;
         try {
             info = http.revisionInfo(model);
-        } catch (HubHttp.UnreachableException | HubHttp.RefusedException e) {
+        } catch (HubHttp.UnreachableException | HubHttp.RefusedException | HubHttp.BadReplyException e) {
             if (e instanceof HubHttp.RefusedException refused && refused.status < 500) {
                 throw e; // the Hub's answer (not found, no access) stands even if a copy is cached
             }
-            String trouble = e instanceof HubHttp.RefusedException ? "is failing" : "cannot be reached";
+            String trouble = e instanceof HubHttp.UnreachableException ? "cannot be reached" : "is failing";
             Optional<Path> done = cached(model, cache);
             if (done.isPresent()) {
                 LOG.warn("the Hub at {} {} ({}); using the cached snapshot of {} at {}", settings.endpoint(), trouble,

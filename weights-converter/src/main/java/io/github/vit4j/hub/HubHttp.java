@@ -1,7 +1,5 @@
 package io.github.vit4j.hub;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,8 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +22,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -39,10 +39,22 @@ import org.slf4j.LoggerFactory;
  * another host is where LFS files' bytes are); the bytes by {@code GET}, resumed with {@code Range} when the
  * connection is cut. The token goes only to the endpoint's own scheme, host and port: a redirect elsewhere (the
  * CDN) is followed without it.
+ *
+ * <p>What a server can make it do is bounded: a body that sends no byte for {@link HubSettings#downloadTimeout()}
+ * fails the attempt (retried, resumed); a file is never written past the size the HEAD stated (more bytes are an
+ * error, the partial file deleted), nor past {@link #UNSTATED_SIZE_LIMIT} when no size was stated; a JSON reply is
+ * read up to {@link #MAX_JSON_BYTES}; text from the server goes into messages cut to {@link #MAX_SERVER_TEXT}
+ * characters, the token replaced; a malformed header or JSON reply is a {@link BadReplyException}.
  */
 final class HubHttp {
 
     static final int MAX_ATTEMPTS = 5;
+    /** The most bytes read of a JSON reply (the revision's file list): 16 MiB, about 200,000 files' names. */
+    static final int MAX_JSON_BYTES = 16 << 20;
+    /** The most bytes downloaded of a file whose size the Hub did not state: 4 GiB, above any single ViT file. */
+    static final long UNSTATED_SIZE_LIMIT = 4L << 30;
+    /** The most characters of a server's text (headers, JSON values) put into a message. */
+    static final int MAX_SERVER_TEXT = 200;
     private static final int MAX_REDIRECTS = 10;
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(60);
@@ -50,11 +62,12 @@ final class HubHttp {
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern ETAG = Pattern.compile("[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]{0,127}"); // a file name
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(HubHttp.class);
 
     private final HubSettings settings;
     private final HttpClient client;
+    private final long unstatedSizeLimit;
+    private final Refusals refusals;
 
     /** A revision's commit and the files of the repository at that commit. */
     record RepoInfo(String commit, List<String> files) {
@@ -74,47 +87,66 @@ final class HubHttp {
         }
     }
 
-    /** The endpoint could not be reached at all (refused, unknown host, timed out connecting). */
+    /** The endpoint could not be reached, or gave no answer at all (refused, unknown host, timed out). */
     static final class UnreachableException extends IOException {
         UnreachableException(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
+    /**
+     * The server answered outside the Hub's protocol (a header or JSON reply that does not parse, a redirect to a
+     * non-http(s) address, more bytes than stated): not retried; for the cached-snapshot fallback, a failing Hub.
+     */
+    static final class BadReplyException extends IOException {
+        BadReplyException(String message) {
+            super(message);
+        }
+    }
+
     HubHttp(HubSettings settings) {
+        this(settings, UNSTATED_SIZE_LIMIT);
+    }
+
+    HubHttp(HubSettings settings, long unstatedSizeLimit) {
         this.settings = settings;
+        this.unstatedSizeLimit = unstatedSizeLimit;
+        this.refusals = new Refusals(settings);
         this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(METADATA_TIMEOUT).build();
     }
 
-    /** The commit {@code model}'s revision points to and the repository's files there. */
+    /**
+     * The commit {@code model}'s revision points to and the repository's files there; for a pinned commit, the
+     * server must report that very commit.
+     */
     RepoInfo revisionInfo(HubModel model) throws IOException {
         URI uri = URI.create(settings.endpoint() + "/api/models/" + model.repo() + "/revision/"
                 + segment(model.revision()));
-        HttpResponse<byte[]> r = follow(request(uri, "GET").timeout(METADATA_TIMEOUT), BodyHandlers.ofByteArray());
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> r = follow(request(uri, "GET").timeout(METADATA_TIMEOUT));
         if (r.statusCode() != 200) {
-            throw refusal(r, model, null);
+            throw refusals.refusal(r, model, null);
         }
-        JsonNode json;
-        try {
-            json = JSON.readTree(r.body());
+        byte[] body;
+        try (BodyStream in = BodyStream.of(r.body(), settings.downloadTimeout(), r.uri())) {
+            body = in.readNBytes(MAX_JSON_BYTES + 1);
         } catch (IOException e) {
-            throw new IOException(uri + " answered with invalid JSON (" + e.getMessage() + "); is HubSettings.endpoint "
-                    + settings.endpoint() + " a Hugging Face Hub?", e);
+            throw new BadReplyException("reading the reply of " + uri + " failed (" + e.getMessage() + ")");
         }
-        String commit = json.path("sha").asText();
-        if (!COMMIT.matcher(commit).matches()) {
-            throw new IOException(uri + " gave the commit \"" + commit + "\", expected 40 hex digits; is "
-                    + settings.endpoint() + " a Hugging Face Hub?");
+        if (body.length > MAX_JSON_BYTES) {
+            throw new BadReplyException(uri + " answered with more than " + MAX_JSON_BYTES + " bytes (16 MiB), the"
+                    + " most vit4j reads of a JSON reply" + RevisionReply.hint(uri));
         }
-        List<String> files = new ArrayList<>();
-        for (JsonNode sibling : json.path("siblings")) {
-            files.add(sibling.path("rfilename").asText());
+        RepoInfo info = RevisionReply.parse(body, uri);
+        if (model.isCommit() && !info.commit().equals(model.revision())) {
+            throw new IOException(uri + " says that " + model + " is the commit " + info.commit() + ", not the"
+                    + " pinned " + model.revision() + ": HubSettings.endpoint " + settings.endpoint() + " (HF_ENDPOINT)"
+                    + " serves another commit than the one asked for; use the Hugging Face Hub or a faithful mirror");
         }
-        return new RepoInfo(commit, List.copyOf(files));
+        return info;
     }
 
-    /** The metadata of one file at one commit, from a HEAD request. */
+    /** The metadata of one file at one commit, from a HEAD request; the server must report that commit. */
     FileMeta head(HubModel model, String commit, String file) throws IOException {
         URI current = URI.create(settings.endpoint() + "/" + model.repo() + "/resolve/" + segment(commit) + "/"
                 + path(file));
@@ -123,32 +155,59 @@ final class HubHttp {
                     BodyHandlers.discarding());
             Optional<String> location = r.headers().firstValue("Location");
             if (isRedirect(r.statusCode()) && location.isPresent()) {
-                URI next = current.resolve(location.get());
+                URI next = redirect(current, location.get());
                 if (sameOrigin(next, current) && redirects < MAX_REDIRECTS) {
                     current = next; // a renamed repository: same host, follow
                     continue;
                 }
-                return meta(r, next, model, file); // LFS: the metadata here, the bytes on the CDN
+                return meta(r, next, model, commit, file); // LFS: the metadata here, the bytes on the CDN
             }
             if (r.statusCode() != 200) {
-                throw refusal(r, model, file);
+                throw refusals.refusal(r, model, file);
             }
-            return meta(r, current, model, file);
+            return meta(r, current, model, commit, file);
         }
     }
 
-    private FileMeta meta(HttpResponse<?> r, URI bytes, HubModel model, String file) throws IOException {
+    private FileMeta meta(HttpResponse<?> r, URI bytes, HubModel model, String asked, String file)
+            throws IOException {
         String commit = r.headers().firstValue("X-Repo-Commit").orElse("");
         String etag = r.headers().firstValue("X-Linked-Etag").or(() -> r.headers().firstValue("ETag")).orElse("")
                 .replaceFirst("^W/", "").replace("\"", "");
         if (!COMMIT.matcher(commit).matches() || !ETAG.matcher(etag).matches()) {
-            throw new IOException(r.uri() + " (" + file + " of " + model + ") answered without a usable"
-                    + " X-Repo-Commit (\"" + commit + "\") or ETag (\"" + etag + "\"); is HubSettings.endpoint "
-                    + settings.endpoint() + " a Hugging Face Hub, or is a proxy stripping these headers?");
+            throw new BadReplyException(r.uri() + " (" + file + " of " + model + ") answered without a usable"
+                    + " X-Repo-Commit (\"" + refusals.serverText(commit) + "\") or ETag (\""
+                    + refusals.serverText(etag) + "\"); is HubSettings.endpoint " + settings.endpoint()
+                    + " a Hugging Face Hub, or is a proxy stripping"
+                    + " these headers?");
         }
-        long size = r.headers().firstValueAsLong("X-Linked-Size").orElse(
-                r.headers().firstValueAsLong("Content-Length").orElse(-1));
-        return new FileMeta(commit, etag, size, bytes);
+        if (!commit.equals(asked)) {
+            throw new IOException(r.uri() + " (" + file + " of " + model + ") is at the commit " + commit + ", not "
+                    + asked + " as asked: HubSettings.endpoint " + settings.endpoint() + " (HF_ENDPOINT) serves"
+                    + " another commit than the one asked for; use the Hugging Face Hub or a faithful mirror");
+        }
+        return new FileMeta(commit, etag, size(r, file), bytes);
+    }
+
+    /** The size a HEAD states ({@code X-Linked-Size}, else {@code Content-Length}), -1 if none. */
+    private long size(HttpResponse<?> r, String file) throws BadReplyException {
+        for (String header : List.of("X-Linked-Size", "Content-Length")) {
+            Optional<String> value = r.headers().firstValue(header);
+            if (value.isPresent()) {
+                try {
+                    long size = Long.parseLong(value.get().strip());
+                    if (size >= 0) {
+                        return size;
+                    }
+                } catch (NumberFormatException e) {
+                    // refused below
+                }
+                throw new BadReplyException(r.uri() + " (" + file + ") gave the size " + header + ": \""
+                        + refusals.serverText(value.get()) + "\", expected a whole number of bytes; is"
+                        + " HubSettings.endpoint " + settings.endpoint() + " a Hugging Face Hub?");
+            }
+        }
+        return -1;
     }
 
     /**
@@ -172,7 +231,7 @@ final class HubHttp {
             try {
                 fetch(meta.bytes(), incomplete, have, size, file, progress);
                 complete = size < 0; // an unstated size: the body's end is the file's
-            } catch (RefusedException e) {
+            } catch (RefusedException | BadReplyException e) {
                 throw e;
             } catch (IOException e) {
                 last = e;
@@ -197,68 +256,91 @@ final class HubHttp {
         }
     }
 
-    /** One GET from {@code have} on, appended to what {@code incomplete} holds (or replacing it on a 200). */
+    /**
+     * One GET from {@code have} on, appended to what {@code incomplete} holds (or replacing it on a 200); never
+     * past {@code size} (or {@link #unstatedSizeLimit} when -1): more bytes delete the partial file.
+     */
     private void fetch(URI uri, Path incomplete, long have, long size, String file,
                           Consumer<Hub.Progress> progress) throws IOException {
         HttpRequest.Builder req = request(uri, "GET").timeout(DOWNLOAD_TIMEOUT);
         if (have > 0) {
             req.header("Range", "bytes=" + have + "-");
         }
-        HttpResponse<InputStream> r = follow(req, BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            boolean append;
-            if (r.statusCode() == 206 && r.headers().firstValue("Content-Range").orElse("")
-                    .startsWith("bytes " + have + "-")) {
-                append = true;
-            } else if (r.statusCode() == 200) {
-                append = false; // the server ignored the Range: start over
-                have = 0;
-            } else if (r.statusCode() == 416 || r.statusCode() == 206) {
-                Files.deleteIfExists(incomplete); // the partial file does not fit the server's: start over
-                throw new IOException(uri + " could not resume at byte " + have + " (" + r.statusCode() + ")");
-            } else {
-                throw refusal(r, null, file);
-            }
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> r = follow(req);
+        boolean append;
+        if (r.statusCode() == 206 && r.headers().firstValue("Content-Range").orElse("")
+                .startsWith("bytes " + have + "-")) {
+            append = true;
+        } else if (r.statusCode() == 200) {
+            append = false; // the server ignored the Range: start over
+            have = 0;
+        } else if (r.statusCode() == 416 || r.statusCode() == 206) {
+            BodyStream.discard(r.body(), r.uri());
+            Files.deleteIfExists(incomplete); // the partial file does not fit the server's: start over
+            throw new IOException(Refusals.where(r.uri()) + " could not resume at byte " + have + " ("
+                    + r.statusCode() + ")");
+        } else {
+            throw refusals.refusal(r, null, file);
+        }
+        long limit = size >= 0 ? size : unstatedSizeLimit;
+        boolean tooLong = false;
+        try (BodyStream in = BodyStream.of(r.body(), settings.downloadTimeout(), r.uri());
+             OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             progress.accept(new Hub.Progress(file, have, size));
-            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND
-                            : StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buffer = new byte[64 * 1024];
-                long reported = have;
-                for (int n; (n = in.read(buffer)) >= 0; ) {
-                    out.write(buffer, 0, n);
-                    have += n;
-                    if (have - reported >= PROGRESS_EVERY) {
-                        progress.accept(new Hub.Progress(file, have, size));
-                        reported = have;
-                    }
+            byte[] buffer = new byte[64 * 1024];
+            long reported = have;
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                if (n > limit - have) {
+                    tooLong = true;
+                    break;
+                }
+                out.write(buffer, 0, n);
+                have += n;
+                if (have - reported >= PROGRESS_EVERY) {
+                    progress.accept(new Hub.Progress(file, have, size));
+                    reported = have;
                 }
             }
-            progress.accept(new Hub.Progress(file, have, size));
         }
+        if (tooLong) {
+            Files.deleteIfExists(incomplete);
+            throw new BadReplyException(file + " from " + Refusals.where(r.uri()) + ": the server sent more than "
+                    + limit + " bytes, " + (size >= 0
+                    ? "the size the Hub stated for it (X-Linked-Size or Content-Length)"
+                    : "the most vit4j downloads of a file whose size the Hub does not state")
+                    + "; the partial file was deleted"
+                    + (size >= 0 ? ": the server does not serve what the Hub describes" : ""));
+        }
+        progress.accept(new Hub.Progress(file, have, size));
     }
 
-    private HttpRequest.Builder request(URI uri, String method) {
+    private HttpRequest.Builder request(URI uri, String method) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody())
                 .header("User-Agent", "vit4j (java " + Runtime.version().feature() + ")")
                 .header("Accept-Encoding", "identity");
         if (sameOrigin(uri, settings.endpoint()) && settings.token().isPresent()) {
-            b.header("Authorization", "Bearer " + settings.token().get());
+            try {
+                b.header("Authorization", "Bearer " + settings.token().get());
+            } catch (IllegalArgumentException e) { // the JDK's message holds the header's value: not passed on
+                throw new IOException("the Hub token (HubSettings.token) cannot go into an HTTP header; it was not"
+                        + " sent, and is not shown here");
+            }
         }
         return b;
     }
 
-    /** Sends and follows redirects; the token is sent to the endpoint's origin only. */
-    private <T> HttpResponse<T> follow(HttpRequest.Builder first, BodyHandler<T> body) throws IOException {
+    /** Sends a GET and follows redirects; the token is sent to the endpoint's origin only. */
+    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> follow(HttpRequest.Builder first) throws IOException {
         HttpRequest req = first.build();
         for (int redirects = 0; ; redirects++) {
-            HttpResponse<T> r = send(req, body);
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> r = send(req, BodyHandlers.ofPublisher());
             Optional<String> location = r.headers().firstValue("Location");
             if (!isRedirect(r.statusCode()) || location.isEmpty() || redirects >= MAX_REDIRECTS) {
                 return r;
             }
-            close(r);
-            URI next = req.uri().resolve(location.get());
+            BodyStream.discard(r.body(), r.uri());
+            URI next = redirect(req.uri(), location.get());
             HttpRequest.Builder b = request(next, req.method()); // the token only if next is the endpoint's origin
             req.timeout().ifPresent(b::timeout);
             req.headers().firstValue("Range").ifPresent(range -> b.header("Range", range));
@@ -266,62 +348,48 @@ final class HubHttp {
         }
     }
 
-    private <T> HttpResponse<T> send(HttpRequest req, BodyHandler<T> body) throws IOException {
+    /** Where a redirect from {@code from} leads: an http(s) URL, or a {@link BadReplyException}. */
+    private URI redirect(URI from, String location) throws BadReplyException {
+        URI next;
+        try {
+            next = from.resolve(location.strip());
+        } catch (IllegalArgumentException e) {
+            throw new BadReplyException(Refusals.where(from) + " redirected to a Location that is not a URL (\""
+                    + refusals.serverText(location) + "\"); is HubSettings.endpoint " + settings.endpoint()
+                    + " a Hugging Face Hub?");
+        }
+        String scheme = String.valueOf(next.getScheme()).toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
+            throw new BadReplyException(Refusals.where(from) + " redirected to \""
+                    + refusals.serverText(location) + "\" (Location), not an http(s) address; vit4j follows redirects"
+                    + " to http(s) only");
+        }
+        return next;
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> body) throws IOException {
         try {
             return client.send(req, body);
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new UnreachableException("cannot connect to " + req.uri().getScheme() + "://"
-                    + req.uri().getAuthority() + " (" + e + ")", e);
+                    + req.uri().getAuthority() + " (" + refusals.redact(e.toString()) + ")", e);
+        } catch (IOException e) {
+            throw new UnreachableException("no answer from " + req.uri().getScheme() + "://"
+                    + req.uri().getAuthority() + " (" + refusals.redact(e.toString()) + ")", e);
+        } catch (IllegalArgumentException e) {
+            if (e.getCause() instanceof NumberFormatException n) { // the JDK reading the reply's Content-Length
+                throw new BadReplyException("the reply of " + Refusals.where(req.uri()) + " has a Content-Length"
+                        + " that is not a number (" + refusals.serverText(String.valueOf(n.getMessage())) + "); is"
+                        + " HubSettings.endpoint " + settings.endpoint() + " a Hugging Face Hub?");
+            } // else the JDK refusing the request; its message may hold a header
+            throw new IOException("the request to " + Refusals.where(req.uri()) + " was refused by the JDK's HTTP"
+                    + " client (" + refusals.serverText(String.valueOf(e.getMessage())) + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while downloading " + req.uri());
+            throw new java.io.InterruptedIOException("interrupted while downloading " + Refusals.where(req.uri()));
         }
     }
 
-    private static <T> HttpResponse<T> close(HttpResponse<T> r) throws IOException {
-        if (r.body() instanceof InputStream in) {
-            in.close();
-        }
-        return r;
-    }
-
-    /** An error for a refused request, saying what the user can do about it. */
-    private RefusedException refusal(HttpResponse<?> r, HubModel model, String file) throws IOException {
-        close(r);
-        String repo = model != null ? model.repo() : r.uri().toString();
-        String code = r.headers().firstValue("X-Error-Code").orElse("");
-        String detail = r.headers().firstValue("X-Error-Message").map(m -> " (\"" + m + "\")").orElse("");
-        String endpoint = settings.endpoint().toString();
-        String message = switch (r.statusCode()) {
-            case 401 -> settings.token().isPresent()
-                    ? endpoint + " refused the token for " + repo + " (401 Unauthorized)" + detail + ": the token is"
-                    + " invalid or expired, or the repository does not exist. Check the token in HF_TOKEN (or the"
-                    + " token file, default $HF_HOME/token) and the repository id"
-                    : repo + " is not on " + endpoint + ", or it is private or gated (401 Unauthorized without a"
-                    + " token)" + detail + ": if it exists and you have access, set HF_TOKEN to an access token with"
-                    + " read permission (or log in with `huggingface-cli login`)";
-            case 403 -> "access to " + repo + " was refused (403 Forbidden)" + detail + ": it is gated or private;"
-                    + " request access on " + endpoint + "/" + repo + " and " + (settings.token().isPresent()
-                    ? "use a token of an account that has it (HF_TOKEN)"
-                    : "set HF_TOKEN to a token of an account that has it");
-            case 404 -> notFound(code, model, file, repo) + " (404 Not Found)" + detail;
-            default -> endpoint + " answered " + r.statusCode() + " for " + r.uri() + detail
-                    + (r.statusCode() >= 500 ? ": the Hub has a problem; try again later" : "");
-        };
-        return new RefusedException(r.statusCode(), message);
-    }
-
-    private String notFound(String code, HubModel model, String file, String repo) {
-        if (code.equals("RevisionNotFound") && model != null) {
-            return repo + " has no revision " + model.revision() + ": give a branch, tag, full commit hash or"
-                    + " refs/pr/N that exists";
-        }
-        if (file != null && !code.equals("RepoNotFound")) {
-            return repo + (model != null ? "@" + model.revision() : "") + " has no file " + file;
-        }
-        return "there is no model repository " + repo + " on " + settings.endpoint() + ": check the id (org/name, as"
-                + " in hf:google/vit-base-patch16-224)";
-    }
 
     private static boolean isRedirect(int status) {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;

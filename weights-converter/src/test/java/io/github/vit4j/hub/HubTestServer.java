@@ -19,6 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -28,9 +32,13 @@ import java.util.stream.Collectors;
  * {@code .safetensors} / {@code .bin} files, a 302 to a second server (the "CDN", reached as {@code localhost} while
  * the Hub is {@code 127.0.0.1}) with {@code X-Linked-Etag} (the SHA-256) and {@code X-Linked-Size}; the CDN honours
  * {@code Range}. Every request is logged, with its Authorization and Range headers, and the server can require a
- * token, refuse with 403, cut a file's first transfer short or serve it slowly.
+ * token, refuse with 403, cut a file's first transfer short, stall it or serve it slowly, and answer chosen requests
+ * with a tampered status, headers or body (a hostile or broken server).
  */
 public final class HubTestServer implements AutoCloseable {
+
+    private record Tamper(int status, byte[] body, Map<String, String> headers) {
+    }
 
     /** One request as the servers saw it. */
     public record Request(String server, String method, String path, String authorization, String range) {
@@ -42,6 +50,10 @@ public final class HubTestServer implements AutoCloseable {
     private final Map<String, String> refs = new ConcurrentHashMap<>();                 // revision -> commit
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();                // sha256 -> bytes
     private final Map<String, int[]> cuts = new ConcurrentHashMap<>();                  // sha256 -> {at byte, times}
+    private final Map<String, int[]> stalls = new ConcurrentHashMap<>();                // sha256 -> {at byte, times}
+    private final Map<String, Tamper> tampered = new ConcurrentHashMap<>();             // path suffix -> reply
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final ExecutorService handlers = Executors.newCachedThreadPool();
     private final List<Request> log = Collections.synchronizedList(new ArrayList<>());
     private final String repo;
     private volatile Optional<String> requiredToken = Optional.empty();
@@ -57,6 +69,8 @@ public final class HubTestServer implements AutoCloseable {
         cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
         hub.createContext("/", this::hub);
         cdn.createContext("/", this::cdn);
+        hub.setExecutor(handlers); // a stalled transfer does not hold up the others
+        cdn.setExecutor(handlers);
         hub.start();
         cdn.start();
     }
@@ -92,6 +106,34 @@ public final class HubTestServer implements AutoCloseable {
     HubTestServer cut(byte[] content, int at, int times) {
         cuts.put(sha256(content), new int[] {at, times});
         return this;
+    }
+
+    /**
+     * The next {@code times} CDN transfers of {@code content} send the bytes up to {@code at}, then nothing until
+     * the server closes (or 10 s pass), then the rest.
+     */
+    HubTestServer stall(byte[] content, int at, int times) {
+        stalls.put(sha256(content), new int[] {at, times});
+        return this;
+    }
+
+    /**
+     * Hub replies to requests whose path ends with {@code suffix} (HEAD requests only if it starts "HEAD ") get
+     * {@code status} (0: the usual one),
+     * {@code body} (null: the usual one) and the {@code headers} given as name, value, ... over the usual ones.
+     */
+    HubTestServer tamper(String suffix, int status, byte[] body, String... headers) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < headers.length; i += 2) {
+            map.put(headers[i], headers[i + 1]);
+        }
+        tampered.put(suffix, new Tamper(status, body, map));
+        return this;
+    }
+
+    /** The CDN's address of {@code content}'s bytes. */
+    URI blob(byte[] content) {
+        return URI.create("http://localhost:" + cdn.getAddress().getPort() + "/blobs/" + sha256(content));
     }
 
     /** Every Hub request gets {@code status} (a 5xx: the Hub is having trouble). */
@@ -192,7 +234,7 @@ public final class HubTestServer implements AutoCloseable {
                 x.getResponseHeaders().set("ETag", "\"" + gitId(sha.getBytes(StandardCharsets.UTF_8)) + "\"");
                 x.getResponseHeaders().set("Location", "http://localhost:" + cdn.getAddress().getPort()
                         + "/blobs/" + sha + "?signature=abc");
-                x.sendResponseHeaders(302, -1);
+                send(x, 302, null);
                 return;
             }
             x.getResponseHeaders().set("ETag", "\"" + gitId(bytes) + "\"");
@@ -219,14 +261,32 @@ public final class HubTestServer implements AutoCloseable {
             x.sendResponseHeaders(range != null ? 206 : 200, bytes.length - from);
             OutputStream out = x.getResponseBody();
             int[] cut = cuts.computeIfPresent(sha, (k, v) -> v[1] > 0 ? new int[] {v[0], v[1] - 1} : null);
-            int half = (bytes.length - from) / 2;
-            out.write(bytes, from, cut != null ? Math.max(0, cut[0] - from) : half);
+            int[] stall = stalls.computeIfPresent(sha, (k, v) -> v[1] > 0 ? new int[] {v[0], v[1] - 1} : null);
+            int first = cut != null ? Math.max(0, cut[0] - from) : stall != null ? Math.max(0, stall[0] - from)
+                    : (bytes.length - from) / 2;
+            out.write(bytes, from, first);
             out.flush();
             if (cut != null) {
                 return; // closing with bytes missing drops the connection
             }
-            sleep(slowMillis);
-            out.write(bytes, from + half, bytes.length - from - half);
+            if (stall != null) {
+                await(closed);
+            } else {
+                sleep(slowMillis);
+            }
+            try {
+                out.write(bytes, from + first, bytes.length - from - first);
+            } catch (IOException e) {
+                // the client gave up on a stalled transfer
+            }
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -238,15 +298,28 @@ public final class HubTestServer implements AutoCloseable {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
-    private static void error(HttpExchange x, int status, String code, String message) throws IOException {
+    private void error(HttpExchange x, int status, String code, String message) throws IOException {
         x.getResponseHeaders().set("X-Error-Code", code);
         x.getResponseHeaders().set("X-Error-Message", message);
         send(x, status, ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void send(HttpExchange x, int status, byte[] body) throws IOException {
-        if (x.getRequestMethod().equals("HEAD")) {
+    /** Sends a reply ({@code body} null: none), as {@link #tamper} says where it applies. */
+    private void send(HttpExchange x, int status, byte[] body) throws IOException {
+        boolean head = x.getRequestMethod().equals("HEAD");
+        if (head && body != null) {
             x.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+        }
+        String path = x.getRequestURI().getRawPath();
+        for (Map.Entry<String, Tamper> t : tampered.entrySet()) {
+            boolean headOnly = t.getKey().startsWith("HEAD ");
+            if (path.endsWith(t.getKey().substring(headOnly ? 5 : 0)) && (head || !headOnly)) {
+                t.getValue().headers().forEach((name, value) -> x.getResponseHeaders().set(name, value));
+                status = t.getValue().status() != 0 ? t.getValue().status() : status;
+                body = t.getValue().body() != null ? t.getValue().body() : body;
+            }
+        }
+        if (head || body == null) {
             x.sendResponseHeaders(status, -1);
             return;
         }
@@ -264,7 +337,9 @@ public final class HubTestServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         hub.stop(0);
         cdn.stop(0);
+        handlers.shutdownNow();
     }
 }
