@@ -11,6 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,6 +178,35 @@ class HubHostileServerTest {
                     .tamper("/revision/main", statuses[i], bodies[i], "Location", "http://[bad")) {
                 assertEquals(folder, Hub.of(settings(server, cache)).download(MODEL, p -> { }));
             }
+        }
+    }
+
+    @Test
+    void aHubThatClosesTheConnectionWithoutAnAnswerCountsAsUnreachableSoTheCachedSnapshotIsUsed()
+            throws IOException, InterruptedException {
+        Path folder;
+        try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, cifarRepo(), "main")) {
+            folder = Hub.of(settings(server, cache)).download(MODEL, p -> { });
+        }
+        try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread closer = new Thread(() -> {
+                while (!mute.isClosed()) {
+                    try (Socket s = mute.accept()) {
+                        s.getInputStream().read(); // the request has begun; close without a byte of answer
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            closer.start();
+            HubSettings muteHub = new HubSettings(URI.create("http://127.0.0.1:" + mute.getLocalPort()), cache,
+                    Optional.empty(), false);
+            assertEquals(folder, Hub.of(muteHub).download(MODEL, p -> { }));
+            assertMessage(() -> Hub.of(muteHub).download(HubModel.parse("hf:" + REPO + "@v2"),
+                    p -> { }), "the Hub at " + muteHub.endpoint() + " cannot be reached (no answer from",
+                    "hf:aaraki/vit-cifar10@v2 is not in the cache");
+            mute.close();
+            closer.join();
         }
     }
 
