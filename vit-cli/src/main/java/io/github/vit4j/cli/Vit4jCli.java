@@ -5,8 +5,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +21,11 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 success; 1 a check failed ({@code inspect} found a damaged file) or an internal error; 2 bad
  * usage or input (unknown option, missing file, bad images spec, bad corruption), reported in one line.
+ *
+ * <p>Every error reaches the terminal here, {@linkplain TerminalText#escape escaped}: a message may quote a file's
+ * tensor name, an image's file name, a server's reply or an argument, none of which may drive the terminal. An
+ * internal error (an exception of no expected type) is printed with its stack trace, each exception's message
+ * escaped; nothing else (no environment, no settings, no token) is printed with it.
  */
 @Command(name = "vit", mixinStandardHelpOptions = true, version = "vit4j 0.1.0-SNAPSHOT",
         description = "Pure-Java Vision Transformers on ND4J: convert weights, classify images, dump every "
@@ -50,6 +58,7 @@ public final class Vit4jCli implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Vit4jCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
+        cl.setParameterExceptionHandler(Vit4jCli::reportUsage);
         return cl;
     }
 
@@ -72,14 +81,63 @@ public final class Vit4jCli implements Callable<Integer> {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t instanceof IOException) {
-            err.println(name + ": " + message(t));
+            err.println(name + ": " + TerminalText.escape(message(t)));
             err.flush();
             return USAGE;
         }
-        err.println(name + ": internal error: " + t);
-        t.printStackTrace(err);
+        err.println(name + ": internal error: " + TerminalText.escape(t.toString()));
+        err.print(stackTrace(t));
         err.flush();
         return 1;
+    }
+
+    /**
+     * A command line that does not parse: picocli's message (which quotes the bad argument, perhaps a file name a
+     * shell glob gave) escaped, then the suggestions or the usage, as picocli's own handler prints them.
+     */
+    private static int reportUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(TerminalText.escape(String.valueOf(e.getMessage())));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            cmd.usage(err, cmd.getColorScheme());
+        }
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * The frames of {@code t} as {@link Throwable#printStackTrace} shows them, after its first line, with the
+     * suppressed exceptions and causes that follow, each of their first lines (class and message) escaped.
+     */
+    static String stackTrace(Throwable t) {
+        StringBuilder out = new StringBuilder();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        seen.add(t);
+        frames(out, t, "", seen);
+        return out.toString();
+    }
+
+    private static void frames(StringBuilder out, Throwable t, String indent, Set<Throwable> seen) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            out.append(indent).append("\tat ").append(TerminalText.escape(frame.toString())).append('\n');
+        }
+        for (Throwable s : t.getSuppressed()) {
+            caused(out, s, indent + "\t", "Suppressed: ", seen);
+        }
+        if (t.getCause() != null) {
+            caused(out, t.getCause(), indent, "Caused by: ", seen);
+        }
+    }
+
+    private static void caused(StringBuilder out, Throwable t, String indent, String caption, Set<Throwable> seen) {
+        out.append(indent).append(caption);
+        if (!seen.add(t)) {
+            out.append("[CIRCULAR REFERENCE: ").append(TerminalText.escape(t.toString())).append("]\n");
+            return;
+        }
+        out.append(TerminalText.escape(t.toString())).append('\n');
+        frames(out, t, indent, seen);
     }
 
     /** The message of an expected failure; file-system errors name the file and what is wrong. */
