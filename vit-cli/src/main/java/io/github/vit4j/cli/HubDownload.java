@@ -72,7 +72,7 @@ final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
                         .setInitialMax(Math.max(p.total(), 0))
                         .setUnit(" MB", 1 << 20).showSpeed().setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                         .setUpdateIntervalMillis(250).startsFrom(p.done(), java.time.Duration.ZERO)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                        .setConsumer(new ConsoleProgressBarConsumer(Vit4jCli.STDERR)).build();
             } else {
                 err.printf(Locale.ROOT, "downloading %s (%s%s)%n", TerminalText.escape(p.file()), size(p.total()),
                         p.done() > 0 ? ", resuming at " + size(p.done()) : "");

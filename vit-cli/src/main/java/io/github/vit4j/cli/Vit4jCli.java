@@ -1,9 +1,11 @@
 package io.github.vit4j.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Spec;
  * <p>Every error reaches the terminal here, {@linkplain TerminalText#escape escaped}: a message may quote a file's
  * tensor name, an image's file name, a server's reply or an argument, none of which may drive the terminal. An
  * internal error (an exception of no expected type) is printed with its stack trace, each exception's message
- * escaped; nothing else (no environment, no settings, no token) is printed with it.
+ * escaped; nothing else (no environment, no settings, no token) is printed with it. What the libraries log on
+ * standard error passes through {@link EscapingOutput}.
  */
 @Command(name = "vit", mixinStandardHelpOptions = true, version = "vit4j 0.1.0-SNAPSHOT",
         description = "Pure-Java Vision Transformers on ND4J: convert weights, classify images, dump every "
@@ -41,6 +44,12 @@ public final class Vit4jCli implements Callable<Integer> {
 
     /** slf4j-simple's default level: the one logging setting of the command. */
     static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    /**
+     * Standard error as the JVM opened it, before {@link #main} puts {@link EscapingOutput} in front of
+     * {@code System.err}: where the progress bars draw.
+     */
+    static final PrintStream STDERR = System.err;
 
     /** Exit code of a failure the user can fix: bad arguments, missing or unreadable input. */
     public static final int USAGE = 2;
@@ -65,14 +74,17 @@ public final class Vit4jCli implements Callable<Integer> {
     /**
      * Runs the command. ND4J announces its backend, threads and build at INFO level when it loads; the command
      * shows warnings and errors only, unless {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info} (or any level)
-     * is given.
+     * is given. What others print on {@code System.err} (slf4j-simple's log lines among them) is escaped.
      */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
         if (System.getProperty(LOG_LEVEL) == null) {
             System.setProperty(LOG_LEVEL, "warn");
         }
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        cl.getErr(); // picocli's writer on the real standard error, made before System.err is replaced
+        System.setErr(new PrintStream(new EscapingOutput(STDERR), true, StandardCharsets.UTF_8));
+        System.exit(cl.execute(args));
     }
 
     private static int report(Exception e, CommandLine cmd) {
