@@ -12,8 +12,6 @@ import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,14 +179,7 @@ class HostileTextCliTest {
     }
 
     private static CliRun run(Failing failing) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Vit4jCli.commandLine();
-        cl.addSubcommand(new CommandLine(failing));
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("fail");
-        return new CliRun(code, out.toString(), err.toString());
+        return CliRun.of(Vit4jCli.commandLine().addSubcommand(new CommandLine(failing)), "fail");
     }
 
     /** CIFAR-10's names with the 8th ("horse") made hostile. */
