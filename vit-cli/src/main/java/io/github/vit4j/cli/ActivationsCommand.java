@@ -36,7 +36,10 @@ import picocli.CommandLine.Spec;
             "  embed.npy [N, patches, D]; blocks.L.{resid_pre, ln1, attn_out, resid_mid, ln2, mlp_out, resid_post}.npy "
                     + "[N, T, D]; blocks.L.{q, k, v, z}.npy [N, H, T, D/H]; blocks.L.pattern.npy [N, H, T, T]; "
                     + "blocks.L.{mlp_pre, mlp_post}.npy [N, T, MLP]; ln_final.npy [N, T, D]; logits.npy [N, classes];",
-            "  plus images.txt: one line per row, tab-separated: index, image name, and label number and name when known.",
+            "  plus images.txt: one line per row, tab-separated: index, image name, and label number and name when "
+                    + "known; names escaped (\\t, \\n, \\r, \\\\, \\e, \\xNN for other controls, \\uNNNN for line "
+                    + "separators, bidirectional controls and half surrogate pairs), so that a line is an image and a "
+                    + "tab a column.",
             "Sizes grow with N (about 2.3 MB per image for the CIFAR-10 model, 40 MB for DeiT-tiny); all sites are "
                     + "held in memory until written, so a run that would not fit is refused before it starts."},
         footer = {"", "Example:", "  vit activations --limit 8 --out acts",
@@ -82,7 +85,8 @@ final class ActivationsCommand implements Callable<Integer> {
                 String name = label >= 0 && label < vit.config().classes()
                         ? TerminalText.escape(vit.config().labels().get(label)) // a tab or newline would break a row
                         : "";
-                rows.add(b.index(i) + "\t" + b.names().get(i) + "\t" + (label >= 0 ? label + "\t" + name : ""));
+                rows.add(b.index(i) + "\t" + TerminalText.escape(b.names().get(i)) + "\t"
+                        + (label >= 0 ? label + "\t" + name : ""));
             }
         }
         Files.createDirectories(dump.out);

@@ -78,7 +78,8 @@ final class ClassifyCommand implements Callable<Integer> {
             source.checkLabelsFit(config.classes(), "classify with --label clean-top1 to show the classes without "
                     + "scoring them");
         }
-        int nameWidth = source.names().subList(0, n).stream().mapToInt(String::length).max().orElse(5);
+        int nameWidth = source.names().subList(0, n).stream().map(TerminalText::escape).mapToInt(String::length)
+                .max().orElse(5);
 
         List<INDArray> all = new ArrayList<>();
         int labelled = 0;
@@ -94,7 +95,7 @@ final class ClassifyCommand implements Callable<Integer> {
             for (int i = 0; i < count; i++) {
                 List<Predictions.Prediction> best = predictions.top(i, top);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s ",
-                        b.names().get(i)));
+                        TerminalText.escape(b.names().get(i))));
                 var truth = b.label(i);
                 if (scoreLabels && truth.isPresent()) {
                     labelled++;

@@ -49,7 +49,7 @@ final class ConvertCommand implements Callable<Integer> {
         Path source = ModelOption.resolve(sourceLocation, mapping, err);
         long t0 = System.nanoTime();
         Pretrained model = Converter.convert(source, out, Optional.ofNullable(mapping), note -> {
-            err.println("  " + note);
+            err.println("  " + TerminalText.escape(note)); // notes quote the files' names and values
             err.flush();
         });
         outText.printf(Locale.ROOT, "wrote %s (%d bytes) in %.1f s: %s%n", out, Files.size(out),

@@ -173,7 +173,12 @@ final class EmbedMapCommand implements Callable<Integer> {
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 720);
     }
 
-    private static String csvField(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    /**
+     * {@code s} as one CSV field (RFC 4180): in double quotes, with inner ones doubled, when it holds a comma, a quote
+     * or a line break (an image's file name may), so that a CSV reader gets it back exactly.
+     */
+    static String csvField(String s) {
+        boolean quote = s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r");
+        return quote ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
             "  <site>.npy (names as in vit activations: embed, blocks.L.mlp_pre, ln_final, logits, …); input.npy "
                     + "[1, C, H, W] (w.r.t. the normalised input); pixels.npy [1, C, H, W] (w.r.t. pixels in [0, 1]: "
                     + "input.npy / std per channel);",
-            "  plus images.txt: one line per image, tab-separated: index, image name, class y, objective value."},
+            "  plus images.txt: one line per image, tab-separated: index, image name, class y, objective value; "
+                    + "the name escaped as vit activations writes it."},
         footer = {"", "Examples:", "  vit gradients --limit 8 --objective prob --out grads",
             "  vit gradients --images photo.png --model deit.vit --label clean-top1 \\",
             "      --out saliency",
@@ -137,7 +138,8 @@ final class GradientsCommand implements Callable<Integer> {
                     addRows(sums, "input", g.input());
                     double[] values = g.values();
                     for (int i = 0; i < count; i++) {
-                        rows.append(String.format(Locale.ROOT, "%d\t%s\t%d\t%.6g%n", b.index(i), b.names().get(i),
+                        rows.append(String.format(Locale.ROOT, "%d\t%s\t%d\t%.6g%n", b.index(i),
+                                TerminalText.escape(b.names().get(i)),
                                 y.length == 1 ? y[0] : y[i], values[i]));
                     }
                     total += g.value();

@@ -18,7 +18,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * A model location as the commands take it: a path, or {@code hf:org/name[@revision]}, downloaded into the Hugging
  * Face cache with the settings of the environment ({@code HF_HOME}, {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}, …)
- * and shown as it downloads: a bar with size and rate on a terminal, a line per file otherwise.
+ * and shown as it downloads: a bar with size and rate on a terminal, a line per file otherwise. The file names come
+ * from the server (a sharded model's index names its shards) and are shown {@linkplain TerminalText#escape escaped}.
  */
 final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
 
@@ -53,7 +54,7 @@ final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
                 Path.of(System.getProperty("user.home")));
         try (HubDownload progress = new HubDownload(err, System.console() != null)) {
             Path folder = Hub.of(settings).download(model, progress);
-            err.println(model + ": " + folder);
+            err.println(model + ": " + TerminalText.escape(folder.toString()));
             err.flush();
             return folder;
         }
@@ -67,12 +68,13 @@ final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
             start = System.nanoTime();
             first = p.done();
             if (terminal) {
-                bar = new ProgressBarBuilder().setTaskName(p.file()).setInitialMax(Math.max(p.total(), 0))
+                bar = new ProgressBarBuilder().setTaskName(TerminalText.escape(p.file()))
+                        .setInitialMax(Math.max(p.total(), 0))
                         .setUnit(" MB", 1 << 20).showSpeed().setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                         .setUpdateIntervalMillis(250).startsFrom(p.done(), java.time.Duration.ZERO)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                        .setConsumer(new ConsoleProgressBarConsumer(Vit4jCli.STDERR)).build();
             } else {
-                err.printf(Locale.ROOT, "downloading %s (%s%s)%n", p.file(), size(p.total()),
+                err.printf(Locale.ROOT, "downloading %s (%s%s)%n", TerminalText.escape(p.file()), size(p.total()),
                         p.done() > 0 ? ", resuming at " + size(p.done()) : "");
                 err.flush();
             }
@@ -91,7 +93,8 @@ final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
             bar = null;
         } else if (last != null) {
             double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
-            err.printf(Locale.ROOT, "  %s: %s in %.1f s (%s/s)%n", last.file(), size(last.done()), seconds,
+            err.printf(Locale.ROOT, "  %s: %s in %.1f s (%s/s)%n", TerminalText.escape(last.file()), size(last.done()),
+                    seconds,
                     size((long) ((last.done() - first) / seconds)));
             err.flush();
         }

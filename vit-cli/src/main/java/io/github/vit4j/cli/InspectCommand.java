@@ -52,15 +52,17 @@ final class InspectCommand implements Callable<Integer> {
             return inspectVit(out);
         }
         Pretrained model = ModelLoader.load(file, Optional.ofNullable(mapping));
-        out.println(file + " (not a .vit file: no offsets or checksums; `vit convert` makes one)");
+        out.println(TerminalText.escape(file.toString())
+                + " (not a .vit file: no offsets or checksums; `vit convert` makes one)");
         printConfig(out, model.config());
         out.println("preprocessing: " + ModelOption.describe(model.preprocessing()));
         Map<String, INDArray> tensors = model.weights().tensors();
-        int width = tensors.keySet().stream().mapToInt(String::length).max().orElse(4);
+        int width = tensors.keySet().stream().map(TerminalText::escape).mapToInt(String::length).max().orElse(4);
         out.printf(Locale.ROOT, "%-" + width + "s  %s%n", "tensor", "shape");
         long params = 0;
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            out.printf(Locale.ROOT, "%-" + width + "s  %s%n", e.getKey(), Arrays.toString(e.getValue().shape()));
+            out.printf(Locale.ROOT, "%-" + width + "s  %s%n", TerminalText.escape(e.getKey()),
+                    Arrays.toString(e.getValue().shape()));
             params += e.getValue().length();
         }
         out.printf(Locale.ROOT, "%s, %,d parameters%n", TerminalText.count(tensors.size(), "tensor"), params);
@@ -69,19 +71,22 @@ final class InspectCommand implements Callable<Integer> {
 
     private int inspectVit(PrintWriter out) throws Exception {
         Inspection in = VitFile.inspect(file);
-        out.printf(Locale.ROOT, "%s: .vit format version %d, %,d bytes, header %,d bytes%n", in.file(),
+        out.printf(Locale.ROOT, "%s: .vit format version %d, %,d bytes, header %,d bytes%n",
+                TerminalText.escape(in.file().toString()),
                 in.formatVersion(), in.fileSize(), in.headerLength());
         printConfig(out, in.config());
         out.println("preprocessing: " + (in.preprocessing() == null ? "(unreadable)"
                 : ModelOption.describe(in.preprocessing())));
         List<TensorEntry> tensors = in.tensors();
-        int width = Math.max(6, tensors.stream().mapToInt(t -> t.name().length()).max().orElse(6));
+        int width = Math.max(6, tensors.stream().mapToInt(t -> TerminalText.escape(t.name()).length()).max()
+                .orElse(6));
         int shapeWidth = Math.max(5, tensors.stream().mapToInt(t -> t.shapeText().length()).max().orElse(5));
         out.printf(Locale.ROOT, "%-" + width + "s  %-" + shapeWidth + "s  %12s  %12s  %-8s  %s%n", "tensor", "shape",
                 "offset", "bytes", "crc32c", "check");
         for (TensorEntry t : tensors) {
             Boolean ok = in.checksumOk().get(t.name());
-            out.printf(Locale.ROOT, "%-" + width + "s  %-" + shapeWidth + "s  %12d  %12d  %08x  %s%n", t.name(),
+            out.printf(Locale.ROOT, "%-" + width + "s  %-" + shapeWidth + "s  %12d  %12d  %08x  %s%n",
+                    TerminalText.escape(t.name()),
                     t.shapeText(), t.offset(), t.length(), t.crc32c(),
                     ok == null ? "-" : ok ? "ok" : "MISMATCH");
         }
@@ -90,7 +95,7 @@ final class InspectCommand implements Callable<Integer> {
                 TerminalText.count(tensors.size(), "tensor"),
                 in.parameterCount(), verified, tensors.size());
         for (String p : in.problems()) {
-            out.println("problem: " + p);
+            out.println("problem: " + TerminalText.escape(p));
         }
         out.println(in.ok() ? "OK: the file loads" : "DAMAGED: the file would not load");
         return in.ok() ? 0 : 1;

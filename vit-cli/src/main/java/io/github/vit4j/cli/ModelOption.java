@@ -79,7 +79,7 @@ final class ModelOption {
 
     /**
      * A short name for titles: {@code org/name} for a Hub model, the file name, or {@code parent/folder} for a folder
-     * such as {@code …/hf}.
+     * such as {@code …/hf}; {@linkplain TerminalText#escape escaped}, as the names come from the file system.
      */
     String shortName() throws IOException {
         if (model != null && HubModel.isSpec(model)) {
@@ -87,9 +87,9 @@ final class ModelOption {
         }
         Path p = path().toAbsolutePath().normalize();
         if (Files.isDirectory(p) && p.getParent() != null && p.getParent().getFileName() != null) {
-            return p.getParent().getFileName() + "/" + p.getFileName();
+            return TerminalText.escape(p.getParent().getFileName() + "/" + p.getFileName());
         }
-        return String.valueOf(p.getFileName());
+        return TerminalText.escape(String.valueOf(p.getFileName()));
     }
 
     /**

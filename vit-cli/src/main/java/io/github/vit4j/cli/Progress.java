@@ -57,7 +57,7 @@ final class Progress implements AutoCloseable {
                 bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(unit, 1)
                         .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).showSpeed()
                         .setUpdateIntervalMillis(250).startsFrom(done, Duration.ZERO)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                        .setConsumer(new ConsoleProgressBarConsumer(Vit4jCli.STDERR)).build();
             } else if (done > 0) {
                 err.printf(Locale.ROOT, "%s: %d/%d done before, resuming%n", task, done, total);
                 err.flush();

@@ -3,8 +3,13 @@ package io.github.vit4j.cli;
 import java.util.Locale;
 
 /**
- * Text from files (class names from a config.json or a labels file) made safe to print: control characters cannot
- * break a line or drive the terminal, and list items stay unambiguous.
+ * Text from files and servers (class names, tensor names, image file names, shard names, exception messages) made
+ * safe to print: control characters cannot break a line or drive the terminal, bidirectional controls cannot
+ * reorder what is shown, and list items stay unambiguous.
+ *
+ * <p>Bidirectional controls are escaped, not passed through: a name such as {@code cat\u202Egnp.exe} would show
+ * as {@code catexe.png}, the reordering trick of "Trojan Source" (CVE-2021-42574). Letters of any script,
+ * combining marks and emoji (joiners included) are kept.
  */
 final class TerminalText {
 
@@ -13,8 +18,10 @@ final class TerminalText {
 
     /**
      * {@code s} with every control character written as a backslash sequence: {@code \n}, {@code \r}, {@code \t},
-     * {@code \e} (escape), other C0 and C1 controls and DEL as {@code \xNN}, line separators and bidirectional
-     * overrides as a backslash, u and four hex digits; a backslash is doubled so that the result reads back one way.
+     * {@code \e} (escape), other C0 and C1 controls and DEL as {@code \xNN}; line and paragraph separators,
+     * bidirectional marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E,
+     * U+2066–U+2069) and unpaired surrogates as a backslash, u and four hex digits; a backslash is doubled so that
+     * the result reads back one way. Defined for every string: what it returns is printable text.
      */
     static String escape(String s) {
         StringBuilder out = null;
@@ -27,7 +34,8 @@ final class TerminalText {
                 case '\t' -> "\\t";
                 case '\u001b' -> "\\e";
                 default -> Character.isISOControl(c) ? String.format(Locale.ROOT, "\\x%02x", (int) c)
-                        : reordersOrBreaks(c) ? String.format(Locale.ROOT, "\\u%04x", (int) c) : null;
+                        : reordersOrBreaks(c) || unpaired(s, i) ? String.format(Locale.ROOT, "\\u%04x", (int) c)
+                        : null;
             };
             if (replacement != null && out == null) {
                 out = new StringBuilder(s.length() + 8).append(s, 0, i);
@@ -58,9 +66,18 @@ final class TerminalText {
         return n + " " + (n == 1 ? noun : noun + "s");
     }
 
-    /** Line and paragraph separators, and the marks and overrides that reorder what follows them. */
+    /** Line and paragraph separators, and the marks, embeddings, overrides and isolates that reorder text. */
     private static boolean reordersOrBreaks(char c) {
-        return c == '\u2028' || c == '\u2029' || c == '\u200e' || c == '\u200f' || (c >= '\u202a' && c <= '\u202e')
-                || (c >= '\u2066' && c <= '\u2069');
+        return c == '\u2028' || c == '\u2029' || c == '\u061c' || c == '\u200e' || c == '\u200f'
+                || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+    }
+
+    /** Whether {@code s.charAt(i)} is half a surrogate pair without its other half (no character by itself). */
+    private static boolean unpaired(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
     }
 }

@@ -282,7 +282,7 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private static void printTable(TraceSummary summary, TraceInfo info, PrintWriter outText) {
-        outText.println(info.title());
+        outText.println(info.title()); // its model name is ModelOption.shortName(), escaped
         outText.println(info.settings());
         outText.print(TraceTable.format(summary, info));
     }

@@ -1,12 +1,17 @@
 package io.github.vit4j.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +23,12 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 success; 1 a check failed ({@code inspect} found a damaged file) or an internal error; 2 bad
  * usage or input (unknown option, missing file, bad images spec, bad corruption), reported in one line.
+ *
+ * <p>Every error reaches the terminal here, {@linkplain TerminalText#escape escaped}: a message may quote a file's
+ * tensor name, an image's file name, a server's reply or an argument, none of which may drive the terminal. An
+ * internal error (an exception of no expected type) is printed with its stack trace, each exception's message
+ * escaped; nothing else (no environment, no settings, no token) is printed with it. What the libraries log on
+ * standard error passes through {@link EscapingOutput}.
  */
 @Command(name = "vit", mixinStandardHelpOptions = true, version = "vit4j 0.1.0-SNAPSHOT",
         description = "Pure-Java Vision Transformers on ND4J: convert weights, classify images, dump every "
@@ -33,6 +44,12 @@ public final class Vit4jCli implements Callable<Integer> {
 
     /** slf4j-simple's default level: the one logging setting of the command. */
     static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    /**
+     * Standard error as the JVM opened it, before {@link #main} puts {@link EscapingOutput} in front of
+     * {@code System.err}: where the progress bars draw.
+     */
+    static final PrintStream STDERR = System.err;
 
     /** Exit code of a failure the user can fix: bad arguments, missing or unreadable input. */
     public static final int USAGE = 2;
@@ -50,20 +67,24 @@ public final class Vit4jCli implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Vit4jCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
+        cl.setParameterExceptionHandler(Vit4jCli::reportUsage);
         return cl;
     }
 
     /**
      * Runs the command. ND4J announces its backend, threads and build at INFO level when it loads; the command
      * shows warnings and errors only, unless {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info} (or any level)
-     * is given.
+     * is given. What others print on {@code System.err} (slf4j-simple's log lines among them) is escaped.
      */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
         if (System.getProperty(LOG_LEVEL) == null) {
             System.setProperty(LOG_LEVEL, "warn");
         }
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        cl.getErr(); // picocli's writer on the real standard error, made before System.err is replaced
+        System.setErr(new PrintStream(new EscapingOutput(STDERR), true, StandardCharsets.UTF_8));
+        System.exit(cl.execute(args));
     }
 
     private static int report(Exception e, CommandLine cmd) {
@@ -72,14 +93,63 @@ public final class Vit4jCli implements Callable<Integer> {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t instanceof IOException) {
-            err.println(name + ": " + message(t));
+            err.println(name + ": " + TerminalText.escape(message(t)));
             err.flush();
             return USAGE;
         }
-        err.println(name + ": internal error: " + t);
-        t.printStackTrace(err);
+        err.println(name + ": internal error: " + TerminalText.escape(t.toString()));
+        err.print(stackTrace(t));
         err.flush();
         return 1;
+    }
+
+    /**
+     * A command line that does not parse: picocli's message (which quotes the bad argument, perhaps a file name a
+     * shell glob gave) escaped, then the suggestions or the usage, as picocli's own handler prints them.
+     */
+    private static int reportUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(TerminalText.escape(String.valueOf(e.getMessage())));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            cmd.usage(err, cmd.getColorScheme());
+        }
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * The frames of {@code t} as {@link Throwable#printStackTrace} shows them, after its first line, with the
+     * suppressed exceptions and causes that follow, each of their first lines (class and message) escaped.
+     */
+    static String stackTrace(Throwable t) {
+        StringBuilder out = new StringBuilder();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        seen.add(t);
+        frames(out, t, "", seen);
+        return out.toString();
+    }
+
+    private static void frames(StringBuilder out, Throwable t, String indent, Set<Throwable> seen) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            out.append(indent).append("\tat ").append(TerminalText.escape(frame.toString())).append('\n');
+        }
+        for (Throwable s : t.getSuppressed()) {
+            caused(out, s, indent + "\t", "Suppressed: ", seen);
+        }
+        if (t.getCause() != null) {
+            caused(out, t.getCause(), indent, "Caused by: ", seen);
+        }
+    }
+
+    private static void caused(StringBuilder out, Throwable t, String indent, String caption, Set<Throwable> seen) {
+        out.append(indent).append(caption);
+        if (!seen.add(t)) {
+            out.append("[CIRCULAR REFERENCE: ").append(TerminalText.escape(t.toString())).append("]\n");
+            return;
+        }
+        out.append(TerminalText.escape(t.toString())).append('\n');
+        frames(out, t, indent, seen);
     }
 
     /** The message of an expected failure; file-system errors name the file and what is wrong. */

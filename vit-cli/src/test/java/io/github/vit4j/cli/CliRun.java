@@ -8,9 +8,13 @@ import picocli.CommandLine;
 record CliRun(int exitCode, String out, String err) {
 
     static CliRun of(String... args) {
+        return of(Vit4jCli.commandLine(), args);
+    }
+
+    /** A run of {@code cl} (the CLI's command line with a command of the test's added, say). */
+    static CliRun of(CommandLine cl, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = Vit4jCli.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

@@ -1,5 +1,6 @@
 package io.github.vit4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.hub.Hub;
@@ -26,5 +27,18 @@ class HubDownloadDisplayTest {
         assertTrue(lines[2].equals("downloading model.safetensors (3.0 MB, resuming at 1.0 MB)"), lines[2]);
         assertTrue(lines[3].matches("  model.safetensors: 3\\.0 MB in \\d+\\.\\d s \\(\\d+\\.\\d [kM]B/s\\)"),
                 lines[3]);
+    }
+
+    @Test
+    void aShardNameFromTheServerIsShownEscaped() {
+        StringWriter text = new StringWriter();
+        try (HubDownload display = HubDownload.lines(new PrintWriter(text, true))) {
+            display.accept(new Hub.Progress("model-1" + HostileTextCliTest.HOSTILE + ".safetensors", 0, 2048));
+        }
+        HostileTextCliTest.assertSafe(text.toString());
+        String[] lines = text.toString().split("\n");
+        assertEquals(2, lines.length, text.toString());
+        assertEquals("downloading model-1" + HostileTextCliTest.SHOWN + ".safetensors (2.0 kB)", lines[0]);
+        assertTrue(lines[1].startsWith("  model-1" + HostileTextCliTest.SHOWN + ".safetensors: 0.0 kB in "), lines[1]);
     }
 }

@@ -31,6 +31,12 @@ class HubModelCliTest {
 
     /** The CIFAR-10 model in {@code cache} as huggingface_hub stores it: blobs, snapshot symlinks, refs/main. */
     private void cacheTheCifarModel() throws IOException {
+        cacheTheCifarModel(cache);
+        HubDownload.environment = () -> Map.of("HF_HUB_CACHE", cache.toString(), "HF_HUB_OFFLINE", "1");
+    }
+
+    /** The CIFAR-10 model as {@code someone/cifar10} at {@link #COMMIT} (refs/main) in the Hub cache {@code cache}. */
+    static void cacheTheCifarModel(Path cache) throws IOException {
         Path repo = cache.resolve("models--someone--cifar10");
         Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve(COMMIT));
         Files.createDirectories(repo.resolve("blobs"));
@@ -41,7 +47,6 @@ class HubModelCliTest {
             Files.createSymbolicLink(snapshot.resolve(name), Path.of("../../blobs").resolve(blob.getFileName()));
         }
         Files.writeString(Files.createDirectories(repo.resolve("refs")).resolve("main"), COMMIT);
-        HubDownload.environment = () -> Map.of("HF_HUB_CACHE", cache.toString(), "HF_HUB_OFFLINE", "1");
     }
 
     @Test

@@ -36,6 +36,29 @@ class LabelEscapingTest {
     }
 
     @Test
+    void bidirectionalControlsAndUnpairedSurrogatesAreEscapedWhileScriptsAndEmojiAreKept() {
+        assertEquals("cat\\u202egnp.exe", TerminalText.escape("cat\u202egnp.exe"), "Trojan Source");
+        assertEquals("\\u2066a\\u2069 \\u061c \\u200f", TerminalText.escape("\u2066a\u2069 \u061c \u200f"));
+        assertEquals("half \\ud83d and \\ude00", TerminalText.escape("half \ud83d and \ude00"));
+        assertEquals("\\ude00\ud83d\ude00\\ud83d", TerminalText.escape("\ude00\ud83d\ude00\ud83d"));
+        assertEquals("猫 😀 👩‍💻 עברית", TerminalText.escape("猫 😀 👩‍💻 עברית"));
+    }
+
+    @Test
+    void everyCharacterEscapesToPrintableTextThatReadsBackExactly() {
+        StringBuilder all = new StringBuilder();
+        for (int c = 0; c <= Character.MAX_VALUE; c++) {
+            String one = String.valueOf((char) c);
+            String shown = TerminalText.escape(one);
+            HostileTextCliTest.assertSafe(shown);
+            assertEquals(one, unescape(shown), "U+" + Integer.toHexString(c));
+            all.append((char) c).append('\\');
+        }
+        String text = all.append("\ud83d\ude00\n").toString();
+        assertEquals(text, unescape(TerminalText.escape(text)));
+    }
+
+    @Test
     void listItemsWithCommasQuotesOrEdgeSpacesAreQuoted() {
         assertEquals("cat", TerminalText.listItem("cat"));
         assertEquals("\"ship, boat\"", TerminalText.listItem("ship, boat"));
@@ -75,10 +98,34 @@ class LabelEscapingTest {
         return file;
     }
 
-    private static void assertSafe(String out) {
-        for (char c : out.toCharArray()) {
-            assertFalse(c != '\n' && Character.isISOControl(c), "raw control character U+"
-                    + String.format("%04X", (int) c) + " in:\n" + out);
+    /** What {@link TerminalText#escape} reads back to (the inverse a reader of {@code images.txt} applies). */
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\') {
+                b.append(c);
+                continue;
+            }
+            char kind = s.charAt(++i);
+            switch (kind) {
+                case '\\' -> b.append('\\');
+                case 'n' -> b.append('\n');
+                case 'r' -> b.append('\r');
+                case 't' -> b.append('\t');
+                case 'e' -> b.append('\u001b');
+                case 'x', 'u' -> {
+                    int digits = kind == 'x' ? 2 : 4;
+                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 1 + digits), 16));
+                    i += digits;
+                }
+                default -> throw new IllegalArgumentException("\\" + kind + " in " + s);
+            }
         }
+        return b.toString();
+    }
+
+    private static void assertSafe(String out) {
+        HostileTextCliTest.assertSafe(out);
     }
 }

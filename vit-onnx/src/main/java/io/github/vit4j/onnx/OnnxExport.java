@@ -1,11 +1,15 @@
 package io.github.vit4j.onnx;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -22,11 +26,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * symbolic. The patch embedding is a {@code Conv} with stride p; each block is {@code LayerNormalization},
  * one fused q|k|v {@code MatMul}, per-head attention ({@code MatMul}, scale, {@code Softmax}, {@code MatMul}), the
  * output projection, and the MLP with GELU written exactly, {@code 0.5·x·(1 + erf(x/√2))}; the head reads the CLS
- * token of the final LayerNorm. The class names and the preprocessing travel in the model's metadata
- * ({@code vit4j.labels}, one per line; {@code vit4j.preprocessing}).
+ * token of the final LayerNorm. The class names and the preprocessing travel in the model's metadata:
+ * {@value #LABELS}, the class names in index order as a JSON array of strings in ASCII (any name, line breaks,
+ * commas, quotes and emoji included, reads back exactly: {@code json.loads(value)} in Python), and
+ * {@value #PREPROCESSING}.
  *
  * <p>The protobuf is written with the ONNX message classes that ND4J ships ({@code onnx.Onnx} in nd4j-api), so
- * exporting adds no dependency. One protobuf message holds at most 2 GiB: larger models (ViT-H and up) are
+ * exporting adds no dependency but Jackson (for the labels). One protobuf message holds at most 2 GiB: larger models (ViT-H and up) are
  * refused, as ONNX's external-data form is not written.
  */
 public final class OnnxExport {
@@ -37,6 +43,10 @@ public final class OnnxExport {
     public static final String INPUT = "pixels";
     /** The graph's output: {@code [batch, classes]}. */
     public static final String OUTPUT = "logits";
+    /** The metadata key of the class names: a JSON array of strings, in class index order. */
+    public static final String LABELS = "vit4j.labels";
+    /** The metadata key of the preprocessing: {@code size=…;rescale=…;mean=a,b,c;std=a,b,c[;roundResized=true]}. */
+    public static final String PREPROCESSING = "vit4j.preprocessing";
 
     /** ONNX IR version 8, the one that goes with opset 17 (onnx 1.12). */
     private static final long IR_VERSION = 8;
@@ -73,8 +83,8 @@ public final class OnnxExport {
                 .setDocString("Vision Transformer exported by vit4j: " + c)
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(forward(model.weights()));
-        m.addMetadataProps(entry("vit4j.labels", String.join("\n", c.labels())));
-        m.addMetadataProps(entry("vit4j.preprocessing", describe(model.preprocessing())));
+        m.addMetadataProps(entry(LABELS, json(c.labels())));
+        m.addMetadataProps(entry(PREPROCESSING, describe(model.preprocessing())));
         return m.build();
     }
 
@@ -163,6 +173,19 @@ public final class OnnxExport {
 
     private static Onnx.StringStringEntryProto entry(String key, String value) {
         return Onnx.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    /**
+     * {@code labels} as a JSON array of strings: a label's line breaks, commas and quotes cannot shift the rest. All
+     * of it ASCII (other characters as JSON escapes): ONNX Runtime's Java API garbles 4-byte UTF-8 (an emoji) in
+     * metadata.
+     */
+    private static String json(List<String> labels) {
+        try {
+            return JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build().writeValueAsString(labels);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // a list of strings always serialises
+        }
     }
 
     private static String describe(Preprocessing p) {

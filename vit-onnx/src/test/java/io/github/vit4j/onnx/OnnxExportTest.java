@@ -8,15 +8,21 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import onnx.Onnx;
 import org.junit.jupiter.api.Test;
@@ -63,10 +69,32 @@ class OnnxExportTest {
         assertEquals(OnnxExport.OUTPUT, m.getGraph().getOutput(0).getName());
         Map<String, String> meta = new java.util.HashMap<>();
         m.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
-        assertEquals(String.join("\n", model.config().labels()), meta.get("vit4j.labels"));
+        assertEquals(model.config().labels(), labels(meta.get(OnnxExport.LABELS)));
         assertTrue(meta.get("vit4j.preprocessing").startsWith("size=32;"), meta.get("vit4j.preprocessing"));
         assertEquals(model.preprocessing().roundResized(), meta.get("vit4j.preprocessing").endsWith(
                 ";roundResized=true"), meta.get("vit4j.preprocessing"));
+    }
+
+    @Test
+    void labelsWithLineBreaksCommasQuotesAndBackslashesReadBackExactlyFromTheMetadata() throws Exception {
+        List<String> names = List.of("air\nplane", "auto\r\nmobile", "bird, small", "\"cat\"", "de\\er", "", " dog ",
+                "frog\u2028", "horse\u0000\u001b[2J", "truck 🚚");
+        Pretrained model = new Pretrained(VitWeights.random(VitConfig.cifar10().withLabels(names), 1),
+                Preprocessing.cifar10());
+        Path file = dir.resolve("labels.onnx");
+        OnnxExport.write(model, file);
+
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
+            String value = session.getMetadata().getCustomMetadata().get(OnnxExport.LABELS);
+            assertEquals(names, labels(value), value);
+            assertTrue(value.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f), "printable ASCII: " + value);
+        }
+    }
+
+    /** The class names of the metadata's JSON array. */
+    private static List<String> labels(String json) throws IOException {
+        return new ObjectMapper().readValue(json, new TypeReference<List<String>>() { });
     }
 
     /** Images {@code from .. from + count − 1} of the CIFAR-10 test set through vit4j and through ONNX Runtime. */
