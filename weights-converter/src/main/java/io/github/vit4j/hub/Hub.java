@@ -1,5 +1,6 @@
 package io.github.vit4j.hub;
 
+import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.format.ModelFormatException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -120,7 +121,7 @@ public final class Hub {
         for (String file : WeightFiles.toFetch(info.files(), where)) {
             Path local = fetch(model, cache, info.commit(), file, progress);
             if (WeightFiles.isIndex(file)) {
-                for (String shard : WeightFiles.shards(local, where)) {
+                for (String shard : ModelLoader.shardsOf(local)) { // plain file names, or refused naming the index
                     if (!info.files().contains(shard)) {
                         throw new ModelFormatException(file + " of " + where + " names the shard " + shard
                                 + ", which the repository does not hold; the repository is incomplete");
@@ -175,7 +176,7 @@ public final class Hub {
             return Optional.empty();
         }
         if (WeightFiles.isIndex(weights)) {
-            List<String> shards = WeightFiles.shards(cache.pointer(commit.get(), weights), model.toString());
+            List<String> shards = ModelLoader.shardsOf(cache.pointer(commit.get(), weights));
             if (!files.containsAll(shards)) {
                 return Optional.empty();
             }

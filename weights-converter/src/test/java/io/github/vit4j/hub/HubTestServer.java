@@ -1,5 +1,6 @@
 package io.github.vit4j.hub;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -170,7 +171,8 @@ public final class HubTestServer implements AutoCloseable {
                     return;
                 }
                 String siblings = commits.get(commit).keySet().stream()
-                        .map(f -> "{\"rfilename\":\"" + f + "\"}").collect(Collectors.joining(","));
+                        .map(f -> "{\"rfilename\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(f))
+                                + "\"}").collect(Collectors.joining(","));
                 send(x, 200, ("{\"id\":\"" + repo + "\",\"sha\":\"" + commit + "\",\"siblings\":[" + siblings
                         + "]}").getBytes(StandardCharsets.UTF_8));
                 return;
