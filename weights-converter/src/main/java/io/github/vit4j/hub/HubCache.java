@@ -2,19 +2,14 @@ package io.github.vit4j.hub;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
@@ -23,12 +18,10 @@ import java.util.stream.Stream;
  * otherwise), {@code snapshots/<commit>/<file>} (relative symlinks to {@code ../../blobs/<etag>}, copies where the
  * file system has no symlinks), {@code refs/<revision>} (the commit a branch or tag pointed to when last resolved).
  * Blobs are written as {@code blobs/<etag>.incomplete}, then renamed atomically, under the lock
- * {@code <cache>/.locks/models--{org}--{name}/<etag>.lock}, as {@code huggingface_hub} does.
+ * {@code <cache>/.locks/models--{org}--{name}/<etag>.lock}, as {@code huggingface_hub} does, and with the same lock
+ * ({@link BlobLock}).
  */
 final class HubCache {
-
-    /** Locks held by this JVM: a {@link FileLock} excludes other processes only, so threads queue here first. */
-    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
     private final Path cache;
     private final Path folder;
@@ -116,33 +109,10 @@ final class HubCache {
     }
 
     /**
-     * Holds the lock of one blob until closed: against other threads of this JVM and, through a file lock on
-     * {@code .locks/…/<etag>.lock}, against other processes (Python's {@code huggingface_hub} included).
+     * Holds the lock of one blob until closed: {@code .locks/…/<etag>.lock}, with the lock Python's
+     * {@code huggingface_hub} takes on it (see {@link BlobLock}).
      */
     Closeable lock(String etag) throws IOException {
-        Path lockFile = cache.resolve(".locks").resolve(folderName).resolve(etag + ".lock");
-        Files.createDirectories(lockFile.getParent());
-        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(),
-                p -> new ReentrantLock());
-        local.lock();
-        try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                FileLock fileLock = channel.lock();
-                return () -> {
-                    try (channel) {
-                        fileLock.release();
-                    } finally {
-                        local.unlock();
-                    }
-                };
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
-            local.unlock();
-            throw e;
-        }
+        return BlobLock.acquire(cache.resolve(".locks").resolve(folderName).resolve(etag + ".lock"));
     }
 }
