@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * {@code .safetensors} / {@code .bin} files, a 302 to a second server (the "CDN", reached as {@code localhost} while
  * the Hub is {@code 127.0.0.1}) with {@code X-Linked-Etag} (the SHA-256) and {@code X-Linked-Size}; the CDN honours
  * {@code Range}. Every request is logged, with its Authorization and Range headers, and the server can require a
- * token, refuse with 403, cut a file's first transfer short or serve it slowly.
+ * token, refuse with 403 (or any status for one file), cut a file's first transfer short or serve it slowly.
  */
 public final class HubTestServer implements AutoCloseable {
 
@@ -43,6 +43,7 @@ public final class HubTestServer implements AutoCloseable {
     private final Map<String, String> refs = new ConcurrentHashMap<>();                 // revision -> commit
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();                // sha256 -> bytes
     private final Map<String, int[]> cuts = new ConcurrentHashMap<>();                  // sha256 -> {at byte, times}
+    private final Map<String, Integer> refusedFiles = new ConcurrentHashMap<>();        // file -> status
     private final List<Request> log = Collections.synchronizedList(new ArrayList<>());
     private final String repo;
     private volatile Optional<String> requiredToken = Optional.empty();
@@ -98,6 +99,16 @@ public final class HubTestServer implements AutoCloseable {
     /** Every Hub request gets {@code status} (a 5xx: the Hub is having trouble). */
     HubTestServer failing(int status) {
         failing = status;
+        return this;
+    }
+
+    /** Every request for {@code file} at any commit gets {@code status}; 0 serves it again. */
+    HubTestServer refuse(String file, int status) {
+        if (status == 0) {
+            refusedFiles.remove(file);
+        } else {
+            refusedFiles.put(file, status);
+        }
         return this;
     }
 
@@ -181,6 +192,10 @@ public final class HubTestServer implements AutoCloseable {
             int slash = rest.indexOf('/');
             String commit = commitOf(decode(rest.substring(0, slash)));
             String file = decode(rest.substring(slash + 1));
+            if (refusedFiles.containsKey(file)) {
+                error(x, refusedFiles.get(file), "", "Refused by the test");
+                return;
+            }
             byte[] bytes = commit == null ? null : commits.get(commit).get(file);
             if (bytes == null) {
                 error(x, 404, commit == null ? "RevisionNotFound" : "EntryNotFound", "Entry not found");
