@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.github.vit4j.format.ModelFormatException;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,6 +158,8 @@ final class ShardedCheckpoint implements WeightsFile {
             }
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(index + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing)
+            throw new ModelFormatException(index + " is not UTF-8 JSON: " + e.getMessage() + "; an index is UTF-8", e);
         }
         if (map.isEmpty()) {
             throw noWeightMap(index, seen ? "has an empty weight_map" : "has no weight_map");

@@ -213,6 +213,8 @@ class ShardedCheckpointTest {
                 + " name");
         Path broken = twoShards("{\"weight_map\": {\"a\": ");
         assertMessage(() -> ModelLoader.load(broken), "model.safetensors.index.json is not valid JSON");
+        Path utf32 = twoShards("{\0\0\0\0\0\0\0\"weight_map\": {}}"); // Jackson guesses UTF-32 (fuzzing found it)
+        assertMessage(() -> ModelLoader.load(utf32), "model.safetensors.index.json is not UTF-8 JSON");
     }
 
     @Test
