@@ -27,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * <p>Which lock: Python's {@code filelock} takes {@code flock(2)} on Linux and macOS, and on Linux that lock and the
  * POSIX record lock of Java's {@link FileChannel#lock} do not see each other. So on Linux and macOS this takes
  * {@code flock(2)} through JNA, as {@code filelock} does (non-blocking, polled, so that a waiting thread can be
- * interrupted). Elsewhere (Windows, where both take the OS's byte-range lock on the file's start, which excludes
- * each other), or where the C library cannot be called, it takes {@link FileChannel#lock}: then other vit4j processes
- * are excluded, Python on Linux not (said once in an SLF4J warning); the bytes stay right even so, since each blob is
- * checked against its SHA-256 where the Hub gives one, and moved into place whole. Threads of one JVM queue on a
- * lock of their own first.
+ * interrupted); HubCacheTest checks it against util-linux's {@code flock} in another process. Elsewhere, or where the
+ * C library cannot be called, it takes {@link FileChannel#lock} (LockFileEx on Windows, where {@code filelock}'s
+ * {@code msvcrt.locking} is a byte-range lock of the same kind, untested here; fcntl(2) on other Unixes, said once in
+ * an SLF4J warning): other processes doing the same wait, Python on Linux may not. Without a shared lock two
+ * downloads of one file can write its {@code .incomplete} at once: an LFS file is still checked against its SHA-256
+ * before it becomes a blob, a small file (config.json) is not. Threads of one JVM queue on a lock of their own
+ * first.
  */
 final class BlobLock {
 
