@@ -224,6 +224,18 @@ public final class ModelLoader {
         }
     }
 
+    /**
+     * The shard files a sharded checkpoint's index ({@code *.index.json}) names, sorted, each once: what must lie
+     * beside it. The index is checked as {@link #load} checks it (its size, its JSON, each tensor listed once) and
+     * every shard name to be a plain file name beside the index on every operating system; the Hub download fetches
+     * exactly these.
+     *
+     * @throws IOException naming the index, and the shard or tensor, for anything else
+     */
+    public static List<String> shardsOf(Path index) throws IOException {
+        return ShardedCheckpoint.shardNames(index);
+    }
+
     private static String describe(PartialPreprocessing p) {
         return p.sources.isEmpty() ? "defaults" : String.join(" and ", p.sources);
     }

@@ -3,8 +3,11 @@ package io.github.vit4j.convert;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.github.vit4j.format.ModelFormatException;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +15,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -24,7 +30,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * safetensors file or a PyTorch checkpoint. Seen through it, the shards are one file of named tensors.
  *
  * <p>{@link #open} checks everything before any tensor is read: the index's size (16 MiB, before it is read), its
- * JSON, every shard a plain file name beside the index ({@code ..} and {@code /} refused: files are hostile input),
+ * JSON, every shard a plain file name beside the index on every system ({@link #shardNameProblem}: {@code ..},
+ * {@code /}, {@code \}, {@code D:}, NUL and other controls refused: files are hostile input),
  * every shard present, each tensor listed once, and each shard holding exactly the tensors the index gives it.
  * Every shard is opened with {@link WeightsFile#open} (its header validated there) and {@link #load} asks the
  * shard that holds the tensor.
@@ -35,6 +42,12 @@ final class ShardedCheckpoint implements WeightsFile {
     static final String INDEX_SUFFIX = ".index.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectWriter JSON_ASCII = JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII);
+    /** The longest file name most file systems take (255 bytes: ext4, APFS; 255 UTF-16 units: NTFS). */
+    private static final int MAX_SHARD_NAME = 255;
+    private static final String WINDOWS_RESERVED = "<>:\"|?*";
+    private static final Pattern WINDOWS_DEVICES = Pattern.compile("CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9]|CONIN\\$"
+            + "|CONOUT\\$");
 
     private final Path index;
     private final List<WeightsFile> shards;
@@ -109,6 +122,11 @@ final class ShardedCheckpoint implements WeightsFile {
         }
     }
 
+    /** The shard files {@code index} names, sorted, each once; the index checked as {@link #open} checks it. */
+    static List<String> shardNames(Path index) throws IOException {
+        return List.copyOf(new TreeSet<>(weightMap(index).values()));
+    }
+
     /**
      * The index's {@code weight_map}, tensor name → shard file name, in the index's order; each shard checked to be
      * a plain file name beside the index, each tensor to be listed once.
@@ -140,6 +158,8 @@ final class ShardedCheckpoint implements WeightsFile {
             }
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(index + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing)
+            throw new ModelFormatException(index + " is not UTF-8 JSON: " + e.getMessage() + "; an index is UTF-8", e);
         }
         if (map.isEmpty()) {
             throw noWeightMap(index, seen ? "has an empty weight_map" : "has no weight_map");
@@ -156,21 +176,79 @@ final class ShardedCheckpoint implements WeightsFile {
                         + " \"model-00001-of-00002.safetensors\"");
             }
             String shard = p.getText();
-            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")
-                    || shard.indexOf(0) >= 0) {
-                throw new ModelFormatException(index + ": weight_map puts tensor " + tensor + " in the shard \""
-                        + shard + "\", which is not a plain file name beside the index (no /, \\ or leading .);"
-                        + " expected e.g. \"model-00001-of-00002.safetensors\". The file is corrupt or malicious");
+            Optional<String> problem = shardNameProblem(shard);
+            if (problem.isPresent()) {
+                throw new ModelFormatException(index + ": weight_map puts tensor " + quoted(tensor) + " in the shard "
+                        + quoted(shard) + ", which is not a plain file name beside the index: " + problem.get()
+                        + "; expected e.g. \"model-00001-of-00002.safetensors\". The file is corrupt or malicious");
             }
             if (shard.endsWith(INDEX_SUFFIX)) {
-                throw new ModelFormatException(index + ": weight_map puts tensor " + tensor + " in the shard \""
-                        + shard + "\", which is another index; shards are safetensors files or PyTorch checkpoints");
+                throw new ModelFormatException(index + ": weight_map puts tensor " + quoted(tensor) + " in the shard "
+                        + quoted(shard) + ", which is another index; shards are safetensors files or PyTorch"
+                        + " checkpoints");
             }
             String previous = map.putIfAbsent(tensor, shard);
             if (previous != null) {
                 throw new ModelFormatException(index + ": weight_map lists tensor " + tensor + " twice, in the shard "
                         + previous + " and in the shard " + shard + "; each tensor belongs to exactly one shard");
             }
+        }
+    }
+
+    /**
+     * Why {@code shard} cannot be the name of a file beside the index on every operating system, if it cannot: the
+     * one rule for shard names, which the Hub download applies too (through {@link ModelLoader#shardsOf}). A shard
+     * name is 1 to 255 printable ASCII characters without {@code /} or {@code \} (a path), without what Windows
+     * refuses or reads otherwise ({@code <>:"|?*}, where {@code D:x} is a path on drive D; a trailing {@code .} or
+     * space, which it drops; the device names {@code CON}, {@code NUL}, {@code COM1}, … even with an extension), and
+     * not starting with {@code .} ({@code ..}, hidden files) or a space.
+     */
+    static Optional<String> shardNameProblem(String shard) {
+        if (shard.isEmpty()) {
+            return Optional.of("it is empty");
+        }
+        if (shard.length() > MAX_SHARD_NAME) {
+            return Optional.of("it is " + shard.length() + " characters long, more than " + MAX_SHARD_NAME);
+        }
+        if (shard.contains("/") || shard.contains("\\")) {
+            return Optional.of("it holds a / or \\ (a path, not a file name)");
+        }
+        for (int i = 0; i < shard.length(); i++) {
+            char c = shard.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return Optional.of(String.format(Locale.ROOT, "it holds the character U+%04X; shard names are"
+                        + " printable ASCII", (int) c));
+            }
+            if (WINDOWS_RESERVED.indexOf(c) >= 0) {
+                return Optional.of("it holds '" + c + "', which Windows refuses in a file name (there D:x is a path"
+                        + " on drive D)");
+            }
+        }
+        if (shard.startsWith(".") || shard.startsWith(" ")) {
+            return Optional.of("it starts with '.' or a space (.. is the folder above, .x a hidden file)");
+        }
+        if (shard.endsWith(".") || shard.endsWith(" ")) {
+            return Optional.of("it ends with '.' or a space, which Windows drops from file names");
+        }
+        String device = shard.split("\\.", 2)[0].strip().toUpperCase(Locale.ROOT);
+        if (WINDOWS_DEVICES.matcher(device).matches()) {
+            return Optional.of(device + " is a device name on Windows, with any extension");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code s} as a JSON string, every character outside printable ASCII escaped (ESC as
+     * <code>&#92;u001B</code>): text from a file shown in a message, which cannot drive a terminal or hide what it
+     * holds; at most 100 characters of it.
+     */
+    static String quoted(String s) {
+        String shown = s.length() > 100 ? s.substring(0, 100) : s;
+        try {
+            return JSON_ASCII.writeValueAsString(shown) + (shown.length() < s.length() ? "... (" + s.length()
+                    + " characters)" : "");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a string is always JSON", e);
         }
     }
 

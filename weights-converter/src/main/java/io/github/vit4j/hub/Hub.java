@@ -1,11 +1,13 @@
 package io.github.vit4j.hub;
 
+import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.format.ModelFormatException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -25,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@code .index.json} and the shards it lists), plus {@code config.json} and {@code preprocessor_config.json};
  * nothing else. Requests: one for the revision's commit and file list, then for each file not yet in the cache a
  * HEAD and a GET. None at all when the revision is a commit hash whose snapshot is complete, or when
- * {@link HubSettings#offline()}. When the Hub cannot be reached or answers with a server error (5xx), a cached
- * snapshot of the revision is used (with a warning through SLF4J).
+ * {@link HubSettings#offline()}. A snapshot is complete when it holds the weights (every shard) and each config file
+ * or the cache's record that the repository has none ({@code .no_exist/<commit>/<file>}, as {@code huggingface_hub}
+ * records it): a download cut short is never used as the model. When the Hub cannot be reached or answers with a
+ * server error (5xx), a cached complete snapshot of the revision is used (with a warning through SLF4J).
  */
 public final class Hub {
 
@@ -83,10 +87,16 @@ public final class Hub {
     public Path download(HubModel model, Consumer<Progress> progress) throws IOException {
         HubCache cache = new HubCache(settings.cache(), model.repo());
         if (settings.offline()) {
-            return cached(model, cache).orElseThrow(() -> new IOException(model + " is not in the Hub cache "
-                    + settings.cache() + " and HubSettings.offline() (HF_HUB_OFFLINE) forbids downloading it:"
-                    + " download it once with network (Python's huggingface_hub shares this cache), or unset"
-                    + " HF_HUB_OFFLINE"));
+            Optional<String> commit = cache.commitOf(model);
+            String lacks = commit.isPresent() ? lacks(model, cache, commit.get()) : "everything";
+            if (lacks.isEmpty()) {
+                return cache.snapshot(commit.get());
+            }
+            throw new IOException(model + (lacks.equals("everything") ? " is not in the Hub cache " + settings.cache()
+                    : " is in the Hub cache only in part: " + cache.snapshot(commit.get()) + " lacks " + lacks
+                    + " (a download cut short)") + ", and HubSettings.offline() (HF_HUB_OFFLINE) forbids"
+                    + " downloading it: download it once with network (Python's huggingface_hub shares this cache),"
+                    + " or unset HF_HUB_OFFLINE");
         }
         if (model.isCommit()) {
             Optional<Path> done = cached(model, cache);
@@ -116,11 +126,16 @@ public final class Hub {
         if (!model.isCommit()) {
             cache.writeRef(model.revision(), info.commit());
         }
+        for (String config : WeightFiles.CONFIGS) {
+            if (!info.files().contains(config)) {
+                cache.recordAbsent(info.commit(), config); // so that the snapshot can be complete without it
+            }
+        }
         String where = model + " (commit " + info.commit() + ")";
         for (String file : WeightFiles.toFetch(info.files(), where)) {
             Path local = fetch(model, cache, info.commit(), file, progress);
             if (WeightFiles.isIndex(file)) {
-                for (String shard : WeightFiles.shards(local, where)) {
+                for (String shard : ModelLoader.shardsOf(local)) { // plain file names, or refused naming the index
                     if (!info.files().contains(shard)) {
                         throw new ModelFormatException(file + " of " + where + " names the shard " + shard
                                 + ", which the repository does not hold; the repository is incomplete");
@@ -136,7 +151,7 @@ public final class Hub {
     private Path fetch(HubModel model, HubCache cache, String commit, String file, Consumer<Progress> progress)
             throws IOException {
         Path pointer = cache.pointer(commit, file);
-        if (Files.exists(pointer)) {
+        if (cache.has(commit, file)) {
             return pointer;
         }
         HubHttp.FileMeta meta = http.head(model, commit, file);
@@ -156,30 +171,38 @@ public final class Hub {
     }
 
     /**
-     * The cached snapshot of {@code model}'s revision if it holds weights vit4j reads (all shards of a sharded
-     * checkpoint) and the config; never a request.
+     * The cached snapshot of {@code model}'s revision if it is complete ({@link #lacks} nothing); never a request.
      */
     private static Optional<Path> cached(HubModel model, HubCache cache) throws IOException {
         Optional<String> commit = cache.commitOf(model);
-        if (commit.isEmpty()) {
-            return Optional.empty();
+        return commit.isPresent() && lacks(model, cache, commit.get()).isEmpty()
+                ? Optional.of(cache.snapshot(commit.get())) : Optional.empty();
+    }
+
+    /**
+     * What the cached snapshot of {@code commit} lacks, "" if nothing: weights vit4j reads (with every shard of a
+     * sharded checkpoint), and each config file, unless the cache records that the repository has none
+     * ({@code .no_exist/<commit>/<file>}, which huggingface_hub writes too). A download cut short leaves a snapshot
+     * that lacks something, which is then never used as the model.
+     */
+    private static String lacks(HubModel model, HubCache cache, String commit) throws IOException {
+        List<String> files = cache.files(commit);
+        if (files.isEmpty()) {
+            return "everything";
         }
-        List<String> files = cache.files(commit.get());
         String weights;
         try {
             weights = WeightFiles.weights(files, model.toString());
         } catch (ModelFormatException e) {
-            return Optional.empty();
+            return "weights (one of " + WeightFiles.WEIGHTS + ")";
         }
-        if (!files.contains("config.json")) {
-            return Optional.empty();
-        }
+        List<String> missing = new ArrayList<>();
         if (WeightFiles.isIndex(weights)) {
-            List<String> shards = WeightFiles.shards(cache.pointer(commit.get(), weights), model.toString());
-            if (!files.containsAll(shards)) {
-                return Optional.empty();
-            }
+            ModelLoader.shardsOf(cache.pointer(commit, weights)).stream().filter(s -> !files.contains(s))
+                    .forEach(missing::add);
         }
-        return Optional.of(cache.snapshot(commit.get()));
+        WeightFiles.CONFIGS.stream().filter(c -> !files.contains(c) && !cache.knownAbsent(commit, c))
+                .forEach(missing::add);
+        return String.join(", ", missing);
     }
 }

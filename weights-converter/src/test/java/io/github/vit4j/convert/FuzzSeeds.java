@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Writes the binary seed corpora of this module's fuzz tests ({@link SafetensorsFuzzTest},
- * {@link TorchCheckpointFuzzTest}), so that no binary file is committed: the build runs {@link #main} in
+ * {@link TorchCheckpointFuzzTest}, and {@link ShardedCheckpointFuzzTest}'s one binary finding), so that no binary
+ * file is committed: the build runs {@link #main} in
  * {@code process-test-classes} (exec-maven-plugin, see the pom) with {@code target/test-classes} as its argument, and
  * Jazzer finds {@code <Class>Inputs/<method>/} there on the class path, both in the normal test run (regression mode)
  * and in the {@code fuzz} profile's campaigns. Inputs a campaign found ({@code finding-*}) are re-created here, each
@@ -35,6 +36,8 @@ public final class FuzzSeeds {
         Path root = Path.of(args[0]).resolve(FuzzSeeds.class.getPackageName().replace('.', '/'));
         safetensors(inputs(root, "SafetensorsFuzzTest"));
         torch(inputs(root, "TorchCheckpointFuzzTest"));
+        shardIndex(Files.createDirectories(root.resolve("ShardedCheckpointFuzzTestInputs")
+                .resolve("anyIndexIsShardsOrANamedRefusal")));
     }
 
     private static Path inputs(Path packageDir, String testClass) throws IOException {
@@ -72,6 +75,21 @@ public final class FuzzSeeds {
     private static String padded(String json) {
         int n = json.getBytes(StandardCharsets.UTF_8).length;
         return json + " ".repeat((8 - n % 8) % 8);
+    }
+
+    // ---------------------------------------------------------------------------------------------- shard index
+
+    /**
+     * The binary finding of {@link ShardedCheckpointFuzzTest} (its text seeds are committed): an index whose first
+     * bytes, "{" and seven NULs, make Jackson guess UTF-32, whose CharConversionException did not name the file (now
+     * refused as "not UTF-8 JSON"). Found by the 2026-12-07 campaign after 77 executions; the found bytes.
+     */
+    static void shardIndex(Path dir) throws IOException {
+        byte[] ff = new byte[23];
+        Arrays.fill(ff, (byte) 0xff);
+        Files.write(dir.resolve("finding-index-read-as-utf32-refused-without-file-name.json"), concat(concat(
+                ascii("{\0\0\0\0\0\0\0imap\": {\"a\": \"model-00001-of-00002.safetensors\", \"b\": \"mode"), ff),
+                ascii(".index.json\"}}\n")));
     }
 
     // ---------------------------------------------------------------------------------------------- torch.save

@@ -72,6 +72,14 @@ class FuzzSeedsTest {
         Path finding = utf32.resolve("finding-header-read-as-utf32-refused-without-file-name.safetensors");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Safetensors.open(finding).close());
         assertTrue(e.getMessage().contains(finding.toString()) && e.getMessage().contains("UTF-8"), e.getMessage());
+
+        Path shards = Files.createDirectories(tmp.resolve("shards"));
+        FuzzSeeds.shardIndex(shards);
+        Path index = Files.move(shards.resolve("finding-index-read-as-utf32-refused-without-file-name.json"),
+                shards.resolve("model.safetensors.index.json"));
+        ModelFormatException notUtf8 = assertThrows(ModelFormatException.class, () -> ModelLoader.shardsOf(index));
+        assertTrue(notUtf8.getMessage().startsWith(index + " is not UTF-8 JSON: Invalid UTF-32 character"),
+                notUtf8.getMessage());
     }
 
     private Path generated() throws IOException {

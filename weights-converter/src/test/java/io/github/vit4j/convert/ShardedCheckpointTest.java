@@ -3,11 +3,14 @@ package io.github.vit4j.convert;
 import static io.github.vit4j.convert.ModelLoaderTest.assertBitIdentical;
 import static io.github.vit4j.convert.ModelLoaderTest.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vit4j.SharedAssets;
+import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.Pretrained;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -100,15 +103,50 @@ class ShardedCheckpointTest {
     }
 
     @Test
-    void aShardNameThatIsNotAPlainFileBesideTheIndexIsRefusedNamingIt() throws IOException {
-        for (String shard : List.of("../model.safetensors", "sub/model.safetensors", "..", ".hidden",
-                "..\\\\model.safetensors", "")) {
+    void aShardNameThatIsNotAPlainFileNameOnEverySystemIsRefusedNamingTheIndexAndTheNameEscaped() throws IOException {
+        Map<String, String> refusals = new LinkedHashMap<>(); // shard name -> how the message shows it and why
+        refusals.put("../model.safetensors", "\"../model.safetensors\", which is not a plain file name beside the"
+                + " index: it holds a / or \\");
+        refusals.put("sub/model.safetensors", "it holds a / or \\");
+        refusals.put("..\\model.safetensors", "\"..\\\\model.safetensors\"");
+        refusals.put("..", "it starts with '.'");
+        refusals.put(".hidden", "it starts with '.'");
+        refusals.put("", "\"\", which is not a plain file name beside the index: it is empty");
+        refusals.put("a\0.safetensors", "\"a\\u0000.safetensors\"");
+        refusals.put("D:x.safetensors", "it holds ':', which Windows refuses in a file name");
+        refusals.put("x|y?.safetensors", "it holds '|', which Windows refuses in a file name");
+        refusals.put("\u001b[2Jred.safetensors", "\"\\u001B[2Jred.safetensors\"");
+        refusals.put("a\tb.safetensors", "it holds the character U+0009; shard names are printable ASCII");
+        refusals.put("caf\u00e9\u202e.safetensors", "\"caf\\u00E9\\u202E.safetensors\"");
+        refusals.put("x".repeat(300) + ".safetensors", "it is 312 characters long, more than 255");
+        refusals.put("CON.safetensors", "CON is a device name on Windows");
+        refusals.put("lpt1", "LPT1 is a device name on Windows");
+        refusals.put("model.safetensors.", "it ends with '.' or a space");
+        refusals.put("model.safetensors.index.json", "which is another index");
+        for (Map.Entry<String, String> r : refusals.entrySet()) {
             Path folder = Files.createDirectories(dir.resolve("escape"));
-            Files.writeString(folder.resolve("model.safetensors.index.json"),
-                    "{\"weight_map\": {\"w\": \"" + shard + "\"}}");
-            assertMessage(() -> ModelLoader.load(folder), "weight_map puts tensor w in the shard \"",
-                    "which is not a plain file name beside the index");
+            Path index = folder.resolve("model.safetensors.index.json");
+            ObjectNode json = JSON.createObjectNode();
+            json.putObject("weight_map").put("w\u001b", r.getKey());
+            Files.writeString(index, JSON.writeValueAsString(json));
+            IOException e = assertThrows(IOException.class, () -> ShardedCheckpoint.open(index).close(), r.getKey());
+            assertInstanceOf(ModelFormatException.class, e);
+            assertTrue(e.getMessage().startsWith(index + ": weight_map puts tensor \"w\\u001B\" in the shard \"")
+                    && e.getMessage().contains(r.getValue()), e.getMessage());
+            assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c < 0x7f), "printable ASCII only: "
+                    + e.getMessage());
         }
+    }
+
+    @Test
+    void shardNamesHuggingFaceWritesArePlainFileNames() throws IOException {
+        Path folder = twoShards("{\"weight_map\": {\"a\": \"one.safetensors\", \"b\": \"two.safetensors\"}}");
+        Path index = folder.resolve("model.safetensors.index.json");
+        assertEquals(List.of("one.safetensors", "two.safetensors"), ModelLoader.shardsOf(index));
+        Files.writeString(index, "{\"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\","
+                + " \"b\": \"pytorch_model-00002-of-00002.bin\", \"c\": \"my shard (v2)_final+1.pt\"}}");
+        assertEquals(List.of("model-00001-of-00002.safetensors", "my shard (v2)_final+1.pt",
+                "pytorch_model-00002-of-00002.bin"), ModelLoader.shardsOf(index));
     }
 
     @Test
@@ -175,6 +213,8 @@ class ShardedCheckpointTest {
                 + " name");
         Path broken = twoShards("{\"weight_map\": {\"a\": ");
         assertMessage(() -> ModelLoader.load(broken), "model.safetensors.index.json is not valid JSON");
+        Path utf32 = twoShards("{\0\0\0\0\0\0\0\"weight_map\": {}}"); // Jackson guesses UTF-32 (fuzzing found it)
+        assertMessage(() -> ModelLoader.load(utf32), "model.safetensors.index.json is not UTF-8 JSON");
     }
 
     @Test

@@ -205,8 +205,8 @@ class HubDownloadTest {
 
             IOException e = assertThrows(IOException.class,
                     () -> hub.download(HubModel.parse("hf:" + REPO + "@refs/pr/1"), p -> { }));
-            assertTrue(e.getMessage().contains("names the shard \"../../../escape.safetensors\", which is not a file"
-                    + " name beside the index"), e.getMessage());
+            assertTrue(e.getMessage().contains("in the shard \"../../../escape.safetensors\", which is not a plain"
+                    + " file name beside the index"), e.getMessage());
         }
     }
 

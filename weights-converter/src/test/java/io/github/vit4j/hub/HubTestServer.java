@@ -1,5 +1,6 @@
 package io.github.vit4j.hub;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -32,8 +33,8 @@ import java.util.stream.Collectors;
  * {@code .safetensors} / {@code .bin} files, a 302 to a second server (the "CDN", reached as {@code localhost} while
  * the Hub is {@code 127.0.0.1}) with {@code X-Linked-Etag} (the SHA-256) and {@code X-Linked-Size}; the CDN honours
  * {@code Range}. Every request is logged, with its Authorization and Range headers, and the server can require a
- * token, refuse with 403, cut a file's first transfer short, stall it or serve it slowly, and answer chosen requests
- * with a tampered status, headers or body (a hostile or broken server).
+ * token, refuse with 403 (or any status for one file), cut a file's first transfer short, stall it or serve it
+ * slowly, and answer chosen requests with a tampered status, headers or body (a hostile or broken server).
  */
 public final class HubTestServer implements AutoCloseable {
 
@@ -54,6 +55,7 @@ public final class HubTestServer implements AutoCloseable {
     private final Map<String, Tamper> tampered = new ConcurrentHashMap<>();             // path suffix -> reply
     private final CountDownLatch closed = new CountDownLatch(1);
     private final ExecutorService handlers = Executors.newCachedThreadPool();
+    private final Map<String, Integer> refusedFiles = new ConcurrentHashMap<>();        // file -> status
     private final List<Request> log = Collections.synchronizedList(new ArrayList<>());
     private final String repo;
     private volatile Optional<String> requiredToken = Optional.empty();
@@ -142,6 +144,16 @@ public final class HubTestServer implements AutoCloseable {
         return this;
     }
 
+    /** Every request for {@code file} at any commit gets {@code status}; 0 serves it again. */
+    HubTestServer refuse(String file, int status) {
+        if (status == 0) {
+            refusedFiles.remove(file);
+        } else {
+            refusedFiles.put(file, status);
+        }
+        return this;
+    }
+
     /** Each CDN transfer pauses {@code millis} halfway. */
     HubTestServer slow(long millis) {
         slowMillis = millis;
@@ -212,7 +224,8 @@ public final class HubTestServer implements AutoCloseable {
                     return;
                 }
                 String siblings = commits.get(commit).keySet().stream()
-                        .map(f -> "{\"rfilename\":\"" + f + "\"}").collect(Collectors.joining(","));
+                        .map(f -> "{\"rfilename\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(f))
+                                + "\"}").collect(Collectors.joining(","));
                 send(x, 200, ("{\"id\":\"" + repo + "\",\"sha\":\"" + commit + "\",\"siblings\":[" + siblings
                         + "]}").getBytes(StandardCharsets.UTF_8));
                 return;
@@ -221,6 +234,10 @@ public final class HubTestServer implements AutoCloseable {
             int slash = rest.indexOf('/');
             String commit = commitOf(decode(rest.substring(0, slash)));
             String file = decode(rest.substring(slash + 1));
+            if (refusedFiles.containsKey(file)) {
+                error(x, refusedFiles.get(file), "", "Refused by the test");
+                return;
+            }
             byte[] bytes = commit == null ? null : commits.get(commit).get(file);
             if (bytes == null) {
                 error(x, 404, commit == null ? "RevisionNotFound" : "EntryNotFound", "Entry not found");
