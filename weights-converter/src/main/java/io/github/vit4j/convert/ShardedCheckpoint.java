@@ -91,26 +91,26 @@ final class ShardedCheckpoint implements WeightsFile {
                 for (String name : file.names()) {
                     WeightsFile other = byName.putIfAbsent(name, file);
                     if (other != null) {
-                        throw new ModelFormatException(index + ": tensor " + name + " is in two shards, "
+                        throw new ModelFormatException(index + ": tensor " + quoted(name) + " is in two shards, "
                                 + other.file().getFileName() + " and " + shard + " (the index lists it in "
                                 + weightMap.get(name) + "); the shards are not from one checkpoint");
                     }
                     String listed = weightMap.get(name);
                     if (listed == null) {
-                        throw new ModelFormatException(index + ": the shard " + shard + " holds tensor " + name
+                        throw new ModelFormatException(index + ": the shard " + shard + " holds tensor " + quoted(name)
                                 + ", which the index does not list; the index and its shards are not from one"
                                 + " checkpoint");
                     }
                     if (!listed.equals(shard)) {
-                        throw new ModelFormatException(index + " lists tensor " + name + " in the shard " + listed
-                                + " but it is in the shard " + shard + "; the index and its shards are not from one"
+                        throw new ModelFormatException(index + " lists tensor " + quoted(name) + " in the shard "
+                                + listed + " but it is in the shard " + shard + "; the index and its shards are not from one"
                                 + " checkpoint");
                     }
                 }
             }
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
                 if (!byName.containsKey(e.getKey())) {
-                    throw new ModelFormatException(index + " lists tensor " + e.getKey() + " in the shard "
+                    throw new ModelFormatException(index + " lists tensor " + quoted(e.getKey()) + " in the shard "
                             + e.getValue() + ", which does not hold it; the index and its shards are not from one"
                             + " checkpoint");
                 }
@@ -187,12 +187,32 @@ final class ShardedCheckpoint implements WeightsFile {
                         + quoted(shard) + ", which is another index; shards are safetensors files or PyTorch"
                         + " checkpoints");
             }
+            Optional<String> format = shardFormat(index);
+            if (format.isPresent() && !shard.endsWith(format.get())) {
+                throw new ModelFormatException(index + ": weight_map puts tensor " + quoted(tensor) + " in the shard "
+                        + quoted(shard) + ", which is not a " + format.get() + " file like the index's; an index"
+                        + " lists shards of its own format (a safetensors index never leads to a pickle)");
+            }
             String previous = map.putIfAbsent(tensor, shard);
             if (previous != null) {
-                throw new ModelFormatException(index + ": weight_map lists tensor " + tensor + " twice, in the shard "
-                        + previous + " and in the shard " + shard + "; each tensor belongs to exactly one shard");
+                throw new ModelFormatException(index + ": weight_map lists tensor " + quoted(tensor) + " twice, in"
+                        + " the shard " + previous + " and in the shard " + shard + "; each tensor belongs to"
+                        + " exactly one shard");
             }
         }
+    }
+
+    /**
+     * The file name ending every shard of {@code index} must have: {@code .safetensors} for
+     * {@code model.safetensors.index.json}, {@code .bin} for {@code pytorch_model.bin.index.json} (as Hugging Face
+     * names them); none for an index of another name. A hostile safetensors index cannot send the loader, or the
+     * Hub's download, to a pickle such as {@code training_args.bin}.
+     */
+    private static Optional<String> shardFormat(Path index) {
+        String base = index.getFileName().toString();
+        base = base.substring(0, base.length() - INDEX_SUFFIX.length());
+        return base.endsWith(".safetensors") ? Optional.of(".safetensors")
+                : base.endsWith(".bin") ? Optional.of(".bin") : Optional.empty();
     }
 
     /**

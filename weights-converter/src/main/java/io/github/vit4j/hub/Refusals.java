@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Flow;
 
 /**
@@ -72,9 +73,25 @@ final class Refusals {
         return settings.token().map(token -> text.replace(token, "<the token>")).orElse(text);
     }
 
+    /**
+     * At most {@link HubHttp#MAX_SERVER_TEXT} characters of a server's text, each control or format character
+     * (ESC, the C1 CSI U+009B, bidi overrides such as U+202E, a lone surrogate) written as {@code \\uXXXX}: a
+     * message that an application logs or prints cannot drive a terminal or reorder what it shows.
+     */
     static String bounded(String text) {
-        return text.length() <= HubHttp.MAX_SERVER_TEXT ? text
-                : text.substring(0, HubHttp.MAX_SERVER_TEXT) + "… (" + text.length() + " characters)";
+        String shown = text.length() <= HubHttp.MAX_SERVER_TEXT ? text : text.substring(0, HubHttp.MAX_SERVER_TEXT);
+        StringBuilder b = new StringBuilder(shown.length());
+        for (int i = 0; i < shown.length(); i++) {
+            char c = shown.charAt(i);
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.SURROGATE
+                    || type == Character.UNASSIGNED) {
+                b.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return shown.length() < text.length() ? b + "… (" + text.length() + " characters)" : b.toString();
     }
 
     @SuppressWarnings("unchecked")

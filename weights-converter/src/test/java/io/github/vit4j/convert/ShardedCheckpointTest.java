@@ -144,9 +144,24 @@ class ShardedCheckpointTest {
         Path index = folder.resolve("model.safetensors.index.json");
         assertEquals(List.of("one.safetensors", "two.safetensors"), ModelLoader.shardsOf(index));
         Files.writeString(index, "{\"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\","
-                + " \"b\": \"pytorch_model-00002-of-00002.bin\", \"c\": \"my shard (v2)_final+1.pt\"}}");
-        assertEquals(List.of("model-00001-of-00002.safetensors", "my shard (v2)_final+1.pt",
-                "pytorch_model-00002-of-00002.bin"), ModelLoader.shardsOf(index));
+                + " \"c\": \"my shard (v2)_final+1.safetensors\"}}");
+        assertEquals(List.of("model-00001-of-00002.safetensors", "my shard (v2)_final+1.safetensors"),
+                ModelLoader.shardsOf(index));
+        Path bin = folder.resolve("pytorch_model.bin.index.json");
+        Files.writeString(bin, "{\"weight_map\": {\"a\": \"pytorch_model-00001-of-00002.bin\"}}");
+        assertEquals(List.of("pytorch_model-00001-of-00002.bin"), ModelLoader.shardsOf(bin));
+    }
+
+    @Test
+    void anIndexListsShardsOfItsOwnFormatOnlySoASafetensorsIndexNeverLeadsToAPickle() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("format"));
+        Path index = folder.resolve("model.safetensors.index.json");
+        Files.writeString(index, "{\"weight_map\": {\"a\": \"one.safetensors\", \"b\": \"training_args.bin\"}}");
+        assertMessage(() -> ModelLoader.shardsOf(index), "puts tensor \"b\" in the shard \"training_args.bin\","
+                + " which is not a .safetensors file like the index's");
+        Path bin = folder.resolve("pytorch_model.bin.index.json");
+        Files.writeString(bin, "{\"weight_map\": {\"a\": \"model.safetensors\"}}");
+        assertMessage(() -> ModelLoader.shardsOf(bin), "which is not a .bin file like the index's");
     }
 
     @Test
@@ -164,7 +179,7 @@ class ShardedCheckpointTest {
     void aTensorListedTwiceInTheIndexIsRefusedNamingBothShards() throws IOException {
         Path folder = twoShards("{\"weight_map\": {\"a\": \"one.safetensors\", \"b\": \"two.safetensors\","
                 + " \"a\": \"two.safetensors\"}}");
-        assertMessage(() -> ModelLoader.load(folder), "weight_map lists tensor a twice, in the shard one.safetensors"
+        assertMessage(() -> ModelLoader.load(folder), "weight_map lists tensor \"a\" twice, in the shard one.safetensors"
                 + " and in the shard two.safetensors");
     }
 
@@ -175,21 +190,21 @@ class ShardedCheckpointTest {
         SafetensorsFiles.write(folder.resolve("two.safetensors"), Map.of("a", Nd4j.ones(2), "b", Nd4j.ones(2)));
         Files.writeString(folder.resolve("model.safetensors.index.json"),
                 "{\"weight_map\": {\"a\": \"one.safetensors\", \"b\": \"two.safetensors\"}}");
-        assertMessage(() -> ModelLoader.load(folder), "tensor a is in two shards, one.safetensors and"
+        assertMessage(() -> ModelLoader.load(folder), "tensor \"a\" is in two shards, one.safetensors and"
                 + " two.safetensors (the index lists it in one.safetensors)");
     }
 
     @Test
     void aTensorInAnotherShardThanTheIndexSaysIsRefusedNamingTheTensorAndBothShards() throws IOException {
         Path folder = twoShards("{\"weight_map\": {\"a\": \"two.safetensors\", \"b\": \"one.safetensors\"}}");
-        assertMessage(() -> ModelLoader.load(folder), "lists tensor a in the shard two.safetensors but it is in the"
+        assertMessage(() -> ModelLoader.load(folder), "lists tensor \"a\" in the shard two.safetensors but it is in the"
                 + " shard one.safetensors");
     }
 
     @Test
     void aTensorTheIndexDoesNotListIsRefusedNamingItsShard() throws IOException {
         Path folder = twoShards("{\"weight_map\": {\"b\": \"two.safetensors\", \"x\": \"one.safetensors\"}}");
-        assertMessage(() -> ModelLoader.load(folder), "the shard one.safetensors holds tensor a, which the index"
+        assertMessage(() -> ModelLoader.load(folder), "the shard one.safetensors holds tensor \"a\", which the index"
                 + " does not list");
     }
 
@@ -197,7 +212,7 @@ class ShardedCheckpointTest {
     void aTensorNoShardHoldsIsRefusedNamingItAndItsShard() throws IOException {
         Path folder = twoShards("{\"weight_map\": {\"a\": \"one.safetensors\", \"b\": \"two.safetensors\","
                 + " \"c\": \"two.safetensors\"}}");
-        assertMessage(() -> ModelLoader.load(folder), "lists tensor c in the shard two.safetensors, which does not"
+        assertMessage(() -> ModelLoader.load(folder), "lists tensor \"c\" in the shard two.safetensors, which does not"
                 + " hold it");
     }
 

@@ -224,6 +224,20 @@ class HubHostileServerTest {
         }
     }
 
+    @Test
+    void controlAndBidiCharactersFromTheServerReachMessagesEscaped() throws IOException {
+        String hostile = "\\u001b[2J\\u009b31m\\u202eevil\\ud800"; // JSON escapes: the reply is valid JSON
+        try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, cifarRepo(), "main")
+                .tamper("/revision/main", 200, ("{\"sha\": \"" + hostile + "\", \"siblings\": []}")
+                        .getBytes(StandardCharsets.UTF_8))) {
+            IOException e = assertThrows(IOException.class, () -> Hub.of(settings(server, cache)).download(MODEL,
+                    p -> { }));
+            assertTrue(e.getMessage().contains("\\u009B31m\\u202Eevil"), e.getMessage());
+            assertTrue(e.getMessage().chars().noneMatch(c -> Character.isISOControl(c)
+                    || Character.getType(c) == Character.FORMAT || Character.isSurrogate((char) c)), e.getMessage());
+        }
+    }
+
     private Path write(byte[] bytes) throws IOException {
         return Files.write(Files.createTempFile(cache, "expected", ".bin"), bytes);
     }
