@@ -56,20 +56,34 @@ class ImageFilesMemoryTest {
     @Test
     void aHundredMegapixelPngIsReadAndResizedUnderTheLaunchersHeap() throws Exception {
         String heap = launcherHeap();
-        Result r = probe(heap);
+        Result r = probe(heap, png);
         assertEquals(0, r.exit, "under -Xmx" + heap + ": " + r.output);
         assertTrue(r.output.contains("shape=[1, 3, 224, 224] first=" + (float) (RED / 255.0)), r.output);
     }
 
     @Test
     void aHeapTooSmallForTheImageRefusesItFromTheHeaderNamingTheFileTheSizeAndTheMemoryNeeded() throws Exception {
-        Result r = probe("256m");
+        Result r = probe("256m", png);
         assertEquals(3, r.exit, r.output);
         long megabytes = (Files.size(png) + 600_000_000 + 999_999) / 1_000_000;      // the file, then RGB twice
         assertTrue(r.output.contains("refused: image " + png + " declares 10000×10000 pixels, which would take "
                 + megabytes + " MB of memory to decode, more than the"), r.output);
         assertTrue(r.output.contains("give the JVM a larger heap (-Xmx2g) or downscale the image"), r.output);
         assertFalse(r.output.contains("OutOfMemoryError"), r.output);
+    }
+
+    @Test
+    void aBatchOfLargePhotosHoldsOnlyOneAtFullSizeAtATime() throws Exception {
+        // four 25-megapixel images: 75 MB each as RgbImage, 150 MB while decoding; held together they need 375 MB
+        Path folder = Files.createDirectories(dir.resolve("photos"));
+        Path first = folder.resolve("photo-0.png");
+        writeOneColourPng(first, 5000, 5000, RED, GREEN, BLUE);
+        for (int i = 1; i < 4; i++) {
+            Files.copy(first, folder.resolve("photo-" + i + ".png"));
+        }
+        Result r = probe("320m", folder);
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("shape=[4, 3, 224, 224] first=" + (float) (RED / 255.0)), r.output);
     }
 
     @Test
@@ -106,10 +120,10 @@ class ImageFilesMemoryTest {
     private record Result(int exit, String output) {
     }
 
-    private static Result probe(String heap) throws Exception {
+    private static Result probe(String heap, Path images) throws Exception {
         List<String> command = List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator
                 + "java", "-Xmx" + heap, "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", LargeImageProbe.class.getName(), png.toString());
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", LargeImageProbe.class.getName(), images.toString());
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the probe did not end: " + out);
