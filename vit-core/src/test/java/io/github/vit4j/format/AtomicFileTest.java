@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Pretrained;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -75,6 +79,24 @@ class AtomicFileTest {
         }));
         assertTrue(Files.notExists(file));
         assertEquals(List.of(), list(dir));
+    }
+
+    @Test
+    void aVitFileIsReplacedTheSameWayAndReadsBackWithNoTemporaryFileBesideIt() throws IOException {
+        VitConfig tiny = new VitConfig(8, 4, 3, 16, 2, 2, 32, 1e-6, List.of("a", "b", "c"));
+        Pretrained first = new Pretrained(VitWeights.random(tiny, 1), Preprocessing.unitRange(8));
+        Pretrained second = new Pretrained(VitWeights.random(tiny, 2), Preprocessing.unitRange(8));
+        Path file = dir.resolve("model.vit");
+        VitFile.write(file, first);
+        Object oldKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        VitFile.write(file, second);
+        assertEquals(second.weights().tensors().get("head.weight"),
+                VitFile.read(file).weights().tensors().get("head.weight"), "the second model's weights");
+        assertTrue(VitFile.inspect(file).ok());
+        if (oldKey != null) {
+            assertNotEquals(oldKey, Files.readAttributes(file, BasicFileAttributes.class).fileKey());
+        }
+        assertEquals(List.of(file), list(dir));
     }
 
     private static List<Path> list(Path folder) throws IOException {
