@@ -1,7 +1,6 @@
 package io.github.vit4j.format;
 
 import io.github.vit4j.model.NativeEnvironment;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,41 +38,105 @@ public final class Npy {
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** The longest header an {@code .npz} entry may declare (numpy itself reads headers up to 10,000 bytes). */
+    private static final int MAX_NPZ_HEADER = 1 << 16;
+    /** The longest Java array the JVM allocates. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private Npy() {
     }
 
     /** Reads one {@code .npy} file as an array of its own type (FLOAT, DOUBLE, UBYTE, INT or LONG), C order. */
     public static INDArray read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_ARRAY) {
+            throw new IOException(file + " is " + size + " bytes: vit4j reads .npy arrays of up to 2 GiB");
+        }
         return parse(Files.readAllBytes(file), file.toString());
     }
 
     /**
-     * Reads every array of an {@code .npz} file (stored or deflated), keyed by name without {@code .npy}.
+     * Reads every array of an {@code .npz} file (stored or deflated), keyed by name without {@code .npy}. Each entry
+     * is read no further than its {@code .npy} header declares (a byte more is refused: a deflated entry, a zip
+     * bomb, can inflate to any size), and the arrays together may take at most the memory ND4J may use
+     * ({@code org.bytedeco.javacpp.maxbytes}, by default the JVM's maximum heap).
      *
-     * @throws IOException naming the file (and entry) when it is not a zip of {@code .npy} files
+     * @throws IOException naming the file (and entry) when it is not a zip of {@code .npy} files, an entry holds
+     *                     more than its header declares, or the arrays exceed that memory
      */
     public static Map<String, INDArray> readNpz(Path file) throws IOException {
+        return readNpz(file, Pointer.maxBytes() > 0 ? Pointer.maxBytes() : Runtime.getRuntime().maxMemory());
+    }
+
+    /** {@link #readNpz(Path)} with at most {@code limit} bytes of {@code .npy} entries (headers and data) in all. */
+    static Map<String, INDArray> readNpz(Path file, long limit) throws IOException {
         Map<String, INDArray> out = new LinkedHashMap<>();
+        long total = 0;
         try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
             ZipEntry e;
             while ((e = nextEntry(zip, file)) != null) {
                 String name = e.getName().endsWith(".npy")
                         ? e.getName().substring(0, e.getName().length() - 4) : e.getName();
+                String where = file + "!" + e.getName();
                 byte[] bytes;
                 try {
-                    bytes = readAll(zip);
+                    bytes = readEntry(zip, where, total, limit);
                 } catch (ZipException | EOFException broken) {
                     throw new IOException(file + ": entry " + e.getName() + " of the .npz (zip) file is damaged: "
                             + broken.getMessage() + "; write it again with numpy.savez", broken);
                 }
-                out.put(name, parse(bytes, file + "!" + e.getName()));
+                total += bytes.length;
+                out.put(name, parse(bytes, where));
             }
         }
         if (out.isEmpty()) {
             throw new IOException(file + " holds no arrays; is it an .npz file?");
         }
         return out;
+    }
+
+    /**
+     * One {@code .npz} entry's bytes, read no further than its {@code .npy} header declares: the preamble, the
+     * header (at most {@link #MAX_NPZ_HEADER} bytes), then the data of the declared shape and type. A byte more is
+     * refused, and so is an entry that would bring the bytes read so far ({@code total}) past {@code limit}. What is
+     * malformed is returned as read, for {@link #parse} to refuse in its words.
+     */
+    private static byte[] readEntry(InputStream in, String where, long total, long limit) throws IOException {
+        byte[] preamble = in.readNBytes(12);
+        if (preamble.length < 12 || !Arrays.equals(Arrays.copyOf(preamble, 6), MAGIC) || preamble[6] < 1
+                || preamble[6] > 3) {
+            return preamble;
+        }
+        ByteBuffer b = ByteBuffer.wrap(preamble).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLen = preamble[6] == 1 ? Short.toUnsignedInt(b.getShort(8)) : Integer.toUnsignedLong(b.getInt(8));
+        if (headerLen > MAX_NPZ_HEADER) {
+            throw new IOException(where + ": the .npy entry declares a header of " + headerLen + " bytes, more than"
+                    + " the " + MAX_NPZ_HEADER + " vit4j reads; the file is damaged or not written by numpy.savez");
+        }
+        long headerEnd = (preamble[6] == 1 ? 10 : 12) + headerLen;
+        byte[] head = concat(preamble, in.readNBytes((int) Math.max(headerEnd - 12, 0)));
+        if (head.length < headerEnd) {
+            return head;
+        }
+        Layout layout = layout(new String(head, (int) (headerEnd - headerLen), (int) headerLen,
+                StandardCharsets.ISO_8859_1), where);
+        long data = layout.count() * layout.width();
+        if (headerEnd + data > MAX_ARRAY) {
+            throw tooLarge(where, layout.shape());
+        }
+        if (total + headerEnd + data > limit) {
+            throw new IOException(where + ": with this entry's " + (headerEnd + data) + " bytes the arrays of the"
+                    + " .npz come to " + (total + headerEnd + data) + " bytes, more than the limit of " + limit
+                    + " bytes (the memory ND4J may use, org.bytedeco.javacpp.maxbytes); give the JVM more memory or"
+                    + " split the file");
+        }
+        byte[] body = in.readNBytes((int) data);
+        if (body.length == data && in.read() >= 0) {
+            throw new IOException(where + ": the entry inflates to more than the " + data + " bytes of data its"
+                    + " header declares (" + layout.descr() + " " + Arrays.toString(layout.shape()) + "); it is"
+                    + " damaged or a zip bomb; write it again with numpy.savez");
+        }
+        return concat(head, body);
     }
 
     /** The next zip entry, or an IOException naming the file where the JDK's reader fails in its own words. */
@@ -129,25 +193,16 @@ public final class Npy {
             throw new IOException(where + ": header length " + headerLen + " runs past the end of the file ("
                     + bytes.length + " bytes)");
         }
-        String header = new String(bytes, start, (int) headerLen, StandardCharsets.ISO_8859_1);
-        String descr = group(DESCR, header, where, "descr");
-        boolean fortran = group(FORTRAN, header, where, "fortran_order").equals("True");
-        long[] shape = shape(group(SHAPE, header, where, "shape"), where);
+        Layout layout = layout(new String(bytes, start, (int) headerLen, StandardCharsets.ISO_8859_1), where);
+        String descr = layout.descr();
+        boolean fortran = layout.fortran();
+        long[] shape = layout.shape();
+        int width = layout.width();
+        long count = layout.count();
+        String type = descr.substring(1);
         int dataStart = (int) (start + headerLen);
         ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, bytes.length - dataStart).slice().order(order);
-        String type = descr.substring(1);
-        int width = "<>|=".indexOf(descr.charAt(0)) < 0 ? 0 : switch (type) {
-            case "f4", "i4" -> 4;
-            case "f8", "i8" -> 8;
-            case "u1", "b1" -> 1;
-            default -> 0;
-        };
-        if (width == 0) {
-            throw new IOException(where + ": dtype " + descr + " is not supported; expected <f4, <f8, <i4, <i8 or"
-                    + " |u1");
-        }
-        long count = elements(shape, width, where);
         if (data.remaining() != count * width) {
             throw new IOException(where + ": shape " + Arrays.toString(shape) + " of " + descr + " needs "
                     + count * width + " bytes but the file has " + data.remaining());
@@ -206,6 +261,28 @@ public final class Npy {
         return a;
     }
 
+    /** What a {@code .npy} header declares: {@code count} elements of {@code width} bytes each. */
+    private record Layout(String descr, boolean fortran, long[] shape, int width, long count) {
+    }
+
+    /** The layout a header's dict declares, refused when its dtype is not read or its data would be over 2 GiB. */
+    private static Layout layout(String header, String where) throws IOException {
+        String descr = group(DESCR, header, where, "descr");
+        boolean fortran = group(FORTRAN, header, where, "fortran_order").equals("True");
+        long[] shape = shape(group(SHAPE, header, where, "shape"), where);
+        int width = "<>|=".indexOf(descr.charAt(0)) < 0 ? 0 : switch (descr.substring(1)) {
+            case "f4", "i4" -> 4;
+            case "f8", "i8" -> 8;
+            case "u1", "b1" -> 1;
+            default -> 0;
+        };
+        if (width == 0) {
+            throw new IOException(where + ": dtype " + descr + " is not supported; expected <f4, <f8, <i4, <i8 or"
+                    + " |u1");
+        }
+        return new Layout(descr, fortran, shape, width, elements(shape, width, where));
+    }
+
     /** The dimensions of a header's {@code 'shape'} tuple, e.g. {@code "2, 3"} or {@code "5,"}; () is a scalar. */
     private static long[] shape(String tuple, String where) throws IOException {
         String[] parts = tuple.split(",", -1);
@@ -237,10 +314,14 @@ public final class Npy {
             count = d == 0 || count == 0 ? 0 : count > Integer.MAX_VALUE / d ? Long.MAX_VALUE : count * d;
         }
         if (count > Integer.MAX_VALUE / width) {
-            throw new IOException(where + ": shape " + Arrays.toString(shape) + " is too large: vit4j reads .npy"
-                    + " arrays of up to 2 GiB");
+            throw tooLarge(where, shape);
         }
         return count;
+    }
+
+    private static IOException tooLarge(String where, long[] shape) {
+        return new IOException(where + ": shape " + Arrays.toString(shape) + " is too large: vit4j reads .npy arrays"
+                + " of up to 2 GiB");
     }
 
     private static void reverse(long[] a) {
@@ -259,9 +340,9 @@ public final class Npy {
         return m.group(1);
     }
 
-    private static byte[] readAll(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        in.transferTo(out);
-        return out.toByteArray();
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

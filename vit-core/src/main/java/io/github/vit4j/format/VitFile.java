@@ -11,10 +11,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,8 +79,9 @@ public final class VitFile {
     }
 
     /**
-     * Writes {@code model} to {@code out}: first to a temporary file beside it, flushed to disk, then moved over
-     * {@code out} atomically (where the file system can), so that readers never see half a file.
+     * Writes {@code model} to {@code out}: first to a temporary file beside it, forced to the disk, then moved over
+     * {@code out} atomically (where the file system can) and the folder forced, so that readers never see half a file
+     * and the new file survives a power cut once this returns (as {@link AtomicFile} says).
      *
      * @throws IOException              when the folder does not exist, {@code out} is a folder, or writing fails
      * @throws IllegalArgumentException when a tensor is not float32 or too large for the format
@@ -129,7 +128,7 @@ public final class VitFile {
             dataStart = start;
         }
 
-        Path tmp = Files.createFile(dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp"));
+        Path tmp = AtomicFile.temporaryBeside(target);
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -143,11 +142,7 @@ public final class VitFile {
                 }
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFile.moveIntoPlace(tmp, target);
             moved = true;
         } finally {
             if (!moved) {

@@ -1,5 +1,7 @@
 package io.github.vit4j.image;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * Plain bilinear resizing of one channel plane, the way {@code torch.nn.functional.interpolate(mode='bilinear',
  * align_corners=False)} does it without antialiasing.
@@ -38,6 +40,15 @@ final class Bilinear {
         if (in.length != inH * inW) {
             throw new IllegalArgumentException("plane of " + in.length + " values is not " + inH + "×" + inW);
         }
+        return resize(k -> in[k], inH, inW, outH, outW, level);
+    }
+
+    /**
+     * As {@link #resize(double[], int, int, int, int, double)}, the input's value at row {@code y}, column
+     * {@code x} being {@code in.applyAsDouble(y · inW + x)}: one channel of an {@link RgbImage} read where it lies,
+     * without a plane of doubles of the whole image (800 MB for 100 megapixels).
+     */
+    static double[] resize(IntToDoubleFunction in, int inH, int inW, int outH, int outW, double level) {
         int[] y0 = new int[outH];
         int[] y1 = new int[outH];
         double[] ty = new double[outH];
@@ -61,7 +72,7 @@ final class Bilinear {
             int row = y * inW;
             for (int x = 0; x < outW; x++) {
                 double wx = tx[x];
-                double v = (1 - wx) * in[row + x0[x]] + wx * in[row + x1[x]];
+                double v = (1 - wx) * in.applyAsDouble(row + x0[x]) + wx * in.applyAsDouble(row + x1[x]);
                 rows[y * outW + x] = roundRows ? rounded(v, level) : v;
             }
         }

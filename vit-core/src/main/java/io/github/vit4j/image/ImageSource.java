@@ -16,6 +16,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.OptionalInt;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A numbered list of images to classify, as a user names it on the command line, read in batches:
@@ -48,12 +49,12 @@ public final class ImageSource {
     private final String labelSet;                  // the labels' classes in words, e.g. "CIFAR-10's 10 classes"
     private final Loader loader;
 
-    /** Reads images {@code from .. from + count − 1} with their labels. */
+    /** Reads images {@code from .. from + count − 1} with their labels, as pixels ({@link Preprocessing#pixels}). */
     private interface Loader {
-        Loaded load(int from, int count) throws IOException;
+        Loaded load(int from, int count, Preprocessing preprocessing) throws IOException;
     }
 
-    private record Loaded(int[] labels, List<RgbImage> images) {
+    private record Loaded(int[] labels, INDArray pixels) {
     }
 
     private ImageSource(String description, List<String> names, OptionalInt labelClasses, String labelSet,
@@ -209,9 +210,9 @@ public final class ImageSource {
             names.add(base + "#" + i);
         }
         return new ImageSource(CIFAR10_PREFIX + file, List.copyOf(names), OptionalInt.of(Cifar10.CLASSES),
-                "CIFAR-10's " + Cifar10.CLASSES + " classes", (from, count) -> {
+                "CIFAR-10's " + Cifar10.CLASSES + " classes", (from, count, preprocessing) -> {
             Cifar10.Records r = Cifar10.read(file, from, count);
-            return new Loaded(r.labels(), r.images());
+            return new Loaded(r.labels(), preprocessing.pixels(r.images()));
         });
     }
 
@@ -235,14 +236,14 @@ public final class ImageSource {
     private static ImageSource files(String description, List<Path> files) {
         List<Path> paths = List.copyOf(files);
         List<String> names = paths.stream().map(p -> p.getFileName().toString()).toList();
-        return new ImageSource(description, names, OptionalInt.empty(), "no labels", (from, count) -> {
-            List<RgbImage> images = new ArrayList<>(count);
-            for (Path p : paths.subList(from, from + count)) {
-                images.add(ImageFiles.read(p));
+        return new ImageSource(description, names, OptionalInt.empty(), "no labels", (from, count, preprocessing) -> {
+            INDArray[] pixels = new INDArray[count];
+            for (int i = 0; i < count; i++) {       // one photo at full size in memory at a time, not a batch of them
+                pixels[i] = preprocessing.pixels(ImageFiles.read(paths.get(from + i)));
             }
             int[] labels = new int[count];
             Arrays.fill(labels, UNKNOWN_LABEL);
-            return new Loaded(labels, images);
+            return new Loaded(labels, count == 1 ? pixels[0] : Nd4j.concat(0, pixels));
         });
     }
 
@@ -284,14 +285,14 @@ public final class ImageSource {
         };
         String labelSet = labelClasses.isPresent() ? labelClasses.getAsInt() + " classes" : "no labels";
         return new ImageSource(description + " (images " + first + " .. " + (first + n - 1) + " held)", names,
-                labelClasses, labelSet, (from, count) -> {
+                labelClasses, labelSet, (from, count, preprocessing) -> {
             if (from < first) {
                 throw new IllegalArgumentException("images " + from + " .. " + (from + count - 1) + " of "
                         + description + " requested, but only " + first + " .. " + (first + n - 1) + " are held; "
                         + "read the held ones");
             }
             return new Loaded(Arrays.copyOfRange(heldLabels, from - first, from - first + count),
-                    held.subList(from - first, from - first + count));
+                    preprocessing.pixels(held.subList(from - first, from - first + count)));
         });
     }
 
@@ -338,9 +339,8 @@ public final class ImageSource {
      * @throws IOException              when an image cannot be read
      */
     public Batch read(int from, int count, Preprocessing preprocessing) throws IOException {
-        Loaded loaded = load(from, count);
-        return new Batch(from, names.subList(from, from + count), loaded.labels(),
-                preprocessing.pixels(loaded.images()), preprocessing);
+        Loaded loaded = load(from, count, preprocessing);
+        return new Batch(from, names.subList(from, from + count), loaded.labels(), loaded.pixels(), preprocessing);
     }
 
     /**
@@ -378,12 +378,12 @@ public final class ImageSource {
         };
     }
 
-    private Loaded load(int from, int count) throws IOException {
+    private Loaded load(int from, int count, Preprocessing preprocessing) throws IOException {
         if (from < 0 || count <= 0 || (long) from + count > size()) {
             throw new IllegalArgumentException("images " + from + " .. " + ((long) from + count - 1)
                     + " requested but " + description + " holds " + size() + " (0 .. " + (size() - 1) + ")");
         }
-        return loader.load(from, count);
+        return loader.load(from, count, preprocessing);
     }
 
     /** The spec this source was made from, e.g. {@code cifar10:data/test_batch.bin}. */

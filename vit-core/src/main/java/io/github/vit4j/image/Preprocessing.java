@@ -348,10 +348,10 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
             RgbImage image = images.get(i);
             boolean resize = image.width() != size || image.height() != size;
             for (int ch = 0; ch < 3; ch++) {
-                double[] plane = image.plane(ch);
-                if (resize) {
-                    plane = Bilinear.resize(plane, image.height(), image.width(), size, size, roundResized ? 1 : 0);
-                }
+                double[] plane = resize                       // a large photo is read in place, not copied
+                        ? Bilinear.resize(image.channel(ch), image.height(), image.width(), size, size,
+                                roundResized ? 1 : 0)
+                        : image.plane(ch);
                 double m = normalise ? mean[ch] : 0;
                 double sd = normalise ? std[ch] : 1;
                 int base = (i * 3 + ch) * planeSize;

@@ -1,6 +1,7 @@
 package io.github.vit4j.image;
 
 import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * An 8-bit RGB image in memory: {@code width × height} pixels, stored <em>interleaved</em> and row-major, the
@@ -80,6 +81,11 @@ public record RgbImage(int width, int height, byte[] rgb) {
             p[i] = rgb[i * CHANNELS + c] & 0xFF;
         }
         return p;
+    }
+
+    /** Channel {@code c} read in place: the value at {@code y · width + x} in 0..255, for resizing without a plane. */
+    IntToDoubleFunction channel(int c) {
+        return k -> rgb[k * CHANNELS + c] & 0xFF;
     }
 
     @Override

@@ -12,6 +12,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -98,6 +100,55 @@ class NpyTest {
         Files.write(bad, bytes);
         IOException e = assertThrows(IOException.class, () -> Npy.readNpz(bad));
         assertTrue(e.getMessage().contains("bad.npz"), e.getMessage());
+    }
+
+    @Test
+    void anNpzEntryInflatingPastWhatItsHeaderDeclaresIsRefusedNamingTheFileAndTheEntry() throws IOException {
+        // a zip bomb: a header for 2 doubles, then 64 MiB of zeros that deflate to about 64 KB
+        Path bomb = dir.resolve("bomb.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(bomb))) {
+            zip.putNextEntry(new ZipEntry("small.npy"));
+            zip.write(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 1, 2));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                zip.write(zeros);
+            }
+        }
+        assertTrue(Files.size(bomb) < 1 << 20, "the bomb is small: " + Files.size(bomb));
+        IOException e = assertThrows(IOException.class, () -> Npy.readNpz(bomb));
+        assertTrue(e.getMessage().contains(bomb + "!small.npy")
+                && e.getMessage().contains("more than the 16 bytes of data its header declares"), e.getMessage());
+    }
+
+    @Test
+    void anNpzWhoseArraysTogetherExceedTheLimitIsRefusedAtTheEntryThatCrossesIt() throws IOException {
+        Path two = dir.resolve("two.npz");
+        byte[] entry = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", 1, 2, 3, 4);
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(two))) {
+            for (String name : new String[] {"a.npy", "b.npy"}) {
+                zip.putNextEntry(new ZipEntry(name));
+                zip.write(entry);
+            }
+        }
+        assertEquals(2, Npy.readNpz(two, 2L * entry.length).size());
+        long limit = 2L * entry.length - 1;
+        IOException e = assertThrows(IOException.class, () -> Npy.readNpz(two, limit));
+        assertTrue(e.getMessage().contains(two + "!b.npy") && e.getMessage().contains("limit of " + limit + " bytes"),
+                e.getMessage());
+    }
+
+    @Test
+    void anNpzEntryDeclaringAHugeHeaderIsRefusedBeforeReadingIt() throws IOException {
+        Path f = dir.resolve("header.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(f))) {
+            zip.putNextEntry(new ZipEntry("h.npy"));
+            zip.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                0x7f});
+            zip.write(new byte[1 << 20]);
+        }
+        IOException e = assertThrows(IOException.class, () -> Npy.readNpz(f));
+        assertTrue(e.getMessage().contains(f + "!h.npy") && e.getMessage().contains("header of 2147483647 bytes"),
+                e.getMessage());
     }
 
     /** A version-1.0 .npy of float64 values with the given header dict. */

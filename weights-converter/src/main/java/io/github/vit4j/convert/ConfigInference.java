@@ -46,17 +46,19 @@ final class ConfigInference {
 
         Integer hidden = stated.hiddenSize;
         if (hidden == null) {
-            long[] norm = shape(weights, layout, "norm.weight", "hiddenSize");
-            hidden = (int) norm[norm.length - 1];
+            long[] norm = shape(weights, layout, "norm.weight", "hiddenSize", 1, "[D]", "config.hiddenSize");
+            hidden = (int) norm[0];
             notes.accept("hiddenSize = " + hidden + ", read off " + layout.sources("norm.weight").get(0));
         }
         Integer channels = stated.channels;
         Integer patch = stated.patchSize;
         if (channels == null || patch == null) {
-            long[] conv = shape(weights, layout, "patch_embed.proj.weight", "patchSize and channels");
-            if (conv.length != 4 || conv[2] != conv[3]) {
-                throw new ModelFormatException(file + ": cannot read patch size and channels off "
-                        + layout.sources("patch_embed.proj.weight").get(0) + " " + Arrays.toString(conv)
+            long[] conv = shape(weights, layout, "patch_embed.proj.weight", "patchSize and channels", 4,
+                    "[D, C, p, p]", "config.patchSize and config.channels");
+            if (conv[2] != conv[3]) {
+                String source = layout.sources("patch_embed.proj.weight").get(0);
+                throw new ModelFormatException(file + ": cannot read patch size and channels off " + source + " "
+                        + Arrays.toString(weights.shape(source))
                         + " (expected a square convolution [D, C, p, p]); state config.patchSize and config.channels");
             }
             if (channels == null) {
@@ -70,26 +72,28 @@ final class ConfigInference {
         }
         Integer mlp = stated.mlpSize;
         if (mlp == null) {
-            mlp = (int) rows(weights, layout, "blocks.0.mlp.fc1.weight", "mlpSize");
+            mlp = rows(weights, layout, "blocks.0.mlp.fc1.weight", "mlpSize", "[mlpSize, D]", "config.mlpSize");
             notes.accept("mlpSize = " + mlp + ", read off " + layout.sources("blocks.0.mlp.fc1.weight").get(0));
         }
         Integer image = stated.imageSize;
         if (image == null) {
-            long[] pos = shape(weights, layout, "pos_embed", "imageSize");
-            long tokens = pos.length >= 2 ? pos[pos.length - 2] : -1;
+            long[] pos = shape(weights, layout, "pos_embed", "imageSize", 2, "[1, 1 + g·g, D]", "config.imageSize");
+            long tokens = pos[0];
             long grid = Math.round(Math.sqrt(tokens - 1.0));
-            if (tokens < 2 || grid * grid != tokens - 1) {
-                throw new ModelFormatException(file + ": cannot read the image size off "
-                        + layout.sources("pos_embed").get(0) + " " + Arrays.toString(pos) + " (expected [1, 1 + g·g,"
-                        + " D]); state config.imageSize");
+            if (tokens < 2 || grid * grid != tokens - 1 || grid * patch > Integer.MAX_VALUE) {
+                String source = layout.sources("pos_embed").get(0);
+                throw new ModelFormatException(file + ": cannot read the image size off " + source + " "
+                        + Arrays.toString(weights.shape(source)) + " (expected [1, 1 + g·g, D]); state"
+                        + " config.imageSize");
             }
-            image = (int) grid * patch;
+            image = (int) (grid * patch);
             notes.accept("imageSize = " + image + ", read off the " + tokens + " position embeddings (1 + " + grid
                     + "×" + grid + " patches of " + patch + "px)");
         }
         List<String> labels = stated.labels;
         if (labels == null) {
-            int classes = (int) rows(weights, layout, "head.weight", "the number of classes");
+            int classes = rows(weights, layout, "head.weight", "the number of classes", "[classes, D]",
+                    "the class names (config.label.N)");
             labels = VitConfig.numberedLabels(classes);
             notes.accept(classes + " classes, read off " + layout.sources("head.weight").get(0)
                     + "; no class names given, so they are numbered");
@@ -113,29 +117,47 @@ final class ConfigInference {
         }
     }
 
-    private static long[] shape(WeightsFile weights, NameLayout layout, String canonical, String field)
-            throws ModelFormatException {
-        List<String> sources = layout.sources(canonical);
-        String source = sources.get(0);
+    /**
+     * The shape of the tensor that {@code field} is read off, leading 1s dropped down to {@code rank} as the weight
+     * mapper drops them ({@code [1, T, D]} is {@code [T, D]}); refused unless that has {@code rank} dimensions, each
+     * from 1 to {@link Integer#MAX_VALUE} (a config's sizes are ints).
+     *
+     * @param expected the shape expected, in words, e.g. {@code [D]}
+     * @param state    what to state in the config instead
+     */
+    private static long[] shape(WeightsFile weights, NameLayout layout, String canonical, String field, int rank,
+                                String expected, String state) throws ModelFormatException {
+        return checked(weights, layout.sources(canonical).get(0), canonical, field, rank, expected, state);
+    }
+
+    /** Rows of a (possibly concatenated) 2-D weight: the sum of its sources' first dimensions. */
+    private static int rows(WeightsFile weights, NameLayout layout, String canonical, String field, String expected,
+                            String state) throws ModelFormatException {
+        long rows = 0;
+        for (String source : layout.sources(canonical)) {
+            rows += checked(weights, source, canonical, field, 2, expected, state)[0];
+        }
+        if (rows > Integer.MAX_VALUE) {
+            throw new ModelFormatException(weights.file() + ": cannot read " + field + " off " + canonical + ": its"
+                    + " sources " + layout.sources(canonical) + " have " + rows + " rows together, more than a config"
+                    + " holds; state " + state);
+        }
+        return (int) rows;
+    }
+
+    private static long[] checked(WeightsFile weights, String source, String canonical, String field, int rank,
+                                  String expected, String state) throws ModelFormatException {
         if (!weights.contains(source)) {
             throw new ModelFormatException(weights.file() + ": cannot infer " + field + ": it has no tensor " + source
                     + " (for " + canonical + "); state it in the config or mapping file, or check the mapping");
         }
-        return weights.shape(source);
-    }
-
-    /** Rows of a (possibly concatenated) 2-D weight: the sum of its sources' first dimensions. */
-    private static long rows(WeightsFile weights, NameLayout layout, String canonical, String field)
-            throws ModelFormatException {
-        long rows = 0;
-        for (String source : layout.sources(canonical)) {
-            if (!weights.contains(source)) {
-                throw new ModelFormatException(weights.file() + ": cannot infer " + field + ": it has no tensor "
-                        + source + " (for " + canonical + "); state it in the config or mapping file");
-            }
-            long[] s = weights.shape(source);
-            rows += s.length == 0 ? 1 : s[0];
+        long[] has = weights.shape(source);
+        long[] shape = WeightMapper.squeezeLeadingOnes(has, rank);
+        if (shape.length != rank || Arrays.stream(shape).anyMatch(d -> d < 1 || d > Integer.MAX_VALUE)) {
+            throw new ModelFormatException(weights.file() + ": cannot read " + field + " off " + source + " "
+                    + Arrays.toString(has) + " (expected " + expected + (shape.length == rank
+                            ? ", each dimension from 1 to " + Integer.MAX_VALUE : "") + "); state " + state);
         }
-        return rows;
+        return shape;
     }
 }

@@ -337,7 +337,7 @@ final class Safetensors implements WeightsFile {
                     + " (save the weights as float32 or float16)");
         }
         long elements = info.elements();
-        if (elements * 4 > Integer.MAX_VALUE) {
+        if (elements > Integer.MAX_VALUE / 4) {       // not elements * 4, which could wrap round for a long
             throw new ModelFormatException(file + ": tensor " + name + " " + info.shapeText() + " is over 2 GiB as"
                     + " float32; vit4j reads tensors up to 2 GiB");
         }

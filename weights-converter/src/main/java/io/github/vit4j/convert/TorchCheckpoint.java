@@ -378,13 +378,15 @@ final class TorchCheckpoint implements WeightsFile {
                     + type.dtype + " (torch." + type.pythonName + "), which vit4j does not read; supported: float32,"
                     + " float16, bfloat16, float64");
         }
-        long elements = Arrays.stream(shape).reduce(1, (a, b) -> a * b); // checked when the file was opened
+        // Products checked when the file was opened; not the float32 bytes: a broadcast (stride 0) tensor of 2^62
+        // elements spans one element of its storage, and 4 × 2^62 wraps round to 0.
+        long elements = Arrays.stream(shape).reduce(1, Math::multiplyExact);
         long last = t.offset();
         for (int k = 0; k < shape.length; k++) {
             last += Math.max(shape[k] - 1, 0) * stride[k];
         }
         long span = (last - t.offset() + 1) * type.bytes;
-        if (elements * 4 > Integer.MAX_VALUE || span > Integer.MAX_VALUE) {
+        if (elements > Integer.MAX_VALUE / 4 || span > Integer.MAX_VALUE) {
             throw new ModelFormatException(file + ": tensor " + name + " " + Arrays.toString(shape) + " is over 2 GiB;"
                     + " vit4j reads tensors up to 2 GiB");
         }

@@ -138,7 +138,7 @@ final class WeightMapper {
     }
 
     /** Drops leading 1-dimensions while the rank exceeds {@code rank}: [1, 1, D] → [D], [1, T, D] → [T, D]. */
-    private static long[] squeezeLeadingOnes(long[] shape, int rank) {
+    static long[] squeezeLeadingOnes(long[] shape, int rank) {
         int drop = 0;
         while (shape.length - drop > rank && shape[drop] == 1) {
             drop++;

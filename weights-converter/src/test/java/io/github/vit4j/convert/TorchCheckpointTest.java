@@ -326,6 +326,15 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void aBroadcastTensorWhoseFloat32BytesOverflowALongIsRefusedWhenLoadedNotAllocated() throws IOException {
+        Map<String, Storage> storages = Map.of("0", new Storage("FloatStorage", 1, new byte[4]));
+        Map<String, Tensor> tensors = Map.of("w", new Tensor("0", 0, new long[] {1L << 62}, new long[] {0}));
+        try (WeightsFile f = open(TorchCheckpoints.statePickle(storages, tensors), storages)) {
+            assertRefused(() -> f.load("w"), "tensor w [4611686018427387904] is over 2 GiB");
+        }
+    }
+
+    @Test
     void stringsDeclaringHugeOrMissingLengthsAreRefusedBeforeAllocating() {
         byte[] huge = new PickleBytes().proto(2).binUnicodeHeader(0xffff_ffffL).stop().toByteArray();
         assertRefused(() -> open(huge, Map.of()), "BINUNICODE string declares 4294967295 bytes, more than vit4j"
