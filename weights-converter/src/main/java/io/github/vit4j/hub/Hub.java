@@ -6,7 +6,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -162,7 +161,7 @@ public final class Hub {
                     Path incomplete = cache.incomplete(meta.etag());
                     Files.createDirectories(incomplete.getParent());
                     http.download(meta, incomplete, file, progress);
-                    Files.move(incomplete, blob, StandardCopyOption.ATOMIC_MOVE);
+                    HubCache.moveDurably(incomplete, blob);
                 }
             }
         }

@@ -3,11 +3,13 @@ package io.github.vit4j.hub;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -146,7 +148,7 @@ final class HubCache {
         Files.createDirectories(ref.getParent());
         Path tmp = ref.resolveSibling(ref.getFileName() + "." + UUID.randomUUID() + ".tmp");
         Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-        Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        moveDurably(tmp, ref);
     }
 
     /**
@@ -186,8 +188,20 @@ final class HubCache {
         } catch (UnsupportedOperationException | IOException e) {
             Path tmp = pointer.resolveSibling(pointer.getFileName() + "." + UUID.randomUUID() + ".tmp");
             Files.copy(blob, tmp);
-            Files.move(tmp, pointer, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            moveDurably(tmp, pointer);
         }
+    }
+
+    /**
+     * Renames a complete file into place after forcing its bytes to the disk ({@code fsync}): after a power cut a
+     * blob, ref or copied entry is there with all its bytes or not there at all (then it is downloaded again), never
+     * a name whose content was lost, which nothing would check again.
+     */
+    static void moveDurably(Path complete, Path target) throws IOException {
+        try (FileChannel channel = FileChannel.open(complete, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(complete, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
