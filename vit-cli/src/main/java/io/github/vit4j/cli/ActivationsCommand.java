@@ -1,5 +1,6 @@
 package io.github.vit4j.cli;
 
+import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.format.Npy;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Activations;
@@ -10,7 +11,6 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -98,7 +99,8 @@ final class ActivationsCommand implements Callable<Integer> {
             Npy.write(file, whole);
             bytes += Files.size(file);
         }
-        Files.write(dump.out.resolve("images.txt"), rows, StandardCharsets.UTF_8);
+        AtomicFile.writeString(dump.out.resolve("images.txt"), rows.stream().map(r -> r + "\n")
+                .collect(Collectors.joining()));
         text.printf(Locale.ROOT, "wrote %s of %s to %s (%.1f MB) in %.1f s%n",
                 TerminalText.count(parts.size(), "site"), TerminalText.count(n, "image"), dump.out,
                 bytes / 1e6, (System.nanoTime() - t0) / 1e9);
