@@ -26,13 +26,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A dataset trace's output folder, held by one run: locked against a second writer for as long as it is open
  * (the operating system releases the lock when the process ends, however it ends), with the settings its trace was
- * made with ({@code trace.meta.properties}) and the complete images of its {@code trace.csv}.
+ * made with ({@code trace.meta.properties}) and the complete images of its {@code trace.csv}. {@link DatasetTrace}
+ * resumes the trace in it; a trace that writes its files anew (a Spark trace) takes the same lock with
+ * {@link #lockToRewrite}.
  */
-final class TraceFolder implements AutoCloseable {
+public final class TraceFolder implements AutoCloseable {
 
     static final String LOCK = "trace.lock";
     static final String SETTINGS = "trace.meta.properties";
     static final String CSV = "trace.csv";
+    /** The Parquet table of a Spark trace (vit-spark), beside its trace.csv. */
+    static final String PARQUET = "trace.parquet";
 
     /**
      * The folders (real paths) whose lock this process holds. A second lock of a folder is refused here, before any
@@ -94,6 +98,37 @@ final class TraceFolder implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates {@code dir} if needed and takes its lock, as {@link DatasetTrace#run} does, for a trace that writes
+     * {@code trace.csv} (and a Spark trace's {@code trace.parquet}) anew rather than resuming; close it once its
+     * files and reports are written.
+     *
+     * @throws IOException              at once when another trace (in this process or another) is writing to
+     *                                  {@code dir}
+     * @throws IllegalArgumentException when {@code dir} holds a trace that {@link DatasetTrace#run} resumes
+     *                                  ({@code trace.meta.properties}), or a {@code trace.csv} with no
+     *                                  {@code trace.parquet} beside it: files that writing anew would overwrite
+     */
+    public static TraceFolder lockToRewrite(Path dir) throws IOException {
+        TraceFolder folder = lock(dir);
+        try {
+            if (Files.exists(dir.resolve(SETTINGS))) {
+                throw new IllegalArgumentException(dir + " holds a trace that DatasetTrace.run resumes ("
+                        + SETTINGS + " beside its " + CSV + "), which a trace written anew would overwrite: trace "
+                        + "into another folder, or delete that trace first");
+            }
+            if (Files.exists(folder.csv()) && !Files.exists(dir.resolve(PARQUET))) {
+                throw new IllegalArgumentException(dir + " holds a " + CSV + " with no " + PARQUET + " beside it, "
+                        + "so not one that a Spark trace wrote, and a trace written anew would overwrite it: trace "
+                        + "into another folder, or delete it first");
+            }
+            return folder;
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
+        }
+    }
+
     private static IOException busy(Path dir, Path file) {
         return new IOException(dir + " is being written by another trace (it holds the lock " + file + "); one "
                 + "folder takes one trace at a time: wait for that trace to finish, or trace into another folder");
@@ -111,10 +146,15 @@ final class TraceFolder implements AutoCloseable {
      * The settings the folder's trace was recorded with (those of earlier versions' caller identity text left out:
      * the fingerprints say whether the model and images are the same); empty for a folder with no trace yet.
      *
-     * @throws IOException when the folder holds a trace.csv but no record of its settings
+     * @throws IOException              when the folder holds a trace.csv but no record of its settings
+     * @throws IllegalArgumentException when the folder holds a Spark trace (its trace.parquet)
      */
     Map<String, String> recorded() throws IOException {
         Path meta = dir.resolve(SETTINGS);
+        if (Files.exists(dir.resolve(PARQUET))) {
+            throw new IllegalArgumentException(dir + " holds a Spark trace's " + PARQUET + ", which a trace resumed "
+                    + "here would not match: trace into another folder, or delete that trace first");
+        }
         if (!Files.exists(meta)) {
             if (Files.exists(csv())) {
                 throw new IOException(csv() + " has no " + meta.getFileName() + " beside it recording what it is a "

@@ -200,6 +200,17 @@ class DatasetTraceResumeTest {
     }
 
     @Test
+    void aTraceIntoAFolderHoldingASparkTraceIsRefusedNamingItsParquetTable() throws IOException {
+        Path out = dir.resolve("spark");
+        Files.createDirectories(out.resolve("trace.parquet"));           // a Spark trace killed before its trace.csv
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TraceFixture.run(out, "grayscale", 0, d -> { }));
+        assertTrue(e.getMessage().contains("trace.parquet") && e.getMessage().contains(out.toString()),
+                e.getMessage());
+        assertTrue(!Files.exists(out.resolve("trace.csv")) && !Files.exists(out.resolve("trace.meta.properties")));
+    }
+
+    @Test
     void aTraceCsvWithWindowsLineEndingsIsRefusedNamingTheLineEndingsAndLeftIntact() throws IOException {
         // as an editor re-saving it on Windows leaves it, here with the last image unfinished and its last line cut
         Path out = copyOfWhole("crlf", l -> l.subList(0, 1 + 6 * ROWS_PER_IMAGE + 5));
