@@ -176,6 +176,12 @@ final class ExplainCommand implements Callable<Integer> {
         text.printf(Locale.ROOT, "explained %s with %s in %.1f s: %s/<index>/<method>.npy and .png, %s (%.1f MB)%n",
                 TerminalText.count(n, "image"), String.join(", ", chosen.stream().map(ExplainMethod::label).toList()),
                 (System.nanoTime() - t0) / 1e9, out, html, Files.size(html) / 1e6);
+        if (report.leftOut() > 0) {
+            text.printf(Locale.ROOT, "report.html shows the attention maps of the first images only: those of %s "
+                    + "would take it past %.0f MB of maps (it says so where they are left out); explain fewer images "
+                    + "at a time to see them%n", TerminalText.count(report.leftOut(), "more image"),
+                    ExplainReport.ATTENTION_BYTES / 1e6);
+        }
         return 0;
     }
 

@@ -1,6 +1,5 @@
 package io.github.vit4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Activations;
@@ -19,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,18 +30,38 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * for a query patch chosen on the image (the full patterns of every query token travel in the file, one byte per
  * weight, scaled to each query row's largest); the folder's trace heatmap when it holds one. The page itself is
  * {@code explain-report.js} and {@code .css} beside this class.
+ *
+ * <p>The attention maps are what makes a page large (layers × heads × tokens × patches bytes an image: 5.6 MB for
+ * ViT-B/16 at 224 px, 48 MB at 384 px), so the page carries at most {@link #ATTENTION_BYTES} of them: an image whose
+ * maps would go past that is shown without them, saying so, and {@link #leftOut()} counts those images for the
+ * command's output. The page is written as a stream, the maps as they are, never as one string. Every text from
+ * outside (labels, file names, the command line) reaches the page only inside the inline JSON, with {@code <},
+ * {@code >}, {@code &}, U+2028 and U+2029 escaped ({@link HtmlSafeJson}), and the page's script sets it as text,
+ * never as HTML.
  */
 final class ExplainReport {
+
+    /** The most attention-map bytes (one a weight) one page carries: 64 MiB, 86 MB in the file as base64. */
+    static final long ATTENTION_BYTES = 64L << 20;
 
     private final String model;
     private final VitConfig config;
     private final List<ExplainMethod> methods;
+    private final long attentionBytes;
     private final List<Image> images = new ArrayList<>();
+    private long attentionUsed;
+    private int leftOut;
 
     ExplainReport(String model, VitConfig config, List<ExplainMethod> methods) {
+        this(model, config, methods, ATTENTION_BYTES);
+    }
+
+    /** A report whose page carries at most {@code attentionBytes} of attention maps. */
+    ExplainReport(String model, VitConfig config, List<ExplainMethod> methods, long attentionBytes) {
         this.model = model;
         this.config = config;
         this.methods = methods;
+        this.attentionBytes = attentionBytes;
     }
 
     /** One image's part of the report, filled as its methods run. */
@@ -80,18 +100,39 @@ final class ExplainReport {
 
     /**
      * Adds the attention patterns {@code [L, H, T, g·g]} of every query token to the first images of a batch: the
-     * weights each query gives the patches, one byte each, 255 = the row's largest.
+     * weights each query gives the patches, one byte each, 255 = the row's largest. An image whose maps would take
+     * the page past its {@link #ATTENTION_BYTES} is left without them, with a note; the patterns are computed only
+     * when some image takes them.
      */
     void addPatterns(Vit vit, ImageSource.Batch batch, List<Image> entries) {
         int l = config.layers();
         int h = config.heads();
         int t = config.tokens();
         int n = config.patches();
-        byte[][] bytes = new byte[entries.size()][l * h * t * n];
+        long size = (long) l * h * t * n;
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            if (size <= attentionBytes - attentionUsed) {
+                attentionUsed += size;
+                kept.add(i);
+            } else {
+                leftOut++;
+                entries.get(i).json.put("attentionNote", String.format(Locale.ROOT, "Attention maps left out: this "
+                        + "image's (%d layers × %d heads × %d queries × %d patches) take %.1f MB, and this page "
+                        + "carries at most %.1f MB of them (%.1f MB already, for earlier images). Explain fewer "
+                        + "images at a time to see them.", l, h, t, n, size / 1e6, attentionBytes / 1e6,
+                        attentionUsed / 1e6));
+            }
+        }
+        if (kept.isEmpty()) {
+            return;
+        }
+        byte[][] bytes = new byte[kept.size()][Math.toIntExact(size)];
         try (Activations run = vit.run(batch.input(), Keep.kinds(Site.Kind.PATTERN))) {
             for (int layer = 0; layer < l; layer++) {
                 float[] p = run.get(Site.pattern(layer)).castTo(DataType.FLOAT).dup('c').data().asFloat();
-                for (int i = 0; i < entries.size(); i++) {
+                for (int j = 0; j < kept.size(); j++) {
+                    int i = kept.get(j);
                     for (int head = 0; head < h; head++) {
                         for (int q = 0; q < t; q++) {
                             int row = ((i * h + head) * t + q) * t + 1;
@@ -101,17 +142,23 @@ final class ExplainReport {
                             }
                             int to = ((layer * h + head) * t + q) * n;
                             for (int k = 0; k < n; k++) {
-                                bytes[i][to + k] = (byte) Math.round(255 * p[row + k] / max);
+                                bytes[j][to + k] = (byte) Math.round(255 * p[row + k] / max);
                             }
                         }
                     }
                 }
             }
         }
-        for (int i = 0; i < entries.size(); i++) {
-            entries.get(i).json.put("attention", Map.of("layers", l, "heads", h, "tokens", t, "grid",
-                    config.gridSize(), "data", Base64.getEncoder().encodeToString(bytes[i])));
+        for (int j = 0; j < kept.size(); j++) {
+            // a byte[] goes into the page as base64, written straight from the array
+            entries.get(kept.get(j)).json.put("attention", Map.of("layers", l, "heads", h, "tokens", t, "grid",
+                    config.gridSize(), "data", bytes[j]));
         }
+    }
+
+    /** How many images' attention maps were left out of the page, for its size ({@link #ATTENTION_BYTES}). */
+    int leftOut() {
+        return leftOut;
     }
 
     /** Writes {@code dir/report.html}, naming the command line that made it; returns the file. */
@@ -124,14 +171,16 @@ final class ExplainReport {
         data.put("images", images.stream().map(i -> i.json).toList());
         Path heatmap = dir.resolve("heatmap.png");
         data.put("trace", Files.isRegularFile(heatmap) ? dataUri(heatmap) : null);
-        // inside <script>, "</" would end the element: JSON allows "<\/" for it
-        String json = new ObjectMapper().writeValueAsString(data).replace("</", "<\\/");
-        String html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>vit explain</title>\n"
+        String head = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>vit explain</title>\n"
                 + "<style>\n" + resource("explain-report.css") + "</style></head>\n<body>\n<div id=\"app\"></div>\n"
-                + "<script type=\"application/json\" id=\"vit4j-data\">" + json + "</script>\n<script>\n"
-                + resource("explain-report.js") + "</script>\n</body></html>\n";
+                + "<script type=\"application/json\" id=\"vit4j-data\">";
+        String tail = "</script>\n<script>\n" + resource("explain-report.js") + "</script>\n</body></html>\n";
         Path file = dir.resolve("report.html");
-        AtomicFile.writeString(file, html);
+        AtomicFile.write(file, out -> {
+            out.write(head.getBytes(StandardCharsets.UTF_8));
+            HtmlSafeJson.write(out, data);
+            out.write(tail.getBytes(StandardCharsets.UTF_8));
+        });
         return file;
     }
 

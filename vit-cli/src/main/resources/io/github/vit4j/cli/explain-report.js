@@ -208,6 +208,9 @@
         s.appendChild(el('h3', {text: 'Attention of a query token, every layer and head (click the image)'}));
         s.appendChild(explorer(image));
       }
+      if (image.attentionNote) {
+        s.appendChild(el('p', {'class': 'note', text: image.attentionNote}));
+      }
       app.appendChild(s);
     });
   }
