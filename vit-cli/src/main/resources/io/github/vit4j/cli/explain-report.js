@@ -188,6 +188,7 @@
     document.title = data.title;
     app.appendChild(el('h1', {text: data.title}));
     app.appendChild(el('p', {'class': 'command', text: data.command}));
+    if (data.picturesNote) { app.appendChild(el('p', {'class': 'note', text: data.picturesNote})); }
     if (data.trace) {
       app.appendChild(el('section', {id: 'trace'}, [el('h2', {text: 'Causal trace in this folder'}),
         figure(data.trace, 'heatmap.png', '')]));

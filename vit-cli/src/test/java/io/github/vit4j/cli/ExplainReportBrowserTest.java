@@ -126,16 +126,17 @@ class ExplainReportBrowserTest {
     }
 
     @Test
-    void aPageWhoseAttentionMapsPassTheCapRendersTheOthersAndSaysWhichAreLeftOut() throws Exception {
+    void aPageWhoseAttentionMapsAndPicturesPassItsCapsRendersAndSaysWhatIsLeftOutOrLinked() throws Exception {
         VitConfig config = ExplainReportTest.hostileConfig();
         long oneImage = (long) config.layers() * config.heads() * config.tokens() * config.patches();
         Path out = Files.createDirectories(dir.resolve("capped"));
-        Path page = ExplainReportTest.report(config, 2, oneImage).write(out, List.of("explain"));
+        Path page = ExplainReportTest.report(out, config, 2, oneImage, 1).write(out, List.of("explain"));
 
         String dom = browse(page, "#query=0", "--dump-dom").out();
-        assertRendered(dom, 2 * 2);
+        assertRendered(dom, 2 * 2);                 // every picture linked but the one whose attention is shown
         assertEquals(16, sums(dom).size(), "the first image's grid");
         assertTrue(dom.contains("Attention maps left out"), "the second image says so");
+        assertTrue(dom.contains("3 of the 4 pictures are read from the files beside this page"), "and the page");
     }
 
     @Test

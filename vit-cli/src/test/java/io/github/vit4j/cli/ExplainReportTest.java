@@ -49,7 +49,8 @@ class ExplainReportTest {
         }
         assertEquals(HOSTILE, new ObjectMapper().readValue(json, Map.class).get("names"));
 
-        Path page = report(hostileConfig(), 2, ExplainReport.ATTENTION_BYTES).write(dir, HOSTILE);
+        Path page = report(dir, hostileConfig(), 2, ExplainReport.ATTENTION_BYTES, ExplainReport.PICTURE_BYTES)
+                .write(dir, HOSTILE);
         String html = Files.readString(page);
         assertEquals(2, count(html, "<script"), "the page's own two script elements, nothing opened by the data");
         assertEquals(2, count(html, "</script"));
@@ -65,7 +66,7 @@ class ExplainReportTest {
     void attentionMapsThatWouldTakeThePagePastItsCapAreLeftOutWithANote() throws IOException {
         VitConfig config = VitConfig.cifar10();
         long oneImage = (long) config.layers() * config.heads() * config.tokens() * config.patches();
-        ExplainReport report = report(config, 3, oneImage * 2 - 1);              // room for one image's maps
+        ExplainReport report = report(dir, config, 3, oneImage * 2 - 1, ExplainReport.PICTURE_BYTES); // one's maps
         Path page = report.write(dir, List.of("explain"));
 
         assertEquals(2, report.leftOut());
@@ -79,14 +80,19 @@ class ExplainReportTest {
         assertTrue(Files.size(page) < 4 * oneImage / 3 + 200_000, "one image's maps: " + Files.size(page));
     }
 
-    /** A report of the first {@code n} CIFAR-10 test images, named and labelled from {@link #HOSTILE}. */
-    static ExplainReport report(VitConfig config, int n, long attentionBytes) throws IOException {
-        Path png = Files.createTempFile("image", ".png");
-        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", png.toFile());
+    /**
+     * A report into {@code dir} of the first {@code n} CIFAR-10 test images, named from {@link #HOSTILE}, each
+     * picture a PNG in {@code dir}.
+     */
+    static ExplainReport report(Path dir, VitConfig config, int n, long attentionBytes, long pictureBytes)
+            throws IOException {
+        Path png = dir.resolve("0/image.png");
+        Files.createDirectories(png.getParent());
+        writePng(png);
         ImageSource.Batch batch = ImageSource.cifar10(SharedAssets.resolve("data/cifar10/test_batch_first1017.bin"))
                 .read(0, n, Preprocessing.cifar10());
         ExplainReport report = new ExplainReport("model " + HOSTILE.get(0), config, List.of(ExplainMethod.SALIENCY),
-                attentionBytes);
+                attentionBytes, pictureBytes);
         List<ExplainReport.Image> images = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String name = HOSTILE.get(i % HOSTILE.size());
@@ -96,8 +102,27 @@ class ExplainReportTest {
             images.add(image);
         }
         report.addPatterns(new Vit(VitWeights.random(config, 3)), batch, images);
-        Files.delete(png);
         return report;
+    }
+
+    @Test
+    void picturesPastThePagesCapAreLinkedToTheirFilesBesideThePageWhichSaysSo() throws IOException {
+        long png = Files.size(writePng(dir.resolve("probe.png")));
+        ExplainReport report = report(dir, VitConfig.cifar10(), 2, 0, 3 * png);
+        Path page = report.write(dir, List.of("explain"));
+        assertEquals(1, report.linked());
+
+        JsonNode data = data(Files.readString(page));
+        List<String> sources = new ArrayList<>();
+        for (JsonNode image : data.get("images")) {
+            sources.add(image.get("image").asText());
+            image.get("figures").forEach(f -> sources.add(f.get("png").asText()));
+        }
+        assertEquals(4, sources.size());
+        assertEquals(3, sources.stream().filter(s -> s.startsWith("data:image/png;base64,")).count());
+        assertEquals("0/image.png", sources.get(3));
+        assertTrue(data.get("picturesNote").asText().startsWith("1 of the 4 pictures are read from the files"),
+                data.toString());
     }
 
     /** CIFAR-10's model with {@link #HOSTILE} labels. */
@@ -110,6 +135,11 @@ class ExplainReportTest {
         Matcher m = Pattern.compile("id=\"vit4j-data\">(.*?)</script>", Pattern.DOTALL).matcher(html);
         assertTrue(m.find());
         return new ObjectMapper().readTree(m.group(1));
+    }
+
+    private static Path writePng(Path file) throws IOException {
+        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", file.toFile());
+        return file;
     }
 
     private static int count(String text, String what) {
