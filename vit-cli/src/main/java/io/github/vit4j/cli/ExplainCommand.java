@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
                     + "gradxinput, smoothgrad, ig [H, W]; gradcam, rollout, occlusion [g, g]; attention [L, heads, g, g] "
                     + "for the CLS query; logit-lens [L, classes]; fgsm, pgd the adversarial pixels [C, H, W]) and "
                     + "DIR/<index>/<method>.png, plus DIR/<index>/image.png and DIR/report.html (one file, no network: "
-                    + "open it in a browser)."},
+                    + "open it in a browser; it carries up to 64 MB of pictures, linking the rest from DIR, and up to "
+                    + "64 MB of attention maps, those of the first 8 images that fit)."},
         footer = {"", "Examples:", "  vit explain --limit 4 --out explain-out",
             "  vit explain --model ../shared/models/deit-tiny-imagenet/hf \\",
             "      --images ../shared/data/images/coco_000000039769.png --label clean-top1 --out cats"})
@@ -176,6 +177,17 @@ final class ExplainCommand implements Callable<Integer> {
         text.printf(Locale.ROOT, "explained %s with %s in %.1f s: %s/<index>/<method>.npy and .png, %s (%.1f MB)%n",
                 TerminalText.count(n, "image"), String.join(", ", chosen.stream().map(ExplainMethod::label).toList()),
                 (System.nanoTime() - t0) / 1e9, out, html, Files.size(html) / 1e6);
+        if (report.leftOut() > 0) {
+            text.printf(Locale.ROOT, "report.html shows the attention maps of the first images only: those of %s "
+                    + "would take it past %.0f MB of maps (it says so where they are left out); explain fewer images "
+                    + "at a time to see them%n", TerminalText.count(report.leftOut(), "more image"),
+                    ExplainReport.ATTENTION_BYTES / 1e6);
+        }
+        if (report.linked() > 0) {
+            text.printf(Locale.ROOT, "report.html links %s as the files beside it rather than carrying them (past "
+                    + "%.0f MB of pictures): keep it in its folder%n", TerminalText.count(report.linked(), "picture"),
+                    ExplainReport.PICTURE_BYTES / 1e6);
+        }
         return 0;
     }
 

@@ -146,7 +146,8 @@ final class TraceCommand implements Callable<Integer> {
                     + "spark://HOST:7077, yarn: a cluster) and also write trace.parquet; the rows, summary and "
                     + "heatmaps are those of the trace without Spark. Spark is not in vit.jar: the ./vit launcher "
                     + "adds it. Not with --token-sweep, --verify-top or --mapping; a Spark trace does not resume, it "
-                    + "writes its files anew (Spark retries failed tasks). Spark settings: -Dspark.KEY=VALUE in "
+                    + "writes its files anew (Spark retries failed tasks), holding the folder's lock as a trace without Spark does, "
+                    + "and refuses a folder holding such a trace. Spark settings: -Dspark.KEY=VALUE in "
                     + "VIT4J_JAVA_OPTS."})
     String spark;
 
@@ -303,10 +304,6 @@ final class TraceCommand implements Callable<Integer> {
         if (partitions < 0) {
             throw new IllegalArgumentException("--partitions must be >= 0 (0: one per core), got " + partitions);
         }
-        if (Files.exists(out.resolve("trace.meta.properties"))) {
-            throw new IllegalArgumentException(out + " holds a trace run without --spark (trace.meta.properties), "
-                    + "which a Spark trace would overwrite; give another --out, or remove that trace first");
-        }
         Optional<String> missing = SparkTraceRun.missing();
         if (missing.isPresent()) {
             throw new IllegalStateException("--spark " + spark + ": " + missing.get() + ". vit.jar does not bundle "
@@ -320,21 +317,29 @@ final class TraceCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "trace: the first %d images as a Spark job at %s%n", limit, spark);
         err.flush();
         long t0 = System.nanoTime();
-        SparkTraceRun.Written w = SparkTraceRun.run(spark, job, images.spec(), limit, partitions, out);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        TraceSummary summary = w.summary();
-        String corruptionText = w.corruption().describe();
-        TraceInfo info = new TraceInfo(model.shortName(), corruptionText, summary.images(), window,
-                Tokens.parse(tokens).toString(), Metric.of(metric), DatasetTrace.Target.of(label).label(),
-                TraceMethod.of(method));
         List<String> written = new ArrayList<>(List.of("trace.parquet", "trace.csv"));
-        written.addAll(summaryFiles(w.config(), corruptionText, summary, info));
+        double[] seconds = new double[1];
+        SparkTraceRun.Written w = SparkTraceRun.run(spark, job, images.spec(), limit, partitions, out, traced -> {
+            seconds[0] = (System.nanoTime() - t0) / 1e9;
+            // the reports under the folder's lock, as without Spark
+            written.addAll(summaryFiles(traced.config(), traced.corruption().describe(), traced.summary(),
+                    sparkInfo(traced)));
+        });
+        TraceSummary summary = w.summary();
+        TraceInfo info = sparkInfo(w);
         printTable(summary, info, outText);
         outText.printf(Locale.ROOT, "%s traced on Spark (%s, %s) in %.1f s; wrote to %s: %s%n",
                 TerminalText.count(summary.images(), "image"), spark, TerminalText.count(w.partitions(), "partition"),
-                seconds, out, String.join(", ", written));
+                seconds[0], out, String.join(", ", written));
         outText.flush();
         return 0;
+    }
+
+    /** What a Spark trace traced, for its reports. */
+    private TraceInfo sparkInfo(SparkTraceRun.Written w) throws IOException {
+        return new TraceInfo(model.shortName(), w.corruption().describe(), w.summary().images(), window,
+                Tokens.parse(tokens).toString(), Metric.of(metric), DatasetTrace.Target.of(label).label(),
+                TraceMethod.of(method));
     }
 
     /** The arguments as summary.json records them. */

@@ -188,6 +188,7 @@
     document.title = data.title;
     app.appendChild(el('h1', {text: data.title}));
     app.appendChild(el('p', {'class': 'command', text: data.command}));
+    if (data.picturesNote) { app.appendChild(el('p', {'class': 'note', text: data.picturesNote})); }
     if (data.trace) {
       app.appendChild(el('section', {id: 'trace'}, [el('h2', {text: 'Causal trace in this folder'}),
         figure(data.trace, 'heatmap.png', '')]));
@@ -207,6 +208,9 @@
       if (image.attention) {
         s.appendChild(el('h3', {text: 'Attention of a query token, every layer and head (click the image)'}));
         s.appendChild(explorer(image));
+      }
+      if (image.attentionNote) {
+        s.appendChild(el('p', {'class': 'note', text: image.attentionNote}));
       }
       app.appendChild(s);
     });

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.model.VitConfig;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -90,6 +94,52 @@ class ExplainReportBrowserTest {
     }
 
     @Test
+    void aPageOfHostileLabelsAndFileNamesRendersWithThemAsText() throws Exception {
+        // a model whose id2label and a folder whose file names end, comment out or reopen a script element
+        Path model = Files.createDirectories(dir.resolve("hostile-model"));
+        Path shared = SharedAssets.resolve("models/simplevit-cifar10/hf");
+        ObjectNode config = (ObjectNode) new ObjectMapper().readTree(shared.resolve("config.json").toFile());
+        ObjectNode labels = config.putObject("id2label");
+        for (int k = 0; k < 10; k++) {
+            labels.put(Integer.toString(k), ExplainReportTest.HOSTILE.get(k % ExplainReportTest.HOSTILE.size()) + k);
+        }
+        config.remove("label2id");
+        new ObjectMapper().writeValue(model.resolve("config.json").toFile(), config);
+        for (String file : List.of("model.safetensors", "preprocessor_config.json")) {
+            Files.copy(shared.resolve(file), model.resolve(file));
+        }
+        Path images = Files.createDirectories(dir.resolve("hostile-images"));
+        List<String> names = List.of("<!--<script>", "line\u2028para\u2029end", "\"double\" 'single' &amp;");
+        for (String name : names) {
+            Files.copy(SharedAssets.resolve("data/images/coco_000000039769.png"), images.resolve(name + ".png"));
+        }
+        Path out = dir.resolve("hostile");
+        CliRun run = CliRun.of("explain", "--model", model.toString(), "--images", images.toString(), "--label",
+                "clean-top1", "--methods", "saliency,attention,logit-lens", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+
+        String dom = browse(out.resolve("report.html"), "#query=0", "--dump-dom").out();
+        assertRendered(dom, 3 * 4);                             // the original and 3 figures an image
+        assertTrue(dom.contains("&lt;!--&lt;script&gt;.png"), "the file name as text: " + dom.substring(0, 2000));
+        assertTrue(dom.contains("'single' &amp;amp;.png"), "quotes and &amp; as text");
+        assertEquals(3 * 16, sums(dom).size(), "every image's 4 × 4 attention grid");
+    }
+
+    @Test
+    void aPageWhoseAttentionMapsAndPicturesPassItsCapsRendersAndSaysWhatIsLeftOutOrLinked() throws Exception {
+        VitConfig config = ExplainReportTest.hostileConfig();
+        long oneImage = (long) config.layers() * config.heads() * config.tokens() * config.patches();
+        Path out = Files.createDirectories(dir.resolve("capped"));
+        Path page = ExplainReportTest.report(out, config, 2, oneImage, 1).write(out, List.of("explain"));
+
+        String dom = browse(page, "#query=0", "--dump-dom").out();
+        assertRendered(dom, 2 * 2);                 // every picture linked but the one whose attention is shown
+        assertEquals(16, sums(dom).size(), "the first image's grid");
+        assertTrue(dom.contains("Attention maps left out"), "the second image says so");
+        assertTrue(dom.contains("3 of the 4 pictures are read from the files beside this page"), "and the page");
+    }
+
+    @Test
     void theTopOfThePageShowsTheImageAndTheFigures() throws Exception {
         Path shot = dir.resolve("top.png");
         browse("#query=0", "--screenshot=" + shot);
@@ -97,6 +147,13 @@ class ExplainReportBrowserTest {
         // the row of figures starts under the title: the original (CIFAR-10 image 0, a cat) and the overlays
         BufferedImage row = top.getSubimage(0, 150, top.getWidth(), 250);
         assertTrue(colours(row) > 500, "the image and figures row is not blank: " + colours(row) + " colours");
+    }
+
+    /** The page's script ran to its end with no error, and every one of its {@code images} decoded. */
+    private static void assertRendered(String dom, int images) {
+        assertTrue(dom.contains("data-ready=\"true\""), "the script finished: " + body(dom));
+        assertTrue(dom.contains("data-errors=\"0\""), body(dom));
+        assertTrue(dom.contains("data-images=\"" + images + "/" + images + "\""), body(dom));
     }
 
     /** Distinct colours in an image: a blank region has one or two. */
@@ -130,12 +187,17 @@ class ExplainReportBrowserTest {
 
     /** Runs headless chromium on the report with the URL fragment and one action flag. */
     private static Browser browse(String fragment, String action) throws Exception {
+        return browse(dir.resolve("report.html"), fragment, action);
+    }
+
+    /** Runs headless chromium on {@code page} with the URL fragment and one action flag. */
+    private static Browser browse(Path page, String fragment, String action) throws Exception {
         Path profile = Files.createTempDirectory(dir, "profile");
         List<String> command = List.of(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
                 "--window-size=1200,900", "--hide-scrollbars", action,
-                dir.resolve("report.html").toUri() + fragment);
+                page.toUri() + fragment);
         Path out = dir.resolve("browser.out");
         Path err = dir.resolve("browser.err");
         Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();

@@ -118,11 +118,17 @@ class SparkTraceCommandTest {
     }
 
     @Test
-    void aFolderHoldingATraceMadeWithoutSparkIsNotOverwrittenBySpark() throws IOException {
-        Files.writeString(dir.resolve("trace.meta.properties"), "");
-        CliRun run = CliRun.of("trace", "--spark", "local[2]", "--out", dir.toString());
-        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
-        assertTrue(run.err().contains("holds a trace run without --spark"), run.err());
+    void aFolderHoldingATraceMadeWithoutSparkIsNotOverwrittenBySpark() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("trace.meta.properties"), "");
+        Files.writeString(out.resolve("trace.csv"), "image,label\n");
+        List<String> args = new ArrayList<>(List.of(args(out)));
+        args.addAll(List.of("--spark", "local[2]"));
+        Child run = vit(sparkClassPath(), opens(), args);
+        assertEquals(Vit4jCli.USAGE, run.exitCode(), run.output());
+        assertTrue(run.output().contains("holds a trace that DatasetTrace.run resumes"), run.output());
+        assertEquals("image,label\n", Files.readString(out.resolve("trace.csv")));
+        assertFalse(Files.exists(out.resolve("trace.parquet")));
     }
 
     private static String[] args(Path out) {

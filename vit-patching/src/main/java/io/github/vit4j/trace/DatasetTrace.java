@@ -198,7 +198,7 @@ public final class DatasetTrace {
      *                                  trace.csv holds rows out of place (not what a killed run leaves)
      * @throws IllegalArgumentException when {@code outDir} holds a trace of another model, other images or other
      *                                  options, or of more images than this trace covers (a trace is never cut
-     *                                  short)
+     *                                  short), or a Spark trace ({@link TraceFolder#lockToRewrite})
      */
     public Result run(Path outDir, IntConsumer imagesDone) throws IOException {
         return run(outDir, imagesDone, result -> { });
@@ -219,7 +219,7 @@ public final class DatasetTrace {
      *                                  {@code reports} throws
      * @throws IllegalArgumentException when {@code outDir} holds a trace of another model, other images or other
      *                                  options, or of more images than this trace covers (a trace is never cut
-     *                                  short)
+     *                                  short), or a Spark trace ({@link TraceFolder#lockToRewrite})
      */
     public Result run(Path outDir, IntConsumer imagesDone, Reports reports) throws IOException {
         try (TraceFolder folder = TraceFolder.lock(outDir)) {

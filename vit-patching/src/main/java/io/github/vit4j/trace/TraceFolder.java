@@ -4,10 +4,10 @@ import io.github.vit4j.format.AtomicFile;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,26 +17,46 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A dataset trace's output folder, held by one run: locked against a second writer for as long as it is open
  * (the operating system releases the lock when the process ends, however it ends), with the settings its trace was
- * made with ({@code trace.meta.properties}) and the complete images of its {@code trace.csv}.
+ * made with ({@code trace.meta.properties}) and the complete images of its {@code trace.csv}. {@link DatasetTrace}
+ * resumes the trace in it; a trace that writes its files anew (a Spark trace) takes the same lock with
+ * {@link #lockToRewrite}.
  */
-final class TraceFolder implements AutoCloseable {
+public final class TraceFolder implements AutoCloseable {
 
     static final String LOCK = "trace.lock";
     static final String SETTINGS = "trace.meta.properties";
     static final String CSV = "trace.csv";
+    /** The Parquet table of a Spark trace (vit-spark), beside its trace.csv. */
+    static final String PARQUET = "trace.parquet";
+
+    /**
+     * The folders (real paths) whose lock this process holds. A second lock of a folder is refused here, before any
+     * channel to its lock file is opened: closing such a channel, as a refused {@link FileChannel#tryLock} must,
+     * would release every lock of the process on the file (POSIX locks belong to the process, not the channel), and
+     * another process could then take the folder while its trace runs.
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    /** Channels to lock files that other code of this process has locked, kept open (and so unlocking nothing). */
+    private static final List<FileChannel> PARKED = new CopyOnWriteArrayList<>();
 
     private final Path dir;
+    private final Path held;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private TraceFolder(Path dir, FileChannel channel, FileLock lock) {
+    private TraceFolder(Path dir, Path held, FileChannel channel, FileLock lock) {
         this.dir = dir;
+        this.held = held;
         this.channel = channel;
         this.lock = lock;
     }
@@ -48,23 +68,70 @@ final class TraceFolder implements AutoCloseable {
      */
     static TraceFolder lock(Path dir) throws IOException {
         Files.createDirectories(dir);
+        Path held = dir.toRealPath();
         Path file = dir.resolve(LOCK);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = null;
+        if (!HELD.add(held)) {
+            throw busy(dir, file);
+        }
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            // held by another trace of this process: the same answer as another process's lock
-        } finally {
-            if (lock == null) {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                // locked in this process by other code than this class: closing the channel would release that
+                // lock too (see HELD), so the channel stays open (one file descriptor) until the process ends
+                PARKED.add(channel);
+                throw busy(dir, file);
+            } catch (IOException | RuntimeException e) {
                 channel.close();
+                throw e;
             }
+            if (lock == null) {                                 // another process's lock; this one holds none
+                channel.close();
+                throw busy(dir, file);
+            }
+            return new TraceFolder(dir, held, channel, lock);
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(held);
+            throw e;
         }
-        if (lock == null) {
-            throw new IOException(dir + " is being written by another trace (it holds the lock " + file + "); one "
-                    + "folder takes one trace at a time: wait for that trace to finish, or trace into another folder");
+    }
+
+    /**
+     * Creates {@code dir} if needed and takes its lock, as {@link DatasetTrace#run} does, for a trace that writes
+     * {@code trace.csv} (and a Spark trace's {@code trace.parquet}) anew rather than resuming; close it once its
+     * files and reports are written.
+     *
+     * @throws IOException              at once when another trace (in this process or another) is writing to
+     *                                  {@code dir}
+     * @throws IllegalArgumentException when {@code dir} holds a trace that {@link DatasetTrace#run} resumes
+     *                                  ({@code trace.meta.properties}), or a {@code trace.csv} with no
+     *                                  {@code trace.parquet} beside it: files that writing anew would overwrite
+     */
+    public static TraceFolder lockToRewrite(Path dir) throws IOException {
+        TraceFolder folder = lock(dir);
+        try {
+            if (Files.exists(dir.resolve(SETTINGS))) {
+                throw new IllegalArgumentException(dir + " holds a trace that DatasetTrace.run resumes ("
+                        + SETTINGS + " beside its " + CSV + "), which a trace written anew would overwrite: trace "
+                        + "into another folder, or delete that trace first");
+            }
+            if (Files.exists(folder.csv()) && !Files.exists(dir.resolve(PARQUET))) {
+                throw new IllegalArgumentException(dir + " holds a " + CSV + " with no " + PARQUET + " beside it, "
+                        + "so not one that a Spark trace wrote, and a trace written anew would overwrite it: trace "
+                        + "into another folder, or delete it first");
+            }
+            return folder;
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
         }
-        return new TraceFolder(dir, channel, lock);
+    }
+
+    private static IOException busy(Path dir, Path file) {
+        return new IOException(dir + " is being written by another trace (it holds the lock " + file + "); one "
+                + "folder takes one trace at a time: wait for that trace to finish, or trace into another folder");
     }
 
     Path csv() {
@@ -79,10 +146,15 @@ final class TraceFolder implements AutoCloseable {
      * The settings the folder's trace was recorded with (those of earlier versions' caller identity text left out:
      * the fingerprints say whether the model and images are the same); empty for a folder with no trace yet.
      *
-     * @throws IOException when the folder holds a trace.csv but no record of its settings
+     * @throws IOException              when the folder holds a trace.csv but no record of its settings
+     * @throws IllegalArgumentException when the folder holds a Spark trace (its trace.parquet)
      */
     Map<String, String> recorded() throws IOException {
         Path meta = dir.resolve(SETTINGS);
+        if (Files.exists(dir.resolve(PARQUET))) {
+            throw new IllegalArgumentException(dir + " holds a Spark trace's " + PARQUET + ", which a trace resumed "
+                    + "here would not match: trace into another folder, or delete that trace first");
+        }
         if (!Files.exists(meta)) {
             if (Files.exists(csv())) {
                 throw new IOException(csv() + " has no " + meta.getFileName() + " beside it recording what it is a "
@@ -139,8 +211,9 @@ final class TraceFolder implements AutoCloseable {
      * Keeps the leading images of trace.csv that have all their rows and drops what a killed run leaves after them
      * (a partly written image, a line cut short), so that the trace goes on from the returned number of complete
      * images; writes the header to a folder with none. A kill only ever cuts the file's end: anything else out of
-     * place (a duplicated, missing, malformed or foreign row) is refused rather than mixed into the trace or
-     * dropped.
+     * place (a duplicated, missing, malformed or foreign row, text that is not UTF-8, {@code \r\n} line endings an
+     * editor wrote) is refused, leaving the file as it is, rather than mixed into the trace or dropped. Lines are
+     * counted in bytes as written, so the file is only ever cut back to the end of its last complete image.
      *
      * @param images the images the trace covers
      * @throws IOException naming the line and what is wrong with it
@@ -152,59 +225,56 @@ final class TraceFolder implements AutoCloseable {
             AtomicFile.writeString(csv, TraceCsv.HEADER + "\n");
             return 0;
         }
-        boolean cutShort = lastByte(csv) != '\n';              // the last line was being written when killed
         int rowsPerImage = kinds.size() * layers;
         int complete = 0;
-        List<String> lines;
-        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            lines = r.lines().toList();
-        }
-        int whole = cutShort ? lines.size() - 1 : lines.size();
-        if (whole == 0) {                                      // killed before the header was whole
-            AtomicFile.writeString(csv, TraceCsv.HEADER + "\n");
-            return 0;
-        }
-        if (!lines.get(0).equals(TraceCsv.HEADER)) {
-            throw refuse(csv, 1, "'" + lines.get(0) + "' is not the header '" + TraceCsv.HEADER + "'");
-        }
-        long bytes = TraceCsv.HEADER.length() + 1;             // read so far, with newlines
-        long keptBytes = bytes;                                // up to the last complete image
-        TraceRow first = null;
-        for (int i = 1; i < whole; i++) {
-            int inImage = (i - 1) % rowsPerImage;
-            TraceRow row;
-            try {
-                row = TraceCsv.parse(lines.get(i));
-            } catch (IllegalArgumentException e) {
-                throw refuse(csv, i + 1, e.getMessage());
+        long keptBytes;                                        // up to the last complete image, with newlines
+        try (WholeLines lines = new WholeLines(csv)) {
+            Optional<String> header = nextLine(lines, csv);
+            if (header.isEmpty()) {                            // killed before the header was whole
+                AtomicFile.writeString(csv, TraceCsv.HEADER + "\n");
+                return 0;
             }
-            SweepKind kind = kinds.get(inImage / layers);
-            int layer = inImage % layers;
-            if (complete >= images) {
-                throw refuse(csv, i + 1, "a row of image " + row.image() + " after all " + images + " images of "
-                        + "the trace");
+            if (!header.get().equals(TraceCsv.HEADER)) {
+                throw refuse(csv, 1, "'" + header.get() + "' is not the header '" + TraceCsv.HEADER + "'");
             }
-            if (row.image() != complete || row.kind() != kind || row.layer() != layer) {
-                throw refuse(csv, i + 1, "expected the row of image " + complete + ", kind " + kind.label()
-                        + ", layer " + layer + " (rows go image by image, in kind and layer order), found image "
-                        + row.image() + ", kind " + row.kind().label() + ", layer " + row.layer()
-                        + (row.image() < complete ? " again" : ""));
-            }
-            if (row.window() != window || !row.method().equals(method)) {
-                throw refuse(csv, i + 1, "window " + row.window() + " and method " + row.method()
-                        + " where the trace has window " + window + " and method " + method);
-            }
-            if (inImage == 0) {
-                first = row;
-            } else if (row.label() != first.label() || Double.compare(row.pClean(), first.pClean()) != 0
-                    || Double.compare(row.pCorrupt(), first.pCorrupt()) != 0) {
-                throw refuse(csv, i + 1, "label, p_clean or p_corrupt of image " + complete + " differ from its "
-                        + "first row's");
-            }
-            bytes += lines.get(i).getBytes(StandardCharsets.UTF_8).length + 1;
-            if (inImage == rowsPerImage - 1) {
-                complete++;
-                keptBytes = bytes;
+            keptBytes = lines.bytes();
+            TraceRow first = null;
+            for (Optional<String> line = nextLine(lines, csv); line.isPresent(); line = nextLine(lines, csv)) {
+                int number = lines.number();
+                int inImage = (number - 2) % rowsPerImage;
+                TraceRow row;
+                try {
+                    row = TraceCsv.parse(line.get());
+                } catch (IllegalArgumentException e) {
+                    throw refuse(csv, number, e.getMessage());
+                }
+                SweepKind kind = kinds.get(inImage / layers);
+                int layer = inImage % layers;
+                if (complete >= images) {
+                    throw refuse(csv, number, "a row of image " + row.image() + " after all " + images
+                            + " images of the trace");
+                }
+                if (row.image() != complete || row.kind() != kind || row.layer() != layer) {
+                    throw refuse(csv, number, "expected the row of image " + complete + ", kind " + kind.label()
+                            + ", layer " + layer + " (rows go image by image, in kind and layer order), found image "
+                            + row.image() + ", kind " + row.kind().label() + ", layer " + row.layer()
+                            + (row.image() < complete ? " again" : ""));
+                }
+                if (row.window() != window || !row.method().equals(method)) {
+                    throw refuse(csv, number, "window " + row.window() + " and method " + row.method()
+                            + " where the trace has window " + window + " and method " + method);
+                }
+                if (inImage == 0) {
+                    first = row;
+                } else if (row.label() != first.label() || Double.compare(row.pClean(), first.pClean()) != 0
+                        || Double.compare(row.pCorrupt(), first.pCorrupt()) != 0) {
+                    throw refuse(csv, number, "label, p_clean or p_corrupt of image " + complete + " differ from "
+                            + "its first row's");
+                }
+                if (inImage == rowsPerImage - 1) {
+                    complete++;
+                    keptBytes = lines.bytes();
+                }
             }
         }
         if (keptBytes < Files.size(csv)) {
@@ -221,19 +291,30 @@ final class TraceFolder implements AutoCloseable {
         try {
             lock.release();
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                HELD.remove(held);
+            }
         }
     }
 
-    private static int lastByte(Path file) throws IOException {
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (in.size() == 0) {
-                return -1;
-            }
-            ByteBuffer b = ByteBuffer.allocate(1);
-            in.read(b, in.size() - 1);
-            return b.get(0);
+    /** The next whole line of trace.csv, refusing one that is not what {@link DatasetTrace} writes. */
+    private static Optional<String> nextLine(WholeLines lines, Path csv) throws IOException {
+        Optional<String> line;
+        try {
+            line = lines.next();
+        } catch (CharacterCodingException e) {
+            throw refuse(csv, lines.number() + 1, "not UTF-8 text");
         }
+        if (line.isPresent() && line.get().endsWith("\r")) {
+            throw new IOException(csv + " line " + lines.number() + " ends with \\r\\n (Windows line endings, "
+                    + "as an editor may write on saving it) where a trace writes \\n alone: resuming would cut it "
+                    + "at the wrong bytes or mix the two endings, so it is left as it is. Convert it back to \\n "
+                    + "line endings (e.g. dos2unix) to resume it, delete it (or its folder) to start over, or trace "
+                    + "into another folder");
+        }
+        return line;
     }
 
     private static IOException refuse(Path csv, int line, String what) {

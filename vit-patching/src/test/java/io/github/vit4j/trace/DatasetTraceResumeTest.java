@@ -199,6 +199,42 @@ class DatasetTraceResumeTest {
         assertRefused(out, "line 1", "header");
     }
 
+    @Test
+    void aTraceIntoAFolderHoldingASparkTraceIsRefusedNamingItsParquetTable() throws IOException {
+        Path out = dir.resolve("spark");
+        Files.createDirectories(out.resolve("trace.parquet"));           // a Spark trace killed before its trace.csv
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TraceFixture.run(out, "grayscale", 0, d -> { }));
+        assertTrue(e.getMessage().contains("trace.parquet") && e.getMessage().contains(out.toString()),
+                e.getMessage());
+        assertTrue(!Files.exists(out.resolve("trace.csv")) && !Files.exists(out.resolve("trace.meta.properties")));
+    }
+
+    @Test
+    void aTraceCsvWithWindowsLineEndingsIsRefusedNamingTheLineEndingsAndLeftIntact() throws IOException {
+        // as an editor re-saving it on Windows leaves it, here with the last image unfinished and its last line cut
+        Path out = copyOfWhole("crlf", l -> l.subList(0, 1 + 6 * ROWS_PER_IMAGE + 5));
+        Path csv = out.resolve("trace.csv");
+        String text = String.join("\r\n", Files.readAllLines(csv)) + "\r\n";
+        Files.writeString(csv, text.substring(0, text.length() - 30));
+        assertRefused(out, "line 1", "\\r\\n", "dos2unix");
+    }
+
+    @Test
+    void aTraceCsvThatIsNotUtf8IsRefusedNamingTheLineAndLeftIntact() throws IOException {
+        int bad = 1 + 2 * ROWS_PER_IMAGE + 5;
+        Path out = copyOfWhole("latin1", l -> l.subList(0, 1 + 6 * ROWS_PER_IMAGE));
+        Path csv = out.resolve("trace.csv");
+        byte[] bytes = Files.readAllBytes(csv);
+        int at = 0;
+        for (int line = 0; line < bad; at++) {
+            line += bytes[at] == '\n' ? 1 : 0;
+        }
+        bytes[at + 1] = (byte) 0xE9;                                     // a Latin-1 é inside line bad + 1
+        Files.write(csv, bytes);
+        assertRefused(out, "line " + (bad + 1), "UTF-8");
+    }
+
     private void assertRefused(Path out, String... mentions) throws IOException {
         Path csv = out.resolve("trace.csv");
         byte[] before = Files.readAllBytes(csv);

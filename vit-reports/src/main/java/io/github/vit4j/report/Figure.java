@@ -74,6 +74,23 @@ public final class Figure {
         } finally {
             TextUtils.setUseDrawRotatedStringWorkaround(workaround);
         }
-        AtomicFile.writeString(file, g2.getSVGDocument());
+        AtomicFile.writeString(file, xmlCharacters(g2.getSVGDocument()));
+    }
+
+    /**
+     * {@code svg} with each character XML 1.0 does not allow (control characters but tab, line feed and carriage
+     * return; unpaired surrogates; U+FFFE, U+FFFF) replaced by U+FFFD: JFreeSVG escapes markup in text but keeps
+     * these, and one of them in a label or model name makes the whole file unreadable to every SVG viewer.
+     */
+    static String xmlCharacters(String svg) {
+        StringBuilder out = new StringBuilder(svg.length());
+        for (int i = 0; i < svg.length(); ) {
+            int c = svg.codePointAt(i);
+            boolean allowed = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF)
+                    || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+            out.appendCodePoint(allowed ? c : 0xFFFD);
+            i += Character.charCount(c);
+        }
+        return out.toString();
     }
 }

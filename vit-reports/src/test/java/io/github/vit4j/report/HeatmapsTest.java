@@ -3,6 +3,7 @@ package io.github.vit4j.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceRow;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +38,18 @@ class HeatmapsTest {
         assertTrue(svg.contains("IE = p_patched(y) − p_corrupt(y)"), "colour bar labelled with the metric");
         assertTrue(svg.contains("resid (resid_post)") && svg.contains("mlp (mlp_out)"), "rows labelled");
         assertTrue(svg.contains("layer (the restored window"), "columns labelled");
+    }
+
+    @Test
+    void anSvgWhoseTitleHoldsMarkupOrControlCharactersIsStillAWellFormedDocumentShowingTheText() throws Exception {
+        String model = "<!--<script>& &foo; \"'\u0001\uD800</svg>";
+        TraceInfo info = new TraceInfo(model, "grayscale", 10, 3, "all", Metric.PROB, "true", TraceMethod.exact());
+        Path file = dir.resolve("hostile.svg");
+        Heatmaps.kindsByLayers(ReportFixtures.summary(), info).writeSvg(file);
+        DocumentBuilderFactory xml = DocumentBuilderFactory.newInstance();
+        xml.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        String text = xml.newDocumentBuilder().parse(file.toFile()).getDocumentElement().getTextContent();
+        assertTrue(text.contains("Causal trace of <!--<script>& &foo; \"'\uFFFD\uFFFD</svg> under grayscale"), text);
     }
 
     @Test

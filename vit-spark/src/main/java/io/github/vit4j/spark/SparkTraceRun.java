@@ -2,6 +2,7 @@ package io.github.vit4j.spark;
 
 import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.trace.TraceFolder;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +34,12 @@ public final class SparkTraceRun {
     public record Written(TraceSummary summary, Corruption corruption, VitConfig config, int partitions) {
     }
 
+    /** What the caller writes from a finished Spark trace into its folder, while the trace still holds it. */
+    @FunctionalInterface
+    public interface Reports {
+        void write(Written written) throws IOException;
+    }
+
     private SparkTraceRun() {
     }
 
@@ -61,21 +68,30 @@ public final class SparkTraceRun {
     /**
      * Runs {@code job} on the first {@code limit} images of {@code images} in a Spark application at
      * {@code master} (e.g. {@code local[2]}, {@code spark://HOST:7077}) and writes {@code out/trace.parquet},
-     * {@code out/trace.csv} (sorted by image, kind and layer: {@code vit trace}'s file).
-     * Spark's settings are its defaults and the {@code spark.*} system properties; the web UI and console progress
-     * bars are off unless those turn them on.
+     * {@code out/trace.csv} (sorted by image, kind and layer: {@code vit trace}'s file), then has {@code reports}
+     * write the caller's reports, holding {@code out}'s lock throughout ({@link TraceFolder#lockToRewrite}: the lock
+     * {@code DatasetTrace.run} takes), taken before Spark starts. Spark's settings are its defaults and the
+     * {@code spark.*} system properties; the web UI and console progress bars are off unless those turn them on.
      *
      * @param images     {@code cifar10:PATH}, a folder of images or {@code parquet:PATH} ({@link ImageTable}), a path
      *                   every executor reads
      * @param partitions how many partitions; 0 for one per core, at most one per batch
-     * @throws IllegalStateException when this JVM cannot run Spark ({@link #missing()} says why)
+     * @throws IOException              at once when another trace is writing to {@code out}; what {@code reports}
+     *                                  throws
+     * @throws IllegalArgumentException when {@code out} holds another trace's files (see
+     *                                  {@link TraceFolder#lockToRewrite})
+     * @throws IllegalStateException    when this JVM cannot run Spark ({@link #missing()} says why)
      */
-    public static Written run(String master, TraceJob job, String images, int limit, int partitions, Path out)
-            throws IOException {
-        Optional<String> missing = missing();
-        if (missing.isPresent()) {
-            throw new IllegalStateException("cannot run a Spark trace: " + missing.get());
+    public static Written run(String master, TraceJob job, String images, int limit, int partitions, Path out,
+                              Reports reports) throws IOException {
+        try (TraceFolder folder = TraceFolder.lockToRewrite(out)) {
+            Optional<String> missing = missing();
+            if (missing.isPresent()) {
+                throw new IllegalStateException("cannot run a Spark trace: " + missing.get());
+            }
+            Written written = TraceApp.runAt(master, job, images, limit, partitions, out);
+            reports.write(written);
+            return written;
         }
-        return TraceApp.runAt(master, job, images, limit, partitions, out);
     }
 }

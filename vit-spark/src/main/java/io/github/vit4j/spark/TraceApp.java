@@ -10,6 +10,7 @@ import io.github.vit4j.report.SummaryJson;
 import io.github.vit4j.report.TraceInfo;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.TraceFolder;
 import io.github.vit4j.trace.TraceRow;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
@@ -67,7 +68,8 @@ public final class TraceApp {
     }
 
     /**
-     * Runs the trace {@code args} describe in {@code spark}'s application.
+     * Runs the trace {@code args} describe in {@code spark}'s application, holding the folder's lock
+     * ({@link TraceFolder#lockToRewrite}) until its reports are written.
      *
      * @return what was written, in a sentence
      * @throws IllegalArgumentException naming a bad, unknown or missing option
@@ -79,22 +81,25 @@ public final class TraceApp {
                 a.get("--metric"), a.get("--method"), a.get("--label"), Long.parseLong(a.get("--seed")),
                 Integer.parseInt(a.get("--batch")));
         Path out = Path.of(a.get("--out"));
-        SparkTraceRun.Written w = write(spark, job, a.get("--images"), Integer.parseInt(a.get("--limit")),
-                Integer.parseInt(a.get("--partitions")), out);
-        // the reports vit trace writes, from the Spark SQL summary
-        TraceSummary summary = w.summary();
-        String corruption = w.corruption().describe();
-        Map<String, Object> arguments = new LinkedHashMap<>();
-        a.forEach((option, value) -> arguments.put(option.substring(2), value));
-        arguments.put("images_traced", summary.images());
-        summary.writeCsv(out.resolve("summary.csv"));
-        SummaryJson.write(out.resolve("summary.json"), arguments, w.config(), corruption, summary);
-        TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), job.window(),
-                Tokens.parse(job.tokens()).toString(), Metric.of(job.metric()),
-                DatasetTrace.Target.of(job.label()).label(), job.traceMethod());
-        Heatmaps.kindsByLayers(summary, info).write(out, "heatmap");
-        return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, trace.csv, "
-                + "summary.csv, summary.json, heatmap.png, heatmap.svg", summary.images(), w.partitions(), out);
+        try (TraceFolder folder = TraceFolder.lockToRewrite(out)) {    // held until the last report is written
+            SparkTraceRun.Written w = write(spark, job, a.get("--images"), Integer.parseInt(a.get("--limit")),
+                    Integer.parseInt(a.get("--partitions")), out);
+            // the reports vit trace writes, from the Spark SQL summary
+            TraceSummary summary = w.summary();
+            String corruption = w.corruption().describe();
+            Map<String, Object> arguments = new LinkedHashMap<>();
+            a.forEach((option, value) -> arguments.put(option.substring(2), value));
+            arguments.put("images_traced", summary.images());
+            summary.writeCsv(out.resolve("summary.csv"));
+            SummaryJson.write(out.resolve("summary.json"), arguments, w.config(), corruption, summary);
+            TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), job.window(),
+                    Tokens.parse(job.tokens()).toString(), Metric.of(job.metric()),
+                    DatasetTrace.Target.of(job.label()).label(), job.traceMethod());
+            Heatmaps.kindsByLayers(summary, info).write(out, "heatmap");
+            return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, "
+                    + "trace.csv, summary.csv, summary.json, heatmap.png, heatmap.svg", summary.images(),
+                    w.partitions(), out);
+        }
     }
 
     /**
@@ -125,7 +130,8 @@ public final class TraceApp {
     }
 
     /**
-     * Traces the first {@code limit} images of {@code images} in {@code spark}'s application and writes
+     * Traces the first {@code limit} images of {@code images} in {@code spark}'s application and writes (under
+     * {@code out}'s lock, which the caller holds)
      * {@code out/trace.parquet} and {@code out/trace.csv} (sorted by image, kind and layer); the summary it returns
      * is Spark SQL's over the Parquet table as written, for the caller's reports.
      *

@@ -1,7 +1,9 @@
 package io.github.vit4j.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -155,6 +157,22 @@ class SparkTraceTest {
             }
         }
         assertTrue(Files.size(out.resolve("heatmap.png")) > 0 && Files.size(out.resolve("heatmap.svg")) > 0);
+    }
+
+    @Test
+    void theSparkSubmitJobIsRefusedInAFolderAnotherTraceIsWritingAndLeavesItsFilesAlone() throws IOException {
+        Path out = dir.resolve("busy");
+        ExecutorModels.Loaded m = ExecutorModels.get(model);
+        String[] args = {"--model", model, "--images", "cifar10:" + cifar, "--out", out.toString(), "--limit", "8",
+            "--batch", "8", "--partitions", "1"};
+        new DatasetTrace(m.vit(), m.pretrained().preprocessing(), ImageSource.cifar10(cifar), job.options(8))
+                .run(out, done -> { }, result -> {                 // the folder is locked by this running trace
+                    byte[] csv = Files.readAllBytes(result.csv());
+                    IOException e = assertThrows(IOException.class, () -> TraceApp.run(spark, args));
+                    assertTrue(e.getMessage().contains("another trace"), e.getMessage());
+                    assertArrayEquals(csv, Files.readAllBytes(result.csv()), "trace.csv is left alone");
+                    assertFalse(Files.exists(out.resolve("trace.parquet")));
+                });
     }
 
     private static Dataset<Row> images() {
