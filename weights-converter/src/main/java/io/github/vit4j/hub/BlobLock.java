@@ -50,6 +50,11 @@ final class BlobLock {
         Files.createDirectories(lockFile.getParent());
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(),
                 p -> new ReentrantLock());
+        if (local.isHeldByCurrentThread()) { // a second flock would wait for this thread forever; a second
+            // FileChannel lock would fail, and closing its channel would release the first (POSIX drops them all)
+            throw new IllegalStateException("this thread already holds the Hub cache's lock " + lockFile
+                    + "; the lock of a blob is taken once per download, never nested");
+        }
         try {
             local.lockInterruptibly();
         } catch (InterruptedException e) {

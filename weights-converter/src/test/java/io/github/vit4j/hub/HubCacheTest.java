@@ -106,6 +106,19 @@ class HubCacheTest {
         }
     }
 
+    @Test
+    void aThreadTakingABlobsLockItHoldsIsRefusedAndKeepsTheLockItHas() throws Exception {
+        HubCache cache = new HubCache(dir, "org/name");
+        Path lockFile = dir.resolve(".locks/models--org--name").resolve(ETAG + ".lock");
+        try (Closeable held = cache.lock(ETAG)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> cache.lock(ETAG));
+            assertTrue(e.getMessage().contains("already holds the Hub cache's lock " + lockFile), e.getMessage());
+            if (Files.isExecutable(FLOCK)) {
+                assertEquals(1, tryFlock(lockFile), "the first lock is still held");
+            }
+        }
+    }
+
     /** The exit status of {@code flock -n lockFile true}: 0 if it got the lock, 1 if another holds it. */
     private static int tryFlock(Path lockFile) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(FLOCK.toString(), "-n", lockFile.toString(), "true").inheritIO().start();
