@@ -25,8 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The figures of {@code vit explain} and {@code vit attack}, drawn with JFreeChart: a map over the image it explains
- * (one panel, or a grid of panels such as every head's attention), with a colour bar; an image alone (an adversarial
- * example); the logit lens as layers × classes; a robustness curve. Colours are {@code DivergingScale}'s: white at 0,
+ * (one panel, or a grid of panels such as every head's attention, on one colour scale or each on its own:
+ * {@link PanelScale}), with a colour bar; an image alone (an adversarial example); the logit lens as layers ×
+ * classes; a robustness curve. Colours are {@code DivergingScale}'s: white at 0,
  * reds for positive values, blues for negative ones, so a signed map (gradient × input, integrated gradients) shows
  * both signs and an unsigned one (saliency, rollout) is white to red.
  */
