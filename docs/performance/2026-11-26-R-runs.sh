@@ -1,6 +1,6 @@
 #!/bin/bash
-# Issue 11, round 2 (oneDNN): the runs R1-R6 and the profiles P1, P2 of docs/performance.md, back to back on a quiet
-# machine. From the repository root, after
+# Issue 11, round 2 (oneDNN): the runs R1-R6 and the profiles P1, P2 of docs/performance/notebook.md, back to back
+# on a quiet machine. From the repository root, after
 #   ./mvnw -q -B package -DskipTests -Ppeers -pl vit-bench -am
 # Usage: docs/performance/2026-11-26-R-runs.sh [OUT_DIR]     (default /tmp/vit4j-perf; about 25 minutes)
 set -u

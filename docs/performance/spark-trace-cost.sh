@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cost of a ViT-B/16 causal trace per image, `vit trace` against the same trace as a Spark job (vit-spark's
-# TraceApp in local mode), same images and options; docs/performance.md, "Traces as a Spark job (issue 13)".
+# TraceApp in local mode), same images and options; docs/performance/notebook.md, "Traces as a Spark job (issue 13)".
 #   docs/performance/spark-trace-cost.sh [WORKDIR]      (default WORKDIR: /tmp/vit4j-spark-cost)
 # Needs the built jars: ./mvnw -q -B package -pl vit-cli,vit-spark -am -DskipTests. Writes into WORKDIR the model
 # (ViT-B/16 with vit-bench's seeded weights, BenchModels.WEIGHT_SEED, as a .vit file, 346 MB), 16 images (CIFAR-10

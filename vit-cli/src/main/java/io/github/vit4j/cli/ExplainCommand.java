@@ -103,6 +103,14 @@ final class ExplainCommand implements Callable<Integer> {
             description = "Seed of SmoothGrad's noise and PGD's start (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--attention-scale", paramLabel = "S", defaultValue = "panel",
+            description = "Colours of attention.png: panel (each layer and head scaled to its own max, written above "
+                    + "it) | shared (one scale for every panel, to compare them) (default: ${DEFAULT-VALUE}).")
+    String attentionScale;
+
+    /** {@link #attentionScale}, parsed. */
+    private ExplainFigures.PanelScale attentionPanels;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter text = spec.commandLine().getOut();
@@ -110,6 +118,7 @@ final class ExplainCommand implements Callable<Integer> {
         ImagesOption.positive("--ig-steps", igSteps);
         ImagesOption.positive("--smoothgrad-samples", samples);
         ImagesOption.positive("--pgd-steps", pgdSteps);
+        attentionPanels = panelScale(attentionScale);
         List<ExplainMethod> chosen = ExplainMethod.parse(methods == null ? ExplainMethod.all() : methods);
         OptionalInt fixedClass = GradientsCommand.fixedClass(label);
         ImageSource source = images.open();
@@ -218,10 +227,10 @@ final class ExplainCommand implements Callable<Integer> {
         int g = c.gridSize();
         return switch (m.shape()) {
             case PIXELS, GRID -> ExplainFigures.overlay(pixels, map.reshape(1, map.size(0), map.size(1)), 1, List.of(),
-                    title, subtitles, m.label());
+                    title, subtitles, m.label(), ExplainFigures.PanelScale.SHARED);
             case HEADS -> ExplainFigures.overlay(pixels, map.reshape((long) c.layers() * c.heads(), g, g), c.heads(),
                     IntStream.range(0, c.layers() * c.heads()).mapToObj(k -> "layer " + k / c.heads() + " · head "
-                            + k % c.heads()).toList(), title, subtitles, "attention weight");
+                            + k % c.heads()).toList(), title, subtitles, "attention weight", attentionPanels);
             case LAYER_CLASS -> {
                 int[] shown = lensClasses(map, y, c);
                 yield ExplainFigures.logitLens(columns(map, shown),
@@ -229,6 +238,16 @@ final class ExplainCommand implements Callable<Integer> {
             }
             case IMAGE -> ExplainFigures.picture(map, title, List.of(m.what() + String.format(Locale.ROOT,
                     ", ε = %s/255", ExplainFigures.number(epsilon)), classes, note));
+        };
+    }
+
+    /** The value of {@code --attention-scale}: {@code panel} or {@code shared}. */
+    static ExplainFigures.PanelScale panelScale(String value) {
+        return switch (value) {
+            case "panel" -> ExplainFigures.PanelScale.PER_PANEL;
+            case "shared" -> ExplainFigures.PanelScale.SHARED;
+            default -> throw new IllegalArgumentException("unknown --attention-scale '" + value
+                    + "'; expected panel (each panel its own colour scale) or shared (one for all)");
         };
     }
 

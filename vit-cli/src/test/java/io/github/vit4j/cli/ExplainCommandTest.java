@@ -118,6 +118,15 @@ class ExplainCommandTest {
     }
 
     @Test
+    void anUnknownAttentionScaleIsRefusedNamingTheTwoThereAre() {
+        CliRun bad = CliRun.of("explain", "--methods", "attention", "--attention-scale", "log",
+                "--out", dir.resolve("bad-scale").toString());
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("unknown --attention-scale 'log'") && bad.err().contains("panel")
+                && bad.err().contains("shared"), bad.err());
+    }
+
+    @Test
     void anImageWithoutALabelIsRefusedWithTheOptionThatHelps() {
         CliRun bad = CliRun.of("explain", "--images", SharedAssets.resolve("data/images/imagenet_val_00000001.png")
                 .toString(), "--methods", "saliency", "--out", dir.resolve("unlabelled").toString());

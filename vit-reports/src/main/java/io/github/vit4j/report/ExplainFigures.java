@@ -25,8 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The figures of {@code vit explain} and {@code vit attack}, drawn with JFreeChart: a map over the image it explains
- * (one panel, or a grid of panels such as every head's attention), with a colour bar; an image alone (an adversarial
- * example); the logit lens as layers × classes; a robustness curve. Colours are {@code DivergingScale}'s: white at 0,
+ * (one panel, or a grid of panels such as every head's attention, on one colour scale or each on its own:
+ * {@link PanelScale}), with a colour bar; an image alone (an adversarial example); the logit lens as layers ×
+ * classes; a robustness curve. Colours are {@code DivergingScale}'s: white at 0,
  * reds for positive values, blues for negative ones, so a signed map (gradient × input, integrated gradients) shows
  * both signs and an unsigned one (saliency, rollout) is white to red.
  */
@@ -38,25 +39,58 @@ public final class ExplainFigures {
     private ExplainFigures() {
     }
 
+    /** How the panels of a figure of several maps share the colours. */
+    public enum PanelScale {
+        /**
+         * One colour scale for every panel, the colour bar's: panels compare with one another, but a panel whose
+         * values are all small next to another's is drawn nearly white.
+         */
+        SHARED,
+        /**
+         * Each panel scaled to its own largest |value|, which is written above it (its darkest cell is that value);
+         * the colour bar reads as a fraction of it, and the figure says so under its title.
+         */
+        PER_PANEL
+    }
+
+    /** The line a figure with {@link PanelScale#PER_PANEL} panels carries under its title. */
+    static final String PER_PANEL_NOTE = "each panel has its own colour scale: its darkest cell is the max written "
+            + "above it";
+
     /**
      * Maps drawn over an image, one panel per map, {@code columns} panels a row.
      *
-     * @param pixels  the image {@code [C, H, W]} in [0, 1] (drawn in greyscale under the maps)
-     * @param maps    {@code [P, h, w]}: P maps on any grid (the model's resolution or its patch grid), each stretched
-     *                over the image with square cells
-     * @param labels  a caption per panel, or an empty list for none
-     * @param title   the figure's title; {@code subtitles} lines under it; {@code legend} the colour bar's label
+     * @param pixels     the image {@code [C, H, W]} in [0, 1] (drawn in greyscale under the maps)
+     * @param maps       {@code [P, h, w]}: P maps on any grid (the model's resolution or its patch grid), each
+     *                   stretched over the image with square cells
+     * @param labels     a caption per panel, or an empty list for none
+     * @param title      the figure's title; {@code subtitles} lines under it; {@code legend} the colour bar's label
+     * @param panelScale one colour scale for all panels, or one per panel (a single panel is always drawn in the
+     *                   colour bar's own units)
      */
     public static Figure overlay(INDArray pixels, INDArray maps, int columns, List<String> labels, String title,
-                                 List<String> subtitles, String legend) {
+                                 List<String> subtitles, String legend, PanelScale panelScale) {
         if (maps.rank() != 3 || columns < 1) {
             throw new IllegalArgumentException("maps must be [P, h, w] with at least one column, got "
                     + java.util.Arrays.toString(maps.shape()) + " in " + columns + " columns");
         }
         int panels = (int) maps.size(0);
+        if (!labels.isEmpty() && labels.size() != panels) {
+            throw new IllegalArgumentException("ExplainFigures.overlay: " + labels.size() + " labels for " + panels
+                    + " panels; give one label per map or none");
+        }
         double[][][] values = new double[panels][][];
         for (int p = 0; p < panels; p++) {
             values[p] = maps.slice(p).castTo(DataType.DOUBLE).toDoubleMatrix();
+        }
+        boolean perPanel = panelScale == PanelScale.PER_PANEL && panels > 1;
+        String[] maxima = new String[panels];
+        if (perPanel) {
+            for (int p = 0; p < panels; p++) {
+                double largest = largestMagnitude(values[p]);
+                maxima[p] = largest > 0 ? "max " + number(largest, 3) : "all 0";
+                values[p] = scaled(values[p], largest > 0 ? 1 / largest : 1);
+            }
         }
         double[][] all = new double[panels][];
         for (int p = 0; p < panels; p++) {
@@ -66,9 +100,11 @@ public final class ExplainFigures {
         int tile = tile((int) pixels.size(2), panels == 1 ? 256 : 96);
         int rows = (panels + columns - 1) / columns;
         int cols = Math.min(columns, panels);
-        int caption = labels.isEmpty() ? 0 : 16;
+        int lines = (labels.isEmpty() ? 0 : 1) + (perPanel ? 1 : 0);
+        int caption = 14 * lines + (lines > 0 ? 2 : 0);
+        int gap = panels == 1 ? 4 : 10;
         BufferedImage grey = greyscale(pixels);
-        BufferedImage canvas = new BufferedImage(cols * (tile + 4), rows * (tile + 4 + caption),
+        BufferedImage canvas = new BufferedImage(cols * (tile + gap), rows * (tile + 4 + caption),
                 BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas.createGraphics();
         g.setColor(Color.WHITE);
@@ -76,7 +112,7 @@ public final class ExplainFigures {
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         for (int p = 0; p < panels; p++) {
-            int x0 = p % columns * (tile + 4) + 2;
+            int x0 = p % columns * (tile + gap) + gap / 2;
             int y0 = p / columns * (tile + 4 + caption) + caption + 2;
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION,
                     RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
@@ -85,13 +121,44 @@ public final class ExplainFigures {
             g.setColor(Color.GRAY);
             g.setStroke(new BasicStroke(1f));
             g.drawRect(x0, y0, tile - 1, tile - 1);
+            g.setColor(Color.DARK_GRAY);
+            int line = y0 - 4 - 14 * (lines - 1);
             if (!labels.isEmpty()) {
-                g.setColor(Color.DARK_GRAY);
-                g.drawString(labels.get(p), x0, y0 - 4);
+                g.drawString(labels.get(p), x0, line);
+                line += 14;
+            }
+            if (perPanel) {
+                g.drawString(maxima[p], x0, line);
             }
         }
         g.dispose();
+        if (perPanel) {
+            List<String> noted = new java.util.ArrayList<>(subtitles);
+            noted.add(PER_PANEL_NOTE);
+            return framed(canvas, title, noted, scale, legend + " ÷ the panel's max");
+        }
         return framed(canvas, title, subtitles, scale, legend);
+    }
+
+    /** The largest |value| of {@code map}, NaN ignored; 0 for a map of zeros. */
+    private static double largestMagnitude(double[][] map) {
+        double largest = 0;
+        for (double[] row : map) {
+            for (double v : row) {
+                if (!Double.isNaN(v)) {
+                    largest = Math.max(largest, Math.abs(v));
+                }
+            }
+        }
+        return largest;
+    }
+
+    private static double[][] scaled(double[][] map, double factor) {
+        double[][] out = new double[map.length][];
+        for (int r = 0; r < map.length; r++) {
+            out[r] = java.util.Arrays.stream(map[r]).map(v -> v * factor).toArray();
+        }
+        return out;
     }
 
     /** An image alone (e.g. an adversarial example), about 256 pixels a side, titled; no colour bar. */
@@ -257,6 +324,12 @@ public final class ExplainFigures {
 
     /** {@code value} as written by hand: 8, 0.5, 0.125 (at most 6 significant digits, no trailing zeros). */
     public static String number(double value) {
-        return new java.math.BigDecimal(value, new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+        return number(value, 6);
+    }
+
+    /** {@code value} to at most {@code digits} significant digits, no trailing zeros. */
+    static String number(double value, int digits) {
+        return new java.math.BigDecimal(value, new java.math.MathContext(digits)).stripTrailingZeros()
+                .toPlainString();
     }
 }
