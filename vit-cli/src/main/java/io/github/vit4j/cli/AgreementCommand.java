@@ -62,7 +62,7 @@ final class AgreementCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<SweepKind> chosen = kinds.stream().map(SweepKind::of).toList();
+        List<SweepKind> chosen = kinds.stream().map(SweepKind::parse).toList();
         TraceAgreement agreement = TraceAgreement.of(rowsOf(exact, chosen), rowsOf(estimate, chosen));
         String table = agreement.markdown(top);
         Files.createDirectories(out);

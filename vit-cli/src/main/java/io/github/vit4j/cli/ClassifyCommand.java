@@ -68,7 +68,7 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImagesOption.positive("--top", top);
         ImagesOption.positive("--batch", batch);
-        boolean scoreLabels = DatasetTrace.Target.of(label) == DatasetTrace.Target.TRUE_LABEL;
+        boolean scoreLabels = DatasetTrace.Target.parse(label) == DatasetTrace.Target.TRUE_LABEL;
         ImageSource source = images.open();                        // before the (slow) model: fail fast on a typo
         int n = ImagesOption.count(source, limit);
         Pretrained pretrained = model.load();

@@ -58,7 +58,7 @@ final class GradientsCommand implements Callable<Integer> {
             this.name = name;
         }
 
-        static ObjectiveChoice of(String name) {
+        static ObjectiveChoice parse(String name) {
             for (ObjectiveChoice c : values()) {
                 if (c.name.equals(name.trim().toLowerCase(Locale.ROOT))) {
                     return c;
@@ -105,7 +105,7 @@ final class GradientsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter text = spec.commandLine().getOut();
         ImagesOption.positive("--batch", dump.batch);
-        ObjectiveChoice choice = ObjectiveChoice.of(objective);
+        ObjectiveChoice choice = ObjectiveChoice.parse(objective);
         OptionalInt fixedClass = fixedClass(label);
         ImageSource source = images.open();                        // before the (slow) model: fail fast on a typo
         int n = ImagesOption.count(source, dump.limit);

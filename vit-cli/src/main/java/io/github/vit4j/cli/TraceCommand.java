@@ -11,7 +11,7 @@ import io.github.vit4j.report.Heatmaps;
 import io.github.vit4j.report.ImageHeatmaps;
 import io.github.vit4j.report.SummaryJson;
 import io.github.vit4j.report.TraceInfo;
-import io.github.vit4j.report.TraceTable;
+import io.github.vit4j.report.SummaryTable;
 import io.github.vit4j.spark.SparkTraceRun;
 import io.github.vit4j.spark.TraceJob;
 import io.github.vit4j.trace.CausalTrace;
@@ -162,12 +162,12 @@ final class TraceCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         // Every argument is checked before the model is loaded, so a typo fails at once.
         Corruption corruptionSpec = Corruption.parse(corruption);
-        List<SweepKind> sweepKinds = kinds.stream().map(SweepKind::of)
+        List<SweepKind> sweepKinds = kinds.stream().map(SweepKind::parse)
                 .distinct().toList();
         Tokens tokenChoice = Tokens.parse(tokens);
-        Metric metricChoice = Metric.of(metric);
-        TraceMethod methodChoice = TraceMethod.of(method);
-        DatasetTrace.Target target = DatasetTrace.Target.of(label);
+        Metric metricChoice = Metric.parse(metric);
+        TraceMethod methodChoice = TraceMethod.parse(method);
+        DatasetTrace.Target target = DatasetTrace.Target.parse(label);
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
         ImagesOption.positive("--limit", limit);
         ImagesOption.positive("--batch", batch);
@@ -285,7 +285,7 @@ final class TraceCommand implements Callable<Integer> {
     private static void printTable(TraceSummary summary, TraceInfo info, PrintWriter outText) {
         outText.println(info.title()); // its model name is ModelOption.shortName(), escaped
         outText.println(info.settings());
-        outText.print(TraceTable.format(summary, info));
+        outText.print(SummaryTable.format(summary, info));
     }
 
     /**
@@ -338,8 +338,8 @@ final class TraceCommand implements Callable<Integer> {
     /** What a Spark trace traced, for its reports. */
     private TraceInfo sparkInfo(SparkTraceRun.Written w) throws IOException {
         return new TraceInfo(model.shortName(), w.corruption().describe(), w.summary().images(), window,
-                Tokens.parse(tokens).toString(), Metric.of(metric), DatasetTrace.Target.of(label).label(),
-                TraceMethod.of(method));
+                Tokens.parse(tokens).toString(), Metric.parse(metric), DatasetTrace.Target.parse(label).label(),
+                TraceMethod.parse(method));
     }
 
     /** The arguments as summary.json records them. */

@@ -1,5 +1,12 @@
 package io.github.vit4j.format;
 
+import static io.github.vit4j.format.VitFileDiagnostics.RECONVERT;
+import static io.github.vit4j.format.VitFileDiagnostics.badMagic;
+import static io.github.vit4j.format.VitFileDiagnostics.cap;
+import static io.github.vit4j.format.VitFileDiagnostics.checksumMessage;
+import static io.github.vit4j.format.VitFileDiagnostics.nearlyMagic;
+import static io.github.vit4j.format.VitFileDiagnostics.tableProblems;
+
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
@@ -16,12 +23,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.CRC32C;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
@@ -71,9 +75,10 @@ public final class VitFile {
     /** Headers longer than this are rejected as corrupt before anything is allocated (64 MiB). */
     public static final long MAX_HEADER_BYTES = 64L << 20;
 
-    private static final byte[] MAGIC = {'V', 'I', 'T', '4', 'J', 0, 'v', '1'};
-    private static final int PREAMBLE = 16;
-    private static final String RECONVERT = "convert the source weights again with `vit convert`";
+    /** The first 8 bytes of every {@code .vit} file of this version: "VIT4J\0v1" (never written to). */
+    static final byte[] MAGIC = {'V', 'I', 'T', '4', 'J', 0, 'v', '1'};
+    /** The magic and the header length. */
+    static final int PREAMBLE = 16;
 
     private VitFile() {
     }
@@ -212,25 +217,7 @@ public final class VitFile {
      */
     public static Inspection inspect(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Opened opened = open(file, ch);
-            List<String> problems = tableProblems(file, opened);
-            Map<String, Boolean> checksumOk = new LinkedHashMap<>();
-            for (TensorEntry e : opened.header().tensors()) {
-                boolean inFile = e.offset() >= 0 && e.length() >= 0 && e.length() <= Integer.MAX_VALUE
-                        && e.end() <= opened.size();
-                boolean ok = false;
-                if (inFile) {
-                    int crc = crc32c(ch.map(FileChannel.MapMode.READ_ONLY, e.offset(), e.length()));
-                    ok = crc == e.crc32c();
-                    if (!ok) {
-                        problems.add(checksumMessage(file, e, crc));
-                    }
-                }
-                checksumOk.merge(e.name(), ok, Boolean::logicalAnd);
-            }
-            Header h = opened.header();
-            return new Inspection(file, opened.size(), h.version(), opened.headerLength(), h.config(),
-                    h.preprocessing(), h.tensors(), checksumOk, problems);
+            return VitFileDiagnostics.inspect(file, ch, open(file, ch));
         }
     }
 
@@ -273,17 +260,8 @@ public final class VitFile {
         }
     }
 
-    /** Whether 8 bytes are the magic with at most two bytes changed (a bit flip, a damaged copy). */
-    private static boolean nearlyMagic(byte[] first) {
-        int differing = 0;
-        for (int i = 0; i < MAGIC.length; i++) {
-            differing += first[i] == MAGIC[i] ? 0 : 1;
-        }
-        return differing <= 2;
-    }
-
     /** The parts of a file known after its header: size, header length, where data may start, the header. */
-    private record Opened(long size, long headerLength, long dataStart, Header header) {
+    record Opened(long size, long headerLength, long dataStart, Header header) {
     }
 
     private static Opened open(Path file, FileChannel ch) throws IOException {
@@ -314,120 +292,6 @@ public final class VitFile {
         readFully(ch, headerBytes, PREAMBLE);
         Header header = Header.parse(headerBytes.array(), file);
         return new Opened(size, headerLength, align(PREAMBLE + headerLength), header);
-    }
-
-    private static String badMagic(Path file, long size, byte[] first, ByteBuffer pre) {
-        if (size == 0) {
-            return file + " is empty (0 bytes), not a vit4j file; convert weights to the native format with"
-                    + " `vit convert`";
-        }
-        if (first.length < MAGIC.length && Arrays.equals(first, Arrays.copyOf(MAGIC, first.length))) {
-            return file + " is truncated: " + size + " bytes, shorter than the " + MAGIC.length + "-byte magic; "
-                    + RECONVERT;
-        }
-        if (first.length == MAGIC.length && Arrays.equals(Arrays.copyOf(first, 7), Arrays.copyOf(MAGIC, 7))) {
-            return file + " is a vit4j file of format version '" + (char) first[7] + "', but this vit4j reads version "
-                    + (char) MAGIC[7] + "; use the vit4j version that wrote it, or " + RECONVERT;
-        }
-        if (first.length == MAGIC.length && nearlyMagic(first)) {
-            return file + " is not a valid .vit file: bad magic (expected " + hexBytes(MAGIC) + " \"VIT4J\\0v1\", got "
-                    + hexBytes(first) + "); the file is corrupt. " + cap(RECONVERT);
-        }
-        String seen = "it starts with " + hexBytes(first);
-        if (pre.remaining() == PREAMBLE && size > PREAMBLE) {
-            long n = pre.getLong(0);
-            if (n > 0 && n <= size - 8 && (pre.get(8) == '{')) {
-                return file + " is not a vit4j file: it looks like a safetensors file; convert it with `vit convert "
-                        + file + " OUT.vit` or load it through the weights converter";
-            }
-        }
-        return file + " is not a vit4j file (" + seen + ", expected the magic " + hexBytes(MAGIC)
-                + " \"VIT4J\\0v1\"); convert weights to the native format with `vit convert`";
-    }
-
-    /** Every problem of the tensor table: regions, alignment, overlaps, and names and shapes against the config. */
-    private static List<String> tableProblems(Path file, Opened opened) {
-        List<String> problems = new ArrayList<>();
-        Header h = opened.header();
-        Set<String> seen = new HashSet<>();
-        for (TensorEntry e : h.tensors()) {
-            String t = file + ": tensor " + e.name() + " " + e.shapeText();
-            if (!seen.add(e.name())) {
-                problems.add(t + " appears twice in the tensor table; the header is corrupt. " + cap(RECONVERT));
-            }
-            long n = e.elements();
-            if (n < 0 || n > Long.MAX_VALUE / 4) {
-                problems.add(t + " has an invalid shape; the header is corrupt. " + cap(RECONVERT));
-            } else if (e.length() != 4 * n) {
-                problems.add(t + " has " + e.length() + " bytes in the table but " + n + " float32 values need "
-                        + 4 * n + "; the header is corrupt. " + cap(RECONVERT));
-            }
-            if (e.offset() % ALIGNMENT != 0) {
-                problems.add(t + " starts at byte " + e.offset() + ", not a multiple of " + ALIGNMENT
-                        + "; the header is corrupt. " + cap(RECONVERT));
-            }
-            if (e.offset() < opened.dataStart()) {
-                problems.add(t + " starts at byte " + e.offset() + ", inside the header (tensor data starts at byte "
-                        + opened.dataStart() + "); the header is corrupt. " + cap(RECONVERT));
-            }
-            if (e.length() > Integer.MAX_VALUE) {
-                problems.add(t + " is " + e.length() + " bytes; format version 1 maps at most 2 GiB per tensor");
-            }
-            if (e.end() > opened.size()) {
-                problems.add(t + " lies at bytes [" + e.offset() + ", " + e.end() + "), past the end of the file ("
-                        + opened.size() + " bytes): the file is truncated. " + cap(RECONVERT));
-            }
-        }
-        List<TensorEntry> byOffset = new ArrayList<>(h.tensors());
-        byOffset.sort(Comparator.comparingLong(TensorEntry::offset));
-        for (int i = 1; i < byOffset.size(); i++) {
-            TensorEntry a = byOffset.get(i - 1);
-            TensorEntry b = byOffset.get(i);
-            if (b.offset() < a.end()) {
-                problems.add(file + ": tensors " + a.name() + " (bytes [" + a.offset() + ", " + a.end() + ")) and "
-                        + b.name() + " (bytes [" + b.offset() + ", " + b.end() + ")) overlap; the header is corrupt. "
-                        + cap(RECONVERT));
-            }
-        }
-        VitConfig c = h.config();
-        Map<String, long[]> expected = VitWeights.expectedShapes(c);
-        String model = "the header's config (" + c.layers() + " layers of width " + c.hiddenSize() + ", "
-                + c.imageSize() + "px images in " + c.patchSize() + "px patches, MLP " + c.mlpSize() + ", "
-                + c.classes() + " classes)";
-        for (TensorEntry e : h.tensors()) {
-            long[] want = expected.get(e.name());
-            if (want == null) {
-                problems.add(file + ": unknown tensor " + e.name() + " " + e.shapeText() + ": not part of a ViT with "
-                        + model + "; is config.layers right?");
-            } else if (!Arrays.equals(want, e.shape())) {
-                problems.add(file + ": tensor " + e.name() + " has shape " + e.shapeText() + " but " + model
-                        + " needs " + Arrays.toString(want) + hint(c, e.name(), e.shape()));
-            }
-        }
-        for (Map.Entry<String, long[]> w : expected.entrySet()) {
-            if (!seen.contains(w.getKey())) {
-                problems.add(file + ": tensor " + w.getKey() + " " + Arrays.toString(w.getValue()) + " is missing; "
-                        + model + " needs it. " + cap(RECONVERT));
-            }
-        }
-        return problems;
-    }
-
-    private static String hint(VitConfig c, String name, long[] actual) {
-        if (name.equals("pos_embed") && actual.length == 2) {
-            long grid = Math.round(Math.sqrt(actual[0] - 1.0));
-            if (grid * grid == actual[0] - 1) {
-                return "; " + actual[0] + " tokens is a " + grid + "×" + grid + " patch grid: is this a "
-                        + grid * c.patchSize() + "px model?";
-            }
-        }
-        return "; the header's config does not match its tensors. " + cap(RECONVERT);
-    }
-
-    private static String checksumMessage(Path file, TensorEntry e, int computed) {
-        return file + ": tensor " + e.name() + " " + e.shapeText() + " fails its checksum (stored crc32c "
-                + Header.hex(e.crc32c()) + ", computed " + Header.hex(computed) + " over bytes [" + e.offset() + ", "
-                + e.end() + ")): the file is corrupt. " + cap(RECONVERT);
     }
 
     /** Wraps mapped little-endian float32 bytes as a C-order array without copying (copying on big-endian CPUs). */
@@ -489,7 +353,7 @@ public final class VitFile {
         }
     }
 
-    private static int crc32c(ByteBuffer bytes) {
+    static int crc32c(ByteBuffer bytes) {
         CRC32C crc = new CRC32C();
         crc.update(bytes.duplicate());
         return (int) crc.getValue();
@@ -524,15 +388,5 @@ public final class VitFile {
         }
     }
 
-    private static String hexBytes(byte[] bytes) {
-        StringBuilder s = new StringBuilder();
-        for (byte b : bytes) {
-            s.append(String.format("%02x ", b & 0xff));
-        }
-        return s.toString().strip();
-    }
 
-    private static String cap(String s) {
-        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
-    }
 }

@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The forward pass users call: {@link ReferenceForward} (read that first) with shortcuts, held equal to it site by
  * site ({@code VitEqualsReferenceForwardTest}).
  *
- * <p>The shortcuts are decided before the run starts ({@code Plan}): a module (attention or MLP) whose output a
+ * <p>The shortcuts are decided before the run starts ({@code Shortcuts}): a module (attention or MLP) whose output a
  * {@link Substitution.Whole} replaces, and inside which the {@link Keep} selects nothing, is not computed; and the last
  * block of a run that keeps nothing of it computes only its CLS row once every token's k and v exist, since the head
  * reads nothing else. During the run, {@link FastRun} looks substitutions up where each site is produced, as the
@@ -96,12 +96,12 @@ public final class Vit {
         RunChecks.input(config, input);
         RunChecks.substitutions(config, input, substitutions);
         RunChecks.keep(config, keep);
-        Plan plan = Plan.of(config, input.startLayer(), keep, substitutions);
-        FastRun run = new FastRun(keep, substitutions, config, input.batch(), plan.clsOnlyLayer(), ops);
+        Shortcuts shortcuts = Shortcuts.of(config, input.startLayer(), keep, substitutions);
+        FastRun run = new FastRun(keep, substitutions, config, input.batch(), shortcuts.clsOnlyLayer(), ops);
         INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
                 : run.callers(((Input.ResidPre) input).residPre());                            // [B, T, D]
         for (int l = input.startLayer(); l < config.layers(); l++) {
-            resid = block(run, plan, l, resid);                                                  // [B, T', D]
+            resid = block(run, shortcuts, l, resid);                                             // [B, T', D]
             run.release(resid);
         }
         head(run, resid);
@@ -178,18 +178,18 @@ public final class Vit {
     }
 
     /**
-     * One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}, with the plan's
+     * One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}, with the run's
      * shortcuts: a skipped module's output is its substitution; in a CLS-only block everything from the queries on is
      * the CLS row alone (T' = 1; else T' = T).
      */
-    private INDArray block(FastRun run, Plan plan, int l, INDArray input) {
-        boolean clsOnly = l == plan.clsOnlyLayer();
+    private INDArray block(FastRun run, Shortcuts shortcuts, int l, INDArray input) {
+        boolean clsOnly = l == shortcuts.clsOnlyLayer();
         INDArray residPre = run.site(Site.residPre(l), input);                                  // [B, T, D]
-        INDArray attnOut = plan.skips(Site.attnOut(l)) ? run.skipped(Site.attnOut(l))
+        INDArray attnOut = shortcuts.skips(Site.attnOut(l)) ? run.skipped(Site.attnOut(l))
                 : run.site(Site.attnOut(l), attention(run, l, residPre, clsOnly));              // [B, T', D]
         INDArray residMid = run.site(Site.residMid(l),
                 ops.add(clsOnly ? FastRun.clsRow(residPre, Site.Kind.RESID_PRE) : residPre, attnOut));  // [B, T', D]
-        INDArray mlpOut = plan.skips(Site.mlpOut(l)) ? run.skipped(Site.mlpOut(l))
+        INDArray mlpOut = shortcuts.skips(Site.mlpOut(l)) ? run.skipped(Site.mlpOut(l))
                 : run.site(Site.mlpOut(l), mlp(run, l, residMid));                               // [B, T', D]
         return run.site(Site.residPost(l), ops.add(residMid, mlpOut));                          // [B, T', D]
     }
@@ -248,9 +248,9 @@ public final class Vit {
      * @param clsOnlyLayer the block computed for its CLS row alone (the last, when the run keeps nothing of it nor
      *                     ln_final), or −1
      */
-    private record Plan(Set<Site> skipped, int clsOnlyLayer) {
+    private record Shortcuts(Set<Site> skipped, int clsOnlyLayer) {
 
-        static Plan of(VitConfig config, int start, Keep keep, Map<Site, Substitution> substitutions) {
+        static Shortcuts of(VitConfig config, int start, Keep keep, Map<Site, Substitution> substitutions) {
             Set<Site> skipped = new HashSet<>();
             for (int l = start; l < config.layers(); l++) {
                 for (Site.Module module : List.of(Site.Module.ATTENTION, Site.Module.MLP)) {
@@ -264,7 +264,7 @@ public final class Vit {
             int last = config.layers() - 1;
             boolean clsOnly = start <= last && !keep.keeps(Site.lnFinal())
                     && !keepsAny(keep, last, Site.Kind::perBlock);
-            return new Plan(skipped, clsOnly ? last : -1);
+            return new Shortcuts(skipped, clsOnly ? last : -1);
         }
 
         /** Whether {@code keep} selects a site of block l of one of the per-block kinds {@code kinds} accepts. */

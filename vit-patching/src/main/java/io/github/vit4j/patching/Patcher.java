@@ -76,7 +76,7 @@ public final class Patcher {
      * @param input   its {@code resid_pre} ({@code resid_post} of the last block when start = L)
      * @param patches the patches applied during the run
      */
-    record Plan(int start, INDArray input, List<Patch> patches) {
+    record ResumePlan(int start, INDArray input, List<Patch> patches) {
     }
 
     /**
@@ -95,7 +95,7 @@ public final class Patcher {
                         + " but the corrupted run has batch " + corrupted.batch() + "; use batch 1 or the same batch");
             }
         }
-        Plan plan = plan(corrupted, patches);
+        ResumePlan plan = plan(corrupted, patches);
         Map<Site, Substitution> subs = new LinkedHashMap<>();
         for (Patch p : plan.patches()) {
             subs.put(p.site(), substitution(p.site(), new Patch[] {p}, corrupted.batch()));
@@ -121,7 +121,7 @@ public final class Patcher {
                     + corrupted.batch() + "; use Activations.image(i)");
         }
         Map<Group, List<Integer>> groups = new LinkedHashMap<>();
-        List<Plan> plans = new ArrayList<>();
+        List<ResumePlan> plans = new ArrayList<>();
         for (int r = 0; r < configurations.size(); r++) {
             for (Patch p : configurations.get(r)) {
                 if (p.source().size(0) != 1) {
@@ -129,7 +129,7 @@ public final class Patcher {
                             + " in configuration " + r + " has batch " + p.source().size(0));
                 }
             }
-            Plan plan = plan(corrupted, configurations.get(r));
+            ResumePlan plan = plan(corrupted, configurations.get(r));
             plans.add(plan);
             groups.computeIfAbsent(Group.of(plan, config), k -> new ArrayList<>()).add(r);
         }
@@ -156,7 +156,7 @@ public final class Patcher {
      * naive); many same-start rows each replacing a different module would batch worse than before.
      */
     private record Group(int start, Set<Site> wholeModuleOutputs) {
-        static Group of(Plan plan, VitConfig config) {
+        static Group of(ResumePlan plan, VitConfig config) {
             Set<Site> whole = new HashSet<>();
             for (Patch p : plan.patches()) {
                 Site.Kind k = p.site().kind();
@@ -169,10 +169,10 @@ public final class Patcher {
     }
 
     /** One batched forward of rows that start at the same block: row r's input and patches stacked along batch. */
-    private INDArray groupLogits(int start, List<Plan> rows) {
+    private INDArray groupLogits(int start, List<ResumePlan> rows) {
         int n = rows.size();
         INDArray input = n == 1 ? rows.get(0).input()
-                : Nd4j.concat(0, rows.stream().map(Plan::input).toArray(INDArray[]::new));
+                : Nd4j.concat(0, rows.stream().map(ResumePlan::input).toArray(INDArray[]::new));
         Map<Site, Patch[]> bySite = new LinkedHashMap<>();
         for (int r = 0; r < n; r++) {
             for (Patch p : rows.get(r).patches()) {
@@ -227,7 +227,7 @@ public final class Patcher {
     }
 
     /** Where a configuration starts and which of its patches still matter there (see the class comment). */
-    Plan plan(Activations corrupted, List<Patch> patches) {
+    ResumePlan plan(Activations corrupted, List<Patch> patches) {
         List<Patch> normal = new ArrayList<>();
         Set<Site> seen = new HashSet<>();
         for (Patch p : patches) {
@@ -252,7 +252,7 @@ public final class Patcher {
             Patch c = cut;
             List<Patch> after = normal.stream().filter(p -> p != c && (!p.site().kind().perBlock()
                     || p.site().layer() >= start)).toList();
-            return new Plan(start, cut.source(), after);
+            return new ResumePlan(start, cut.source(), after);
         }
         int start = config.layers();
         for (Patch p : normal) {
@@ -260,7 +260,7 @@ public final class Patcher {
                 start = Math.min(start, p.site().layer());
             }
         }
-        return new Plan(start, resumeFrom(corrupted, start), normal);
+        return new ResumePlan(start, resumeFrom(corrupted, start), normal);
     }
 
     /** The block whose input a stream patch sets: l for resid_pre of block l, L for resid_post of the last. */

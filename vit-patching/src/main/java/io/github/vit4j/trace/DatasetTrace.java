@@ -56,7 +56,7 @@ public final class DatasetTrace {
             return label;
         }
 
-        public static Target of(String label) {
+        public static Target parse(String label) {
             for (Target t : values()) {
                 if (t.label.equals(label.trim().toLowerCase(Locale.ROOT))) {
                     return t;

@@ -34,7 +34,7 @@ public enum Metric {
         return label;
     }
 
-    public static Metric of(String label) {
+    public static Metric parse(String label) {
         for (Metric m : values()) {
             if (m.label.equals(label.trim().toLowerCase(Locale.ROOT))) {
                 return m;

@@ -31,7 +31,7 @@ public enum SweepKind {
     }
 
     /** The kind named {@code label} (resid, attn or mlp). */
-    public static SweepKind of(String label) {
+    public static SweepKind parse(String label) {
         for (SweepKind k : values()) {
             if (k.label.equals(label.trim().toLowerCase(Locale.ROOT))) {
                 return k;

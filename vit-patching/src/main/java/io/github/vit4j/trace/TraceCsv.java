@@ -62,8 +62,8 @@ final class TraceCsv {
         }
         try {
             return new TraceRow(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Double.parseDouble(f[2]),
-                    Double.parseDouble(f[3]), SweepKind.of(f[4]), Integer.parseInt(f[5]), Integer.parseInt(f[6]),
-                    Double.parseDouble(f[7]), Double.parseDouble(f[8]), TraceMethod.of(f[9]));
+                    Double.parseDouble(f[3]), SweepKind.parse(f[4]), Integer.parseInt(f[5]), Integer.parseInt(f[6]),
+                    Double.parseDouble(f[7]), Double.parseDouble(f[8]), TraceMethod.parse(f[9]));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("trace.csv line has a malformed number: '" + line + "'", e);
         }

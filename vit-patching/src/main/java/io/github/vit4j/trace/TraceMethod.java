@@ -51,7 +51,7 @@ public record TraceMethod(Kind kind, int steps) {
     }
 
     /** The method named {@code label}, case-insensitive: {@code exact}, {@code atp}, {@code atp-ig} or {@code atp-ig:K}. */
-    public static TraceMethod of(String label) {
+    public static TraceMethod parse(String label) {
         String s = label.trim().toLowerCase(Locale.ROOT);
         if (s.equals("exact")) {
             return exact();

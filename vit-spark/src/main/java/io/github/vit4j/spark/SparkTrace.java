@@ -110,7 +110,7 @@ public final class SparkTrace {
             throw new IllegalArgumentException("limit " + limit + " and partitions " + partitions + "; expected both "
                     + "positive");
         }
-        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+        if (DatasetTrace.Target.parse(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
             List<Row> unlabelled = images.filter(col("index").lt(lit(limit)).and(col("label").lt(lit(0))))
                     .select("index", "id").orderBy("index").limit(1).collectAsList();
             if (!unlabelled.isEmpty()) {
@@ -164,7 +164,7 @@ public final class SparkTrace {
             count.put(k, new int[layers]);
         }
         for (Row cell : cells) {
-            SweepKind k = SweepKind.of(cell.getString(0));
+            SweepKind k = SweepKind.parse(cell.getString(0));
             int layer = cell.getInt(1);
             if (!mean.containsKey(k) || layer < 0 || layer >= layers) {
                 throw new IllegalArgumentException("the trace has rows at kind " + k.label() + ", layer " + layer

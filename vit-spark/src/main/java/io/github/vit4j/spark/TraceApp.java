@@ -93,8 +93,8 @@ public final class TraceApp {
             summary.writeCsv(out.resolve("summary.csv"));
             SummaryJson.write(out.resolve("summary.json"), arguments, w.config(), corruption, summary);
             TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), job.window(),
-                    Tokens.parse(job.tokens()).toString(), Metric.of(job.metric()),
-                    DatasetTrace.Target.of(job.label()).label(), job.traceMethod());
+                    Tokens.parse(job.tokens()).toString(), Metric.parse(job.metric()),
+                    DatasetTrace.Target.parse(job.label()).label(), job.traceMethod());
             Heatmaps.kindsByLayers(summary, info).write(out, "heatmap");
             return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, "
                     + "trace.csv, summary.csv, summary.json, heatmap.png, heatmap.svg", summary.images(),
@@ -141,7 +141,7 @@ public final class TraceApp {
                                          Path out) throws IOException {
         VitConfig config = ExecutorModels.get(job.model()).vit().config();   // on the driver: a bad model fails here
         if (images.startsWith(ImageSource.CIFAR10_PREFIX)
-                && DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL
+                && DatasetTrace.Target.parse(job.label()) == DatasetTrace.Target.TRUE_LABEL
                 && config.classes() != Cifar10.CLASSES) {
             throw new IllegalArgumentException("the labels of " + images + " are CIFAR-10's " + Cifar10.CLASSES
                     + " classes but the model " + job.model() + " has " + config.classes() + ", so they cannot be "

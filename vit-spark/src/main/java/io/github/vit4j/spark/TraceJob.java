@@ -41,8 +41,8 @@ public record TraceJob(String model, Corruption corruption, List<String> kinds, 
         }
         kinds = List.copyOf(kinds);
         spec(kinds, window, tokens, metric);                 // every word checked on the driver, before the job
-        TraceMethod.of(method);
-        DatasetTrace.Target.of(label);
+        TraceMethod.parse(method);
+        DatasetTrace.Target.parse(label);
     }
 
     /** The same job with another corruption (e.g. the calibrated one). */
@@ -56,21 +56,21 @@ public record TraceJob(String model, Corruption corruption, List<String> kinds, 
     }
 
     private static List<SweepKind> sweepKinds(List<String> kinds) {
-        return kinds.stream().map(SweepKind::of).distinct().toList();
+        return kinds.stream().map(SweepKind::parse).distinct().toList();
     }
 
     private static CausalTrace.Spec spec(List<String> kinds, int window, String tokens, String metric) {
-        return new CausalTrace.Spec(sweepKinds(kinds), window, Tokens.parse(tokens), Metric.of(metric));
+        return new CausalTrace.Spec(sweepKinds(kinds), window, Tokens.parse(tokens), Metric.parse(metric));
     }
 
     /** The trace's method. */
     public TraceMethod traceMethod() {
-        return TraceMethod.of(method);
+        return TraceMethod.parse(method);
     }
 
     /** The library's options for a trace of the first {@code limit} images of a source. */
     public DatasetTrace.Options options(int limit) {
-        return new DatasetTrace.Options(corruption, spec(kinds, window, tokens, metric), traceMethod(), DatasetTrace.Target.of(label), seed, batch,
+        return new DatasetTrace.Options(corruption, spec(kinds, window, tokens, metric), traceMethod(), DatasetTrace.Target.parse(label), seed, batch,
                 limit);
     }
 }

@@ -104,7 +104,7 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
         }
         fault.before(first, batch.size());
         ExecutorModels.Loaded model = ExecutorModels.get(job.model());     // loaded by the executor's first task
-        if (DatasetTrace.Target.of(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+        if (DatasetTrace.Target.parse(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
             checkLabels(batch, labels, model.vit().config().classes());
         }
         ImageSource source = ImageSource.held(dataset, first, labels, ImageTable.images(batch),

@@ -55,7 +55,7 @@ public final class TraceTable {
 
     /** The {@link TraceRow} of a table row (its {@code id} left out). */
     static TraceRow traceRow(Row r) {
-        return new TraceRow(r.getInt(0), r.getInt(1), r.getDouble(2), r.getDouble(3), SweepKind.of(r.getString(4)),
-                r.getInt(5), r.getInt(6), r.getDouble(7), r.getDouble(8), TraceMethod.of(r.getString(9)));
+        return new TraceRow(r.getInt(0), r.getInt(1), r.getDouble(2), r.getDouble(3), SweepKind.parse(r.getString(4)),
+                r.getInt(5), r.getInt(6), r.getDouble(7), r.getDouble(8), TraceMethod.parse(r.getString(9)));
     }
 }

@@ -72,7 +72,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
      *                              {@code {i}} placeholders do not match
      * @throws IOException          when it (or its labels file) cannot be read
      */
-    static MappingFile parse(Path file) throws IOException {
+    static MappingFile read(Path file) throws IOException {
         String text = utf8(file, "mapping file");
         KeyCounting props = new KeyCounting();
         try {

@@ -124,7 +124,7 @@ public final class ModelLoader {
         if (!Files.exists(source)) {
             throw new NoSuchFileException(source.toString(), null, "no such file or folder");
         }
-        Optional<MappingFile> map = mapping.isPresent() ? Optional.of(MappingFile.parse(mapping.get()))
+        Optional<MappingFile> map = mapping.isPresent() ? Optional.of(MappingFile.read(mapping.get()))
                 : Optional.empty();
         Path weightsFile = Files.isDirectory(source) ? findWeights(source) : source;
         if (VitFile.looksLikeVitFile(weightsFile)) { // named .vit or nearly its magic: read says what is wrong

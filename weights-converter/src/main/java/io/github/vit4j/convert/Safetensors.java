@@ -159,7 +159,7 @@ final class Safetensors implements WeightsFile {
                     + " with an 8-byte header length); the file is truncated or not safetensors");
         }
         ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, lengthBytes, 0, file);
+        WeightsFile.readFully(ch, lengthBytes, 0, file);
         long n = lengthBytes.flip().getLong();
         if (n < 0 || n > MAX_HEADER_BYTES) {
             throw new ModelFormatException(file + ": safetensors header length " + Long.toUnsignedString(n)
@@ -172,7 +172,7 @@ final class Safetensors implements WeightsFile {
                     + " truncated or not safetensors");
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-        readFully(ch, headerBytes, 8, file);
+        WeightsFile.readFully(ch, headerBytes, 8, file);
         JsonNode root;
         try {
             root = JSON.readTree(headerBytes.array());
@@ -349,7 +349,7 @@ final class Safetensors implements WeightsFile {
         memory.position(0).limit((int) (elements * 4));
         long position = dataStart + info.begin();
         if (dtype == Dtype.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            readFully(channel, memory, position, file);
+            WeightsFile.readFully(channel, memory, position, file);
             return out;
         }
         FloatBuffer target = memory.asFloatBuffer();
@@ -357,7 +357,7 @@ final class Safetensors implements WeightsFile {
         long remaining = info.end() - info.begin();
         while (remaining > 0) {
             chunk.clear().limit((int) Math.min(chunk.capacity(), remaining));
-            readFully(channel, chunk, position, file);
+            WeightsFile.readFully(channel, chunk, position, file);
             chunk.flip();
             position += chunk.remaining();
             remaining -= chunk.remaining();
@@ -369,49 +369,17 @@ final class Safetensors implements WeightsFile {
                 }
                 case F16 -> {
                     while (chunk.hasRemaining()) {
-                        target.put(halfToFloat(chunk.getShort()));
+                        target.put(HalfPrecision.halfToFloat(chunk.getShort()));
                     }
                 }
                 case BF16 -> {
                     while (chunk.hasRemaining()) {
-                        target.put(bfloat16ToFloat(chunk.getShort()));
+                        target.put(HalfPrecision.bfloat16ToFloat(chunk.getShort()));
                     }
                 }
             }
         }
         return out;
-    }
-
-    /** IEEE 754 binary16 to float32, exactly (every half is a float), including subnormals, ±inf and NaN. */
-    static float halfToFloat(short half) {
-        int bits = half & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1f;
-        int mantissa = bits & 0x3ff;
-        if (exponent == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-        }
-        if (exponent == 0) {
-            float magnitude = mantissa * 0x1p-24f; // subnormal (or zero): mantissa · 2^-24, exact in float
-            return sign == 0 ? magnitude : -magnitude;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
-    }
-
-    /** bfloat16 is the upper half of a float32. */
-    static float bfloat16ToFloat(short bf16) {
-        return Float.intBitsToFloat((bf16 & 0xffff) << 16);
-    }
-
-    static void readFully(FileChannel ch, ByteBuffer into, long position, Path file) throws IOException {
-        long at = position;
-        while (into.hasRemaining()) {
-            int n = ch.read(into, at);
-            if (n < 0) {
-                throw new ModelFormatException(file + " ended at byte " + at + " while reading; it is truncated");
-            }
-            at += n;
-        }
     }
 
     @Override

@@ -5,17 +5,12 @@ import io.github.vit4j.convert.TorchGlobals.StorageType;
 import io.github.vit4j.convert.TorchGlobals.TensorRef;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.NativeEnvironment;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
+import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -25,29 +20,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A {@code torch.save} file holding a state dict, read without running any of it (see {@link TorchPickle}).
+ * A {@code torch.save} file holding a state dict, read without running any of it (see {@link TorchPickle}), in
+ * either of its formats: the zip format of PyTorch 1.6 and later ({@link TorchZipFormat}) or the legacy one
+ * ({@link TorchLegacyFormat}); each finds the pickle and the storages' bytes.
  *
- * <ul>
- * <li>The zip format (PyTorch 1.6 and later): {@code <root>/data.pkl} is the pickle, each storage is the uncompressed
- *     entry {@code <root>/data/<key>}, {@code <root>/byteorder} says {@code little} or {@code big} (absent:
- *     little).</li>
- * <li>The legacy format ({@code _use_new_zipfile_serialization=False}): five pickles in a row (the magic number
- *     {@code 0x1950a86a20f9469cfc6c}, the protocol version 1001, a dict of system info with {@code little_endian},
- *     the state dict, the list of storage keys), then per key an 8-byte little-endian element count and the raw
- *     storage.</li>
- * </ul>
- *
- * The state dict is the pickled dict when its values are all tensors, else the one value of the top-level dict that is
- * such a dict (a training checkpoint's {@code state_dict} or {@code model}). Every tensor is checked against its
+ * <p>The state dict is the pickled dict when its values are all tensors, else the one value of the top-level dict that
+ * is such a dict (a training checkpoint's {@code state_dict} or {@code model}). Every tensor is checked against its
  * storage, and every storage against its zip entry or the file, when the file is opened; {@link #load} converts
  * float32, float16, bfloat16 and float64 to float32 and follows strides and storage offsets (views, shared storages).
  */
@@ -57,27 +40,24 @@ final class TorchCheckpoint implements WeightsFile {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
     }
 
-    private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
-    private static final long LEGACY_PROTOCOL = 1001;
-    private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_]{1,64}");
     private static final Set<StorageType> READABLE = Set.of(StorageType.FLOAT, StorageType.HALF,
             StorageType.BFLOAT16, StorageType.DOUBLE);
 
+    /** Where a format keeps its storages' bytes: the zip's entries, or the legacy file's records. */
+    sealed interface Storages extends Closeable permits TorchZipFormat, TorchLegacyFormat {
+
+        /** {@code length} bytes of a storage from byte {@code from}, little-endian; bounds were checked at open. */
+        ByteBuffer read(StorageRef s, long from, int length) throws IOException;
+    }
+
     private final Path file;
     private final Map<String, TensorRef> tensors;
-    private final Optional<ZipFile> zip;
-    private final String dataPrefix;
-    private final FileChannel channel;
-    private final Map<String, Long> legacyOffsets;
+    private final Storages storages;
 
-    private TorchCheckpoint(Path file, Map<String, TensorRef> tensors, Optional<ZipFile> zip, String dataPrefix,
-                            FileChannel channel, Map<String, Long> legacyOffsets) {
+    TorchCheckpoint(Path file, Map<String, TensorRef> tensors, Storages storages) {
         this.file = file;
         this.tensors = Collections.unmodifiableMap(tensors);
-        this.zip = zip;
-        this.dataPrefix = dataPrefix;
-        this.channel = channel;
-        this.legacyOffsets = legacyOffsets;
+        this.storages = storages;
     }
 
     /** Whether these first bytes start a zip archive or a legacy torch.save file. */
@@ -103,112 +83,22 @@ final class TorchCheckpoint implements WeightsFile {
             }
             if (start[0] == 'P' && start[1] == 'K') {
                 ch.close();
-                return openZip(file);
+                return TorchZipFormat.open(file);
             }
             if (!startsLikeCheckpoint(start)) {
                 throw new ModelFormatException(file + " is not a PyTorch checkpoint: it starts with "
                         + hex(start, head.position()) + ", not a zip archive (50 4b 03 04) nor the pickle of"
                         + " torch.save's legacy format (80 02 8a 0a); give a .safetensors, .pt, .pth or .bin file");
             }
-            return openLegacy(file, ch);
+            return TorchLegacyFormat.open(file, ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
     }
 
-    private static TorchCheckpoint openZip(Path file) throws IOException {
-        ZipFile zip;
-        try {
-            zip = new ZipFile(file.toFile());
-        } catch (ZipException | java.io.EOFException e) {
-            String why = e.getMessage() != null ? e.getMessage() : "it ends inside its central directory";
-            throw new ModelFormatException(file + " starts like a zip archive but is not a readable one (" + why
-                    + "); the file is truncated or corrupt", e);
-        }
-        try {
-            List<String> pickles = zip.stream().map(ZipEntry::getName)
-                    .filter(n -> n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length())
-                    .toList();
-            if (pickles.size() != 1) {
-                throw new ModelFormatException(file + " is a zip archive with " + pickles.size() + " <root>/data.pkl"
-                        + " entries " + pickles + "; a torch.save checkpoint has exactly one");
-            }
-            String root = pickles.get(0).substring(0, pickles.get(0).length() - "data.pkl".length());
-            ZipEntry byteorder = zip.getEntry(root + "byteorder");
-            if (byteorder != null) {
-                String order = new String(readEntry(zip, byteorder, 16), StandardCharsets.US_ASCII).trim();
-                if (!order.equals("little")) {
-                    throw bigEndian(file, root + "byteorder: " + order);
-                }
-            }
-            byte[] pickle = readEntry(zip, zip.getEntry(pickles.get(0)), TorchPickle.MAX_PICKLE_BYTES);
-            TorchPickle unpickler = new TorchPickle(new ByteArrayInputStream(pickle), pickle.length,
-                    file + " (" + pickles.get(0) + ")");
-            Map<String, TensorRef> tensors = stateDict(file, unpickler.next());
-            String dataPrefix = root + "data/";
-            for (StorageRef s : unpickler.storages().values()) {
-                checkZipStorage(file, zip, dataPrefix, s);
-            }
-            checkTensors(file, tensors);
-            return new TorchCheckpoint(file, tensors, Optional.of(zip), dataPrefix, null, Map.of());
-        } catch (IOException | RuntimeException e) {
-            zip.close();
-            throw e;
-        }
-    }
-
-    /** An entry's bytes, at most {@code limit} of them (a compressed entry may inflate to any size). */
-    private static byte[] readEntry(ZipFile zip, ZipEntry entry, long limit) throws IOException {
-        try (InputStream in = zip.getInputStream(entry)) {
-            byte[] b = in.readNBytes((int) limit + 1);
-            if (b.length > limit) {
-                throw new ModelFormatException(zip.getName() + ": entry " + entry.getName() + " is over " + limit
-                        + " bytes, more than a state dict's needs; the file is corrupt or not a state dict");
-            }
-            return b;
-        } catch (ZipException | java.io.EOFException e) {
-            throw damagedEntry(zip, entry, e);
-        }
-    }
-
-    /**
-     * The JDK's zip errors ("invalid LOC header", "invalid entry size", or an EOF with no message) name neither the
-     * file nor the entry.
-     */
-    private static ModelFormatException damagedEntry(ZipFile zip, ZipEntry entry, IOException e) {
-        String why = e.getMessage() != null ? e.getMessage() : "the file ends inside it";
-        return new ModelFormatException(zip.getName() + ": entry " + entry.getName() + " cannot be read (" + why
-                + "); the file is truncated or corrupt", e);
-    }
-
-    private static void checkZipStorage(Path file, ZipFile zip, String dataPrefix, StorageRef s)
-            throws ModelFormatException {
-        if (!PLAIN_KEY.matcher(s.key()).matches()) {
-            throw new ModelFormatException(file + ": storage key \"" + s.key() + "\" is not a plain name (letters,"
-                    + " digits, _); it would point outside " + dataPrefix + " — the file is corrupt or malicious");
-        }
-        ZipEntry entry = zip.getEntry(dataPrefix + s.key());
-        if (entry == null) {
-            throw new ModelFormatException(file + ": storage " + s.key() + " has no entry " + dataPrefix + s.key()
-                    + " in the archive; the file is truncated or corrupt");
-        }
-        if (entry.getMethod() != ZipEntry.STORED) {
-            throw new ModelFormatException(file + ": entry " + entry.getName() + " is compressed ("
-                    + entry.getCompressedSize() + " bytes declaring " + entry.getSize() + "); torch.save stores"
-                    + " storages uncompressed, and vit4j refuses compressed ones (a zip bomb inflates without"
-                    + " bound). Re-save the checkpoint with torch.save");
-        }
-        long needed = storageBytes(file, s);
-        long fileSize = new java.io.File(zip.getName()).length();
-        if (entry.getSize() < needed || entry.getSize() > fileSize) {
-            throw new ModelFormatException(file + ": storage " + s.key() + " declares " + s.numel() + " elements of "
-                    + s.type().dtype + " (" + needed + " bytes) but its entry " + entry.getName() + " holds "
-                    + entry.getSize() + " bytes (the file is " + fileSize + "); the file is truncated or corrupt");
-        }
-    }
-
-    private static long storageBytes(Path file, StorageRef s) throws ModelFormatException {
+    /** A storage's size in bytes, or the error when it cannot exist. */
+    static long storageBytes(Path file, StorageRef s) throws ModelFormatException {
         try {
             return Math.multiplyExact(s.numel(), s.type().bytes);
         } catch (ArithmeticException e) {
@@ -217,68 +107,14 @@ final class TorchCheckpoint implements WeightsFile {
         }
     }
 
-    private static TorchCheckpoint openLegacy(Path file, FileChannel ch) throws IOException {
-        long size = ch.size();
-        InputStream in = new BufferedInputStream(Channels.newInputStream(ch.position(0)));
-        TorchPickle unpickler = new TorchPickle(in, size, file.toString());
-        Object magic = unpickler.next();
-        if (!(magic instanceof BigInteger m && m.equals(LEGACY_MAGIC))) {
-            throw new ModelFormatException(file + " starts with a pickle of " + TorchPickle.describe(magic)
-                    + ", not torch.save's magic number; it is not a PyTorch checkpoint");
-        }
-        Object protocol = unpickler.next();
-        if (!Long.valueOf(LEGACY_PROTOCOL).equals(protocol)) {
-            throw new ModelFormatException(file + ": torch.save protocol version " + TorchPickle.describe(protocol)
-                    + " is not read; vit4j reads " + LEGACY_PROTOCOL + " (PyTorch 0.4 and later)");
-        }
-        Object sysInfo = unpickler.next();
-        if (sysInfo instanceof Map<?, ?> info && Boolean.FALSE.equals(info.get("little_endian"))) {
-            throw bigEndian(file, "its system info says little_endian: False");
-        }
-        Map<String, TensorRef> tensors = stateDict(file, unpickler.next());
-        Object keys = unpickler.next();
-        if (!(keys instanceof List<?> keyList)) {
-            throw new ModelFormatException(file + ": after the state dict comes " + TorchPickle.describe(keys)
-                    + ", not the list of storage keys; the file is corrupt");
-        }
-        Map<String, Long> offsets = new LinkedHashMap<>();
-        long at = unpickler.position();
-        for (Object k : keyList) {
-            StorageRef s = unpickler.storages().get(k);
-            if (s == null) {
-                throw new ModelFormatException(file + ": the file stores storage " + TorchPickle.describe(k)
-                        + ", which no tensor uses; the file is corrupt");
-            }
-            ByteBuffer count = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            Safetensors.readFully(ch, count, at, file);
-            long numel = count.flip().getLong();
-            long bytes = storageBytes(file, s);
-            if (numel != s.numel() || at + 8 > size - bytes) {
-                throw new ModelFormatException(file + ": storage " + s.key() + " declares " + s.numel()
-                        + " elements of " + s.type().dtype + " (" + bytes + " bytes) and its record at byte " + at
-                        + " says " + numel + "; the file ends at byte " + size + ": it is truncated or corrupt");
-            }
-            offsets.put(s.key(), at + 8);
-            at += 8 + bytes;
-        }
-        for (String key : unpickler.storages().keySet()) {
-            if (!offsets.containsKey(key)) {
-                throw new ModelFormatException(file + ": storage " + key + " is used by a tensor but not stored in"
-                        + " the file; it is truncated or corrupt");
-            }
-        }
-        checkTensors(file, tensors);
-        return new TorchCheckpoint(file, tensors, Optional.empty(), "", ch, offsets);
-    }
-
-    private static ModelFormatException bigEndian(Path file, String evidence) {
+    static ModelFormatException bigEndian(Path file, String evidence) {
         return new ModelFormatException(file + " was saved on a big-endian machine (" + evidence + "); vit4j reads"
                 + " little-endian checkpoints only: load it in PyTorch and save it again on a little-endian machine, or"
                 + " save the state dict with safetensors.torch.save_file");
     }
 
     /** The dict of tensors: the top level, or its one value that is a dict of tensors. */
-    private static Map<String, TensorRef> stateDict(Path file, Object top) throws ModelFormatException {
+    static Map<String, TensorRef> stateDict(Path file, Object top) throws ModelFormatException {
         Optional<Map<String, TensorRef>> direct = tensorDict(top);
         if (direct.isPresent()) {
             return direct.get();
@@ -313,7 +149,7 @@ final class TorchCheckpoint implements WeightsFile {
     }
 
     /** Every element of every tensor must lie inside its storage. */
-    private static void checkTensors(Path file, Map<String, TensorRef> tensors) throws ModelFormatException {
+    static void checkTensors(Path file, Map<String, TensorRef> tensors) throws ModelFormatException {
         for (Map.Entry<String, TensorRef> e : tensors.entrySet()) {
             TensorRef t = e.getValue();
             long[] shape = t.shape();
@@ -393,7 +229,7 @@ final class TorchCheckpoint implements WeightsFile {
         if (elements == 0) {
             return Nd4j.create(DataType.FLOAT, shape);
         }
-        ByteBuffer bytes = storageBytes(t.storage(), t.offset() * type.bytes, (int) span);
+        ByteBuffer bytes = storages.read(t.storage(), t.offset() * type.bytes, (int) span);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         ByteBuffer memory = out.data().asNio().order(ByteOrder.nativeOrder());
         memory.position(0).limit((int) (elements * 4));
@@ -421,8 +257,8 @@ final class TorchCheckpoint implements WeightsFile {
     private static float element(ByteBuffer b, StorageType type, int at) {
         return switch (type) {
             case FLOAT -> b.getFloat(at);
-            case HALF -> Safetensors.halfToFloat(b.getShort(at));
-            case BFLOAT16 -> Safetensors.bfloat16ToFloat(b.getShort(at));
+            case HALF -> HalfPrecision.halfToFloat(b.getShort(at));
+            case BFLOAT16 -> HalfPrecision.bfloat16ToFloat(b.getShort(at));
             case DOUBLE -> (float) b.getDouble(at);
             default -> throw new IllegalStateException("unreadable dtype " + type); // excluded by load
         };
@@ -439,33 +275,6 @@ final class TorchCheckpoint implements WeightsFile {
         return true;
     }
 
-    /** {@code length} bytes of a storage from byte {@code from}, little-endian; bounds were checked at open. */
-    private ByteBuffer storageBytes(StorageRef s, long from, int length) throws IOException {
-        ByteBuffer out;
-        if (zip.isPresent()) {
-            ZipEntry entry = zip.get().getEntry(dataPrefix + s.key());
-            try (InputStream in = zip.get().getInputStream(entry)) {
-                in.skipNBytes(from);
-                byte[] b = in.readNBytes(length);
-                if (b.length < length) {
-                    throw new ModelFormatException(file + ": entry " + entry.getName() + " ends before byte "
-                            + (from + length) + "; the file is truncated");
-                }
-                out = ByteBuffer.wrap(b);
-            } catch (java.io.EOFException e) {
-                throw new ModelFormatException(file + ": entry " + entry.getName() + " ends before byte " + from
-                        + "; the file is truncated", e);
-            } catch (ZipException e) {
-                throw damagedEntry(zip.get(), entry, e);
-            }
-        } else {
-            out = ByteBuffer.allocate(length);
-            Safetensors.readFully(channel, out, legacyOffsets.get(s.key()) + from, file);
-            out.flip();
-        }
-        return out.order(ByteOrder.LITTLE_ENDIAN);
-    }
-
     private static String hex(byte[] b, int n) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
@@ -476,10 +285,6 @@ final class TorchCheckpoint implements WeightsFile {
 
     @Override
     public void close() throws IOException {
-        if (zip.isPresent()) {
-            zip.get().close();
-        } else {
-            channel.close();
-        }
+        storages.close();
     }
 }

@@ -4,6 +4,8 @@ import io.github.vit4j.format.ModelFormatException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,4 +91,18 @@ sealed interface WeightsFile extends Closeable permits Safetensors, TorchCheckpo
      * @throws IOException          when reading fails
      */
     INDArray load(String name) throws IOException;
+
+    /**
+     * Fills {@code into} from {@code ch} at {@code position}, or fails naming the file and the byte where it ends.
+     */
+    static void readFully(FileChannel ch, ByteBuffer into, long position, Path file) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            int n = ch.read(into, at);
+            if (n < 0) {
+                throw new ModelFormatException(file + " ended at byte " + at + " while reading; it is truncated");
+            }
+            at += n;
+        }
+    }
 }

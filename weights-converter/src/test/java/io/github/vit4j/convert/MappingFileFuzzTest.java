@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Coverage-guided fuzzing of {@link MappingFile#parse}: any file gives a mapping or a {@link ModelFormatException}
+ * Coverage-guided fuzzing of {@link MappingFile#read}: any file gives a mapping or a {@link ModelFormatException}
  * naming the mapping file (or, for {@code config.labelsFile}, the labels file it names: here {@code labels.txt},
  * beside it). Seeds in {@code MappingFileFuzzTestInputs/}: mappings like the committed ones, and refused variants.
  */
@@ -22,7 +22,7 @@ class MappingFileFuzzTest {
     void anyTextIsAMappingOrANamedRefusal(byte[] bytes) {
         Path file = FuzzedFiles.write(DIR, "fuzzed.properties", bytes);
         try {
-            MappingFile.parse(file);
+            MappingFile.read(file);
         } catch (IOException refusal) {
             String message = String.valueOf(refusal.getMessage());
             if (!message.contains(LABELS.getFileName().toString())) {

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class TraceTableTest {
+class SummaryTableTest {
 
     @Test
     void tableHasOneRowPerKindAndOneColumnPerLayer() {
-        String text = TraceTable.format(ReportFixtures.summary(), ReportFixtures.info());
+        String text = SummaryTable.format(ReportFixtures.summary(), ReportFixtures.info());
         String[] lines = text.split("\n");
         // heading, column header, resid, attn, mlp, p_clean, p_corrupt
         assertEquals(7, lines.length, text);
@@ -24,7 +24,7 @@ class TraceTableTest {
 
     @Test
     void columnsLineUpBecauseCellsArePaddedToOneWidth() {
-        String[] lines = TraceTable.table(ReportFixtures.summary()).split("\n");
+        String[] lines = SummaryTable.table(ReportFixtures.summary()).split("\n");
         int end = lines[0].indexOf("layer 1") + "layer 1".length();
         assertEquals(' ', lines[1].charAt(end), "a cell of layer 1 ends where its header ends");
         assertEquals('1', lines[1].charAt(end - 1), "resid's layer 1 cell '+0.300 ±0.031' ends under the header");

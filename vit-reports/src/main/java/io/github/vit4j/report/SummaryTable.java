@@ -18,9 +18,9 @@ import java.util.Locale;
  * p_corrupt 0.412   (mean p(y) of the corrupted runs)
  * </pre>
  */
-public final class TraceTable {
+public final class SummaryTable {
 
-    private TraceTable() {
+    private SummaryTable() {
     }
 
     /** The table, with a heading line naming the metric; lines end with {@code \n}. */
