@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
             "  python -c \"import numpy as np; print(np.load('acts/blocks.3.z.npy').shape)\""})
 final class ActivationsCommand implements Callable<Integer> {
 
-    /** A system property that sets the memory limit in bytes (for tests, or to override the JVM's). */
+    /** A system property that sets the memory limit in bytes, overriding the one the JVM's memory gives. */
     static final String MEMORY_LIMIT_PROPERTY = "vit4j.activations.memoryLimit";
 
     @Spec

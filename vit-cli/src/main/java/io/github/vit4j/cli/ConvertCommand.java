@@ -46,7 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outText = spec.commandLine().getOut();
-        Path source = ModelOption.resolve(sourceLocation, mapping, err);
+        Path source = ModelOption.resolve(sourceLocation, mapping, spec);
         long t0 = System.nanoTime();
         Pretrained model = Converter.convert(source, out, Optional.ofNullable(mapping), note -> {
             err.println("  " + TerminalText.escape(note)); // notes quote the files' names and values

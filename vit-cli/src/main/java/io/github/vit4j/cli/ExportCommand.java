@@ -42,7 +42,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path source = ModelOption.resolve(model, mapping, spec.commandLine().getErr());
+        Path source = ModelOption.resolve(model, mapping, spec);
         Pretrained loaded = ModelLoader.load(source, Optional.ofNullable(mapping));
         long t0 = System.nanoTime();
         OnnxExport.write(loaded, out);

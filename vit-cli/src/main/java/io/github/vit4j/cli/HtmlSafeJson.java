@@ -34,11 +34,6 @@ final class HtmlSafeJson {
         MAPPER.writeValue(out, value);
     }
 
-    /** {@code value} as one string of JSON, for tests and small values. */
-    static String of(Object value) throws IOException {
-        return MAPPER.writeValueAsString(value);
-    }
-
     private static final class Escapes extends CharacterEscapes {
 
         private final int[] ascii = standardAsciiEscapesForJSON();

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -22,9 +21,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * from the server (a sharded model's index names its shards) and are shown {@linkplain TerminalText#escape escaped}.
  */
 final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
-
-    /** The environment the Hub settings are read from; tests put their own. */
-    static Supplier<Map<String, String>> environment = System::getenv;
 
     private final PrintWriter err;
     private final boolean terminal;
@@ -44,13 +40,16 @@ final class HubDownload implements Consumer<Hub.Progress>, AutoCloseable {
         return new HubDownload(err, false);
     }
 
-    /** The local path of {@code location}: itself, or the snapshot folder of a Hub spec once downloaded. */
-    static Path resolve(String location, PrintWriter err) throws IOException {
+    /**
+     * The local path of {@code location}: itself, or the snapshot folder of a Hub spec once downloaded with the Hub
+     * settings of {@code environment} (the process's, or one a caller states).
+     */
+    static Path resolve(String location, Map<String, String> environment, PrintWriter err) throws IOException {
         if (!HubModel.isSpec(location)) {
             return Path.of(location);
         }
         HubModel model = HubModel.parse(location);
-        HubSettings settings = HubSettings.fromEnvironment(environment.get(),
+        HubSettings settings = HubSettings.fromEnvironment(environment,
                 Path.of(System.getProperty("user.home")));
         try (HubDownload progress = new HubDownload(err, System.console() != null)) {
             Path folder = Hub.of(settings).download(model, progress);

@@ -47,7 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        file = ModelOption.resolve(location, mapping, spec.commandLine().getErr());
+        file = ModelOption.resolve(location, mapping, spec);
         if (VitFile.looksLikeVitFile(file)) { // a damaged one too: inspect says what is wrong
             return inspectVit(out);
         }

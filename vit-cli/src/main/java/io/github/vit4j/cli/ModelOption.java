@@ -6,7 +6,6 @@ import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,7 +47,7 @@ final class ModelOption {
     /** The model's path: the one given, the snapshot folder of an {@code hf:} spec, else the shared CIFAR-10 model. */
     Path path() throws IOException {
         if (resolved == null) {
-            resolved = HubDownload.resolve(location(), command.commandLine().getErr());
+            resolved = HubDownload.resolve(location(), Vit4jCli.environment(command), command.commandLine().getErr());
         }
         return resolved;
     }
@@ -58,11 +57,12 @@ final class ModelOption {
     }
 
     /**
-     * A model location every command takes (a path or an {@code hf:} spec, downloaded with progress on {@code err}),
-     * resolved and checked with its {@code --mapping} file, if any: the model's path.
+     * A model location every command takes (a path or an {@code hf:} spec, downloaded with progress on the standard
+     * error of {@code command}), resolved and checked with its {@code --mapping} file, if any: the model's path.
      */
-    static Path resolve(String location, Path mapping, PrintWriter err) throws IOException {
-        return checked(HubDownload.resolve(location, err), mapping);
+    static Path resolve(String location, Path mapping, CommandSpec command) throws IOException {
+        return checked(HubDownload.resolve(location, Vit4jCli.environment(command), command.commandLine().getErr()),
+                mapping);
     }
 
     /** {@code model}, once it and {@code mapping} (if given) are known to exist. */

@@ -160,7 +160,7 @@ final class TraceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter outText = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        // Every argument is checked before the model is loaded, so a typo fails at once.
+        // Every argument is parsed here, once, and checked before the model is loaded, so a typo fails at once.
         Corruption corruptionSpec = Corruption.parse(corruption);
         List<SweepKind> sweepKinds = kinds.stream().map(SweepKind::parse)
                 .distinct().toList();
@@ -182,7 +182,8 @@ final class TraceCommand implements Callable<Integer> {
                     + "patching; use it with --method atp or atp-ig (the exact trace needs no check)");
         }
         if (spark != null) {
-            return traceOnSpark(corruptionSpec, outText, err);
+            return traceOnSpark(new TraceJob(model.location(), corruptionSpec, traceSpec, methodChoice, target, seed,
+                    batch), outText, err);
         }
 
         Pretrained pretrained = model.load();
@@ -292,8 +293,7 @@ final class TraceCommand implements Callable<Integer> {
      * The trace as a Spark job at {@link #spark} (vit-spark's {@link SparkTraceRun}): the rows, trace.csv and the
      * Parquet table from Spark, the summary from Spark SQL over the table, then the same reports as without Spark.
      */
-    private int traceOnSpark(Corruption corruptionSpec, PrintWriter outText,
-                             PrintWriter err) throws IOException {
+    private int traceOnSpark(TraceJob job, PrintWriter outText, PrintWriter err) throws IOException {
         if (tokenSweep > 0 || verifyTop > 0 || model.mapping != null) {
             throw new IllegalArgumentException("--spark runs the trace itself as a Spark job; "
                     + (tokenSweep > 0 ? "--token-sweep " + tokenSweep : verifyTop > 0 ? "--verify-top " + verifyTop
@@ -312,8 +312,6 @@ final class TraceCommand implements Callable<Integer> {
                     + "run ./vit, which adds both when --spark is given; or spark-submit vit-spark's job jar (see "
                     + "vit-spark/README.md)");
         }
-        TraceJob job = new TraceJob(model.location(), corruptionSpec, kinds, window, tokens, metric, method, label,
-                seed, batch);
         err.printf(Locale.ROOT, "trace: the first %d images as a Spark job at %s%n", limit, spark);
         err.flush();
         long t0 = System.nanoTime();
@@ -323,10 +321,10 @@ final class TraceCommand implements Callable<Integer> {
             seconds[0] = (System.nanoTime() - t0) / 1e9;
             // the reports under the folder's lock, as without Spark
             written.addAll(summaryFiles(traced.config(), traced.corruption().describe(), traced.summary(),
-                    sparkInfo(traced)));
+                    sparkInfo(traced, job)));
         });
         TraceSummary summary = w.summary();
-        TraceInfo info = sparkInfo(w);
+        TraceInfo info = sparkInfo(w, job);
         printTable(summary, info, outText);
         outText.printf(Locale.ROOT, "%s traced on Spark (%s, %s) in %.1f s; wrote to %s: %s%n",
                 TerminalText.count(summary.images(), "image"), spark, TerminalText.count(w.partitions(), "partition"),
@@ -336,10 +334,10 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     /** What a Spark trace traced, for its reports. */
-    private TraceInfo sparkInfo(SparkTraceRun.Written w) throws IOException {
-        return new TraceInfo(model.shortName(), w.corruption().describe(), w.summary().images(), window,
-                Tokens.parse(tokens).toString(), Metric.parse(metric), DatasetTrace.Target.parse(label).label(),
-                TraceMethod.parse(method));
+    private TraceInfo sparkInfo(SparkTraceRun.Written w, TraceJob job) throws IOException {
+        CausalTrace.Spec s = job.spec();
+        return new TraceInfo(model.shortName(), w.corruption().describe(), w.summary().images(), s.window(),
+                s.tokens().toString(), s.metric(), job.target().label(), job.method());
     }
 
     /** The arguments as summary.json records them. */

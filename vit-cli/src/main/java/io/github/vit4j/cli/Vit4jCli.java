@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -57,15 +56,30 @@ public final class Vit4jCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The environment variables the commands read (the Hub's settings): the process's, or a caller's. */
+    private final Map<String, String> environment;
+
+    private Vit4jCli(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return USAGE;
     }
 
-    /** The command line, with the exception handling of {@link #main} (for tests: call {@code execute}). */
+    /** The command line, with the exception handling of {@link #main}, reading this process's environment. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Vit4jCli());
+        return commandLine(System.getenv());
+    }
+
+    /**
+     * The command line, with the exception handling of {@link #main}, reading {@code environment} where it would
+     * read environment variables (the Hub's settings: {@code HF_HOME}, {@code HF_TOKEN}, …).
+     */
+    public static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine cl = new CommandLine(new Vit4jCli(environment));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
         cl.setParameterExceptionHandler(Vit4jCli::reportUsage);
         return cl;
@@ -87,13 +101,22 @@ public final class Vit4jCli implements Callable<Integer> {
         System.exit(cl.execute(args));
     }
 
+    /** The environment of the {@code vit} command line that {@code command} is part of. */
+    static Map<String, String> environment(CommandSpec command) {
+        if (command.root().userObject() instanceof Vit4jCli vit) {
+            return vit.environment;
+        }
+        throw new IllegalStateException("the command " + command.qualifiedName() + " is not part of vit's command "
+                + "line (Vit4jCli.commandLine), which says what environment it reads");
+    }
+
     private static int report(Exception e, CommandLine cmd) {
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t instanceof IOException) {
-            err.println(name + ": " + TerminalText.escape(message(t)));
+            err.println(name + ": " + TerminalText.escape(message(t, cmd.getCommandSpec())));
             err.flush();
             return USAGE;
         }
@@ -152,8 +175,11 @@ public final class Vit4jCli implements Callable<Integer> {
         frames(out, t, indent, seen);
     }
 
-    /** The message of an expected failure; file-system errors name the file and what is wrong. */
-    static String message(Throwable t) {
+    /**
+     * The message of an expected failure of {@code cmd}; file-system errors name the file and what is wrong; a
+     * library failure about something a flag sets names the flag ({@link SettingFlags}).
+     */
+    static String message(Throwable t, CommandSpec cmd) {
         if (t instanceof NoSuchFileException f && f.getReason() == null) {
             return "no such file or folder: " + f.getFile();
         }
@@ -161,23 +187,6 @@ public final class Vit4jCli implements Callable<Integer> {
             return "cannot access " + f.getFile() + " (" + t.getClass().getSimpleName() + ")";
         }
         String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : withFlags(m);
-    }
-
-    /**
-     * The library's messages name its API (it is used without the CLI); on the command line the flag that sets
-     * each named part is what helps, so it is added.
-     */
-    private static final List<Map.Entry<String, String>> FLAGS = List.of(
-            Map.entry("DatasetTrace.Target.CLEAN_TOP1", "--label clean-top1"),
-            Map.entry("DatasetTrace.Options.limit()", "--limit"),
-            Map.entry("CausalTrace.Spec.kinds()", "--kinds"),
-            Map.entry("ModelLoader.load(path, mapping)", "--mapping FILE"));
-
-    /** {@code message} with the flags of the API it names appended, e.g. "…; on the command line: --limit". */
-    static String withFlags(String message) {
-        List<String> flags = FLAGS.stream().filter(e -> message.contains(e.getKey()))
-                .map(Map.Entry::getValue).toList();
-        return flags.isEmpty() ? message : message + "; on the command line: " + String.join(", ", flags);
+        return (m == null || m.isBlank() ? t.getClass().getSimpleName() : m) + SettingFlags.hint(t, cmd).orElse("");
     }
 }

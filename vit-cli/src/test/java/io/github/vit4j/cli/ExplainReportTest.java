@@ -14,7 +14,9 @@ import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +45,9 @@ class ExplainReportTest {
 
     @Test
     void hostileTextInLabelsAndFileNamesStaysInsideTheJsonAndReadsBackUnchanged() throws IOException {
-        String json = HtmlSafeJson.of(Map.of("names", HOSTILE));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        HtmlSafeJson.write(bytes, Map.of("names", HOSTILE));
+        String json = bytes.toString(StandardCharsets.UTF_8);
         for (String forbidden : List.of("<", ">", "&", "\u2028", "\u2029")) {
             assertFalse(json.contains(forbidden), forbidden + " in " + json);
         }

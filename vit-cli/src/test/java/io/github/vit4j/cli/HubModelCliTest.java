@@ -8,9 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * {@code hf:org/name[@revision]} wherever a command takes a model, here resolved offline from a Hugging Face cache
@@ -24,15 +24,14 @@ class HubModelCliTest {
     @TempDir
     Path cache;
 
-    @AfterEach
-    void restoreTheEnvironment() {
-        HubDownload.environment = System::getenv;
+    /** The vit command line with an offline Hub whose cache is {@link #cache}. */
+    private CommandLine offline() {
+        return Vit4jCli.commandLine(Map.of("HF_HUB_CACHE", cache.toString(), "HF_HUB_OFFLINE", "1"));
     }
 
     /** The CIFAR-10 model in {@code cache} as huggingface_hub stores it: blobs, snapshot symlinks, refs/main. */
     private void cacheTheCifarModel() throws IOException {
         cacheTheCifarModel(cache);
-        HubDownload.environment = () -> Map.of("HF_HUB_CACHE", cache.toString(), "HF_HUB_OFFLINE", "1");
     }
 
     /** The CIFAR-10 model as {@code someone/cifar10} at {@link #COMMIT} (refs/main) in the Hub cache {@code cache}. */
@@ -52,25 +51,24 @@ class HubModelCliTest {
     @Test
     void classifyAndConvertTakeAHubModelFromTheCache(@TempDir Path out) throws IOException {
         cacheTheCifarModel();
-        CliRun classify = CliRun.of("classify", "--model", "hf:someone/cifar10", "--limit", "2");
+        CliRun classify = CliRun.of(offline(), "classify", "--model", "hf:someone/cifar10", "--limit", "2");
         assertEquals(0, classify.exitCode(), classify.toString());
         assertEquals(classify.out(), CliRun.of("classify", "--limit", "2").out(), "the same model as ../shared's");
 
         Path vit = out.resolve("cifar.vit");
-        CliRun convert = CliRun.of("convert", "hf:someone/cifar10@" + COMMIT, vit.toString());
+        CliRun convert = CliRun.of(offline(), "convert", "hf:someone/cifar10@" + COMMIT, vit.toString());
         assertEquals(0, convert.exitCode(), convert.toString());
         assertTrue(Files.size(vit) > 2_000_000, convert.toString());
     }
 
     @Test
     void offlineWithNothingCachedSaysSoAndAMalformedSpecIsNamed() {
-        HubDownload.environment = () -> Map.of("HF_HUB_CACHE", cache.toString(), "HF_HUB_OFFLINE", "1");
-        CliRun run = CliRun.of("inspect", "hf:someone/cifar10");
+        CliRun run = CliRun.of(offline(), "inspect", "hf:someone/cifar10");
         assertEquals(Vit4jCli.USAGE, run.exitCode(), run.toString());
         assertTrue(run.err().contains("hf:someone/cifar10@main is not in the Hub cache " + cache)
                 && run.err().contains("HF_HUB_OFFLINE"), run.toString());
 
-        CliRun bad = CliRun.of("classify", "--model", "hf:no-slash", "--limit", "1");
+        CliRun bad = CliRun.of(offline(), "classify", "--model", "hf:no-slash", "--limit", "1");
         assertEquals(Vit4jCli.USAGE, bad.exitCode(), bad.toString());
         assertTrue(bad.err().contains("\"no-slash\" is not a Hub repository id: expected org/name"), bad.toString());
     }

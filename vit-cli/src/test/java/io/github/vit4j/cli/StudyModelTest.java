@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,19 +31,15 @@ class StudyModelTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void realEnvironmentAgain() {
-        HubDownload.environment = System::getenv;
-    }
-
     @Test
     void vitTraceOnTheStudysHubModelDownloadsItsPyTorchWeightsAndTracesCifar10ImagesResizedTo224() throws Exception {
         try (HubTestServer hub = new HubTestServer(REPO).commit(COMMIT, studyRepo(dir), "main")) {
             Path cache = dir.resolve("hf-cache");
-            HubDownload.environment = () -> Map.of("HF_ENDPOINT", hub.endpoint().toString(),
+            Map<String, String> environment = Map.of("HF_ENDPOINT", hub.endpoint().toString(),
                     "HF_HUB_CACHE", cache.toString());
             Path out = dir.resolve("study");
-            CliRun run = CliRun.of("trace", "--model", "hf:" + REPO, "--limit", "2", "--out", out.toString());
+            CliRun run = CliRun.of(Vit4jCli.commandLine(environment), "trace", "--model", "hf:" + REPO, "--limit",
+                    "2", "--out", out.toString());
             assertEquals(0, run.exitCode(), run.toString());
 
             assertTrue(run.out().contains("2 images traced"), run.out());

@@ -1,15 +1,16 @@
 package io.github.vit4j.patching;
 
 import io.github.vit4j.model.VitConfig;
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
  * Which token positions a patch restores. Positions count the CLS token as 0 and patch (row r, column c) of the
- * grid as {@code 1 + r·grid + c}.
+ * grid as {@code 1 + r·grid + c}. Plain data, serializable (a distributed trace ships it to its workers).
  */
-public sealed interface Tokens {
+public sealed interface Tokens extends Serializable {
 
     /** The selected positions for a model of config {@code c}, ascending, each in {@code [0, T)}. */
     int[] positions(VitConfig c);

@@ -7,6 +7,7 @@ import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.patching.Patch;
 import io.github.vit4j.patching.Patcher;
 import io.github.vit4j.patching.Tokens;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,21 +28,25 @@ public final class CausalTrace {
     }
 
     /**
-     * What to sweep.
+     * What to sweep. Plain data, serializable (a distributed trace ships it to its workers).
      *
      * @param kinds  the kinds restored, one sweep each
      * @param window ROME's window width w (1 = the layer alone; 3 in the study)
      * @param tokens which tokens are restored at each patched site
      * @param metric how the effect is measured
      */
-    public record Spec(List<SweepKind> kinds, int window, Tokens tokens, Metric metric) {
+    public record Spec(List<SweepKind> kinds, int window, Tokens tokens, Metric metric) implements Serializable {
+
+        private static final long serialVersionUID = 1L;
+
         public Spec {
             kinds = List.copyOf(kinds);
             if (kinds.isEmpty()) {
-                throw new IllegalArgumentException("trace at least one kind (resid, attn, mlp)");
+                throw new SettingException("trace at least one kind (resid, attn, mlp)",
+                        DatasetTrace.Setting.KINDS);
             }
             if (window < 1) {
-                throw new IllegalArgumentException("window must be >= 1, got " + window);
+                throw new SettingException("window must be >= 1, got " + window, DatasetTrace.Setting.WINDOW);
             }
         }
 

@@ -67,6 +67,35 @@ public final class DatasetTrace {
     }
 
     /**
+     * The settings of a dataset trace, each a component of {@link Options} or of its {@link CausalTrace.Spec}: what a
+     * {@link SettingException} names as values, so that a program that sets them its own way (a command line's
+     * flags) can say how without reading messages. In a trace's folder they are recorded under stable keys
+     * ({@code trace.meta.properties}, described in docs/guarantees.md), not under these names.
+     */
+    public enum Setting {
+        /** {@link Options#corruption()} */
+        CORRUPTION,
+        /** {@link CausalTrace.Spec#kinds()} */
+        KINDS,
+        /** {@link CausalTrace.Spec#window()} */
+        WINDOW,
+        /** {@link CausalTrace.Spec#tokens()} */
+        TOKENS,
+        /** {@link CausalTrace.Spec#metric()} */
+        METRIC,
+        /** {@link Options#method()} */
+        METHOD,
+        /** {@link Options#target()} */
+        TARGET,
+        /** {@link Options#seed()} */
+        SEED,
+        /** {@link Options#batchSize()} */
+        BATCH_SIZE,
+        /** {@link Options#limit()} */
+        LIMIT
+    }
+
+    /**
      * A dataset trace's settings.
      *
      * @param corruption how inputs are corrupted (calibrated on the source's first 64 images if
@@ -82,13 +111,14 @@ public final class DatasetTrace {
                           int batchSize, int limit) {
         public Options {
             if (method == null) {
-                throw new IllegalArgumentException("a trace needs a method: TraceMethod.exact(), atp() or atpIg(K)");
+                throw new SettingException("a trace needs a method: TraceMethod.exact(), atp() or atpIg(K)",
+                        Setting.METHOD);
             }
             if (batchSize <= 0) {
-                throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+                throw new SettingException("batch size must be positive, got " + batchSize, Setting.BATCH_SIZE);
             }
             if (limit <= 0) {
-                throw new IllegalArgumentException("limit must be positive, got " + limit);
+                throw new SettingException("limit must be positive, got " + limit, Setting.LIMIT);
             }
         }
     }
@@ -174,9 +204,10 @@ public final class DatasetTrace {
     public Traced trace(int from, int to, IntConsumer imagesDone) throws IOException {
         int n = images();
         if (from < 0 || to <= from || to > n) {
-            throw new IllegalArgumentException("images " + from + " .. " + (to - 1) + " requested, but this trace "
+            throw new SettingException("images " + from + " .. " + (to - 1) + " requested, but this trace "
                     + "covers images 0 .. " + (n - 1) + " (DatasetTrace.Options.limit() " + options.limit()
-                    + ", a source of " + source.size() + "); give a range from ≥ 0 to ≤ " + n + " with from < to");
+                    + ", a source of " + source.size() + "); give a range from ≥ 0 to ≤ " + n + " with from < to",
+                    Setting.LIMIT);
         }
         Corruption corruption = calibrated();
         List<TraceRow> rows = new ArrayList<>();
@@ -253,15 +284,15 @@ public final class DatasetTrace {
         }
         int before = TraceSettings.tracedImages(recorded, n);
         if (before > n) {
-            throw new IllegalArgumentException(folder.dir() + " holds a trace of the first " + before + " images, "
+            throw new SettingException(folder.dir() + " holds a trace of the first " + before + " images, "
                     + "but this trace covers " + n + " (DatasetTrace.Options.limit() " + options.limit() + ", a "
                     + "source of " + source.size() + "), and a trace is never cut short: its rows would be lost. Give "
                     + "a limit of " + before + " or more to resume or extend it, read its rows with TraceRow.read and "
-                    + "keep the first " + n + " images', or trace into another folder");
+                    + "keep the first " + n + " images', or trace into another folder", Setting.LIMIT);
         }
         List<Map<String, String>> traced = TraceSettings.traced(settings, source, preprocessing, before, n);
         folder.checkSame(recorded, traced.get(0));
-        if (before < n) {
+        if (before < n || !TraceSettings.CURRENT_FORMAT.equals(recorded.get(TraceSettings.FORMAT))) {
             folder.record(traced.get(1));
         }
     }

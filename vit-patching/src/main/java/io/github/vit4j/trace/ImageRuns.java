@@ -112,8 +112,14 @@ public final class ImageRuns {
     /** Refuses to track the true label when the source's labels are not the model's classes. */
     static void checkTarget(Vit vit, ImageSource source, DatasetTrace.Target target) {
         if (target == DatasetTrace.Target.TRUE_LABEL) {
-            source.checkLabelsFit(vit.config().classes(), "track the clean run's top-1 class instead "
-                    + "(DatasetTrace.Target.CLEAN_TOP1)");
+            try {
+                source.checkLabelsFit(vit.config().classes(), "track the clean run's top-1 class instead "
+                        + "(DatasetTrace.Target.CLEAN_TOP1)");
+            } catch (IllegalArgumentException e) {
+                SettingException wrong = new SettingException(e.getMessage(), DatasetTrace.Setting.TARGET);
+                wrong.initCause(e);
+                throw wrong;
+            }
         }
     }
 
@@ -129,9 +135,9 @@ public final class ImageRuns {
         }
         for (int i = 0; i < count; i++) {
             int image = i;
-            targets[i] = batch.label(i).orElseThrow(() -> new IllegalArgumentException("image " + batch.index(image)
+            targets[i] = batch.label(i).orElseThrow(() -> new SettingException("image " + batch.index(image)
                     + " (" + batch.names().get(image) + ") has no label; track the clean run's top-1 class instead "
-                    + "(DatasetTrace.Target.CLEAN_TOP1)"));
+                    + "(DatasetTrace.Target.CLEAN_TOP1)", DatasetTrace.Setting.TARGET));
         }
         return targets;
     }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -143,10 +142,12 @@ public final class TraceFolder implements AutoCloseable {
     }
 
     /**
-     * The settings the folder's trace was recorded with (those of earlier versions' caller identity text left out:
-     * the fingerprints say whether the model and images are the same); empty for a folder with no trace yet.
+     * The settings the folder's trace was recorded with, in the current format ({@link TraceSettings#read}: an
+     * earlier format's keys renamed; its {@value TraceSettings#FORMAT} the file's own); empty for a folder with no
+     * trace yet.
      *
-     * @throws IOException              when the folder holds a trace.csv but no record of its settings
+     * @throws IOException              when the folder holds a trace.csv but no record of its settings, or one of a
+     *                                  later format
      * @throws IllegalArgumentException when the folder holds a Spark trace (its trace.parquet)
      */
     Map<String, String> recorded() throws IOException {
@@ -167,10 +168,7 @@ public final class TraceFolder implements AutoCloseable {
         try (BufferedReader in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
             have.load(in);
         }
-        Map<String, String> recorded = new LinkedHashMap<>();
-        have.stringPropertyNames().stream().filter(k -> !k.startsWith(TraceSettings.CALLER)).sorted()
-                .forEach(k -> recorded.put(k, have.getProperty(k)));
-        return recorded;
+        return TraceSettings.read(have, meta);
     }
 
     /** Records {@code settings} as the folder's, replacing what it recorded before. */
@@ -191,19 +189,23 @@ public final class TraceFolder implements AutoCloseable {
     void checkSame(Map<String, String> recorded, Map<String, String> settings) {
         Set<String> keys = new LinkedHashSet<>(settings.keySet());
         keys.addAll(recorded.keySet());
+        keys.remove(TraceSettings.FORMAT);                     // an earlier format's file is read as this one
         List<String> diff = new ArrayList<>();
+        List<DatasetTrace.Setting> differ = new ArrayList<>();
         for (String k : keys) {
             String was = recorded.get(k);
             String now = settings.get(k);
             if (was == null || !was.equals(now)) {
                 diff.add(k + " was " + (was == null ? "not recorded" : "'" + was + "'") + ", now "
                         + (now == null ? "not given" : "'" + now + "'"));
+                TraceSettings.setting(k).ifPresent(differ::add);
             }
         }
         if (!diff.isEmpty()) {
-            throw new IllegalArgumentException(dir + " holds a trace made with other arguments: "
-                    + String.join("; ", diff) + ". Resume it with the same model, images and DatasetTrace.Options "
-                    + "(a larger limit extends it), trace into another folder, or delete " + dir + " to start over");
+            String message = dir + " holds a trace made with other arguments: " + String.join("; ", diff)
+                    + ". Resume it with the same model, images and DatasetTrace.Options (a larger limit extends it), "
+                    + "trace into another folder, or delete " + dir + " to start over";
+            throw differ.isEmpty() ? new IllegalArgumentException(message) : new SettingException(message, differ);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.vit4j.trace;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -11,7 +12,10 @@ import java.util.Locale;
  * @param kind  the method
  * @param steps points on the path for {@link Kind#ATP_IG} (≥ 1); 1 for the others
  */
-public record TraceMethod(Kind kind, int steps) {
+public record TraceMethod(Kind kind, int steps) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
 
     /** The methods. */
     public enum Kind { EXACT, ATP, ATP_IG }

@@ -109,13 +109,16 @@ class DatasetTraceResumeTest {
                         DatasetTrace.Target.CLEAN_TOP1, 0, 5, 24),
                 new DatasetTrace.Options(same.corruption(), spec, same.method(), same.target(), 1, 5, 24),
                 new DatasetTrace.Options(same.corruption(), spec, same.method(), same.target(), 0, 4, 24));
-        List<String> fields = List.of("window", "kinds", "tokens", "metric", "method", "target", "seed",
-                "batchSize");
+        List<DatasetTrace.Setting> settings = List.of(DatasetTrace.Setting.WINDOW, DatasetTrace.Setting.KINDS,
+                DatasetTrace.Setting.TOKENS, DatasetTrace.Setting.METRIC, DatasetTrace.Setting.METHOD,
+                DatasetTrace.Setting.TARGET, DatasetTrace.Setting.SEED, DatasetTrace.Setting.BATCH_SIZE);
+        List<String> keys = List.of("window", "kinds", "tokens", "metric", "method", "target", "seed", "batch_size");
         for (int i = 0; i < others.size(); i++) {
             DatasetTrace trace = TraceFixture.trace(11, TraceFixture.cifar10(), others.get(i));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> trace.run(whole, d -> { }), fields.get(i));
-            assertTrue(e.getMessage().contains(fields.get(i)) && e.getMessage().contains("DatasetTrace.Options"),
+            SettingException e = assertThrows(SettingException.class, () -> trace.run(whole, d -> { }),
+                    keys.get(i));
+            assertEquals(List.of(settings.get(i)), e.settings(), e.getMessage());
+            assertTrue(e.getMessage().contains(keys.get(i) + " was ") && e.getMessage().contains("DatasetTrace.Options"),
                     e.getMessage());
         }
         assertEquals(lines, Files.readAllLines(whole.resolve("trace.csv")), "left intact");

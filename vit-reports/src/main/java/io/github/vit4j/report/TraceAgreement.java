@@ -1,5 +1,7 @@
 package io.github.vit4j.report;
 
+import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.SettingException;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceRow;
 import java.awt.BasicStroke;
@@ -67,9 +69,10 @@ public record TraceAgreement(List<SweepKind> kinds, Map<SweepKind, double[]> exa
             }
         }
         if (byCell.size() != exactRows.size()) {
-            throw new IllegalArgumentException("the traces have " + exactRows.size() + " and " + byCell.size()
+            throw new SettingException("the traces have " + exactRows.size() + " and " + byCell.size()
                     + " cells; compare traces of the same images, kinds and layers (made with the same "
-                    + "DatasetTrace.Options.limit() and CausalTrace.Spec.kinds())");
+                    + "DatasetTrace.Options.limit() and CausalTrace.Spec.kinds())", DatasetTrace.Setting.LIMIT,
+                    DatasetTrace.Setting.KINDS);
         }
         Map<SweepKind, double[]> exact = new LinkedHashMap<>();
         Map<SweepKind, double[]> estimate = new LinkedHashMap<>();

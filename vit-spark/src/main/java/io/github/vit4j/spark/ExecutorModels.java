@@ -41,9 +41,4 @@ final class ExecutorModels {
             }
         });
     }
-
-    /** How many models this JVM has loaded (for tests: one per executor JVM, however many tasks). */
-    static int loaded() {
-        return MODELS.size();
-    }
 }

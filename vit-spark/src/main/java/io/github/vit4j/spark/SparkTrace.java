@@ -10,7 +10,6 @@ import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,29 +34,21 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkTrace {
 
     private final TraceJob job;
-    private final Fault fault;
+    private final BeforeBatch beforeBatch;
 
-    private SparkTrace(TraceJob job, Fault fault) {
+    private SparkTrace(TraceJob job, BeforeBatch beforeBatch) {
         this.job = job;
-        this.fault = fault;
+        this.beforeBatch = beforeBatch;
     }
 
     /** A Spark trace of {@code job}. */
     public static SparkTrace of(TraceJob job) {
-        return new SparkTrace(job, Fault.NONE);
+        return new SparkTrace(job, BeforeBatch.NOTHING);
     }
 
-    /** For tests of Spark's retries: the first attempt of the task holding {@code image} fails before tracing. */
-    SparkTrace failingFirstAttemptAt(int image) {
-        return new SparkTrace(job, Fault.failFirstAttemptAt(image));
-    }
-
-    /**
-     * For tests of executor loss: the executor JVM that runs the task holding {@code image} halts, once (the first to
-     * create {@code marker}, a path every executor sees); Spark runs the task again on another executor.
-     */
-    SparkTrace haltingAnExecutorOnceAt(int image, Path marker) {
-        return new SparkTrace(job, Fault.haltExecutorOnceAt(image, marker));
+    /** A Spark trace of {@code job} whose tasks run {@code beforeBatch} before each batch they trace. */
+    static SparkTrace of(TraceJob job, BeforeBatch beforeBatch) {
+        return new SparkTrace(job, beforeBatch);
     }
 
     /**
@@ -110,7 +101,7 @@ public final class SparkTrace {
             throw new IllegalArgumentException("limit " + limit + " and partitions " + partitions + "; expected both "
                     + "positive");
         }
-        if (DatasetTrace.Target.parse(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+        if (job.target() == DatasetTrace.Target.TRUE_LABEL) {
             List<Row> unlabelled = images.filter(col("index").lt(lit(limit)).and(col("label").lt(lit(0))))
                     .select("index", "id").orderBy("index").limit(1).collectAsList();
             if (!unlabelled.isEmpty()) {
@@ -124,7 +115,7 @@ public final class SparkTrace {
                 .withColumn("batch", floor(col("index").divide(lit(job.batch()))))
                 .repartitionByRange(partitions, col("batch"))
                 .sortWithinPartitions("index");
-        return batches.mapPartitions(new TracePartition(calibrated, dataset, fault),
+        return batches.mapPartitions(new TracePartition(calibrated, dataset, beforeBatch),
                 Encoders.row(TraceTable.SCHEMA));
     }
 

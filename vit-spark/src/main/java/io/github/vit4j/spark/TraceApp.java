@@ -8,9 +8,12 @@ import io.github.vit4j.patching.Tokens;
 import io.github.vit4j.report.Heatmaps;
 import io.github.vit4j.report.SummaryJson;
 import io.github.vit4j.report.TraceInfo;
+import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceFolder;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.trace.TraceRow;
 import io.github.vit4j.trace.TraceSummary;
 import java.io.IOException;
@@ -18,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -76,10 +78,12 @@ public final class TraceApp {
      */
     static String run(SparkSession spark, String[] args) throws IOException {
         Map<String, String> a = parse(args);
-        TraceJob job = new TraceJob(a.get("--model"), Corruption.parse(a.get("--corruption")),
-                List.of(a.get("--kinds").split(",")), Integer.parseInt(a.get("--window")), a.get("--tokens"),
-                a.get("--metric"), a.get("--method"), a.get("--label"), Long.parseLong(a.get("--seed")),
-                Integer.parseInt(a.get("--batch")));
+        CausalTrace.Spec spec = new CausalTrace.Spec(Arrays.stream(a.get("--kinds").split(",")).map(SweepKind::parse)
+                .distinct().toList(), Integer.parseInt(a.get("--window")), Tokens.parse(a.get("--tokens")),
+                Metric.parse(a.get("--metric")));
+        TraceJob job = new TraceJob(a.get("--model"), Corruption.parse(a.get("--corruption")), spec,
+                TraceMethod.parse(a.get("--method")), DatasetTrace.Target.parse(a.get("--label")),
+                Long.parseLong(a.get("--seed")), Integer.parseInt(a.get("--batch")));
         Path out = Path.of(a.get("--out"));
         try (TraceFolder folder = TraceFolder.lockToRewrite(out)) {    // held until the last report is written
             SparkTraceRun.Written w = write(spark, job, a.get("--images"), Integer.parseInt(a.get("--limit")),
@@ -92,9 +96,8 @@ public final class TraceApp {
             arguments.put("images_traced", summary.images());
             summary.writeCsv(out.resolve("summary.csv"));
             SummaryJson.write(out.resolve("summary.json"), arguments, w.config(), corruption, summary);
-            TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), job.window(),
-                    Tokens.parse(job.tokens()).toString(), Metric.parse(job.metric()),
-                    DatasetTrace.Target.parse(job.label()).label(), job.traceMethod());
+            TraceInfo info = new TraceInfo(job.model(), corruption, summary.images(), spec.window(),
+                    spec.tokens().toString(), spec.metric(), job.target().label(), job.method());
             Heatmaps.kindsByLayers(summary, info).write(out, "heatmap");
             return String.format(Locale.ROOT, "traced %d images in %d partitions; wrote %s: trace.parquet, "
                     + "trace.csv, summary.csv, summary.json, heatmap.png, heatmap.svg", summary.images(),
@@ -141,7 +144,7 @@ public final class TraceApp {
                                          Path out) throws IOException {
         VitConfig config = ExecutorModels.get(job.model()).vit().config();   // on the driver: a bad model fails here
         if (images.startsWith(ImageSource.CIFAR10_PREFIX)
-                && DatasetTrace.Target.parse(job.label()) == DatasetTrace.Target.TRUE_LABEL
+                && job.target() == DatasetTrace.Target.TRUE_LABEL
                 && config.classes() != Cifar10.CLASSES) {
             throw new IllegalArgumentException("the labels of " + images + " are CIFAR-10's " + Cifar10.CLASSES
                     + " classes but the model " + job.model() + " has " + config.classes() + ", so they cannot be "
@@ -159,7 +162,7 @@ public final class TraceApp {
         rows.write().mode("overwrite").parquet(parquet);
         Dataset<Row> table = spark.read().parquet(parquet);
         TraceRow.write(out.resolve("trace.csv"), TraceTable.traceRows(table, job.sweepKinds()));
-        TraceSummary summary = SparkTrace.summary(table, job.sweepKinds(), config.layers(), job.traceMethod());
+        TraceSummary summary = SparkTrace.summary(table, job.sweepKinds(), config.layers(), job.method());
         return new SparkTraceRun.Written(summary, calibrated.corruption(), config, partitions);
     }
 

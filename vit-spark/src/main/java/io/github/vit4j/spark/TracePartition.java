@@ -23,16 +23,16 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
 
     private final TraceJob job;
     private final String dataset;
-    private final Fault fault;
+    private final BeforeBatch beforeBatch;
 
     /**
-     * @param dataset the images' dataset, for messages
-     * @param fault   for tests of Spark's fault tolerance: what goes wrong before an image is traced
+     * @param dataset     the images' dataset, for messages
+     * @param beforeBatch what the task does before it traces each batch
      */
-    TracePartition(TraceJob job, String dataset, Fault fault) {
+    TracePartition(TraceJob job, String dataset, BeforeBatch beforeBatch) {
         this.job = job;
         this.dataset = dataset;
-        this.fault = fault;
+        this.beforeBatch = beforeBatch;
     }
 
     @Override
@@ -102,9 +102,9 @@ final class TracePartition implements MapPartitionsFunction<Row, Row> {
             }
             labels[i] = batch.get(i).getInt(batch.get(i).fieldIndex("label"));
         }
-        fault.before(first, batch.size());
+        beforeBatch.run(first, batch.size());
         ExecutorModels.Loaded model = ExecutorModels.get(job.model());     // loaded by the executor's first task
-        if (DatasetTrace.Target.parse(job.label()) == DatasetTrace.Target.TRUE_LABEL) {
+        if (job.target() == DatasetTrace.Target.TRUE_LABEL) {
             checkLabels(batch, labels, model.vit().config().classes());
         }
         ImageSource source = ImageSource.held(dataset, first, labels, ImageTable.images(batch),

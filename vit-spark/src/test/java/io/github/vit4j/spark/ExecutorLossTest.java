@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.TraceRow;
 import java.io.IOException;
@@ -44,8 +46,8 @@ class ExecutorLossTest {
         cifar = Fixtures.cifarFirst(dir, IMAGES);
         // grayscale and the clean top-1: no calibration and no label check, jobs that would start the executors
         // before the trace (the rows' independence of partitions, with noise, is SparkTraceTest's)
-        job = new TraceJob(Fixtures.model(), Corruption.parse("grayscale"), List.of("resid", "attn", "mlp"), 3, "all",
-                "prob", "exact", "clean-top1", 7, BATCH);
+        job = new TraceJob(Fixtures.model(), Corruption.parse("grayscale"), Fixtures.spec(3, "resid", "attn", "mlp"),
+                TraceMethod.exact(), DatasetTrace.Target.CLEAN_TOP1, 7, BATCH);
         expected = Fixtures.vitTrace(ImageSource.cifar10(cifar), job, IMAGES).rows();
 
         LocalSpark.stop();                                   // one SparkContext per JVM
@@ -74,7 +76,7 @@ class ExecutorLossTest {
     void anExecutorThatDiesMidJobLosesNoImageAndTracesNoneTwice() throws IOException {
         Path marker = dir.resolve("an-executor-died");
         String parquet = dir.resolve("trace.parquet").toString();
-        SparkTrace.of(job).haltingAnExecutorOnceAt(3, marker)
+        SparkTrace.of(job, Fault.haltExecutorOnceAt(3, marker))
                 .trace(CifarRecords.read(cluster, cifar.toString()), "cifar", IMAGES, 2).write().parquet(parquet);
 
         assertTrue(Files.exists(marker), "an executor halted");

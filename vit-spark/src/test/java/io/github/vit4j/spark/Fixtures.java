@@ -3,7 +3,11 @@ package io.github.vit4j.spark;
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.patching.Tokens;
+import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.DatasetTrace;
+import io.github.vit4j.trace.Metric;
+import io.github.vit4j.trace.SweepKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +22,12 @@ final class Fixtures {
     /** The CIFAR-10 model's folder. */
     static String model() {
         return SharedAssets.resolve("models/simplevit-cifar10/hf").toString();
+    }
+
+    /** Kinds restored over a window, at all tokens, the effect in probability. */
+    static CausalTrace.Spec spec(int window, String... kinds) {
+        return new CausalTrace.Spec(Arrays.stream(kinds).map(SweepKind::parse).toList(), window, Tokens.all(),
+                Metric.PROB);
     }
 
     /** A CIFAR-10 file in {@code dir} holding the first {@code images} test images. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.image.Cifar10;
 import io.github.vit4j.image.ImageFiles;
 import io.github.vit4j.image.ImageSource;
@@ -70,8 +71,8 @@ class ImageInputsTest {
             names.add(name);
         }
         Files.writeString(folder.resolve("notes.txt"), "not an image: vit trace skips it, and so does the Spark job");
-        topOne = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all", "prob",
-                "exact", "clean-top1", 7, BATCH);
+        topOne = new TraceJob(model, Corruption.parse("noise:3"), Fixtures.spec(3, "resid", "attn", "mlp"),
+                TraceMethod.exact(), DatasetTrace.Target.CLEAN_TOP1, 7, BATCH);
         spark = LocalSpark.session();
     }
 
@@ -92,8 +93,8 @@ class ImageInputsTest {
     @Test
     void aParquetTableOfImageFilesIsTracedInIdOrderWithItsLabels() throws IOException {
         String table = parquet("labelled.parquet", true);
-        TraceJob labelled = new TraceJob(model, topOne.corruption(), topOne.kinds(), 3, "all", "prob", "exact", "true",
-                7, BATCH);
+        TraceJob labelled = new TraceJob(model, topOne.corruption(), topOne.spec(),
+                TraceMethod.exact(), DatasetTrace.Target.TRUE_LABEL, 7, BATCH);
         List<String> sorted = names.stream().sorted().toList();
         int[] y = sorted.stream().mapToInt(n -> labels[names.indexOf(n)]).toArray();
         List<RgbImage> decoded = new ArrayList<>();
@@ -126,8 +127,8 @@ class ImageInputsTest {
 
     @Test
     void imagesWithoutLabelsAreRefusedOnTheDriverWhenTheTrueLabelIsTracked() {
-        TraceJob trueLabel = new TraceJob(model, Corruption.parse("grayscale"), List.of("resid"), 3, "all", "prob",
-                "exact", "true", 7, BATCH);
+        TraceJob trueLabel = new TraceJob(model, Corruption.parse("grayscale"), Fixtures.spec(3, "resid"),
+                TraceMethod.exact(), DatasetTrace.Target.TRUE_LABEL, 7, BATCH);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkTrace.of(trueLabel)
                 .trace(ImageTable.read(spark, folder.toString()), "the folder", IMAGES, 2));
         assertEquals("the folder has no label for image 0 (" + names.stream().sorted().findFirst().orElseThrow()
@@ -141,8 +142,8 @@ class ImageInputsTest {
         String table = dir.resolve("label-10.parquet").toString();
         spark.createDataFrame(List.of(RowFactory.create("a.png", Files.readAllBytes(folder.resolve(names.get(1))), 10)),
                 schema).write().parquet(table);
-        TraceJob trueLabel = new TraceJob(model, Corruption.parse("grayscale"), List.of("resid"), 3, "all", "prob",
-                "exact", "true", 7, BATCH);
+        TraceJob trueLabel = new TraceJob(model, Corruption.parse("grayscale"), Fixtures.spec(3, "resid"),
+                TraceMethod.exact(), DatasetTrace.Target.TRUE_LABEL, 7, BATCH);
         Exception e = assertThrows(Exception.class, () -> SparkTrace.of(trueLabel)
                 .trace(ImageTable.read(spark, ImageTable.PARQUET_PREFIX + table), "the table", 1, 1).count());
         assertTrue(e.getMessage().contains("image 0 (a.png) of the table has label 10, but the model's classes are "

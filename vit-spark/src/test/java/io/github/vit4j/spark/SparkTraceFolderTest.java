@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.trace.TraceMethod;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.trace.DatasetTrace;
 import java.io.IOException;
@@ -33,8 +34,8 @@ class SparkTraceFolderTest {
     void aSparkTraceIntoAFolderAnotherTraceIsWritingIsRefusedBeforeSparkStartsAndLeavesItsFilesAlone()
             throws IOException {
         Path cifar = Fixtures.cifarFirst(dir, IMAGES);
-        TraceJob job = new TraceJob(Fixtures.model(), Corruption.parse("grayscale"), List.of("resid"), 1, "all",
-                "prob", "exact", "true", 0, IMAGES);
+        TraceJob job = new TraceJob(Fixtures.model(), Corruption.parse("grayscale"), Fixtures.spec(1, "resid"),
+                TraceMethod.exact(), DatasetTrace.Target.TRUE_LABEL, 0, IMAGES);
         ExecutorModels.Loaded m = ExecutorModels.get(job.model());
         Path out = dir.resolve("out");
         List<String> refusals = new ArrayList<>();
@@ -60,8 +61,8 @@ class SparkTraceFolderTest {
     void aSparkTraceIntoAFolderHoldingATraceCsvNoSparkTraceWroteIsRefused() throws IOException {
         Files.createDirectories(dir.resolve("out"));
         Path csv = Files.writeString(dir.resolve("out/trace.csv"), "image,label\n");
-        TraceJob job = new TraceJob(Fixtures.model(), Corruption.parse("grayscale"), List.of("resid"), 1, "all",
-                "prob", "exact", "true", 0, IMAGES);
+        TraceJob job = new TraceJob(Fixtures.model(), Corruption.parse("grayscale"), Fixtures.spec(1, "resid"),
+                TraceMethod.exact(), DatasetTrace.Target.TRUE_LABEL, 0, IMAGES);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkTraceRun.run(
                 "local[1]", job, "cifar10:unused", IMAGES, 1, dir.resolve("out"), written -> { }));
         assertTrue(e.getMessage().contains("trace.parquet"), e.getMessage());

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -51,8 +52,8 @@ class SparkTraceTest {
     static void start() throws IOException {
         model = Fixtures.model();
         cifar = Fixtures.cifarFirst(dir, IMAGES);
-        job = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all", "prob",
-                "exact", "true", 7, BATCH);
+        job = new TraceJob(model, Corruption.parse("noise:3"), Fixtures.spec(3, "resid", "attn", "mlp"),
+                TraceMethod.exact(), DatasetTrace.Target.TRUE_LABEL, 7, BATCH);
         single = Fixtures.vitTrace(ImageSource.cifar10(cifar), job, IMAGES);
         spark = LocalSpark.session();
     }
@@ -69,8 +70,8 @@ class SparkTraceTest {
 
     @Test
     void attributionPatchingRowsEqualDatasetTracesAtpRowsBitForBitWhateverTheNumberOfPartitions() throws IOException {
-        TraceJob atp = new TraceJob(model, Corruption.parse("noise:3"), List.of("resid", "attn", "mlp"), 3, "all",
-                "prob", "atp", "true", 7, BATCH);
+        TraceJob atp = new TraceJob(model, Corruption.parse("noise:3"), Fixtures.spec(3, "resid", "attn", "mlp"),
+                TraceMethod.atp(), DatasetTrace.Target.TRUE_LABEL, 7, BATCH);
         List<TraceRow> expected = Fixtures.vitTrace(ImageSource.cifar10(cifar), atp, 24).rows();
         for (int partitions : new int[] {1, 2, 3}) {                // 3 batches of 8 images
             List<TraceRow> rows = TraceTable.traceRows(SparkTrace.of(atp).trace(images(), "cifar", 24, partitions),
@@ -102,7 +103,7 @@ class SparkTraceTest {
         assertEquals(single.rows(), sorted(table));
         assertEquals(IMAGES * 12, table.select("id").distinct().count() * 12);
 
-        TraceSummary sql = SparkTrace.summary(table, job.sweepKinds(), 4, job.traceMethod());
+        TraceSummary sql = SparkTrace.summary(table, job.sweepKinds(), 4, job.method());
         TraceSummary expected = single.summary();
         assertEquals(expected.images(), sql.images());
         assertEquals(expected.pClean(), sql.pClean(), 1e-12);
@@ -119,14 +120,27 @@ class SparkTraceTest {
     @Test
     void aTaskWhoseFirstAttemptFailsIsRetriedAndEveryImageIsTracedOnce() throws IOException {
         String parquet = dir.resolve("retried.parquet").toString();
-        SparkTrace.of(job).failingFirstAttemptAt(37).trace(images(), "cifar", IMAGES, 3).write().parquet(parquet);
+        SparkTrace.of(job, Fault.failFirstAttemptAt(37)).trace(images(), "cifar", IMAGES, 3).write().parquet(parquet);
         assertEquals(single.rows(), sorted(spark.read().parquet(parquet)));
     }
 
     @Test
     void eachExecutorJvmLoadsTheModelOnce() throws IOException {
-        SparkTrace.of(job).trace(images(), "cifar", 16, 2).count();
-        assertEquals(1, ExecutorModels.loaded());                  // local mode: the driver is the one executor
+        ModelsSeen.SEEN.clear();
+        SparkTrace.of(job, new ModelsSeen(model)).trace(images(), "cifar", 16, 2).count();
+        assertEquals(2, ModelsSeen.SEEN.size(), "a batch of 8 images in each of 2 tasks");
+        // local mode: the driver is the one executor, and every task has the model the driver loaded
+        assertEquals(List.of(ExecutorModels.get(model)), ModelsSeen.SEEN.stream().distinct().toList());
+    }
+
+    /** Before each batch, notes the model its task's executor gives (local mode: the tasks run in this JVM). */
+    private record ModelsSeen(String model) implements BeforeBatch {
+        static final List<ExecutorModels.Loaded> SEEN = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void run(int first, int count) {
+            SEEN.add(ExecutorModels.get(model));
+        }
     }
 
     @Test
@@ -143,7 +157,7 @@ class SparkTraceTest {
 
         // summary.json as vit trace writes it, its numbers those of the single-machine rows' summary (1e-12)
         TraceSummary expected = TraceSummary.of(TraceRow.read(dir.resolve("vit-trace/trace.csv")), job.sweepKinds(),
-                m.vit().config().layers(), job.traceMethod());
+                m.vit().config().layers(), job.method());
         JsonNode json = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertEquals(24, json.get("n").asInt());
         assertEquals(24, json.get("arguments").get("images_traced").asInt());

@@ -1,6 +1,5 @@
 package io.github.vit4j.convert;
 
-import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import java.util.ArrayList;
@@ -145,10 +144,10 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
     /**
      * The built-in layout whose signature the file's names contain.
      *
-     * @throws ModelFormatException listing a sample of the names and, per layout tried, a name it lacks, and
-     *                              suggesting a mapping file, when none (or more than one) fits
+     * @throws UnknownLayoutException listing a sample of the names and, per layout tried, a name it lacks, and
+     *                                suggesting a mapping file, when none (or more than one) fits
      */
-    static NameLayout detect(WeightsFile file) throws ModelFormatException {
+    static NameLayout detect(WeightsFile file) throws UnknownLayoutException {
         List<NameLayout> fits = new ArrayList<>();
         List<String> tried = new ArrayList<>();
         for (NameLayout layout : builtIns()) {
@@ -169,12 +168,12 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
             return fits.get(0);
         }
         if (fits.isEmpty()) {
-            throw new ModelFormatException(file.file() + ": cannot tell how its " + file.names().size()
+            throw new UnknownLayoutException(file.file() + ": cannot tell how its " + file.names().size()
                     + " tensors are named (e.g. " + file.sampleNames(10) + "); tried " + String.join(", ", tried)
                     + ". Give a mapping file from canonical to file names: ModelLoader.load(path, mapping) (see the"
                     + " weights-converter README, \"Mapping files\")");
         }
-        throw new ModelFormatException(file.file() + ": its tensor names fit several layouts ("
+        throw new UnknownLayoutException(file.file() + ": its tensor names fit several layouts ("
                 + fits.stream().map(NameLayout::name).toList()
                 + "); give a mapping file: ModelLoader.load(path, mapping)");
     }

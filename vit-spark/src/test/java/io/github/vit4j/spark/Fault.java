@@ -1,7 +1,6 @@
 package io.github.vit4j.spark;
 
 import java.io.IOException;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -9,25 +8,22 @@ import java.nio.file.Path;
 import org.apache.spark.TaskContext;
 
 /**
- * For tests of Spark's fault tolerance: what goes wrong in the task that holds one image, before it traces it.
+ * What goes wrong in the task that holds one image, before it traces it, in tests of Spark's fault tolerance: given
+ * to {@link SparkTrace#of(TraceJob, BeforeBatch)}.
  *
  * @param kind   what goes wrong
  * @param image  the image whose task it happens in
  * @param marker for {@link Kind#HALT_EXECUTOR_ONCE}: the file whose creation marks the fault as done (on storage
  *               every executor sees), so that only the first executor to get there dies; empty otherwise
  */
-record Fault(Kind kind, int image, String marker) implements Serializable {
+record Fault(Kind kind, int image, String marker) implements BeforeBatch {
 
     enum Kind {
-        /** Nothing goes wrong. */
-        NONE,
         /** The task's first attempt throws; Spark runs it again. */
         FAIL_FIRST_ATTEMPT,
         /** The executor JVM running the task halts (as a killed process does), once; Spark runs it elsewhere. */
         HALT_EXECUTOR_ONCE
     }
-
-    static final Fault NONE = new Fault(Kind.NONE, -1, "");
 
     static Fault failFirstAttemptAt(int image) {
         return new Fault(Kind.FAIL_FIRST_ATTEMPT, image, "");
@@ -37,9 +33,9 @@ record Fault(Kind kind, int image, String marker) implements Serializable {
         return new Fault(Kind.HALT_EXECUTOR_ONCE, image, marker.toAbsolutePath().toString());
     }
 
-    /** Called by the task that traces images {@code first .. first + count − 1}, before it traces them. */
-    void before(int first, int count) {
-        if (kind == Kind.NONE || image < first || image >= first + count) {
+    @Override
+    public void run(int first, int count) {
+        if (image < first || image >= first + count) {
             return;
         }
         TaskContext task = TaskContext.get();
