@@ -1,7 +1,7 @@
 package io.github.vit4j.format;
 
 import io.github.vit4j.image.Preprocessing;
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
