@@ -58,7 +58,7 @@ public abstract sealed class Ops permits PlainOps, CpuOps {
     public abstract INDArray qkv(INDArray x, VitWeights.Linear w);
 
     /**
-     * Gives back the memory of arrays a run no longer needs (unkept intermediates, a closed {@link Activations}):
+     * Gives back the memory of arrays a run no longer needs (unkept intermediates, a closed {@code Activations}):
      * recycled for this kernel set's next arrays, or freed. Nothing may use them afterwards.
      */
     public abstract void release(Collection<INDArray> arrays);
