@@ -106,7 +106,8 @@ public final class OpProfile {
         }
         INDArray r = resid;
         INDArray lnFinal = site(layerNorm("elementwise.layernorm", r, weights.norm()));
-        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1), NDArrayIndex.all()).reshape(b, d); // as FastRun.clsRow
+        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1), NDArrayIndex.all())
+                .reshape(b, d);                                                    // the CLS row, as FastRun.clsRow
         return site(linear("gemm.head", cls, weights.head(), false));
     }
 
