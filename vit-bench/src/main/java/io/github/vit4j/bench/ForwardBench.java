@@ -5,6 +5,7 @@ import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,8 +50,9 @@ public class ForwardBench {
     public String release;
 
     /**
-     * The matrix products: {@code onednn} (the default where oneDNN's natives load: packed weights, its elementwise
-     * primitives) or {@code openblas} (ND4J's SGEMM and the plain-Java elementwise kernels: {@code -Dvit4j.onednn=false}).
+     * The kernel set ({@code KernelSet}): {@code onednn} (the default where oneDNN's natives load: packed weights, its
+     * elementwise primitives), {@code openblas} (ND4J's SGEMM and the plain-Java elementwise kernels) or {@code plain}
+     * (ND4J's operations only, the reference's).
      */
     @Param({"onednn"})
     public String products;
@@ -61,17 +63,18 @@ public class ForwardBench {
 
     @Setup(Level.Trial)
     public void load() {
-        System.setProperty("vit4j.onednn", String.valueOf(switch (products) {   // read once, when the kernels load
-            case "onednn" -> true;
-            case "openblas" -> false;
-            default -> throw new IllegalArgumentException("products=" + products + "; use onednn or openblas");
-        }));
+        KernelSet kernels = switch (products) {
+            case "onednn" -> KernelSet.ONEDNN;
+            case "openblas" -> KernelSet.OPENBLAS;
+            case "plain" -> KernelSet.PLAIN;
+            default -> throw new IllegalArgumentException("products=" + products + "; use onednn, openblas or plain");
+        };
         if (release.equals("free")) {
             System.setProperty("vit4j.siteMemoryBytes", "0");    // read at each give-back
         } else {
             System.clearProperty("vit4j.siteMemoryBytes");
         }
-        vit = new Vit(BenchModels.weights(model));
+        vit = new Vit(BenchModels.weights(model), kernels);
         VitConfig c = vit.config();
         pixels = BenchModels.pixels(c, batch, 1);
     }

@@ -1,6 +1,6 @@
 package io.github.vit4j.format;
 
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,7 +8,7 @@ import static io.github.vit4j.format.VitFileDiagnostics.nearlyMagic;
 import static io.github.vit4j.format.VitFileDiagnostics.tableProblems;
 
 import io.github.vit4j.image.Preprocessing;
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;

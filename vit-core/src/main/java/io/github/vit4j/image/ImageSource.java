@@ -1,7 +1,7 @@
 package io.github.vit4j.image;
 
 import io.github.vit4j.model.Input;
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.github.vit4j.image;
 
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

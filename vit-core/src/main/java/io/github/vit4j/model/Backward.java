@@ -1,6 +1,7 @@
 package io.github.vit4j.model;
 
 import io.github.vit4j.model.BackwardRun.Grad;
+import io.github.vit4j.model.kernels.Ops;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,5 +1,6 @@
 package io.github.vit4j.model;
 
+import io.github.vit4j.model.kernels.Ops;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -154,14 +155,14 @@ final class BackwardRun {
     /** Frees every array this run made that is neither kept nor shares memory with {@code live}. */
     void release(Grad live) {
         Set<DataBuffer> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
-        kept.values().forEach(a -> inUse.add(SiteMemory.bufferOf(a)));
+        kept.values().forEach(a -> inUse.add(Ops.bufferOf(a)));
         if (!live.isZero()) {
-            inUse.add(SiteMemory.bufferOf(live.array));
+            inUse.add(Ops.bufferOf(live.array));
         }
         List<INDArray> free = new ArrayList<>();
         List<INDArray> still = new ArrayList<>();
         for (INDArray a : made) {
-            (inUse.contains(SiteMemory.bufferOf(a)) ? still : free).add(a);
+            (inUse.contains(Ops.bufferOf(a)) ? still : free).add(a);
         }
         ops.release(free);
         made.clear();

@@ -1,5 +1,6 @@
 package io.github.vit4j.model;
 
+import io.github.vit4j.model.kernels.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,9 +1,12 @@
 package io.github.vit4j.model;
 
+import io.github.vit4j.model.kernels.KernelSet;
+import io.github.vit4j.model.kernels.Ops;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -15,28 +18,40 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Every site passes through {@code Run.site}, where it is produced: the array of a {@link Substitution} for that
  * site is used instead if there is one, and the array used is recorded if the {@link Keep} asks for it. Nothing is
- * skipped and nothing is freed early. Site arrays are never written after they are produced. The arithmetic goes
- * through {@link Ops}: {@code qkv}, {@code scores} and {@code mergeHeads} return scratch memory, each consumed before
- * the next call of the same operation.
+ * skipped and nothing is freed early. Site arrays are never written after they are produced.
+ *
+ * <p>The arithmetic is that of the plain kernels ({@link KernelSet#PLAIN}: one ND4J operation per step, every result
+ * a new array, nothing reused, the weights read at every run) unless another kernel set is given; on those,
+ * {@code qkv}, {@code scores} and {@code mergeHeads} return scratch memory, each consumed here before the next call
+ * of the same operation. {@link #backward} differentiates a run on the same kernels.
  */
 public final class ReferenceForward {
 
     private final VitWeights weights;
     private final VitConfig config;
+    private final KernelSet kernels;
     private final Ops ops;
 
-    /**
-     * The reference forward on the kernels {@code -Dvit4j.kernels} selects (by default those of the backend: see
-     * {@code Ops}).
-     */
+    /** The reference forward on the plain kernels, whatever {@code -Dvit4j.kernels} says (that is {@link Vit}'s). */
     public ReferenceForward(VitWeights weights) {
-        this(weights, Ops.fromSystemProperty());
+        this(weights, KernelSet.PLAIN);
     }
 
-    ReferenceForward(VitWeights weights, Ops ops) {
+    /**
+     * The reference forward on the given kernel set: the paper's lines on a fast set's arithmetic.
+     *
+     * @throws IllegalArgumentException for a kernel set that does not run here ({@link KernelSet#runsHere()})
+     */
+    public ReferenceForward(VitWeights weights, KernelSet kernels) {
         this.weights = weights;
         this.config = weights.config();
-        this.ops = ops;
+        this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.PLAIN");
+        this.ops = kernels.ops();
+    }
+
+    /** The kernel set this reference runs on: {@link KernelSet#PLAIN} unless the constructor was given another. */
+    public KernelSet kernels() {
+        return kernels;
     }
 
     /** A run keeping the sites {@code keep} selects. */
@@ -66,6 +81,17 @@ public final class ReferenceForward {
         return new Activations(run.kept(), input.batch(), input.startLayer(),
                 input instanceof Input.Pixels, owned(run, input), substitutions,
                 ops::release);
+    }
+
+    /**
+     * The backward pass of a run of this reference, on its kernels: {@code objective}'s gradient at the run
+     * {@code forward} for every site and the input, as {@link Vit#backward(Activations, Objective)} computes it on
+     * the model's. {@code forward} must have kept {@link Vit#keepForBackward()} and the objective's site.
+     *
+     * @throws IllegalArgumentException for a run that did not keep what the backward needs
+     */
+    public Gradients backward(Activations forward, Objective objective) {
+        return Backward.run(weights, ops, forward, objective, Keep.all(), Map.of());
     }
 
     /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */

@@ -1,9 +1,12 @@
 package io.github.vit4j.model;
 
+import io.github.vit4j.model.kernels.KernelSet;
+import io.github.vit4j.model.kernels.Ops;
 import java.util.HashSet;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * reads nothing else. During the run, {@link FastRun} looks substitutions up where each site is produced, as the
  * reference does, and frees the arrays the run neither keeps nor still needs. Site arrays are never written after
  * they are produced (new arrays, never {@code addi}), so one run's arrays can be handed to another. The arithmetic
- * goes through {@link Ops}, the one seam to the hardware.
+ * goes through the kernels of a {@link KernelSet}, the one seam to the hardware.
  *
  * <p>A {@code Vit} holds its weights and its kernels (whose scratch memory is per thread); it is safe to use from
  * several threads at once.
@@ -27,21 +30,31 @@ public final class Vit {
 
     private final VitWeights weights;
     private final VitConfig config;
+    private final KernelSet kernels;
     private final Ops ops;
 
     /**
-     * A model on the kernels {@code -Dvit4j.kernels} selects ({@code cpu} by default, {@code portable} for CUDA).
-     * The weights are read, never written, and must not be written by anyone once a run used them: the CPU kernels
-     * keep a packed copy of each weight matrix (for another model, build another {@code VitWeights} with new arrays).
+     * A model on the kernel set {@link KernelSet#configured()} picks: the fastest this machine runs, unless
+     * {@code -Dvit4j.kernels} names one.
+     *
+     * @see #Vit(VitWeights, KernelSet)
      */
     public Vit(VitWeights weights) {
-        this(weights, Ops.fromSystemProperty());
+        this(weights, KernelSet.configured());
     }
 
-    Vit(VitWeights weights, Ops ops) {
+    /**
+     * A model on the given kernel set. The weights are read, never written, and must not be written by anyone once a
+     * run used them: the oneDNN kernels keep a packed copy of each weight matrix (for another model, build another
+     * {@code VitWeights} with new arrays).
+     *
+     * @throws IllegalArgumentException for a kernel set that does not run here ({@link KernelSet#runsHere()})
+     */
+    public Vit(VitWeights weights, KernelSet kernels) {
         this.weights = weights;
         this.config = weights.config();
-        this.ops = ops;
+        this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.configured()");
+        this.ops = kernels.ops();
     }
 
     public VitConfig config() {
@@ -50,6 +63,11 @@ public final class Vit {
 
     public VitWeights weights() {
         return weights;
+    }
+
+    /** The kernel set this model runs on. */
+    public KernelSet kernels() {
+        return kernels;
     }
 
     /**

@@ -10,6 +10,8 @@
  * keep any sites ({@link io.github.vit4j.model.Keep}), start from a cached {@code resid_pre}
  * ({@link io.github.vit4j.model.Input}) and use given arrays in place of computed ones
  * ({@link io.github.vit4j.model.Substitution}): everything activation patching needs, with no hooks. The arithmetic
- * of both goes through {@code Ops}, the one seam to the hardware.
+ * of both goes through the kernels of a {@link io.github.vit4j.model.kernels.KernelSet} (package
+ * {@link io.github.vit4j.model.kernels}), the one seam to the hardware: the reference runs on the plain kernels,
+ * {@code Vit} on the fastest this machine runs unless told otherwise.
  */
 package io.github.vit4j.model;

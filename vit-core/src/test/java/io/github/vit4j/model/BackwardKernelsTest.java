@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
+import io.github.vit4j.model.kernels.Ops;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,45 +19,47 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Each backward kernel of both kernel sets ({@link CpuOps}, {@link PortableOps}) against its definition on a tiny
+ * Each backward kernel of every kernel set that runs here ({@link KernelSet}) against its definition on a tiny
  * case: the three nonlinear ones (LayerNorm, GELU, softmax) against central differences (ε = 1e-6) of the double
  * definitions in {@link DoubleVit}, the linear ones against double loops, the reshuffles by round trips through their
- * forward twins (exact). Then both kernel sets give the same gradients for a whole model.
+ * forward twins (exact). Then the CPU kernel sets give the plain kernels' gradients for a whole model.
  */
 class BackwardKernelsTest {
 
     static final double EPSILON = 1e-6;
 
-    static Stream<Ops> kernels() {
-        return Stream.of(CpuOps.INSTANCE, PortableOps.INSTANCE);
+    static Stream<KernelSet> kernels() {
+        return Stream.of(KernelSet.values()).filter(KernelSet::runsHere);
     }
 
     /**
-     * The portable kernels' backward equals the CPU kernels': every site's gradient and the input's within 1e-5 of
+     * The CPU kernel sets' backward equals the plain kernels': every site's gradient and the input's within 1e-5 of
      * that array's largest value (float32 sums in different orders), the objectives' values within 1e-5 of the largest
      * (at least 1), for a model with uneven sizes (T = 17, D = 48,
      * 3 heads), batch 3 and four objectives.
      */
     @Test
-    void portableAndCpuKernelsGiveTheSameGradients() {
+    void plainAndCpuKernelsGiveTheSameGradients() {
         VitConfig config = new VitConfig(32, 8, 3, 48, 2, 3, 96, 1e-6, VitConfig.numberedLabels(7));
         VitWeights w = GradientCheck.weights(config, 41);
         INDArray pixels = GradientCheck.pixels(config, 3, 42);
         Site z = Site.of(1, Site.Kind.Z);
         List<Objective> objectives = List.of(Objective.logit(0, 3, 6), Objective.probability(2),
                 Objective.logitDiff(5, 1, 0), Objective.direction(z, GradientCheck.gaussian(z.shape(config, 1), 43)));
-        Vit cpu = new Vit(w, CpuOps.INSTANCE);
-        Vit portable = new Vit(w, PortableOps.INSTANCE);
-        for (Objective o : objectives) {
-            try (Gradients a = cpu.gradients(Input.normalized(pixels), Map.of(), o);
-                 Gradients b = portable.gradients(Input.normalized(pixels), Map.of(), o)) {
-                assertEquals(a.sites(), b.sites());
-                for (Site s : a.sites()) {
-                    assertClose(b.get(s), a.get(s), 1e-5, o + " at " + s);
+        Vit plain = new Vit(w, KernelSet.PLAIN);
+        for (KernelSet set : OpsEquivalenceTest.fastSets()) {
+            Vit cpu = new Vit(w, set);
+            for (Objective o : objectives) {
+                try (Gradients a = cpu.gradients(Input.normalized(pixels), Map.of(), o);
+                     Gradients b = plain.gradients(Input.normalized(pixels), Map.of(), o)) {
+                    assertEquals(a.sites(), b.sites());
+                    for (Site s : a.sites()) {
+                        assertClose(b.get(s), a.get(s), 1e-5, set + " " + o + " at " + s);
+                    }
+                    assertClose(b.input(), a.input(), 1e-5, set + " " + o + " at the input");
+                    double largest = Math.max(1, Arrays.stream(b.values()).map(Math::abs).max().orElse(0));
+                    assertArrayEquals(b.values(), a.values(), 1e-5 * largest, set + " " + o + " values");
                 }
-                assertClose(b.input(), a.input(), 1e-5, o + " at the input");
-                double largest = Math.max(1, Arrays.stream(b.values()).map(Math::abs).max().orElse(0));
-                assertArrayEquals(b.values(), a.values(), 1e-5 * largest, o + " values");
             }
         }
     }
@@ -63,7 +67,8 @@ class BackwardKernelsTest {
     /** LayerNorm's derivative, rows of width 7 (one with a tiny variance, where eps matters), within 1e-5 of the largest value. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void layerNormBackwardIsTheDerivativeOfLayerNorm(Ops ops) {
+    void layerNormBackwardIsTheDerivativeOfLayerNorm(KernelSet set) {
+        Ops ops = set.ops();
         int d = 7;
         INDArray x = GradientCheck.gaussian(new long[] {3, d}, 1);
         x.getRow(2).assign(x.getRow(2).mul(1e-3).add(0.5));
@@ -80,7 +85,8 @@ class BackwardKernelsTest {
     /** GELU's derivative Φ(x) + x·φ(x) from −7 to 7 (both tails included), within 1e-6 of the largest value. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void geluBackwardIsTheDerivativeOfGelu(Ops ops) {
+    void geluBackwardIsTheDerivativeOfGelu(KernelSet set) {
+        Ops ops = set.ops();
         float[] xs = new float[29];
         for (int i = 0; i < xs.length; i++) {
             xs[i] = -7f + 0.5f * i;
@@ -100,7 +106,8 @@ class BackwardKernelsTest {
     /** Softmax's derivative with respect to its unscaled input, scale 1/√8, rows of 6, within 1e-6 of the largest value. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void softmaxBackwardIsTheDerivativeOfTheScaledSoftmax(Ops ops) {
+    void softmaxBackwardIsTheDerivativeOfTheScaledSoftmax(KernelSet set) {
+        Ops ops = set.ops();
         double scale = 1 / Math.sqrt(8);
         INDArray s = GradientCheck.gaussian(new long[] {1, 2, 2, 6}, 6).mul(3);
         INDArray dp = GradientCheck.gaussian(new long[] {1, 2, 2, 6}, 7);
@@ -119,7 +126,8 @@ class BackwardKernelsTest {
     /** {@code dx = dy · W} against double loops, within 1e-6 of the largest value. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void linearBackwardIsDyTimesTheWeight(Ops ops) {
+    void linearBackwardIsDyTimesTheWeight(KernelSet set) {
+        Ops ops = set.ops();
         INDArray dy = GradientCheck.gaussian(new long[] {4, 5}, 8);
         VitWeights.Linear w = new VitWeights.Linear(GradientCheck.gaussian(new long[] {5, 3}, 9),
                 GradientCheck.gaussian(new long[] {5}, 10));
@@ -129,7 +137,8 @@ class BackwardKernelsTest {
     /** The per-head products with either operand transposed, against double loops per head, within 1e-6 of the largest value. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void perHeadProductsTransposeEitherOperand(Ops ops) {
+    void perHeadProductsTransposeEitherOperand(KernelSet set) {
+        Ops ops = set.ops();
         INDArray a = GradientCheck.gaussian(new long[] {2, 3, 4, 5}, 11);
         INDArray b = GradientCheck.gaussian(new long[] {2, 3, 4, 5}, 12);
         INDArray c = GradientCheck.gaussian(new long[] {2, 3, 5, 4}, 13);
@@ -141,7 +150,8 @@ class BackwardKernelsTest {
             INDArray right = operands[k][1];
             boolean ta = transposes[k][0];
             boolean tb = transposes[k][1];
-            INDArray expected = Nd4j.create(DataType.FLOAT, Ops.perHeadShape(left, right, ta, tb));
+            INDArray expected = Nd4j.create(DataType.FLOAT, left.size(0), left.size(1),
+                    ta ? left.size(3) : left.size(2), tb ? right.size(2) : right.size(3));
             for (int i = 0; i < 2; i++) {
                 for (int h = 0; h < 3; h++) {
                     expected.slice(i).slice(h).assign(product(left.slice(i).slice(h), right.slice(i).slice(h),
@@ -156,7 +166,8 @@ class BackwardKernelsTest {
     /** splitHeads undoes mergeHeads exactly. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void splitHeadsUndoesMergeHeads(Ops ops) {
+    void splitHeadsUndoesMergeHeads(KernelSet set) {
+        Ops ops = set.ops();
         INDArray z = GradientCheck.gaussian(new long[] {2, 3, 5, 4}, 14);
         assertEquals(z, ops.splitHeads(ops.mergeHeads(z).dup(), 2, 3));
     }
@@ -164,7 +175,8 @@ class BackwardKernelsTest {
     /** head(mergeQkv(dq, dk, dv), part) gives back dq, dk and dv exactly: mergeQkv is head's transpose. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void mergeQkvPutsEachPartWhereHeadTakesItFrom(Ops ops) {
+    void mergeQkvPutsEachPartWhereHeadTakesItFrom(KernelSet set) {
+        Ops ops = set.ops();
         INDArray[] parts = new INDArray[3];
         for (int i = 0; i < 3; i++) {
             parts[i] = GradientCheck.gaussian(new long[] {2, 3, 5, 4}, 15 + i);
@@ -179,7 +191,8 @@ class BackwardKernelsTest {
     /** unpatchify undoes patchify exactly (2 images, 3 channels, 8×8, patch 4). */
     @ParameterizedTest
     @MethodSource("kernels")
-    void unpatchifyUndoesPatchify(Ops ops) {
+    void unpatchifyUndoesPatchify(KernelSet set) {
+        Ops ops = set.ops();
         INDArray x = GradientCheck.gaussian(new long[] {2, 3, 8, 8}, 18);
         INDArray rows = ops.patchify(x, 4);
         assertArrayEquals(new long[] {8, 48}, rows.shape());

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.model.BackwardRun.Grad;
+import io.github.vit4j.model.kernels.KernelSet;
+import io.github.vit4j.model.kernels.Ops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
 class BackwardRunTest {
 
     static final VitConfig CONFIG = GradientCheck.SMALL;
-    static final Ops OPS = PortableOps.INSTANCE;
-    static final Vit VIT = new Vit(GradientCheck.weights(CONFIG, 41), OPS);
+    static final Ops OPS = KernelSet.PLAIN.ops();
+    static final Vit VIT = new Vit(GradientCheck.weights(CONFIG, 41), KernelSet.PLAIN);
     static final Activations FORWARD = VIT.run(Input.normalized(GradientCheck.pixels(CONFIG, 2, 42)),
             Vit.keepForBackward().and(Keep.sites(Site.logits())));
     static final Objective LOGIT = Objective.logit(1, 3);

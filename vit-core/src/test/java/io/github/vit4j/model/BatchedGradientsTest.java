@@ -2,6 +2,7 @@ package io.github.vit4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.Map;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class BatchedGradientsTest {
 
     static final VitConfig CONFIG = GradientCheck.SMALL;
-    static final Vit VIT = new Vit(GradientCheck.weights(CONFIG, 61), CpuOps.INSTANCE);
+    static final Vit VIT = new Vit(GradientCheck.weights(CONFIG, 61), KernelSet.configured());
     static final INDArray PIXELS = GradientCheck.pixels(CONFIG, 3, 62);
 
     @Test

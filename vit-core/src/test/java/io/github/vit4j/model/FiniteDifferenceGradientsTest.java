@@ -3,6 +3,7 @@ package io.github.vit4j.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class FiniteDifferenceGradientsTest {
     static final VitConfig CONFIG = GradientCheck.SMALL;
     static final VitWeights WEIGHTS = GradientCheck.weights(CONFIG, 21);
     static final INDArray PIXELS = GradientCheck.pixels(CONFIG, 2, 22);
-    static final Vit VIT = new Vit(WEIGHTS, CpuOps.INSTANCE);
+    static final Vit VIT = new Vit(WEIGHTS, KernelSet.configured());
     static final GradientCheck CHECK = new GradientCheck(WEIGHTS, PIXELS, Map.of());
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class HeldGradientsTest {
 
     static final VitConfig CONFIG = GradientCheck.SMALL;
-    static final Vit VIT = new Vit(GradientCheck.weights(CONFIG, 41), CpuOps.INSTANCE);
+    static final Vit VIT = new Vit(GradientCheck.weights(CONFIG, 41), KernelSet.configured());
     static final INDArray PIXELS = GradientCheck.pixels(CONFIG, 2, 42);
     static final Objective OBJECTIVE = Objective.logProbability(1, 3);
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ class LastBlockForLogitsTest {
 
     @Test
     void logitsOnlyRunsEqualFullRunsWithAndWithoutLastBlockSubstitutions() {
-        for (Ops ops : List.of(CpuOps.INSTANCE, PortableOps.INSTANCE)) {
+        for (KernelSet ops : List.of(KernelSet.configured(), KernelSet.PLAIN)) {
             Vit vit = new Vit(VitWeights.random(CONFIG, 8), ops);
             INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
             Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)), Keep.all());
@@ -38,7 +39,7 @@ class LastBlockForLogitsTest {
 
     @Test
     void aSubstitutionThatChangesOnlyPatchTokensOfTheLastBlockLeavesTheLogitsAlone() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 9), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 9), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
         INDArray base = vit.run(Input.normalized(x), Keep.logitsOnly()).logits();
         INDArray mask = Nd4j.ones(DataType.FLOAT, 1, CONFIG.tokens(), 1);
@@ -51,7 +52,7 @@ class LastBlockForLogitsTest {
 
     @Test
     void aWrongShapedSubstitutionInTheLastBlockIsStillRefused() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 10), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 10), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.normalized(x),
                 Keep.logitsOnly(), Map.of(Site.attnOut(LAST),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import io.github.vit4j.image.Preprocessing;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class ObjectiveTest {
     @Test
     void thePixelGradientIsTheInputGradientOverEachChannelsStd() {
         VitConfig config = GradientCheck.SMALL;
-        Vit vit = new Vit(GradientCheck.weights(config, 51), CpuOps.INSTANCE);
+        Vit vit = new Vit(GradientCheck.weights(config, 51), KernelSet.configured());
         Preprocessing pre = new Preprocessing(config.imageSize(), 1 / 255.0, new double[] {0.5, 0.4, 0.3},
                 new double[] {0.2, 0.25, 0.5});
         try (Gradients g = vit.gradients(Input.normalized(GradientCheck.pixels(config, 2, 52)), Map.of(),

@@ -4,16 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The fast CPU kernels and the portable ND4J-only kernels compute the same forward: every site of random-weight
- * models agrees within 1e-4 (absolute), and the CPU path's reused scratch never leaks into a site array.
+ * The fast CPU kernel sets (oneDNN where it loads, and OpenBLAS) and the plain ND4J-only kernels compute the same
+ * forward: every site of random-weight models agrees within 1e-4 (absolute), and the CPU sets' reused scratch never
+ * leaks into a site array.
  */
 class OpsEquivalenceTest {
 
@@ -22,27 +28,26 @@ class OpsEquivalenceTest {
     /** Small enough to run in a second, with several heads, a batch of 2 and uneven sizes (T = 17, D = 48). */
     private static final VitConfig SMALL = new VitConfig(32, 8, 3, 48, 2, 3, 96, 1e-6, VitConfig.numberedLabels(7));
 
-    @Test
-    void withNoKernelSetNamedTheCpuKernelsRunOnlyOnTheCpuBackendAndThePortableOnesOnCuda() {
-        assertEquals("cpu", Ops.defaultKernels(true));
-        assertEquals("portable", Ops.defaultKernels(false));
-        assertTrue(Nd4j.getEnvironment().isCPU(), "these tests run on the CPU backend");
+    /** The CPU kernel sets that run on this machine: both where oneDNN's natives load, else OpenBLAS's. */
+    static List<KernelSet> fastSets() {
+        return Stream.of(KernelSet.ONEDNN, KernelSet.OPENBLAS).filter(KernelSet::runsHere).toList();
     }
 
     @Test
-    void cpuAndPortableKernelsAgreeAtEverySiteOfTheCifarModel() {
+    void cpuAndPlainKernelsAgreeAtEverySiteOfTheCifarModel() {
         assertSameSites(VitConfig.cifar10(), 2, 11);
     }
 
     @Test
-    void cpuAndPortableKernelsAgreeAtEverySiteOfASmallUnevenModel() {
+    void cpuAndPlainKernelsAgreeAtEverySiteOfASmallUnevenModel() {
         assertSameSites(SMALL, 2, 12);
     }
 
-    @Test
-    void aSecondRunLeavesTheFirstRunsSiteArraysUntouched() {
+    @ParameterizedTest
+    @MethodSource("fastSets")
+    void aSecondRunLeavesTheFirstRunsSiteArraysUntouched(KernelSet set) {
         VitWeights w = VitWeights.random(SMALL, 5);
-        Vit vit = new Vit(w, CpuOps.INSTANCE);
+        Vit vit = new Vit(w, set);
         Activations first = vit.run(Input.normalized(pixels(SMALL, 2, 1)), Keep.all());
         Map<Site, INDArray> copies = new LinkedHashMap<>();
         first.arrays().forEach((s, a) -> copies.put(s, a.dup()));
@@ -50,10 +55,11 @@ class OpsEquivalenceTest {
         copies.forEach((s, c) -> assertEquals(c, first.get(s), s + " changed after another run"));
     }
 
-    @Test
-    void runsKeepingFewSitesFreeTheRestButNeverTheCallersArrays() {
+    @ParameterizedTest
+    @MethodSource("fastSets")
+    void runsKeepingFewSitesFreeTheRestButNeverTheCallersArrays(KernelSet set) {
         VitWeights w = VitWeights.random(SMALL, 6);
-        Vit vit = new Vit(w, CpuOps.INSTANCE);
+        Vit vit = new Vit(w, set);
         INDArray x = pixels(SMALL, 2, 3);
         Activations all = vit.run(Input.normalized(x), Keep.all());
         INDArray residPre1 = all.get(Site.residPre(1)).dup();
@@ -69,35 +75,21 @@ class OpsEquivalenceTest {
         }
     }
 
-    @Test
-    void theDefaultKernelsAreTheCpuOnes() {
-        String before = System.getProperty(Ops.KERNELS_PROPERTY);
-        try {
-            System.clearProperty(Ops.KERNELS_PROPERTY);
-            assertTrue(Ops.fromSystemProperty() instanceof CpuOps);
-            System.setProperty(Ops.KERNELS_PROPERTY, "portable");
-            assertTrue(Ops.fromSystemProperty() instanceof PortableOps);
-        } finally {
-            if (before == null) {
-                System.clearProperty(Ops.KERNELS_PROPERTY);
-            } else {
-                System.setProperty(Ops.KERNELS_PROPERTY, before);
-            }
-        }
-    }
-
     private static void assertSameSites(VitConfig config, int batch, long seed) {
         VitWeights w = VitWeights.random(config, seed);
         INDArray x = pixels(config, batch, seed);
-        Activations cpu = new Vit(w, CpuOps.INSTANCE).run(Input.normalized(x), Keep.all());
-        Activations portable = new Vit(w, PortableOps.INSTANCE).run(Input.normalized(x), Keep.all());
-        assertEquals(portable.sites(), cpu.sites());
-        for (Site s : portable.sites()) {
-            INDArray a = cpu.get(s);
-            INDArray b = portable.get(s);
-            assertArrayEquals(b.shape(), a.shape(), s + " shape");
-            double diff = a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
-            assertTrue(diff <= TOLERANCE, s + ": cpu and portable differ by " + diff + " (tolerance " + TOLERANCE + ")");
+        Activations plain = new Vit(w, KernelSet.PLAIN).run(Input.normalized(x), Keep.all());
+        for (KernelSet set : fastSets()) {
+            Activations cpu = new Vit(w, set).run(Input.normalized(x), Keep.all());
+            assertEquals(plain.sites(), cpu.sites());
+            for (Site s : plain.sites()) {
+                INDArray a = cpu.get(s);
+                INDArray b = plain.get(s);
+                assertArrayEquals(b.shape(), a.shape(), set + " " + s + " shape");
+                double diff = a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+                assertTrue(diff <= TOLERANCE, s + ": " + set + " and plain differ by " + diff + " (tolerance "
+                        + TOLERANCE + ")");
+            }
         }
     }
 

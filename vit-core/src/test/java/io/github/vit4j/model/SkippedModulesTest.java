@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class SkippedModulesTest {
 
     @Test
     void replacingAModuleOutputWholeGivesTheLogitsOfComputingItAndOverwritingIt() {
-        for (Ops ops : List.of(CpuOps.INSTANCE, PortableOps.INSTANCE)) {
+        for (KernelSet ops : List.of(KernelSet.configured(), KernelSet.PLAIN)) {
             Vit vit = new Vit(VitWeights.random(CONFIG, 21), ops);
             INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
             Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)), Keep.all());
@@ -47,7 +48,7 @@ class SkippedModulesTest {
 
     @Test
     void aWhollyReplacedModuleIsNotComputedSoASubstitutionInsideItIsNeverApplied() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 22), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 22), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
         Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)), Keep.all());
         for (int l : new int[] {0, CONFIG.layers() - 1}) {
@@ -66,7 +67,7 @@ class SkippedModulesTest {
 
     @Test
     void theRunRecordsTheSubstitutedArrayOfASkippedModule() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 23), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 23), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
         INDArray source = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32)), Keep.all()).get(Site.attnOut(1));
         Activations a = vit.run(Input.normalized(x), Keep.sites(Site.attnOut(1), Site.residMid(1)),
@@ -79,7 +80,7 @@ class SkippedModulesTest {
 
     @Test
     void aSkippedModulesSubstitutionOfTheWrongShapeOrTypeIsStillRefused() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 24), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 24), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> vit.run(Input.normalized(x),
                 Keep.logitsOnly(), Map.of(Site.mlpOut(1),

@@ -3,6 +3,7 @@ package io.github.vit4j.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,8 @@ class SubstitutionGradientsTest {
     static final VitWeights WEIGHTS = GradientCheck.weights(CONFIG, 31);
     static final INDArray PIXELS = GradientCheck.pixels(CONFIG, 2, 32);
     /** The run the substituted arrays come from: other images. */
-    static final Activations DONOR = new Vit(WEIGHTS, CpuOps.INSTANCE).run(Input.normalized(GradientCheck.pixels(CONFIG, 2, 33)), Keep.all());
-    static final Vit VIT = new Vit(WEIGHTS, CpuOps.INSTANCE);
+    static final Activations DONOR = new Vit(WEIGHTS, KernelSet.configured()).run(Input.normalized(GradientCheck.pixels(CONFIG, 2, 33)), Keep.all());
+    static final Vit VIT = new Vit(WEIGHTS, KernelSet.configured());
 
     /**
      * resid_post of layer 0 replaced whole: every site of layer 0 below it, the embedding and the input get exactly

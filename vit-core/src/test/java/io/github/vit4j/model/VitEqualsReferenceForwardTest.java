@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.kernels.KernelSet;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -31,11 +32,11 @@ class VitEqualsReferenceForwardTest {
     static final VitConfig CONFIG = LastBlockForLogitsTest.CONFIG;
     static final int LAST = CONFIG.layers() - 1;
     private static final int BATCH = 2;
-    private static final List<Ops> KERNELS = List.of(CpuOps.INSTANCE, PortableOps.INSTANCE);
+    private static final List<KernelSet> KERNELS = List.of(KernelSet.configured(), KernelSet.PLAIN);
 
     @Test
     void randomKeepsAndSubstitutionsGiveTheSameSitesOnBothPaths() {
-        for (Ops ops : KERNELS) {
+        for (KernelSet ops : KERNELS) {
             Random rng = new Random(42);
             Paths paths = new Paths(VitWeights.random(CONFIG, 31), ops, rng);
             for (int i = 0; i < 60; i++) {
@@ -49,7 +50,7 @@ class VitEqualsReferenceForwardTest {
 
     @Test
     void aWholeModuleOutputThatLetsTheFastPathSkipTheModuleGivesTheReferencesSites() {
-        for (Ops ops : KERNELS) {
+        for (KernelSet ops : KERNELS) {
             Paths paths = new Paths(VitWeights.random(CONFIG, 32), ops, new Random(1));
             Input pixels = Input.normalized(paths.pixels);
             for (int l = 0; l < CONFIG.layers(); l++) {
@@ -66,7 +67,7 @@ class VitEqualsReferenceForwardTest {
 
     @Test
     void aLogitsOnlyRunWhoseLastBlockIsClsOnlyGivesTheReferencesLogitsWithSubstitutionsThere() {
-        for (Ops ops : KERNELS) {
+        for (KernelSet ops : KERNELS) {
             Paths paths = new Paths(VitWeights.random(CONFIG, 33), ops, new Random(2));
             INDArray tokens = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), 1);
             tokens.putScalar(0, 0, 0, 1f);
@@ -96,8 +97,8 @@ class VitEqualsReferenceForwardTest {
     @Test
     void theReferenceRefusesWhatVitRefusesWithTheSameMessage() {
         VitWeights w = VitWeights.random(CONFIG, 34);
-        Vit vit = new Vit(w, CpuOps.INSTANCE);
-        ReferenceForward reference = new ReferenceForward(w, CpuOps.INSTANCE);
+        Vit vit = new Vit(w, KernelSet.configured());
+        ReferenceForward reference = new ReferenceForward(w, KernelSet.configured());
         INDArray resid = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), CONFIG.hiddenSize());
         List<Input> inputs = List.of(Input.normalized(Nd4j.zeros(DataType.FLOAT, 1, 3, 16, 16)),
                 Input.residPre(CONFIG.layers() + 1, resid),
@@ -154,7 +155,7 @@ class VitEqualsReferenceForwardTest {
         final INDArray pixels;
         final Activations other;
 
-        Paths(VitWeights weights, Ops ops, Random rng) {
+        Paths(VitWeights weights, KernelSet ops, Random rng) {
             this.vit = new Vit(weights, ops);
             this.reference = new ReferenceForward(weights, ops);
             this.rng = rng;

@@ -5,7 +5,7 @@ import io.github.vit4j.format.VitFile;
 import io.github.vit4j.hub.Hub;
 import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.ModelFormatException;
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

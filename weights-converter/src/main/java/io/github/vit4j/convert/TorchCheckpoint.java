@@ -4,7 +4,7 @@ import io.github.vit4j.convert.TorchGlobals.StorageRef;
 import io.github.vit4j.convert.TorchGlobals.StorageType;
 import io.github.vit4j.convert.TorchGlobals.TensorRef;
 import io.github.vit4j.format.ModelFormatException;
-import io.github.vit4j.model.NativeEnvironment;
+import io.github.vit4j.model.kernels.NativeEnvironment;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
+import io.github.vit4j.model.Vit;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -16,8 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Memory for site arrays that the library recycles itself (the CPU kernels' arrays; see {@link CpuOps}). The arrays
- * a run frees itself, and those of a closed {@link Activations}, come here instead of going back to malloc, by
+ * Memory for site arrays that the library recycles itself (the CPU kernel sets' arrays; see {@link CpuOps}). The arrays
+ * a run frees itself, and those of a closed {@code Activations}, come here instead of going back to malloc, by
  * length, and the next array of that length reuses one: at batch 1 a ViT-B/16 forward keeping every site ran 14%
  * faster so (docs/performance.md, run Q).
  *
@@ -65,12 +65,7 @@ final class SiteMemory {
      * The caller must not use {@code a}, or any array sharing its memory, afterwards.
      */
     void recycle(INDArray a) {
-        recycle(bufferOf(a));
-    }
-
-    /** The whole buffer under {@code a}: its own, or the one it is a view of. */
-    static DataBuffer bufferOf(INDArray a) {
-        return a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
+        recycle(Ops.bufferOf(a));
     }
 
     private void recycle(DataBuffer d) {
@@ -101,7 +96,7 @@ final class SiteMemory {
     void recycleAll(Collection<INDArray> arrays) {
         Set<DataBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
         for (INDArray a : arrays) {
-            buffers.add(bufferOf(a));
+            buffers.add(Ops.bufferOf(a));
         }
         buffers.forEach(this::recycle);
     }

@@ -1,9 +1,9 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 /**
- * The elementwise arithmetic of {@link CpuOps} on Java arrays: short loops the JIT compiles to SIMD code where it
- * can (GELU's rational erf has no branches, exponentials or integer casts for that reason). Pure functions of their
- * arguments; no ND4J here.
+ * The elementwise arithmetic of {@link OpenBlasOps} (and of {@link CpuOps}' backward steps) on Java arrays: short
+ * loops the JIT compiles to SIMD code where it can (GELU's rational erf has no branches, exponentials or integer casts
+ * for that reason). Pure functions of their arguments; no ND4J here.
  */
 final class CpuKernels {
 

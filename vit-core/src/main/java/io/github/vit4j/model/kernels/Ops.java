@@ -1,65 +1,37 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
+import io.github.vit4j.model.VitWeights;
 import java.util.Collection;
-import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The operations of the forward and backward passes: the one seam between the straight-line blocks of
- * {@link ReferenceForward}, {@link Vit} and {@link Backward} and the arithmetic.
- * Two implementations compute the same values:
+ * {@code ReferenceForward}, {@code Vit} and {@code Backward} and the arithmetic. Three kernel sets compute the same
+ * values; {@link KernelSet} names them and is where one is chosen (see this package's description for which file is
+ * which). Public only so that the model package can call it; users name a {@link KernelSet}, never an {@code Ops}.
  *
- * <ul>
- *   <li>{@link PortableOps}: ND4J operations only (GEMM, batched matmul, ND4J's {@code Erf} for the exact GELU,
- *       LayerNorm from ND4J reductions with the model's epsilon, ND4J's softmax op). It runs on any ND4J backend,
- *       CUDA included: the default on a backend other than the CPU one, or {@code -Dvit4j.kernels=portable}.
- *   <li>{@link CpuOps} (the default on ND4J's CPU backend, {@code -Dvit4j.kernels=cpu}): oneDNN's primitives for the
- *       products (weights packed once) and LayerNorm, softmax, GELU and the adds where its natives load, else ND4J's
- *       GEMMs with the elementwise work in plain Java loops over the arrays' off-heap memory, split across the cores;
- *       reused scratch memory for the intermediates that are not sites.
- * </ul>
- *
- * <p>Contract shared by both: every method that returns a site's array returns a new array and never writes its
+ * <p>Contract shared by all: every method that returns a site's array returns a new array and never writes its
  * inputs, so a site array is never written after it is produced. Methods documented as returning <em>scratch</em>
  * ({@link #qkv}, {@link #scores}, {@link #mergeHeads}) may return memory that the next call of the same method on
- * the same thread overwrites; {@link Vit} consumes each such result before that call.
+ * the same thread overwrites (the oneDNN and OpenBLAS sets do; the plain set never does); the forward passes consume
+ * each such result before that call.
  */
-abstract sealed class Ops permits CpuOps, PortableOps {
+public abstract sealed class Ops permits PlainOps, CpuOps {
 
-    /** System property choosing the implementation: {@code cpu} (default) or {@code portable}. */
-    static final String KERNELS_PROPERTY = "vit4j.kernels";
-
-    /**
-     * The implementation {@code -Dvit4j.kernels} names; when unset, {@code cpu} on ND4J's CPU backend and
-     * {@code portable} on any other (CUDA), whose arrays the CPU kernels cannot read.
-     */
-    static Ops fromSystemProperty() {
-        String name = System.getProperty(KERNELS_PROPERTY, defaultKernels(Nd4j.getEnvironment().isCPU()))
-                .trim().toLowerCase(Locale.ROOT);
-        Ops ops = switch (name) {
-            case "cpu" -> CpuOps.INSTANCE;
-            case "portable" -> PortableOps.INSTANCE;
-            default -> throw new IllegalArgumentException("-D" + KERNELS_PROPERTY + "=" + name
-                    + " is not a kernel set; use cpu (oneDNN's primitives where they load, else OpenBLAS's GEMMs with"
-                    + " plain-Java elementwise work; the default on the CPU backend) or portable (ND4J ops only, for"
-                    + " CUDA)");
-        };
-        if (!(ops instanceof CpuOps cpu && cpu.usesOneDnn())) {      // OpenBLAS does the products: its kernels matter
-            OpenBlasCoreType.adviseOnce();
-        }
-        return ops;
+    Ops() {
     }
 
-    /** The kernel set used when none is named: the CPU kernels need the CPU backend's host memory. */
-    static String defaultKernels(boolean cpuBackend) {
-        return cpuBackend ? "cpu" : "portable";
+    /** The whole buffer under {@code a}: its own, or the one it is a view of (two arrays share memory iff equal). */
+    public static DataBuffer bufferOf(INDArray a) {
+        return a.data().originalDataBuffer() != null ? a.data().originalDataBuffer() : a.data();
     }
 
     /**
      * The per-head products of {@code a} {@code [B, H, Tq, d]} and {@code b} {@code [B, H, Tk, ·]} written into
      * {@code out} {@code [B, H, Tq, ·]} (C order) and returned: {@code a · bᵀ} (the scores) or {@code a · b} (the mix).
-     * One batched ND4J matmul for both kernel sets; they differ only in where {@code out} comes from.
+     * One batched ND4J matmul (the plain and OpenBLAS sets' per-head products; oneDNN's are tested against it).
      */
     static INDArray perHead(INDArray a, INDArray b, boolean transposeB, INDArray out) {
         return perHead(a, b, false, transposeB, out);
@@ -80,48 +52,48 @@ abstract sealed class Ops permits CpuOps, PortableOps {
     }
 
     /** {@code x · Wᵀ + b} for x {@code [R, in]}, W {@code [out, in]}, b {@code [out]}: a new {@code [R, out]}. */
-    abstract INDArray linear(INDArray x, VitWeights.Linear w);
+    public abstract INDArray linear(INDArray x, VitWeights.Linear w);
 
     /** The fused q|k|v projection {@code x · Wᵀ + b}, {@code [R, 3D]}: scratch. */
-    abstract INDArray qkv(INDArray x, VitWeights.Linear w);
+    public abstract INDArray qkv(INDArray x, VitWeights.Linear w);
 
     /**
-     * Gives back the memory of arrays a run no longer needs (unkept intermediates, a closed {@link Activations}):
+     * Gives back the memory of arrays a run no longer needs (unkept intermediates, a closed {@code Activations}):
      * recycled for this kernel set's next arrays, or freed. Nothing may use them afterwards.
      */
-    abstract void release(Collection<INDArray> arrays);
+    public abstract void release(Collection<INDArray> arrays);
 
     /** {@code a + b} for arrays of one shape (the residual adds): a new array. */
-    abstract INDArray add(INDArray a, INDArray b);
+    public abstract INDArray add(INDArray a, INDArray b);
 
     /**
      * Part {@code part} (0 = q, 1 = k, 2 = v) of a {@code [B·T, 3D]} projection, heads split:
      * a new {@code [B, H, T, d]}.
      */
-    abstract INDArray head(INDArray qkv, int part, int batch, int heads);
+    public abstract INDArray head(INDArray qkv, int part, int batch, int heads);
 
     /** Attention scores {@code scale · q · kᵀ} per image and head, q {@code [B, H, Tq, d]}, k {@code [B, H, T, d]}
      * → {@code [B, H, Tq, T]} (Tq = T, or 1 for the CLS row alone): scratch. */
-    abstract INDArray scores(INDArray q, INDArray k, double scale);
+    public abstract INDArray scores(INDArray q, INDArray k, double scale);
 
     /** Softmax over the last axis of {@code x}, max-subtracted: a new array of x's shape. */
-    abstract INDArray softmax(INDArray x);
+    public abstract INDArray softmax(INDArray x);
 
     /** {@code pattern · v} per image and head: pattern {@code [B, H, Tq, T]}, v {@code [B, H, T, d]} → a new
      * {@code [B, H, Tq, d]}. */
-    abstract INDArray mix(INDArray pattern, INDArray v);
+    public abstract INDArray mix(INDArray pattern, INDArray v);
 
     /** z {@code [B, H, T, d]} with the heads side by side, {@code [B·T, H·d]}: scratch. */
-    abstract INDArray mergeHeads(INDArray z);
+    public abstract INDArray mergeHeads(INDArray z);
 
     /** LayerNorm over the last axis with biased variance and {@code eps} inside the square root: a new array. */
-    abstract INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps);
+    public abstract INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps);
 
     /** Exact GELU {@code ½ x (1 + erf(x/√2))}, elementwise: a new array. */
-    abstract INDArray gelu(INDArray x);
+    public abstract INDArray gelu(INDArray x);
 
     /**
-     * The definition both kernel sets implement: exact GELU {@code x · Φ(x) = ½ x erfc(−x/√2)} in double, with
+     * The definition every kernel set implements: exact GELU {@code x · Φ(x) = ½ x erfc(−x/√2)} in double, with
      * {@link #erfc} accurate to 1.2e-7 relative. The reference the kernels are tested against.
      */
     static double gelu(double x) {
@@ -147,45 +119,45 @@ abstract sealed class Ops permits CpuOps, PortableOps {
      * flattened in channel, row, column order (the order of a PyTorch conv weight {@code [D, C, p, p]}): a new array,
      * which the forward pass releases once the patch embedding has read it.
      */
-    abstract INDArray patchify(INDArray pixels, int p);
+    public abstract INDArray patchify(INDArray pixels, int p);
 
     /** {@code concat(cls, embed) + pos}: embed {@code [B, N, D]}, cls {@code [D]}, pos {@code [T, D]} → a new {@code [B, T, D]}. */
-    abstract INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos);
+    public abstract INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos);
 
     // The backward pass's operations. Each is the derivative of the forward operation it is named after: given the
     // gradient of that operation's output (dy) and what the forward kept, the gradient of its input, a new array.
     // Activation gradients only: no weight gradients.
 
     /** {@link #linear}'s: {@code dx = dy · W} for dy {@code [R, out]}, W {@code [out, in]}: a new {@code [R, in]}. */
-    abstract INDArray linearBackward(INDArray dy, VitWeights.Linear w);
+    public abstract INDArray linearBackward(INDArray dy, VitWeights.Linear w);
 
     /**
      * {@link #layerNorm}'s, from its input x: with {@code x̂ = (x − mean) / √(var + eps)} and {@code g = dy · w},
      * {@code dx = (g − mean(g) − x̂ · mean(g · x̂)) / √(var + eps)} per row: a new array of x's shape.
      */
-    abstract INDArray layerNormBackward(INDArray dy, INDArray x, VitWeights.LayerNorm p, double eps);
+    public abstract INDArray layerNormBackward(INDArray dy, INDArray x, VitWeights.LayerNorm p, double eps);
 
     /** {@link #gelu}'s: {@code dy · (Φ(x) + x · φ(x))}, Φ and φ the standard normal's CDF and density: a new array. */
-    abstract INDArray geluBackward(INDArray dy, INDArray x);
+    public abstract INDArray geluBackward(INDArray dy, INDArray x);
 
     /**
      * The softmax of scaled scores, P = softmax(scale · s), differentiated with respect to the unscaled s = q · kᵀ:
      * {@code scale · P ⊙ (dP − Σⱼ dPⱼ Pⱼ)} per row: a new array.
      */
-    abstract INDArray softmaxBackward(INDArray dPattern, INDArray pattern, double scale);
+    public abstract INDArray softmaxBackward(INDArray dPattern, INDArray pattern, double scale);
 
     /**
      * The per-head product of {@code a} and {@code b} {@code [B, H, ·, ·]}, either transposed (the backward's
      * {@code dScores · k}, {@code dScoresᵀ · q}, {@code dz · vᵀ}, {@code patternᵀ · dz}): a new array.
      */
-    abstract INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB);
+    public abstract INDArray perHeadProduct(INDArray a, INDArray b, boolean transposeA, boolean transposeB);
 
     /** {@link #mergeHeads}'s: {@code [B·T, H·d]} → a new {@code [B, H, T, d]}. */
-    abstract INDArray splitHeads(INDArray heads, int batch, int h);
+    public abstract INDArray splitHeads(INDArray heads, int batch, int h);
 
     /** {@link #head}'s for the three parts at once: dq, dk, dv {@code [B, H, T, d]} → a new {@code [B·T, 3D]}. */
-    abstract INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv);
+    public abstract INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv);
 
     /** {@link #patchify}'s: {@code [B·N, C·p·p]} rows → a new {@code [B, C, H, W]} with {@code H = W = size}. */
-    abstract INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p);
+    public abstract INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p);
 }

@@ -1,4 +1,4 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 import com.sun.jna.Function;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,10 +43,11 @@ class OneDnnTest {
         String arch = System.getProperty("os.arch");
         assumeTrue(os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64")),
                 "the dnnl preset's natives this build resolves are linux-x86_64's");
-        assumeTrue(System.getProperty(OneDnn.PROPERTY) == null, "-Dvit4j.onednn not set");
+        assumeTrue(System.getProperty(KernelSet.PROPERTY) == null && System.getProperty(KernelSet.ONEDNN_PROPERTY) == null,
+                "-Dvit4j.kernels and -Dvit4j.onednn not set");
         assertTrue(OneDnn.available());
-        assertTrue(CpuOps.INSTANCE.usesOneDnn());
-        assertFalse(CpuOps.OPENBLAS.usesOneDnn());
+        assertEquals(KernelSet.ONEDNN, KernelSet.configured());
+        assertTrue(KernelSet.ONEDNN.ops() instanceof OneDnnOps);
     }
 
     @Test
@@ -175,16 +182,16 @@ class OneDnnTest {
 
     @Test
     void theScoresComeScaledFromTheProductAsFromTheOpenBlasPath() {
-        assumeTrue(CpuOps.INSTANCE.usesOneDnn());
+        assumeTrue(OneDnn.available());
         INDArray q = uniform(31, 1, 3, 17, 16);
         INDArray k = uniform(32, 1, 3, 17, 16);
         double scale = 1 / Math.sqrt(16);
         INDArray unscaled = Ops.perHead(q, k, false, true, Nd4j.createUninitialized(DataType.FLOAT, 1, 3, 17, 17));
-        INDArray expected = CpuOps.OPENBLAS.softmax(CpuOps.OPENBLAS.scores(q, k, scale));
-        INDArray scores = CpuOps.INSTANCE.scores(q, k, scale);
+        INDArray expected = OpenBlasOps.INSTANCE.softmax(OpenBlasOps.INSTANCE.scores(q, k, scale));
+        INDArray scores = OneDnnOps.INSTANCE.scores(q, k, scale);
         assertClose(unscaled.mul(scale), scores, "the scores, scaled by 1/√d in the product");
-        assertClose(expected, CpuOps.INSTANCE.softmax(scores), "softmax of the scores");
-        assertClose(expected, CpuOps.INSTANCE.softmax(unscaled.mul(scale)), "softmax of another array");
+        assertClose(expected, OneDnnOps.INSTANCE.softmax(scores), "softmax of the scores");
+        assertClose(expected, OneDnnOps.INSTANCE.softmax(unscaled.mul(scale)), "softmax of another array");
     }
 
     @Test
@@ -240,8 +247,8 @@ class OneDnnTest {
         VitConfig c = VitConfig.cifar10();
         VitWeights w = VitWeights.random(c, 21);
         INDArray x = uniform(22, 2, 3, c.imageSize(), c.imageSize());
-        Activations fast = new Vit(w, CpuOps.INSTANCE).run(Input.normalized(x), Keep.all());
-        Activations blas = new Vit(w, CpuOps.OPENBLAS).run(Input.normalized(x), Keep.all());
+        Activations fast = new Vit(w, KernelSet.ONEDNN).run(Input.normalized(x), Keep.all());
+        Activations blas = new Vit(w, KernelSet.OPENBLAS).run(Input.normalized(x), Keep.all());
         assertEquals(blas.arrays().keySet(), fast.arrays().keySet());
         blas.arrays().forEach((site, expected) -> assertClose(expected, fast.get(site), site.toString()));
     }

@@ -1,6 +1,12 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 import io.github.vit4j.bench.BenchModels;
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,14 +17,15 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * A per-operation profile of {@link Vit}'s forward with every site kept, on the CPU kernels: the same calls of
- * {@link CpuOps} in the same order as {@code Vit.run(input, Keep.all())}, each timed alone with {@link System#nanoTime}
- * (every operation is synchronous on the CPU backend). Bench code only (vit-bench's tests, in vit-core's package to
+ * A per-operation profile of {@link Vit}'s forward with every site kept, on a CPU kernel set: the same calls of
+ * {@link OneDnnOps} or {@link OpenBlasOps} in the same order as {@code Vit.run(input, Keep.all())}, each timed alone with {@link System#nanoTime}
+ * (every operation is synchronous on the CPU backend). Bench code only (vit-bench's tests, in vit-core's kernels package to
  * reach the package-private operations); vit-core is unchanged.
  *
- * <p>A linear layer is split into its three steps, as {@code CpuOps.linearInto} does them: the output array from
+ * <p>A linear layer is split into its three steps, as {@code OpenBlasOps.linearInto} does them: the output array from
  * {@link SiteMemory} ({@code alloc}), the bias rows copied into it ({@code bias}), and {@code Nd4j.gemm} with β = 1
  * ({@code gemm}). The other operations take their output from {@link SiteMemory} inside; that lookup is timed apart
  * ({@code alloc.site}: the same shape taken and given back just before the operation, which then gets the same block),
@@ -28,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * source nd4j-env.sh
- * java -cp vit-bench/target/test-classes:vit-bench/target/benchmarks.jar io.github.vit4j.model.OpProfile vitB16 1 [warmup] [measured]
+ * java -cp vit-bench/target/test-classes:vit-bench/target/benchmarks.jar io.github.vit4j.model.kernels.OpProfile vitB16 1 [warmup] [measured] [onednn|openblas]
  * </pre>
  *
  * Prints one JSON object: per operation the median and minimum ms per forward (summed over layers), FLOP and GFLOP/s
@@ -46,9 +53,9 @@ public final class OpProfile {
     private final List<INDArray> sites = new ArrayList<>();
     private INDArray qkvScratch;
 
-    OpProfile(VitWeights weights, CpuOps ops) {
+    OpProfile(VitWeights weights, KernelSet kernels) {
         this.weights = weights;
-        this.ops = ops;
+        this.ops = (CpuOps) kernels.ops();
         this.config = weights.config();
     }
 
@@ -59,9 +66,9 @@ public final class OpProfile {
         int measured = args.length > 3 ? Integer.parseInt(args[3]) : (batch == 1 ? 30 : 10);
         VitWeights weights = BenchModels.weights(model);
         INDArray pixels = BenchModels.pixels(weights.config(), batch, 7L);
-        CpuOps ops = args.length > 4 && args[4].equals("openblas") ? CpuOps.OPENBLAS : CpuOps.INSTANCE;
-        OpProfile profile = new OpProfile(weights, ops);
-        Vit vit = new Vit(weights, ops);
+        KernelSet kernels = args.length > 4 && args[4].equals("openblas") ? KernelSet.OPENBLAS : KernelSet.ONEDNN;
+        OpProfile profile = new OpProfile(weights, kernels);
+        Vit vit = new Vit(weights, kernels);
         Map<String, List<Long>> samples = new LinkedHashMap<>();
         List<Long> real = new ArrayList<>();
         List<Long> profiled = new ArrayList<>();
@@ -99,7 +106,8 @@ public final class OpProfile {
         }
         INDArray r = resid;
         INDArray lnFinal = site(layerNorm("elementwise.layernorm", r, weights.norm()));
-        INDArray cls = FastRun.clsRow(lnFinal, Site.Kind.LN_FINAL).reshape(b, d);
+        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1), NDArrayIndex.all())
+                .reshape(b, d);                                                    // the CLS row, as FastRun.clsRow
         return site(linear("gemm.head", cls, weights.head(), false));
     }
 
@@ -155,14 +163,14 @@ public final class OpProfile {
 
     /**
      * A linear layer. Through oneDNN: its output array ({@code alloc}, timed apart as for the other operations) and
-     * the product with the bias in the kernel. Through OpenBLAS, {@code CpuOps.linearInto}'s three steps timed apart:
+     * the product with the bias in the kernel. Through OpenBLAS, {@code OpenBlasOps.linearInto}'s three steps timed apart:
      * output array, bias rows, GEMM (β = 1).
      */
     private INDArray linear(String name, INDArray x, VitWeights.Linear w, boolean scratch) {
         long rows = x.size(0);
         long in = x.size(1);
         long out = w.weight().size(0);
-        if (ops.usesOneDnn()) {
+        if (ops instanceof OneDnnOps) {
             if (!scratch) {
                 allocSite(rows, out);
             }
@@ -183,7 +191,7 @@ public final class OpProfile {
         time("elementwise.bias", "elementwise", 0, () -> {
             FloatBuffer dst = target.data().asNioFloat();
             int o = (int) out;
-            int parts = rows * out < (1 << 15) ? 1 : 2;                // as CpuOps.parallel splits it
+            int parts = rows * out < (1 << 15) ? 1 : 2;                // as HostMemory.parallel splits it
             IntStream.range(0, parts).parallel().forEach(part -> {
                 for (int r = (int) (rows * part / parts); r < (int) (rows * (part + 1) / parts); r++) {
                     dst.put(r * o, bias, 0, o);
@@ -191,7 +199,7 @@ public final class OpProfile {
             });
             return target;
         });
-        INDArray a = CpuOps.contiguous(x);
+        INDArray a = HostMemory.contiguous(x);
         return time(name, "gemm", 2 * rows * in * out, () -> {
             Nd4j.gemm(a, w.weight(), target, false, true, 1.0, 1.0);
             return target;

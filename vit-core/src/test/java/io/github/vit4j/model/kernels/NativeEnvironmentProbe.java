@@ -1,5 +1,7 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import com.sun.jna.NativeLibrary;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
+import io.github.vit4j.model.VitWeights;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The steps of {@link CpuOps} that run as oneDNN primitives (JavaCPP's {@code org.bytedeco:dnnl} preset, built on the
+ * The steps of {@link OneDnnOps} that run as oneDNN primitives (JavaCPP's {@code org.bytedeco:dnnl} preset, built on the
  * same JavaCPP as ND4J). The matrix products use its AVX-512 batch-reduce GEMM: each weight matrix is packed once
  * into the blocked layout the kernel reads (as ONNX Runtime does at load), where OpenBLAS's SGEMM packs it on every
  * call, and the kernel adds the bias. The per-head attention products are batched matmuls. LayerNorm, softmax, the
@@ -39,17 +39,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Packed weights are kept per weight array, by identity and weakly: they go when the model's arrays go (a
  * thread's product of that shape still holds the last one it used until its next call or until it is dropped). A
- * model's weights must therefore not be written once a {@link Vit} uses them, which ND4J's read-only
+ * model's weights must therefore not be written once a {@code Vit} uses them, which ND4J's read-only
  * memory-mapped weights enforce anyway. Primitives, with their memory objects and each its own scratchpad, are per
  * thread, cached by shape: oneDNN's library-managed scratchpad is not safe to share between threads.
  *
- * <p>Where the preset has no natives for the platform (macOS on Apple silicon), or with {@code -Dvit4j.onednn=false},
- * {@link #available()} is false and {@link CpuOps} uses OpenBLAS's SGEMM through ND4J, as before.
+ * <p>Where the preset has no natives for the platform (macOS on Apple silicon), {@link #available()} is false and
+ * {@link KernelSet#configured()} picks {@link OpenBlasOps}.
  */
 final class OneDnn {
-
-    /** System property: {@code false} keeps every product on OpenBLAS (for comparison; the default is {@code true}). */
-    static final String PROPERTY = "vit4j.onednn";
 
     private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
     private static final memory.data_type F32 = memory.data_type.f32;
@@ -67,7 +64,7 @@ final class OneDnn {
     private OneDnn() {
     }
 
-    /** Whether oneDNN's natives loaded on this platform and {@code -Dvit4j.onednn} does not turn them off. */
+    /** Whether oneDNN's natives loaded on this platform. */
     static boolean available() {
         Boolean a = available;
         if (a == null) {
@@ -83,14 +80,6 @@ final class OneDnn {
     }
 
     private static boolean load() {
-        String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
-        if (setting.equals("false")) {
-            return false;
-        }
-        if (!setting.equals("true")) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + setting + " is not a boolean; use true (oneDNN's"
-                    + " products where its natives load, the default) or false (OpenBLAS's SGEMM for every product)");
-        }
         try {
             cpu = new engine(engine.kind.cpu, 0);
             return true;
@@ -102,7 +91,7 @@ final class OneDnn {
 
     /** {@code y = x · Wᵀ + b} for x {@code [R, in]} (C order), W {@code [out, in]}, b {@code [out]}, into y {@code [R, out]} (C order). */
     static void linear(INDArray x, VitWeights.Linear w, INDArray y) {
-        weightProduct(x, w.weight(), true, CpuOps.contiguous(w.bias()), y);     // W is read through its strides
+        weightProduct(x, w.weight(), true, HostMemory.contiguous(w.bias()), y);     // W is read through its strides
     }
 
     /**
@@ -201,7 +190,7 @@ final class OneDnn {
                     attr(), cpu);
             return new Step(pd, new layer_normalization_forward(pd), new int[] {dnnl.DNNL_ARG_SRC,
                     dnnl.DNNL_ARG_SCALE, dnnl.DNNL_ARG_SHIFT, dnnl.DNNL_ARG_DST}, data, param, param, data);
-        }).run(c.stream, x, CpuOps.contiguous(p.weight()), CpuOps.contiguous(p.bias()), out);
+        }).run(c.stream, x, HostMemory.contiguous(p.weight()), HostMemory.contiguous(p.bias()), out);
     }
 
     /** {@code out = GELU(x)}, the exact one {@code x·Φ(x)}, x and out of one shape (C order). */
@@ -259,7 +248,7 @@ final class OneDnn {
     private static Pointer pointer(INDArray a) {
         if (a.offset() != a.data().offset()) {            // never seen; an array laid out otherwise must not be misread
             throw new IllegalStateException("array offset " + a.offset() + " differs from its buffer's "
-                    + a.data().offset() + "; run with -D" + PROPERTY + "=false and report the case");
+                    + a.data().offset() + "; run with -D" + KernelSet.PROPERTY + "=openblas (or KernelSet.OPENBLAS) and report the case");
         }
         Pointer first = a.data().addressPointer();
         return new PagedPointer(first.address() + first.position() * first.sizeof());

@@ -1,4 +1,4 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,18 @@
-package io.github.vit4j.model;
+package io.github.vit4j.model.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Substitution;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,7 +67,7 @@ class SiteMemoryTest {
 
     @Test
     void runsReusingClosedRunsMemoryComputeTheSameArrays() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 31), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 31), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
         INDArray y = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
         Activations first = vit.run(Input.normalized(x), Keep.all());
@@ -75,7 +83,7 @@ class SiteMemoryTest {
 
     @Test
     void closingAPatchedRunLeavesTheArraysItBorrowedAlone() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 32), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 32), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64);
         Activations clean = vit.run(Input.normalized(x), Keep.all());
         Map<Site, INDArray> before = copies(clean);
@@ -93,7 +101,7 @@ class SiteMemoryTest {
 
     @Test
     void closingGivesTheMemoryBackAndTheNextRunTakesItAgain() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 34), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 34), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
         vit.run(Input.normalized(x), Keep.all()).close();                                          // fills the pool with this run's lengths
         long before = SiteMemory.SHARED.heldBytes();
@@ -108,7 +116,7 @@ class SiteMemoryTest {
     @Test
     void runsOnRecycledMemoryNeverReadWhatWasGivenBack() {
         // Blocks given back are filled with NaN: any array still read after its memory went back would show it.
-        Vit vit = new Vit(VitWeights.random(CONFIG, 35), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 35), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
         Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64)), Keep.all());
         INDArray firstToken = Nd4j.zeros(DataType.FLOAT, 1, CONFIG.tokens(), 1);
@@ -144,20 +152,12 @@ class SiteMemoryTest {
     }
 
     @Test
-    void anInvalidCapacityIsRefusedWithTheValueAndAHint() {
-        String old = System.getProperty(SiteMemory.CAPACITY_PROPERTY);
-        System.setProperty(SiteMemory.CAPACITY_PROPERTY, "1GB");
-        try {
+    void anInvalidCapacityIsRefusedWithTheValueAndAHint() throws Throwable {
+        SystemProperty.with(SiteMemory.CAPACITY_PROPERTY, "1GB", () -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     SiteMemory::capacityFromSystemProperty);
             assertTrue(e.getMessage().contains("=1GB") && e.getMessage().contains("1073741824"), e.getMessage());
-        } finally {
-            if (old == null) {
-                System.clearProperty(SiteMemory.CAPACITY_PROPERTY);
-            } else {
-                System.setProperty(SiteMemory.CAPACITY_PROPERTY, old);
-            }
-        }
+        });
     }
 
     @Test
@@ -175,7 +175,7 @@ class SiteMemoryTest {
 
     @Test
     void closedActivationsRefuseToBeReadAndClosingTwiceDoesNothing() {
-        Vit vit = new Vit(VitWeights.random(CONFIG, 33), CpuOps.INSTANCE);
+        Vit vit = new Vit(VitWeights.random(CONFIG, 33), KernelSet.configured());
         Activations a = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64)), Keep.all());
         a.close();
         a.close();

@@ -1,0 +1,83 @@
+package io.github.vit4j.model.kernels;
+
+import static io.github.vit4j.model.kernels.HostMemory.contiguous;
+
+import io.github.vit4j.model.VitWeights;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The oneDNN kernels ({@link KernelSet#ONEDNN}): every product and most elementwise steps are oneDNN primitives
+ * ({@link OneDnn}) on the arrays' memory: the linear layers with their weights packed once and the bias in the kernel,
+ * the per-head products (the scores scaled by the kernel), LayerNorm, softmax, the exact GELU and the residual adds.
+ * The rest (head split and merge, embeddings, the backward's elementwise steps) is the Java of {@link CpuOps}. Where
+ * oneDNN's natives load: Linux and Windows on x86-64, Linux on ARM64, Intel Macs.
+ */
+final class OneDnnOps extends CpuOps {
+
+    static final OneDnnOps INSTANCE = new OneDnnOps();
+
+    private OneDnnOps() {
+    }
+
+    @Override
+    INDArray linearInto(INDArray x, VitWeights.Linear w, INDArray y) {
+        OneDnn.linear(contiguous(x), w, y);
+        return y;
+    }
+
+    @Override
+    INDArray product(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
+        OneDnn.perHead(a, b, transposeA, transposeB, 1f, out);
+        return out;
+    }
+
+    /** oneDNN's binary add for arrays of one shape; ND4J's broadcasting add otherwise. */
+    @Override
+    public INDArray add(INDArray a, INDArray b) {
+        INDArray out = SiteMemory.SHARED.floats(a.shape());
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            return a.add(b, out);
+        }
+        OneDnn.add(contiguous(a), contiguous(b), out);
+        return out;
+    }
+
+    @Override
+    public INDArray scores(INDArray q, INDArray k, double scale) {
+        INDArray s = scoresScratch(q, k);
+        OneDnn.perHead(contiguous(q), contiguous(k), false, true, (float) scale, s);         // scaled by the kernel
+        return s;
+    }
+
+    @Override
+    public INDArray softmax(INDArray x) {
+        return sameShape(x, OneDnn::softmax);
+    }
+
+    @Override
+    public INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps) {
+        return sameShape(x, (src, out) -> OneDnn.layerNorm(src, p, (float) eps, out));
+    }
+
+    @Override
+    public INDArray gelu(INDArray x) {
+        return sameShape(x, OneDnn::gelu);
+    }
+
+    @Override
+    public INDArray linearBackward(INDArray dy, VitWeights.Linear w) {
+        INDArray dx = SiteMemory.SHARED.floats(dy.size(0), w.weight().size(1));
+        OneDnn.linearBackward(contiguous(dy), w.weight(), dx);
+        return dx;
+    }
+
+    /** {@code primitive} from {@code x} (C-ordered) into a new array of its shape, which it returns. */
+    private static INDArray sameShape(INDArray x, BiConsumer<INDArray, INDArray> primitive) {
+        INDArray src = contiguous(x);
+        INDArray out = SiteMemory.SHARED.floats(src.shape());
+        primitive.accept(src, out);
+        return out;
+    }
+}
