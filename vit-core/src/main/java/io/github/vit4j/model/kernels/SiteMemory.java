@@ -28,6 +28,12 @@ import org.nd4j.linalg.factory.Nd4j;
 final class SiteMemory {
 
     static final String CAPACITY_PROPERTY = "vit4j.siteMemoryBytes";
+    /**
+     * {@code -Dvit4j.siteMemoryPoison=true} fills every block given back with NaN (read at each give-back), as
+     * glibc's {@code MALLOC_PERTURB_} fills freed memory: a kernel, or a caller, that reads memory it gave back then
+     * shows NaN instead of plausible stale numbers. A debugging aid for kernel authors; slow, off by default.
+     */
+    static final String POISON_PROPERTY = "vit4j.siteMemoryPoison";
     static final long DEFAULT_CAPACITY = 1L << 30;
     static final long MIN_BYTES = 128 * 1024;
     static final SiteMemory SHARED = new SiteMemory(SiteMemory::capacityFromSystemProperty);
@@ -37,7 +43,6 @@ final class SiteMemory {
     private final Map<Long, ArrayDeque<DataBuffer>> free = new LinkedHashMap<>(16, 0.75f, true);
     private final Set<DataBuffer> pooled = Collections.newSetFromMap(new IdentityHashMap<>());
     private long bytes;
-    private boolean poison;
 
     SiteMemory(long capacity) {
         this(() -> capacity);
@@ -80,7 +85,7 @@ final class SiteMemory {
             }
             if (d.dataType() == DataType.FLOAT && size >= MIN_BYTES && size <= cap) {
                 evictFor(size, cap, d.length());
-                if (poison) {
+                if (Boolean.getBoolean(POISON_PROPERTY)) {
                     Nd4j.create(d, new long[] {d.length()}).assign(Float.NaN);
                 }
                 free.computeIfAbsent(d.length(), k -> new ArrayDeque<>()).push(d);
@@ -104,11 +109,6 @@ final class SiteMemory {
     /** Bytes held for reuse now. */
     synchronized long heldBytes() {
         return bytes;
-    }
-
-    /** Tests: fill every block given back with NaN, so that reading recycled memory shows. */
-    synchronized void poisonRecycled(boolean on) {
-        poison = on;
     }
 
     /** Frees blocks, of the lengths least recently asked for first, until {@code size} more bytes fit. */

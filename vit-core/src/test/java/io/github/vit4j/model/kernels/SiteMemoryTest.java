@@ -114,8 +114,9 @@ class SiteMemoryTest {
     }
 
     @Test
-    void runsOnRecycledMemoryNeverReadWhatWasGivenBack() {
-        // Blocks given back are filled with NaN: any array still read after its memory went back would show it.
+    void runsOnRecycledMemoryNeverReadWhatWasGivenBack() throws Throwable {
+        // Blocks given back are filled with NaN (-Dvit4j.siteMemoryPoison): any array still read after its memory
+        // went back would show it.
         Vit vit = new Vit(VitWeights.random(CONFIG, 35), KernelSet.configured());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64);
         Activations other = vit.run(Input.normalized(Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64)), Keep.all());
@@ -133,8 +134,7 @@ class SiteMemoryTest {
                 expected.add(vit.run(Input.normalized(x), k, p).logits().dup());
             }
         }
-        SiteMemory.SHARED.poisonRecycled(true);
-        try {
+        SystemProperty.with(SiteMemory.POISON_PROPERTY, "true", () -> {
             int i = 0;
             for (Map<Site, Substitution> p : patches) {
                 for (Keep k : keeps) {
@@ -146,9 +146,7 @@ class SiteMemoryTest {
                     i++;
                 }
             }
-        } finally {
-            SiteMemory.SHARED.poisonRecycled(false);
-        }
+        });
     }
 
     @Test
