@@ -35,7 +35,7 @@ class SettingFlagsTest {
     void everyTraceSettingMapsToAnOptionOfVitTrace() {
         CommandLine trace = Vit4jCli.commandLine().getSubcommands().get(SettingFlags.TRACE);
         for (DatasetTrace.Setting s : DatasetTrace.Setting.values()) {
-            assertNotNull(trace.getCommandSpec().findOption(SettingFlags.of(s)),
+            assertNotNull(trace.getCommandSpec().findOption(SettingFlags.of(s).split(" ")[0]),
                     s + " maps to " + SettingFlags.of(s) + ", which vit trace does not have");
         }
     }

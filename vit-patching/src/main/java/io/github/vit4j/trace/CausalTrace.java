@@ -9,6 +9,7 @@ import io.github.vit4j.patching.Patcher;
 import io.github.vit4j.patching.Tokens;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -40,7 +41,7 @@ public final class CausalTrace {
         private static final long serialVersionUID = 1L;
 
         public Spec {
-            kinds = List.copyOf(kinds);
+            kinds = List.copyOf(new LinkedHashSet<>(kinds));      // each kind traced once, in the order first given
             if (kinds.isEmpty()) {
                 throw new SettingException("trace at least one kind (resid, attn, mlp)",
                         DatasetTrace.Setting.KINDS);

@@ -35,7 +35,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>The file's keys are its own, not Java names, so that renaming the API changes no file: {@value #FORMAT} names
  * the version ({@value #CURRENT_FORMAT}); docs/guarantees.md ("trace.meta.properties") describes the keys. A folder
- * of format 1 (vit4j 0.1, no {@value #FORMAT} key: keys such as {@code DatasetTrace.Options.corruption}, and the
+ * of format 1 (vit4j before 2026-12-07, no {@value #FORMAT} key: keys such as {@code DatasetTrace.Options.corruption}, and the
  * images' {@code images.source}) is read as format 2 and rewritten in it once resumed.
  */
 final class TraceSettings {
@@ -60,7 +60,7 @@ final class TraceSettings {
     /** The key of each recorded setting: all but the limit (whose count is {@value #TRACED}). */
     private static final Map<DatasetTrace.Setting, String> KEYS = keys();
 
-    /** Format 1's keys of the settings, Java names of vit4j 0.1's API, and their keys now. */
+    /** Format 1's keys of the settings, Java names of the API before 2026-12-07, and their keys now. */
     private static final Map<String, String> FORMAT_1 = Map.of(
             "DatasetTrace.Options.corruption", "corruption",
             "DatasetTrace.Options.spec.kinds", "kinds",

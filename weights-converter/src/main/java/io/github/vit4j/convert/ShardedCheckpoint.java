@@ -157,7 +157,7 @@ final class ShardedCheckpoint implements WeightsFile {
                 throw new ModelFormatException(index + " has more text after its JSON object; the file is corrupt");
             }
         } catch (JsonProcessingException e) {
-            throw new ModelFormatException(index + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new ModelFormatException(index + " is not valid JSON: " + quoted(e.getOriginalMessage()));
         } catch (CharConversionException e) { // Jackson guessed UTF-16 or UTF-32 from the first bytes (fuzzing)
             throw new ModelFormatException(index + " is not UTF-8 JSON: " + e.getMessage() + "; an index is UTF-8", e);
         }
@@ -171,8 +171,8 @@ final class ShardedCheckpoint implements WeightsFile {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String tensor = p.currentName();
             if (p.nextToken() != JsonToken.VALUE_STRING) {
-                throw new ModelFormatException(index + ": weight_map gives tensor " + tensor + " the shard "
-                        + p.readValueAsTree() + ", which is not a file name; expected e.g."
+                throw new ModelFormatException(index + ": weight_map gives tensor " + quoted(tensor) + " the shard "
+                        + quoted(String.valueOf(p.readValueAsTree())) + ", which is not a file name; expected e.g."
                         + " \"model-00001-of-00002.safetensors\"");
             }
             String shard = p.getText();

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * POSIX record lock of Java's {@link FileChannel#lock} do not see each other. So on Linux and macOS this takes
  * {@code flock(2)} through JNA, as {@code filelock} does (non-blocking, polled, so that a waiting thread can be
  * interrupted); HubCacheTest checks it against util-linux's {@code flock} in another process. Elsewhere, or where the
- * C library cannot be called, it takes {@link FileChannel#lock} (LockFileEx on Windows, where {@code filelock}'s
+ * C library cannot be called (JNA 4.3.0, the version ND4J brings, has no native part for macOS on Apple silicon), it
+ * takes {@link FileChannel#lock} (LockFileEx on Windows, where {@code filelock}'s
  * {@code msvcrt.locking} is a byte-range lock of the same kind, untested here; fcntl(2) on other Unixes, said once in
  * an SLF4J warning): other processes doing the same wait, Python on Linux may not. Without a shared lock two
  * downloads of one file can write its {@code .incomplete} at once: an LFS file is still checked against its SHA-256

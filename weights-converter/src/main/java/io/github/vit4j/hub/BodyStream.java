@@ -102,7 +102,7 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
     /** Waits up to {@code idle} for the next part of the body. */
     private void next() throws IOException {
         if (closed) {
-            throw new IOException("the reply of " + uri + " was closed");
+            throw new IOException("the reply of " + Refusals.where(uri) + " was closed");
         }
         Object item;
         try {
@@ -110,7 +110,7 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
-            throw new InterruptedIOException("interrupted while reading " + uri);
+            throw new InterruptedIOException("interrupted while reading " + Refusals.where(uri));
         }
         if (item == null) {
             close();
@@ -122,7 +122,7 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
         } else if (item instanceof Throwable t) {
             ended = true;
             throw new IOException("the reply of " + uri.getScheme() + "://" + uri.getAuthority() + " broke off ("
-                    + t + ")", t);
+                    + Refusals.bounded(String.valueOf(t)) + ")");
         } else {
             @SuppressWarnings("unchecked")
             List<ByteBuffer> list = (List<ByteBuffer>) item;

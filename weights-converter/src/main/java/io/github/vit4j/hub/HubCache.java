@@ -198,7 +198,7 @@ final class HubCache {
      * a name whose content was lost, which nothing would check again.
      */
     static void moveDurably(Path complete, Path target) throws IOException {
-        try (FileChannel channel = FileChannel.open(complete, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(complete, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             channel.force(true);
         }
         Files.move(complete, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

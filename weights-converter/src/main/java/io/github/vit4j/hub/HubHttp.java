@@ -131,13 +131,19 @@ final class HubHttp {
         try (BodyStream in = BodyStream.of(r.body(), settings.downloadTimeout(), r.uri())) {
             body = in.readNBytes(MAX_JSON_BYTES + 1);
         } catch (IOException e) {
-            throw new BadReplyException("reading the reply of " + uri + " failed (" + e.getMessage() + ")");
+            throw new BadReplyException("reading the reply of " + uri + " failed (" + refusals.serverText(
+                    String.valueOf(e.getMessage())) + ")");
         }
         if (body.length > MAX_JSON_BYTES) {
             throw new BadReplyException(uri + " answered with more than " + MAX_JSON_BYTES + " bytes (16 MiB), the"
                     + " most vit4j reads of a JSON reply" + RevisionReply.hint(uri));
         }
-        RepoInfo info = RevisionReply.parse(body, uri);
+        RepoInfo info;
+        try {
+            info = RevisionReply.parse(body, uri);
+        } catch (BadReplyException e) { // the reply's own text, quoted in the message: never the token
+            throw new BadReplyException(refusals.redact(e.getMessage()));
+        }
         if (model.isCommit() && !info.commit().equals(model.revision())) {
             throw new IOException(uri + " says that " + model + " is the commit " + info.commit() + ", not the"
                     + " pinned " + model.revision() + ": HubSettings.endpoint " + settings.endpoint() + " (HF_ENDPOINT)"
@@ -231,8 +237,8 @@ final class HubHttp {
             try {
                 fetch(meta.bytes(), incomplete, have, size, file, progress);
                 complete = size < 0; // an unstated size: the body's end is the file's
-            } catch (RefusedException | BadReplyException e) {
-                throw e;
+            } catch (RefusedException | BadReplyException | java.io.InterruptedIOException e) {
+                throw e; // refused, lying or cancelled: retrying would not help
             } catch (IOException e) {
                 last = e;
                 LOG.warn("download of {} cut at {} bytes ({}), attempt {} of {}", file,
@@ -372,10 +378,10 @@ final class HubHttp {
             return client.send(req, body);
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new UnreachableException("cannot connect to " + req.uri().getScheme() + "://"
-                    + req.uri().getAuthority() + " (" + refusals.redact(e.toString()) + ")", e);
-        } catch (IOException e) {
+                    + req.uri().getAuthority() + " (" + refusals.serverText(e.toString()) + ")", e);
+        } catch (IOException e) { // the JDK's text may quote the server's bytes (its status line): shown escaped, no cause
             throw new UnreachableException("no answer from " + req.uri().getScheme() + "://"
-                    + req.uri().getAuthority() + " (" + refusals.redact(e.toString()) + ")", e);
+                    + req.uri().getAuthority() + " (" + refusals.serverText(e.toString()) + ")", null);
         } catch (IllegalArgumentException e) {
             if (e.getCause() instanceof NumberFormatException n) { // the JDK reading the reply's Content-Length
                 throw new BadReplyException("the reply of " + Refusals.where(req.uri()) + " has a Content-Length"

@@ -61,7 +61,7 @@ final class Refusals {
 
     /** {@code uri} without its query, which on a CDN is a signature that grants access for a while. */
     static String where(URI uri) {
-        return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+        return bounded(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath());
     }
 
     /** A server's text for a message: the token (should a server echo it) replaced, at most a few lines long. */
@@ -85,7 +85,8 @@ final class Refusals {
             char c = shown.charAt(i);
             int type = Character.getType(c);
             if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.SURROGATE
-                    || type == Character.UNASSIGNED) {
+                    || type == Character.UNASSIGNED || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR) {
                 b.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
             } else {
                 b.append(c);

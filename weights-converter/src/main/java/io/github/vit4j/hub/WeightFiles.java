@@ -29,7 +29,7 @@ final class WeightFiles {
                 return name;
             }
         }
-        List<String> shown = files.stream().sorted().limit(20).toList();
+        List<String> shown = files.stream().sorted().limit(20).map(Refusals::bounded).toList(); // a server's names
         throw new ModelFormatException(where + " has no weights in a format vit4j reads: expected one of " + WEIGHTS
                 + ", found " + shown + (files.size() > shown.size() ? " (and " + (files.size() - shown.size())
                 + " more)" : "") + ". Convert the weights to safetensors (safetensors.torch.save_file) and open a"

@@ -224,7 +224,7 @@ class ShardedCheckpointTest {
             assertMessage(() -> ModelLoader.load(folder), "weight_map", "expected {\"weight_map\": {\"tensor name\":");
         }
         Path folder = twoShards("{\"weight_map\": {\"a\": 7}}");
-        assertMessage(() -> ModelLoader.load(folder), "weight_map gives tensor a the shard 7, which is not a file"
+        assertMessage(() -> ModelLoader.load(folder), "weight_map gives tensor \"a\" the shard \"7\", which is not a file"
                 + " name");
         Path broken = twoShards("{\"weight_map\": {\"a\": ");
         assertMessage(() -> ModelLoader.load(broken), "model.safetensors.index.json is not valid JSON");

@@ -211,6 +211,44 @@ class HubHostileServerTest {
     }
 
     @Test
+    void aFileOfZeroBytesIsCachedAsAnEmptyFile() throws IOException {
+        java.util.Map<String, byte[]> repo = new java.util.LinkedHashMap<>(cifarRepo());
+        repo.put("preprocessor_config.json", new byte[0]);
+        try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, repo, "main")) {
+            Path folder = Hub.of(settings(server, cache)).download(MODEL, p -> { });
+            assertEquals(0, Files.size(folder.resolve("preprocessor_config.json")));
+        }
+    }
+
+    @Test
+    void aStatusLineOfEscapesAndTheTokenReachesTheMessageEscapedAndRedacted() throws Exception {
+        String token = "hf_SecretTokenValue0123456789";
+        try (ServerSocket liar = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread answerer = new Thread(() -> {
+                while (!liar.isClosed()) {
+                    try (Socket s = liar.accept()) {
+                        s.getInputStream().read();
+                        s.getOutputStream().write(("X\u001b[31mEVIL\u009b " + token + "\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            answerer.start();
+            HubSettings hub = new HubSettings(URI.create("http://127.0.0.1:" + liar.getLocalPort()), cache,
+                    Optional.of(token), false);
+            IOException e = assertThrows(IOException.class, () -> Hub.of(hub).download(MODEL, p -> { }));
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                assertFalse(t.getMessage().contains(token), t.getMessage());
+                assertTrue(t.getMessage().chars().noneMatch(c -> Character.isISOControl(c)), t.getMessage());
+            }
+            liar.close();
+            answerer.join();
+        }
+    }
+
+    @Test
     void serverTextInMessagesIsBoundedAndAnEchoedTokenIsNotShown() throws IOException {
         String token = "hf_SecretTokenValue0123456789";
         try (HubTestServer server = new HubTestServer(REPO).commit(MAIN, cifarRepo(), "main").requireToken("hf_x")

@@ -89,7 +89,8 @@ public enum KernelSet {
     }
 
     /**
-     * This set's kernels, for the model package's forward and backward passes.
+     * This set's kernels, for the model package's forward and backward passes (not part of vit4j's API: see
+     * {@link Ops}).
      *
      * @throws IllegalArgumentException where this set does not run ({@link #runsHere()})
      */
@@ -97,8 +98,9 @@ public enum KernelSet {
         if (!runsHere()) {
             throw new IllegalArgumentException("the " + this + " kernels do not run here ("
                     + (Nd4j.getEnvironment().isCPU() ? "oneDNN's natives did not load on this platform"
-                    : "they read host memory and ND4J runs on another backend") + "); use KernelSet.configured()"
-                    + " for the fastest set that does, or KernelSet.PLAIN");
+                    : "they read host memory and ND4J runs on another backend") + "); name another set, or"
+                    + " none (KernelSet.configured(): the fastest that runs here) with -D" + PROPERTY + " unset or"
+                    + " changed, or KernelSet.PLAIN");
         }
         if (this != ONEDNN) {                          // OpenBLAS does the products: which of its kernels runs matters
             OpenBlasCoreType.adviseOnce();

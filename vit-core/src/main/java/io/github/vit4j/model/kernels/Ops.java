@@ -12,6 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * values; {@link KernelSet} names them and is where one is chosen (see this package's description for which file is
  * which). Public only so that the model package can call it; users name a {@link KernelSet}, never an {@code Ops}.
  *
+ * <p>Not part of vit4j's API: its methods may change in any release. Called directly, the fast sets' scratch results
+ * are overwritten by the next call, and {@link #release} closes the arrays it is given.
+ *
  * <p>Contract shared by all: every method that returns a site's array returns a new array and never writes its
  * inputs, so a site array is never written after it is produced. Methods documented as returning <em>scratch</em>
  * ({@link #qkv}, {@link #scores}, {@link #mergeHeads}) may return memory that the next call of the same method on
