@@ -20,8 +20,9 @@ final class TerminalText {
      * {@code s} with every control character written as a backslash sequence: {@code \n}, {@code \r}, {@code \t},
      * {@code \e} (escape), other C0 and C1 controls and DEL as {@code \xNN}; line and paragraph separators,
      * bidirectional marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E,
-     * U+2066–U+2069) and unpaired surrogates as a backslash, u and four hex digits; a backslash is doubled so that
-     * the result reads back one way. Defined for every string: what it returns is printable text.
+     * U+2066–U+2069), invisible characters (U+200B, U+2060–U+2064, U+FEFF) and unpaired surrogates as a backslash, u
+     * and four hex digits; a backslash is doubled so that the result reads back one way. Defined for every string:
+     * what it returns is printable text.
      */
     static String escape(String s) {
         StringBuilder out = null;
@@ -66,10 +67,15 @@ final class TerminalText {
         return n + " " + (n == 1 ? noun : noun + "s");
     }
 
-    /** Line and paragraph separators, and the marks, embeddings, overrides and isolates that reorder text. */
+    /**
+     * Line and paragraph separators, the marks, embeddings, overrides and isolates that reorder text, and the
+     * invisible characters that make two different names look the same (zero-width space, word joiner and the
+     * invisible operators, the zero-width no-break space U+FEFF).
+     */
     private static boolean reordersOrBreaks(char c) {
         return c == '\u2028' || c == '\u2029' || c == '\u061c' || c == '\u200e' || c == '\u200f'
-                || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+                || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069')
+                || c == '\u200b' || (c >= '\u2060' && c <= '\u2064') || c == '\ufeff';
     }
 
     /** Whether {@code s.charAt(i)} is half a surrogate pair without its other half (no character by itself). */

@@ -45,6 +45,12 @@ class LabelEscapingTest {
     }
 
     @Test
+    void invisibleCharactersThatMakeTwoNamesLookAlikeAreEscaped() {
+        assertEquals("cat\\u200b.png \\ufeffdog \\u2060x\\u2064",
+                TerminalText.escape("cat\u200b.png \ufeffdog \u2060x\u2064"));
+    }
+
+    @Test
     void everyCharacterEscapesToPrintableTextThatReadsBackExactly() {
         StringBuilder all = new StringBuilder();
         for (int c = 0; c <= Character.MAX_VALUE; c++) {
