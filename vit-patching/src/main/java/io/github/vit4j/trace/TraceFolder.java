@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A dataset trace's output folder, held by one run: locked against a second writer for as long as it is open
@@ -52,6 +53,7 @@ public final class TraceFolder implements AutoCloseable {
     private final Path held;
     private final FileChannel channel;
     private final FileLock lock;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private TraceFolder(Path dir, Path held, FileChannel channel, FileLock lock) {
         this.dir = dir;
@@ -290,6 +292,9 @@ public final class TraceFolder implements AutoCloseable {
     /** Releases the lock. */
     @Override
     public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed before: the folder may be another run's by now, whose entry in HELD must stay
+        }
         try {
             lock.release();
         } finally {

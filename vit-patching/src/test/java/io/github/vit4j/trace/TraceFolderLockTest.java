@@ -39,6 +39,16 @@ class TraceFolderLockTest {
     }
 
     @Test
+    void closingAFolderTwiceLeavesTheNextRunsLockInPlace() throws Exception {
+        TraceFolder first = TraceFolder.lock(dir);
+        first.close();
+        try (TraceFolder second = TraceFolder.lock(dir)) {
+            first.close();
+            assertThrows(IOException.class, () -> TraceFolder.lock(dir), "the second run still holds the folder");
+        }
+    }
+
+    @Test
     void aFolderLockedByAnotherProcessIsRefusedAndTakenOnceThatProcessEnds() throws Exception {
         try (LockProbe.Holder other = LockProbe.holdFrom(dir.resolve(TraceFolder.LOCK))) {
             IOException e = assertThrows(IOException.class, () -> TraceFolder.lock(dir));

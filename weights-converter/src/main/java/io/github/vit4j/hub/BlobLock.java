@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,11 @@ final class BlobLock {
         }
         try {
             Closeable held = FLOCK.isPresent() ? FLOCK.get().lock(lockFile) : channelLock(lockFile);
+            AtomicBoolean closed = new AtomicBoolean();
             return () -> {
+                if (!closed.compareAndSet(false, true)) {
+                    return; // a second close: the descriptor's number may belong to another file by now
+                }
                 try {
                     held.close();
                 } finally {

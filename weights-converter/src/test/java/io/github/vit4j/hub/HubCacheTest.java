@@ -119,6 +119,20 @@ class HubCacheTest {
         }
     }
 
+    @Test
+    void closingABlobsLockTwiceReleasesItOnceAndLeavesTheNextHoldersLock() throws Exception {
+        HubCache cache = new HubCache(dir, "org/name");
+        Path lockFile = dir.resolve(".locks/models--org--name").resolve(ETAG + ".lock");
+        Closeable first = cache.lock(ETAG);
+        first.close();
+        try (Closeable second = cache.lock(ETAG)) {
+            first.close();
+            if (Files.isExecutable(FLOCK)) {
+                assertEquals(1, tryFlock(lockFile), "the second holder's lock is still held");
+            }
+        }
+    }
+
     /** The exit status of {@code flock -n lockFile true}: 0 if it got the lock, 1 if another holds it. */
     private static int tryFlock(Path lockFile) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(FLOCK.toString(), "-n", lockFile.toString(), "true").inheritIO().start();
