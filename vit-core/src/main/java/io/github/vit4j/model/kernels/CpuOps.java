@@ -237,6 +237,41 @@ abstract sealed class CpuOps extends Ops permits OneDnnOps, OpenBlasOps {
         return Nd4j.create(out, new long[] {batch, channels, size, size}, 'c');
     }
 
+    /** A kernel over row {@code [off, off + n)} of a block, in place; {@code scratch} is as long as the block. */
+    @FunctionalInterface
+    interface RowKernel {
+        void row(float[] a, int off, int n, float[] scratch);
+    }
+
+    /**
+     * {@code kernel} applied in place to every row (along the last axis) of {@code x}, in blocks copied to the Java
+     * heap and split across the cores ({@code workPerElement}: the kernel's cost, for the decision to split): a new
+     * array of its shape.
+     */
+    static INDArray rows(INDArray x, int workPerElement, RowKernel kernel) {
+        INDArray src = contiguous(x);
+        int n = (int) src.size(src.rank() - 1);
+        int rows = (int) (src.length() / n);
+        INDArray out = SiteMemory.SHARED.floats(src.shape());
+        FloatBuffer in = src.data().asNioFloat();
+        FloatBuffer dst = out.data().asNioFloat();
+        int base = (int) src.offset();
+        int perBlock = Math.max(1, BLOCK / n);
+        parallel(rows, (long) rows * n * workPerElement, (from, to) -> {
+            float[] a = heap(0, perBlock * n);
+            float[] scratch = heap(1, perBlock * n);
+            for (int r = from; r < to; r += perBlock) {
+                int count = Math.min(perBlock, to - r) * n;
+                in.get(base + r * n, a, 0, count);
+                for (int o = 0; o < count; o += n) {
+                    kernel.row(a, o, n, scratch);
+                }
+                dst.put(r * n, a, 0, count);
+            }
+        });
+        return out;
+    }
+
     /** A kernel over rows {@code [off, off + n)} of two blocks: reads {@code a} and {@code b}, writes its result into {@code b}. */
     @FunctionalInterface
     private interface PairedRowKernel {

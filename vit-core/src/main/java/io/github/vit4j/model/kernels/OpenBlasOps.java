@@ -59,53 +59,14 @@ final class OpenBlasOps extends CpuOps {
 
     @Override
     public INDArray softmax(INDArray x) {
-        INDArray src = contiguous(x);
-        int n = (int) src.size(src.rank() - 1);
-        int rows = (int) (src.length() / n);
-        INDArray out = SiteMemory.SHARED.floats(src.shape());
-        FloatBuffer in = src.data().asNioFloat();
-        FloatBuffer dst = out.data().asNioFloat();
-        int base = (int) src.offset();
-        int perBlock = Math.max(1, BLOCK / n);
-        parallel(rows, (long) rows * n * 8, (from, to) -> {
-            float[] a = heap(0, perBlock * n);
-            float[] k = heap(1, perBlock * n);
-            for (int r = from; r < to; r += perBlock) {
-                int count = Math.min(perBlock, to - r) * n;
-                in.get(base + r * n, a, 0, count);
-                for (int o = 0; o < count; o += n) {
-                    CpuKernels.softmaxRow(a, a, o, n, 1f, k);
-                }
-                dst.put(r * n, a, 0, count);
-            }
-        });
-        return out;
+        return rows(x, 8, (a, off, n, k) -> CpuKernels.softmaxRow(a, a, off, n, 1f, k));
     }
 
     @Override
     public INDArray layerNorm(INDArray x, VitWeights.LayerNorm p, double eps) {
-        INDArray src = contiguous(x);
-        int d = (int) src.size(src.rank() - 1);
-        int rows = (int) (src.length() / d);
         float[] w = toFloats(p.weight());
         float[] b = toFloats(p.bias());
-        INDArray out = SiteMemory.SHARED.floats(src.shape());
-        FloatBuffer in = src.data().asNioFloat();
-        FloatBuffer dst = out.data().asNioFloat();
-        int base = (int) src.offset();
-        int perBlock = Math.max(1, BLOCK / d);
-        parallel(rows, (long) rows * d, (from, to) -> {
-            float[] a = heap(0, perBlock * d);
-            for (int r = from; r < to; r += perBlock) {
-                int count = Math.min(perBlock, to - r) * d;
-                in.get(base + r * d, a, 0, count);
-                for (int o = 0; o < count; o += d) {
-                    CpuKernels.layerNormRow(a, a, o, d, w, b, eps);
-                }
-                dst.put(r * d, a, 0, count);
-            }
-        });
-        return out;
+        return rows(x, 1, (a, off, d, unused) -> CpuKernels.layerNormRow(a, a, off, d, w, b, eps));
     }
 
     @Override
