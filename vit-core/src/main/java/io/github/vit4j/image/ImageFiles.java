@@ -56,6 +56,8 @@ public final class ImageFiles {
      * says it would take more is refused before it is decoded (see {@link #read(Path)}).
      */
     public static final double HEAP_SHARE = 0.75;
+    /** {@code largestHeapPool()}, which cannot change while the JVM runs: asked of the JVM once, not per image. */
+    private static final long HEAP_POOL = largestHeapPool();
 
     private ImageFiles() {
     }
@@ -148,7 +150,7 @@ public final class ImageFiles {
                 } catch (IOException | RuntimeException e) {
                     throw cannotDecode(file, format, e);
                 }
-                checkMemory(file, width, height, bytesToDecode(inputBytes, width, height, type), largestHeapPool());
+                checkMemory(file, width, height, bytesToDecode(inputBytes, width, height, type), HEAP_POOL);
                 BufferedImage image;
                 try {
                     image = reader.read(0);
