@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,30 +33,21 @@ class MainSourcesHoldNoTestCodeTest {
             + "(?:volatile\\s+|transient\\s+)*(?!final\\b|class\\b|record\\b|enum\\b|interface\\b|abstract\\b|sealed\\b)"
             + "[\\w<>,.?\\[\\] ]+?\\s(\\w+)\\s*[=;]");
 
-    /**
-     * Known, to be moved by the part of issue 19 that owns vit-core's model package (its kernels and memory move to
-     * a package of their own): remove the entry with the move.
-     */
-    private static final Set<String> KNOWN = Set.of();
-
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-
     @Test
     void noMainSourceSaysItIsForTestsOrEndsTheJvmOutsideTheCommandsMain() throws IOException {
         List<String> found = new ArrayList<>();
-        Map<Path, List<String>> main = sources("main");
+        Map<Path, List<String>> main = ProjectSources.ofEveryModule("main");
         main.forEach((file, lines) -> {
-            String name = ROOT.relativize(file).toString().replace('\\', '/');
+            String name = ProjectSources.relative(file);
             for (int i = 0; i < lines.size(); i++) {
                 String line = lines.get(i);
-                String where = name + ": " + line.strip();
-                if (FOR_TESTS.matcher(line).find() && !KNOWN.contains(where)
+                if (FOR_TESTS.matcher(line).find()
                         || HALT.matcher(line).find() && !name.equals(COMMAND_MAIN)) {
-                    found.add(name + ":" + (i + 1) + ": " + line.strip());
+                    found.add(ProjectSources.where(file, i, line));
                 }
             }
         });
-        assertTrue(main.size() > 150, "scanned only " + main.size() + " files under " + ROOT);
+        assertTrue(main.size() > 150, "scanned only " + main.size() + " files under " + ProjectSources.ROOT);
         assertTrue(found.isEmpty(), "main code for tests (move it to the test sources, behind an interface or an "
                 + "argument the test supplies):\n  " + String.join("\n  ", found));
     }
@@ -68,7 +55,7 @@ class MainSourcesHoldNoTestCodeTest {
     @Test
     void noTestAssignsAStaticFieldOfTheMainCode() throws IOException {
         List<String> fields = new ArrayList<>();
-        sources("main").forEach((file, lines) -> {
+        ProjectSources.ofEveryModule("main").forEach((file, lines) -> {
             String type = file.getFileName().toString().replace(".java", "");
             for (String line : lines) {
                 Matcher m = MUTABLE_STATIC.matcher(line);
@@ -78,11 +65,11 @@ class MainSourcesHoldNoTestCodeTest {
             }
         });
         List<String> assigned = new ArrayList<>();
-        sources("test").forEach((file, lines) -> {
+        ProjectSources.ofEveryModule("test").forEach((file, lines) -> {
             for (int i = 0; i < lines.size(); i++) {
                 for (String field : fields) {
                     if (Pattern.compile("\\b" + Pattern.quote(field) + "\\s*=(?!=)").matcher(lines.get(i)).find()) {
-                        assigned.add(ROOT.relativize(file) + ":" + (i + 1) + ": " + lines.get(i).strip());
+                        assigned.add(ProjectSources.where(file, i, lines.get(i)));
                     }
                 }
             }
@@ -107,28 +94,5 @@ class MainSourcesHoldNoTestCodeTest {
                 "    static String of(DatasetTrace.Setting setting) {", "    static record Loaded(Vit vit) {")) {
             assertTrue(!MUTABLE_STATIC.matcher(line).find(), line);
         }
-    }
-
-    /** The Java files under {@code src/<set>/java} of every module of the build, with their lines. */
-    private static Map<Path, List<String>> sources(String set) throws IOException {
-        Map<Path, List<String>> files = new java.util.TreeMap<>();
-        try (Stream<Path> modules = Files.list(ROOT)) {
-            for (Path module : modules.filter(m -> Files.isRegularFile(m.resolve("pom.xml"))).toList()) {
-                Path java = module.resolve("src").resolve(set).resolve("java");
-                if (!Files.isDirectory(java)) {
-                    continue;
-                }
-                try (Stream<Path> paths = Files.walk(java)) {
-                    paths.filter(p -> p.toString().endsWith(".java")).forEach(p -> {
-                        try {
-                            files.put(p, Files.readAllLines(p));
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                }
-            }
-        }
-        return files;
     }
 }

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,28 +24,20 @@ class NamingRuleTest {
 
     @Test
     void everyParserOfTextIsNamedParseNotOf() throws IOException {
-        List<String> offenders = new ArrayList<>();
-        for (Path file : mainSources()) {
-            List<String> lines = Files.readAllLines(file);
-            for (int i = 0; i < lines.size(); i++) {
-                if (OF_STRING.matcher(lines.get(i)).find()) {
-                    offenders.add(root().relativize(file) + ":" + (i + 1) + ": " + lines.get(i).strip());
-                }
-            }
-        }
+        List<String> offenders = ProjectSources.linesMatching(ProjectSources.ofEveryModule("main"), OF_STRING);
         assertEquals(List.of(), offenders, "name these parse(String), as CONTRIBUTING.md says");
     }
 
     @Test
     void noTwoTopLevelTypesShareASimpleName() throws IOException {
         Map<String, List<Path>> byName = new TreeMap<>();
-        for (Path file : mainSources()) {
+        for (Path file : ProjectSources.ofEveryModule("main").keySet()) {
             String name = file.getFileName().toString().replace(".java", "");
             if (!name.equals("package-info") && !name.equals("module-info")) {
-                byName.computeIfAbsent(name, k -> new ArrayList<>()).add(root().relativize(file));
+                byName.computeIfAbsent(name, k -> new ArrayList<>()).add(ProjectSources.ROOT.relativize(file));
             }
         }
-        assertTrue(byName.size() > 100, "the scan found only " + byName.size() + " types under " + root());
+        assertTrue(byName.size() > 100, "the scan found only " + byName.size() + " types under " + ProjectSources.ROOT);
         byName.values().removeIf(files -> files.size() == 1);
         assertEquals(Map.of(), byName, "give unrelated types names of their own");
     }
@@ -57,24 +46,5 @@ class NamingRuleTest {
     void theScanSeesAParserOfTextNamedOf() {
         assertTrue(OF_STRING.matcher("    public static Metric of(String label) {").find());
         assertFalse(OF_STRING.matcher("    public static Site of(int layer, Kind kind) {").find());
-    }
-
-    private static Path root() {
-        return Path.of("").toAbsolutePath().getParent();
-    }
-
-    private static List<Path> mainSources() throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (Stream<Path> modules = Files.list(root())) {
-            for (Path main : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
-                try (Stream<Path> files = Files.walk(main)) {
-                    files.filter(f -> f.toString().endsWith(".java")).forEach(out::add);
-                }
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        out.sort(null);
-        return out;
     }
 }

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.vit4j.trace.DatasetTrace;
 import io.github.vit4j.trace.SettingException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -74,20 +71,9 @@ class SettingFlagsTest {
     @Test
     void noMainSourceOfTheCliSearchesAMessageAsText() throws IOException {
         Path root = Path.of("src", "main", "java");
-        List<String> found = new ArrayList<>();
-        int files = 0;
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
-                files++;
-                List<String> lines = Files.readAllLines(p);
-                for (int i = 0; i < lines.size(); i++) {
-                    Matcher m = MESSAGE_SEARCH.matcher(lines.get(i));
-                    if (m.find()) {
-                        found.add(root.relativize(p) + ":" + (i + 1) + ": " + lines.get(i).strip());
-                    }
-                }
-            }
-        }
+        Map<Path, List<String>> sources = ProjectSources.under(root);
+        int files = sources.size();
+        List<String> found = ProjectSources.linesMatching(sources, MESSAGE_SEARCH);
         assertTrue(files > 20, "scanned only " + files + " files from " + root.toAbsolutePath());
         assertTrue(found.isEmpty(), "the CLI reads library messages as text; map the exception's typed value "
                 + "(SettingException.settings(), its type) to a flag in SettingFlags instead:\n  "
