@@ -60,6 +60,19 @@ public final class AtomicFile {
         write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Puts a complete file written elsewhere (a download) in place as {@link #write} does its own: forced to the disk,
+     * renamed over {@code target} (atomically where the file system can), the folder forced. After a power cut
+     * {@code target} is the whole file or what it was before, never a name whose bytes were lost. A missing
+     * {@code complete} is taken as an empty file.
+     */
+    public static void moveDurably(Path complete, Path target) throws IOException {
+        try (FileChannel channel = FileChannel.open(complete, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        moveIntoPlace(complete, target);
+    }
+
     /** A new empty file in {@code file}'s folder, hidden, named after it: {@code .NAME.UUID.tmp}. */
     static Path temporaryBeside(Path file) throws IOException {
         Path absolute = file.toAbsolutePath();

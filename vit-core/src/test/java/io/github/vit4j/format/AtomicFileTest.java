@@ -1,6 +1,7 @@
 package io.github.vit4j.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +57,17 @@ class AtomicFileTest {
             assertNotEquals(oldKey, newKey, "a new file renamed into place, not the old one rewritten");
         }
         assertEquals(List.of(file), list(dir));
+    }
+
+    @Test
+    void aFileWrittenElsewhereIsMovedOverTheTargetWithItsBytesAndAMissingOneCountsAsEmpty() throws IOException {
+        Path target = Files.writeString(dir.resolve("blob"), "old");
+        Path complete = Files.writeString(dir.resolve("blob.incomplete"), "new bytes");
+        AtomicFile.moveDurably(complete, target);
+        assertEquals("new bytes", Files.readString(target));
+        assertFalse(Files.exists(complete));
+        AtomicFile.moveDurably(dir.resolve("empty.incomplete"), target);
+        assertEquals(0, Files.size(target));
     }
 
     @Test

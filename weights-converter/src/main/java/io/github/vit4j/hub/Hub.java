@@ -1,6 +1,7 @@
 package io.github.vit4j.hub;
 
 import io.github.vit4j.convert.ModelLoader;
+import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.format.ModelFormatException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -161,7 +162,7 @@ public final class Hub {
                     Path incomplete = cache.incomplete(meta.etag());
                     Files.createDirectories(incomplete.getParent());
                     http.download(meta, incomplete, file, progress);
-                    HubCache.moveDurably(incomplete, blob);
+                    AtomicFile.moveDurably(incomplete, blob);
                 }
             }
         }

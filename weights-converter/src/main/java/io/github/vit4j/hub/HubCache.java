@@ -1,15 +1,13 @@
 package io.github.vit4j.hub;
 
+import io.github.vit4j.format.AtomicFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -148,7 +146,7 @@ final class HubCache {
         Files.createDirectories(ref.getParent());
         Path tmp = ref.resolveSibling(ref.getFileName() + "." + UUID.randomUUID() + ".tmp");
         Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-        moveDurably(tmp, ref);
+        AtomicFile.moveDurably(tmp, ref);
     }
 
     /**
@@ -188,20 +186,8 @@ final class HubCache {
         } catch (UnsupportedOperationException | IOException e) {
             Path tmp = pointer.resolveSibling(pointer.getFileName() + "." + UUID.randomUUID() + ".tmp");
             Files.copy(blob, tmp);
-            moveDurably(tmp, pointer);
+            AtomicFile.moveDurably(tmp, pointer);
         }
-    }
-
-    /**
-     * Renames a complete file into place after forcing its bytes to the disk ({@code fsync}): after a power cut a
-     * blob, ref or copied entry is there with all its bytes or not there at all (then it is downloaded again), never
-     * a name whose content was lost, which nothing would check again.
-     */
-    static void moveDurably(Path complete, Path target) throws IOException {
-        try (FileChannel channel = FileChannel.open(complete, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(complete, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
