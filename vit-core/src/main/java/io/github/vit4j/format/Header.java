@@ -1,6 +1,7 @@
 package io.github.vit4j.format;
 
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
 import java.io.StringReader;
@@ -28,6 +29,10 @@ import java.util.zip.CRC32C;
  * config.imageSize=32            … config.patchSize, channels, hiddenSize, layers, heads, mlpSize
  * config.layerNormEps=1.0E-5
  * config.labels=10               then config.label.0 … config.label.9
+ * config.architecture.tokens=CLS    format 2 only (a family other than the original ViT): every component of
+ *                                   {@link Architecture}, e.g. registers=4, embedNorm=true, activation=QUICK_GELU,
+ *                                   finalNormOnPooled, pooling, projection, head, cosineHead, positionGrid,
+ *                                   positionAntialias
  * preprocessing.size=32
  * preprocessing.rescaleFactor=0.00392156862745098
  * preprocessing.mean=0.4914,0.4822,0.4465
@@ -37,7 +42,8 @@ import java.util.zip.CRC32C;
  * header.crc32c=1a2b3c4d
  * </pre>
  *
- * @param version       the format version (1)
+ * @param version       the format version: 1 for the original ViT (files are byte for byte what earlier vit4j
+ *                      wrote), 2 for any other {@link Architecture}; both are read
  * @param config        the architecture
  * @param preprocessing the pixel pipeline
  * @param tensors       the tensor table in file order
@@ -45,6 +51,14 @@ import java.util.zip.CRC32C;
 record Header(int version, VitConfig config, Preprocessing preprocessing, List<TensorEntry> tensors) {
 
     static final int VERSION = 1;
+    /** The version of files of another architecture than the original ViT: version 1 plus architecture keys. */
+    static final int VERSION_ARCHITECTURE = 2;
+    private static final String ARCH = "config.architecture.";
+
+    /** The version a file of {@code config} is written in: 1 for the original ViT, else 2. */
+    static int versionFor(VitConfig config) {
+        return config.architecture().equals(Architecture.VIT) ? VERSION : VERSION_ARCHITECTURE;
+    }
     static final String CHECKSUM_KEY = "header.crc32c";
 
     Header {
@@ -68,6 +82,20 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         line(text, "config.labels", Integer.toString(c.classes()));
         for (int i = 0; i < c.classes(); i++) {
             line(text, "config.label." + i, c.labels().get(i));
+        }
+        if (version >= VERSION_ARCHITECTURE) {
+            Architecture a = c.architecture();
+            line(text, ARCH + "tokens", a.tokens().name());
+            line(text, ARCH + "registers", Integer.toString(a.registers()));
+            line(text, ARCH + "embedNorm", Boolean.toString(a.embedNorm()));
+            line(text, ARCH + "activation", a.activation().name());
+            line(text, ARCH + "finalNormOnPooled", Boolean.toString(a.finalNormOnPooled()));
+            line(text, ARCH + "pooling", a.pooling().name());
+            line(text, ARCH + "projection", Integer.toString(a.projection()));
+            line(text, ARCH + "head", a.head().name());
+            line(text, ARCH + "cosineHead", Boolean.toString(a.cosineHead()));
+            line(text, ARCH + "positionGrid", Integer.toString(a.positionGrid()));
+            line(text, ARCH + "positionAntialias", Boolean.toString(a.positionAntialias()));
         }
         Preprocessing p = preprocessing;
         line(text, "preprocessing.size", Integer.toString(p.size()));
@@ -132,9 +160,10 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         }
         Keys keys = new Keys(props, file);
         int version = keys.integer("format.version");
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_ARCHITECTURE) {
             throw new ModelFormatException(file + ": header format.version is " + version + " but this vit4j reads "
-                    + "version " + VERSION + "; use the vit4j version that wrote it, or convert again");
+                    + "versions " + VERSION + " and " + VERSION_ARCHITECTURE + "; use the vit4j version that wrote it,"
+                    + " or convert again");
         }
         int classes = keys.integer("config.labels");
         if (classes < 1) {
@@ -147,10 +176,17 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         }
         VitConfig config;
         try {
+            Architecture architecture = version == VERSION ? Architecture.VIT : new Architecture(
+                    keys.choice(ARCH + "tokens", Architecture.Tokens.class), keys.integer(ARCH + "registers"),
+                    keys.bool(ARCH + "embedNorm"), keys.choice(ARCH + "activation", Architecture.Activation.class),
+                    keys.bool(ARCH + "finalNormOnPooled"), keys.choice(ARCH + "pooling", Architecture.Pooling.class),
+                    keys.integer(ARCH + "projection"), keys.choice(ARCH + "head", Architecture.Head.class),
+                    keys.bool(ARCH + "cosineHead"), keys.integer(ARCH + "positionGrid"),
+                    keys.bool(ARCH + "positionAntialias"));
             config = new VitConfig(keys.integer("config.imageSize"), keys.integer("config.patchSize"),
                     keys.integer("config.channels"), keys.integer("config.hiddenSize"), keys.integer("config.layers"),
                     keys.integer("config.heads"), keys.integer("config.mlpSize"), keys.decimal("config.layerNormEps"),
-                    labels);
+                    labels, architecture);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": the header's config is invalid: " + e.getMessage(), e);
         }
@@ -251,6 +287,23 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
             } catch (NumberFormatException e) {
                 throw malformed(key, v, "an integer");
             }
+        }
+
+        /** A required {@code true}/{@code false} key. */
+        boolean bool(String key) throws ModelFormatException {
+            string(key);
+            return flag(key);
+        }
+
+        /** A required key naming a constant of {@code type}. */
+        <E extends Enum<E>> E choice(String key, Class<E> type) throws ModelFormatException {
+            String v = string(key).strip();
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equals(v)) {
+                    return e;
+                }
+            }
+            throw malformed(key, v, "one of " + java.util.Arrays.toString(type.getEnumConstants()));
         }
 
         /** An optional {@code true}/{@code false} key: absent reads as false. */

@@ -125,7 +125,7 @@ public final class VitFile {
                 entries.add(new TensorEntry(names.get(k), arrays.get(k).shape(), offset, length, crcs.get(k)));
                 offset = align(offset + length);
             }
-            header = new Header(Header.VERSION, weights.config(), model.preprocessing(), entries).render();
+            header = new Header(Header.versionFor(weights.config()), weights.config(), model.preprocessing(), entries).render();
             long start = align(PREAMBLE + (long) header.length);
             if (start == dataStart) {
                 break;

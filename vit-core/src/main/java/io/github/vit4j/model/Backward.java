@@ -30,18 +30,24 @@ final class Backward {
 
     /** What the forward must keep for a backward: the inputs of the operations whose derivative depends on them. */
     static final Keep KEEP = Keep.kinds(Site.Kind.RESID_PRE, Site.Kind.Q, Site.Kind.K, Site.Kind.V,
-            Site.Kind.PATTERN, Site.Kind.RESID_MID, Site.Kind.MLP_PRE, Site.Kind.RESID_POST);
+            Site.Kind.PATTERN, Site.Kind.RESID_MID, Site.Kind.MLP_PRE, Site.Kind.RESID_POST, Site.Kind.LN_FINAL,
+            Site.Kind.EMBED, Site.Kind.POOLED, Site.Kind.IMAGE_EMBEDS);
 
     private final VitWeights weights;
     private final VitConfig config;
+    private final Architecture arch;
+    private final TokenTable table;
     private final Ops ops;
     private final Objective objective;
     private final BackwardRun run;
     private final int batch;
 
-    private Backward(VitWeights weights, Ops ops, Objective objective, BackwardRun run, int batch) {
+    private Backward(VitWeights weights, TokenTable table, Ops ops, Objective objective, BackwardRun run,
+                     int batch) {
         this.weights = weights;
         this.config = weights.config();
+        this.arch = config.architecture();
+        this.table = table;
         this.ops = ops;
         this.objective = objective;
         this.run = run;
@@ -53,10 +59,10 @@ final class Backward {
      * gradients of the sites {@code keep} selects; the elements where a mask of {@code held} is 1 are held fixed
      * (see {@link Vit#backward(Activations, Objective, Keep, Map)}).
      */
-    static Gradients run(VitWeights weights, Ops ops, Activations forward, Objective objective, Keep keep,
-                         Map<Site, INDArray> held) {
+    static Gradients run(VitWeights weights, TokenTable table, Ops ops, Activations forward, Objective objective,
+                         Keep keep, Map<Site, INDArray> held) {
         BackwardRun run = new BackwardRun(weights.config(), ops, forward, objective, keep, held);
-        return new Backward(weights, ops, objective, run, forward.batch()).run();
+        return new Backward(weights, table, ops, objective, run, forward.batch()).run();
     }
 
     /** The head, then each block from the last down to the lowest the run computes, then the embedding if asked. */
@@ -72,17 +78,103 @@ final class Backward {
         return run.gradients(values, dInput);
     }
 
-    /** {@code ln_final} and the head, bottom-up: the gradient of the last block's {@code resid_post}. */
+    /** The head, pooling and final LayerNorm, bottom-up: the gradient of the last block's {@code resid_post}. */
     private Grad head() {
         int t = config.tokens();
-        int d = config.hiddenSize();
+        double eps = config.layerNormEps();
         INDArray residPost = run.used(Site.residPost(config.layers() - 1));                        // [B, T, D]
-        // logits = linear(lnFinal[:, 0], head)
         Grad dLogits = run.site(Site.logits(), Grad.ZERO);                                         // [B, C]
-        Grad dCls = run.apply(dLogits, g -> ops.linearBackward(g, weights.head()));                // [B, D]
-        Grad dLnFinal = run.site(Site.lnFinal(), run.apply(dCls, g -> clsRowOf(g, t, d)));         // [B, T, D]
+        if (arch.head() == Architecture.Head.DISTILLED) {
+            // logits = (clsLogits + distillationLogits) / 2
+            Grad dHalf = run.apply(dLogits, g -> g.mul(0.5));                                      // [B, C]
+            Grad dCls = run.site(Site.clsLogits(), dHalf);                                         // [B, C]
+            Grad dDist = run.site(Site.distillationLogits(), dHalf);                               // [B, C]
+            // clsLogits = linear(lnFinal[:, 0], head); distillationLogits = linear(lnFinal[:, 1], headDist)
+            Grad dRow0 = run.apply(dCls, g -> rowOf(ops.linearBackward(g, weights.head()), 0, t)); // [B, T, D]
+            Grad dRow1 = run.apply(dDist, g -> rowOf(ops.linearBackward(g, weights.extras().headDist()), 1, t));
+            Grad dLnFinal = run.site(Site.lnFinal(), run.sum(dRow0, dRow1));                       // [B, T, D]
+            // lnFinal = layerNorm(resid, norm)
+            return run.apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), eps));
+        }
+        // logits = linear(embedding, head), on embedding / ‖embedding‖ for a cosine head; or logits = embedding
+        Grad dEmbedding = switch (arch.head()) {                                                   // [B, P]
+            case LINEAR -> {
+                Grad dHeadInput = run.apply(dLogits, g -> ops.linearBackward(g, weights.head()));
+                yield arch.cosineHead()
+                        ? run.apply(dHeadInput, g -> ops.normalizeRowsBackward(g, embedding()))
+                        : dHeadInput;
+            }
+            case NONE -> dLogits;
+            case DISTILLED -> throw new IllegalStateException("handled above");
+        };
+        // embedding = linear(pooled, projection)          CLIP's image_embeds; else the pooled vector itself
+        Grad dPooled = arch.projection() == 0 ? dEmbedding
+                : run.apply(run.site(Site.imageEmbeds(), dEmbedding),
+                        g -> ops.linearBackward(g, HeadSteps.projection(weights)));                 // [B, D']
+        if (arch.hasPooled()) {
+            dPooled = run.site(Site.pooled(), dPooled);                                            // [B, D']
+        }
+        if (arch.finalNormOnPooled()) {
+            // pooled = layerNorm(resid[:, 0], norm)        CLIP: the CLS row alone
+            INDArray cls = HeadSteps.row(residPost, 0);                                            // [B, D]
+            return run.apply(dPooled, g -> rowOf(ops.layerNormBackward(g, cls, weights.norm(), eps), 0, t));
+        }
+        INDArray lnFinal = run.used(Site.lnFinal());                                               // [B, T, D]
+        Grad dLnFinal = run.site(Site.lnFinal(), switch (arch.pooling()) {                          // [B, T, D]
+            // pooled = lnFinal[:, 0]
+            case CLS -> run.apply(dPooled, g -> rowOf(g, 0, t));
+            // pooled = concat(lnFinal[:, 0], mean(lnFinal[:, P:]))
+            case CLS_AND_PATCH_MEAN -> run.apply(dPooled, this::clsAndPatchMeanBackward);
+            // pooled = attentionProbe(lnFinal)
+            case ATTENTION_PROBE -> run.apply(dPooled, g -> attentionProbeBackward(g, lnFinal));
+            case CLS_AND_DISTILLATION -> throw new IllegalStateException("handled above");
+        });
         // lnFinal = layerNorm(resid, norm)                 resid: the last block's residPost
-        return run.apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), config.layerNormEps()));
+        return run.apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), eps));
+    }
+
+    /** The vector the head read: image_embeds, else pooled (both kept by the forward for a backward). */
+    private INDArray embedding() {
+        return run.used(arch.projection() > 0 ? Site.imageEmbeds() : Site.pooled());
+    }
+
+    /** {@code concat(x[:, 0], mean of x[:, P:])}'s: dPooled {@code [B, 2D]} → a new {@code [B, T, D]}. */
+    private INDArray clsAndPatchMeanBackward(INDArray dPooled) {
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        int first = config.prefixTokens();
+        INDArray out = rowOf(dPooled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c'), 0, t);
+        INDArray dMean = dPooled.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).div(t - first); // [B, D]
+        for (int i = first; i < t; i++) {
+            out.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dMean);
+        }
+        return out;
+    }
+
+    /** SigLIP's attention pooling, bottom-up (its forward recomputed from the ln_final the run used). */
+    private INDArray attentionProbeBackward(INDArray dPooled, INDArray lnFinal) {
+        VitWeights.AttentionPool w = weights.extras().pool();
+        int b = batch;
+        int t = config.tokens();
+        int d = config.hiddenSize();
+        int h = config.heads();
+        double eps = config.layerNormEps();
+        HeadSteps.Probe p = HeadSteps.attentionProbe(ops, lnFinal, w, h, arch.activation(), eps);
+        // pooled = attended + fc2(act(fc1(norm(attended))))
+        INDArray dMlpPre = ops.activationBackward(ops.linearBackward(dPooled, w.fc2()), p.mlpPre(),
+                arch.activation());                                                                // [B, M]
+        INDArray dNormed = ops.linearBackward(dMlpPre, w.fc1());                                   // [B, D]
+        INDArray dAttended = ops.add(dPooled, ops.layerNormBackward(dNormed, p.attended(), w.norm(), eps)); // [B, D]
+        // attended = linear(mergeHeads(z), proj); z = pattern · v; pattern = softmax(q · kᵀ / √d)
+        INDArray dz = ops.linearBackward(dAttended, w.proj()).reshape(b, h, 1, d / h);            // [B, H, 1, d]
+        INDArray dPattern = ops.perHeadProduct(dz, p.v(), false, true);                            // [B, H, 1, T]
+        INDArray dv = ops.perHeadProduct(p.pattern(), dz, true, false);                            // [B, H, T, d]
+        INDArray dScores = ops.softmaxBackward(dPattern, p.pattern(), 1.0 / Math.sqrt(d / h));     // [B, H, 1, T]
+        INDArray dk = ops.perHeadProduct(dScores, p.q(), true, false);                             // [B, H, T, d]
+        // k, v = split(linear(lnFinal, kv))                the probe's q is a weight: no gradient flows on
+        INDArray dKv = Nd4j.concat(2, dk.permute(0, 2, 1, 3).dup('c').reshape(b, t, d),
+                dv.permute(0, 2, 1, 3).dup('c').reshape(b, t, d)).reshape((long) b * t, 2L * d);   // [B·T, 2D]
+        return ops.linearBackward(dKv, w.kv()).reshape(b, t, d);                                   // [B, T, D]
     }
 
     /** One block, bottom-up: the gradient of its {@code resid_post} in, that of its {@code resid_pre} out. */
@@ -138,9 +230,9 @@ final class Backward {
         // mlpOut = linear(mlpPost, fc2)
         Grad dMlpPost = run.site(Site.mlpPost(l), run.apply(dMlpOut,
                 g -> ops.linearBackward(rows(g), w.fc2()).reshape(batch, t, config.mlpSize())));   // [B, T, M]
-        // mlpPost = gelu(mlpPre)
+        // mlpPost = activation(mlpPre)
         Grad dMlpPre = run.site(Site.mlpPre(l),
-                run.apply(dMlpPost, g -> ops.geluBackward(g, mlpPre)));                            // [B, T, M]
+                run.apply(dMlpPost, g -> ops.activationBackward(g, mlpPre, arch.activation())));   // [B, T, M]
         // mlpPre = linear(ln2, fc1)
         Grad dLn2 = run.site(Site.ln2(l),
                 run.apply(dMlpPre, g -> ops.linearBackward(rows(g), w.fc1()).reshape(residMid.shape()))); // [B, T, D]
@@ -152,9 +244,18 @@ final class Backward {
     private Grad embed(Grad dResidPre) {
         int t = config.tokens();
         int d = config.hiddenSize();
-        // residPre = prependClsAddPos(embed, cls, pos)     concat(cls, embed) + pos
-        Grad dEmbed = run.site(Site.embed(), run.apply(dResidPre, g -> g.get(NDArrayIndex.all(),
-                NDArrayIndex.interval(1, t), NDArrayIndex.all()).dup('c')));                       // [B, N, D]
+        Grad dTokens = dResidPre;                                                                  // [B, T, D]
+        if (arch.embedNorm()) {
+            // residPre = embedLn = layerNorm(tokens, normPre)    CLIP; tokens recomputed from the run's embed
+            Grad dEmbedLn = run.site(Site.embedLn(), dResidPre);
+            INDArray tokens = ops.prependAddPos(run.used(Site.embed()), table.prefix(), table.positions());
+            dTokens = run.apply(dEmbedLn, g -> ops.layerNormBackward(g, tokens, weights.extras().embedNorm(),
+                    config.layerNormEps()));
+        }
+        // tokens = prependAddPos(embed, prefix, pos)       concat(cls, dist, registers, embed) + pos
+        int first = config.prefixTokens();
+        Grad dEmbed = run.site(Site.embed(), run.apply(dTokens, g -> g.get(NDArrayIndex.all(),
+                NDArrayIndex.interval(first, t), NDArrayIndex.all()).dup('c')));                   // [B, N, D]
         // embed = linear(patchify(pixels), patchEmbed)
         Grad dPatches = run.apply(dEmbed, g -> ops.linearBackward(g.reshape((long) batch * config.patches(), d),
                 weights.patchEmbed()));                                                            // [B·N, C·p·p]
@@ -167,10 +268,10 @@ final class Backward {
         return g.reshape(g.size(0) * g.size(1), g.size(2));
     }
 
-    /** A new {@code [B, T, D]} that is zero except its CLS row, which is {@code cls} {@code [B, D]}. */
-    private static INDArray clsRowOf(INDArray cls, int t, int d) {
-        INDArray out = Nd4j.zeros(DataType.FLOAT, cls.size(0), t, d);
-        out.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(cls);
+    /** A new {@code [B, T, D]} that is zero except its row {@code token}, which is {@code row} {@code [B, D]}. */
+    private static INDArray rowOf(INDArray row, int token, int t) {
+        INDArray out = Nd4j.zeros(DataType.FLOAT, row.size(0), t, row.size(1));
+        out.get(NDArrayIndex.all(), NDArrayIndex.point(token), NDArrayIndex.all()).assign(row);
         return out;
     }
 }

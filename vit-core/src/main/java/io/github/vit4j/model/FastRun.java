@@ -74,6 +74,12 @@ final class FastRun {
         return used;
     }
 
+    /** Records {@code a}, an intermediate that is no site, as made by the run: freed with the block's arrays. */
+    INDArray made(INDArray a) {
+        unkept.add(a);
+        return a;
+    }
+
     /** Marks {@code a} as the caller's: never freed by the run. */
     INDArray callers(INDArray a) {
         callers.add(a);

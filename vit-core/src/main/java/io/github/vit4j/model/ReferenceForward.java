@@ -29,6 +29,8 @@ public final class ReferenceForward {
 
     private final VitWeights weights;
     private final VitConfig config;
+    private final Architecture arch;
+    private final TokenTable table;
     private final KernelSet kernels;
     private final Ops ops;
 
@@ -45,6 +47,8 @@ public final class ReferenceForward {
     public ReferenceForward(VitWeights weights, KernelSet kernels) {
         this.weights = weights;
         this.config = weights.config();
+        this.arch = config.architecture();
+        this.table = TokenTable.of(weights);
         this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.PLAIN");
         this.ops = kernels.ops();
     }
@@ -91,10 +95,13 @@ public final class ReferenceForward {
      * @throws IllegalArgumentException for a run that did not keep what the backward needs
      */
     public Gradients backward(Activations forward, Objective objective) {
-        return Backward.run(weights, ops, forward, objective, Keep.all(), Map.of());
+        return Backward.run(weights, table, ops, forward, objective, Keep.all(), Map.of());
     }
 
-    /** Patch embedding, CLS token and position embeddings: pixels {@code [B, C, H, W]} → resid_pre of block 0. */
+    /**
+     * Patch embedding, the tokens before the patches (CLS, distillation, registers) and position embeddings, then
+     * CLIP's LayerNorm: pixels {@code [B, C, H, W]} → resid_pre of block 0.
+     */
     private INDArray embed(Run run, INDArray pixels) {
         int b = (int) pixels.size(0);
         int n = config.patches();
@@ -102,7 +109,12 @@ public final class ReferenceForward {
         INDArray patches = ops.patchify(pixels, config.patchSize());                             // [B·N, C·p·p]
         INDArray embed = run.site(Site.embed(),
                 ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                     // [B, N, D]
-        return ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());            // [B, T, D]
+        INDArray tokens = ops.prependAddPos(embed, table.prefix(), table.positions());          // [B, T, D]
+        if (arch.embedNorm()) {
+            tokens = run.site(Site.embedLn(),
+                    ops.layerNorm(tokens, weights.extras().embedNorm(), config.layerNormEps()));  // [B, T, D]
+        }
+        return tokens;
     }
 
     /** One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}. */
@@ -143,17 +155,51 @@ public final class ReferenceForward {
         INDArray ln2 = run.site(Site.ln2(l), ops.layerNorm(residMid, w.norm2(), config.layerNormEps())); // [B, T, D]
         INDArray mlpPre = run.site(Site.mlpPre(l),
                 ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                    // [B, T, M]
-        INDArray mlpPost = run.site(Site.mlpPost(l), ops.gelu(mlpPre));                          // [B, T, M]
+        INDArray mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, arch.activation())); // [B, T, M]
         return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                  // [B, T, D]
     }
 
-    /** Final LayerNorm and the linear head on the CLS token. */
+    /**
+     * The final LayerNorm, pooling, projection and head: the last block's resid_post → logits. For the original ViT
+     * two lines, {@code logits = head(layerNorm(resid)[:, 0])}; each family's step is switched on by its
+     * {@link Architecture}.
+     */
     private void head(Run run, INDArray resid) {
-        int b = (int) resid.size(0);
-        INDArray lnFinal = run.site(Site.lnFinal(),
-                ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                    // [B, T, D]
-        INDArray cls = lnFinal.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()); // [B, D]
-        run.site(Site.logits(), ops.linear(cls.reshape(b, config.hiddenSize()), weights.head())); // [B, C]
+        double eps = config.layerNormEps();
+        if (arch.head() == Architecture.Head.DISTILLED) {                         // distilled DeiT: two heads
+            INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps));  // [B, T, D]
+            INDArray cls = run.site(Site.clsLogits(),
+                    ops.linear(HeadSteps.row(lnFinal, 0), weights.head()));                           // [B, C]
+            INDArray dist = run.site(Site.distillationLogits(),
+                    ops.linear(HeadSteps.row(lnFinal, 1), weights.extras().headDist()));              // [B, C]
+            run.site(Site.logits(), ops.add(cls, dist).divi(2));                                 // [B, C]
+            return;
+        }
+        INDArray pooled;                                                                         // [B, D']
+        if (arch.finalNormOnPooled()) {                                           // CLIP: LayerNorm on CLS alone
+            pooled = ops.layerNorm(HeadSteps.row(resid, 0), weights.norm(), eps);                    // [B, D]
+        } else {
+            INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps)); // [B, T, D]
+            pooled = switch (arch.pooling()) {
+                case CLS -> HeadSteps.row(lnFinal, 0);                                                // [B, D]
+                case CLS_AND_PATCH_MEAN -> HeadSteps.clsAndPatchMean(lnFinal, config.prefixTokens()); // [B, 2D]
+                case ATTENTION_PROBE -> HeadSteps.attentionProbe(ops, lnFinal, weights.extras().pool(),
+                        config.heads(), arch.activation(), eps).pooled();                          // [B, D]
+                case CLS_AND_DISTILLATION -> throw new IllegalStateException("the distilled head reads two rows");
+            };
+        }
+        if (arch.hasPooled()) {
+            pooled = run.site(Site.pooled(), pooled);                                            // [B, D']
+        }
+        INDArray embedding = arch.projection() == 0 ? pooled
+                : run.site(Site.imageEmbeds(), ops.linear(pooled, HeadSteps.projection(weights)));   // [B, P]
+        INDArray logits = switch (arch.head()) {
+            case LINEAR -> ops.linear(arch.cosineHead() ? ops.normalizeRows(embedding) : embedding,
+                    weights.head());                                                              // [B, C]
+            case NONE -> embedding;                                                               // [B, P]
+            case DISTILLED -> throw new IllegalStateException("handled above");
+        };
+        run.site(Site.logits(), logits);                                                         // [B, C]
     }
 
     /** The kept arrays the run produced itself: all but its input and the arrays of whole substitutions. */

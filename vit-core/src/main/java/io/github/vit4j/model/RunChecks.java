@@ -44,6 +44,7 @@ final class RunChecks {
     /** Every site of {@code substitutions} is one a run from {@code input} produces. */
     static void substitutions(VitConfig config, Input input, Map<Site, Substitution> substitutions) {
         for (Site s : substitutions.keySet()) {
+            absent("a substitution", config, s);
             if (s.kind().perBlock() && s.layer() >= config.layers()) {
                 throw new IllegalArgumentException("substitution at " + s + " but the model has only "
                         + config.layers() + " layers (0.." + (config.layers() - 1) + ")");
@@ -60,10 +61,19 @@ final class RunChecks {
     /** Every per-block site {@code keep} names is at a layer of the model: a run or backward could not keep it. */
     static void keep(VitConfig config, Keep keep) {
         for (Site s : keep.sites()) {
+            absent("Keep", config, s);
             if (s.kind().perBlock() && s.layer() >= config.layers()) {
                 throw new IllegalArgumentException("Keep names " + s + " but the model has only " + config.layers()
                         + " layers (0.." + (config.layers() - 1) + "); keep a site of one of those layers");
             }
+        }
+    }
+
+    /** Refuses {@code site} when runs of this model never produce its kind (e.g. embed_ln without a pre-norm). */
+    static void absent(String who, VitConfig config, Site site) {
+        if (!config.hasSite(site.kind())) {
+            throw new IllegalArgumentException(who + " names " + site + ", a site this model's runs do not have"
+                    + " (architecture " + config.architecture() + "); VitConfig.hasSite says which they have");
         }
     }
 

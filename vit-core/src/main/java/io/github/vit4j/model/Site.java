@@ -7,7 +7,8 @@ package io.github.vit4j.model;
  * {@code H} heads, {@code d} = D/H, {@code M} MLP width, {@code N} = T − 1 patches, {@code C} classes):
  * <pre>
  * embed       [B, N, D]     patch embeddings (the patchify convolution), before CLS and positions
- * resid_pre   [B, T, D]     block input; layer 0: concat(cls, embed) + pos_embed
+ * embed_ln    [B, T, D]     LayerNorm(concat(cls, embed) + pos_embed), CLIP's pre_layrnorm; = resid_pre of block 0
+ * resid_pre   [B, T, D]     block input; layer 0: concat(cls, embed) + pos_embed (then registers, then embed_ln)
  * ln1         [B, T, D]     LayerNorm1(resid_pre)
  * q, k, v     [B, H, T, d]  ln1 · W_q|k|v + b, split into heads
  * pattern     [B, H, T, T]  softmax(q kᵀ / √d) over the last axis
@@ -19,9 +20,18 @@ package io.github.vit4j.model;
  * mlp_post    [B, T, M]     GELU(mlp_pre), exact erf form
  * mlp_out     [B, T, D]     mlp_post · W_fc2 + b
  * resid_post  [B, T, D]     resid_mid + mlp_out; equals resid_pre of the next block
- * ln_final    [B, T, D]     final LayerNorm(resid_post of the last block)
- * logits      [B, C]        head(ln_final[:, 0])
+ * ln_final    [B, T, D]     final LayerNorm(resid_post of the last block) (not in CLIP: its LayerNorm is on pooled)
+ * pooled      [B, D']       what the head reads, where pooling is a step of its own: CLIP LayerNorm(CLS row),
+ *                           DINOv2 classifier concat(CLS, mean of patches) (D' = 2D), SigLIP attention pooling;
+ *                           the model's output when it has neither classifier nor projection
+ * image_embeds [B, P]       pooled · W_projᵀ (CLIP's visual_projection)
+ * cls_logits  [B, C]        distilled DeiT: the CLS head; distillation_logits: the distillation token's head
+ * logits      [B, C]        the output: head(ln_final[:, 0]) for ViT; the mean of the two heads for distilled DeiT;
+ *                           for a model without a classifier its final embedding (image_embeds, else pooled)
+ * text_embeds [B, P]        CLIP's text tower: its pooled end-of-text row · W_projᵀ
  * </pre>
+ * {@link VitConfig#hasSite} says which kinds a model's runs have; T counts the tokens before the patches too
+ * ({@link VitConfig#prefixTokens()}: CLS, distillation token, registers; none for SigLIP).
  *
  * @param layer the block index for per-block kinds, or {@link #NO_LAYER} for embed, ln_final and logits
  * @param kind  what the array is
@@ -53,6 +63,7 @@ public record Site(int layer, Kind kind) {
     /** The kinds of site, in the order the forward pass produces them. */
     public enum Kind {
         EMBED("embed", false, Module.NONE, false),
+        EMBED_LN("embed_ln", false, Module.NONE, false),
         RESID_PRE("resid_pre", true, Module.NONE, false),
         LN1("ln1", true, Module.ATTENTION, false),
         Q("q", true, Module.ATTENTION, true),
@@ -68,7 +79,12 @@ public record Site(int layer, Kind kind) {
         MLP_OUT("mlp_out", true, Module.NONE, false),
         RESID_POST("resid_post", true, Module.NONE, false),
         LN_FINAL("ln_final", false, Module.NONE, false),
-        LOGITS("logits", false, Module.NONE, false);
+        POOLED("pooled", false, Module.NONE, false),
+        IMAGE_EMBEDS("image_embeds", false, Module.NONE, false),
+        CLS_LOGITS("cls_logits", false, Module.NONE, false),
+        DISTILLATION_LOGITS("distillation_logits", false, Module.NONE, false),
+        LOGITS("logits", false, Module.NONE, false),
+        TEXT_EMBEDS("text_embeds", false, Module.NONE, false);
 
         private final String lensName;
         private final boolean perBlock;
@@ -106,13 +122,18 @@ public record Site(int layer, Kind kind) {
          * The axis of the array that runs over tokens: 2 for the kinds with heads, else 1 (embed's runs over the N
          * patches alone).
          *
-         * @throws IllegalStateException for logits, which have no token axis
+         * @throws IllegalStateException for logits and the other per-image vectors, which have no token axis
          */
         public int tokenAxis() {
-            if (this == LOGITS) {
-                throw new IllegalStateException("logits [B, C] have no token axis");
+            if (!hasTokens()) {
+                throw new IllegalStateException(lensName + " [B, ·] has no token axis");
             }
             return hasHeads ? 2 : 1;
+        }
+
+        /** Whether the array has a token axis: every kind but the per-image vectors (pooled and after). */
+        public boolean hasTokens() {
+            return ordinal() <= LN_FINAL.ordinal();
         }
     }
 
@@ -148,6 +169,31 @@ public record Site(int layer, Kind kind) {
     /** {@code logits}. */
     public static Site logits() {
         return new Site(NO_LAYER, Kind.LOGITS);
+    }
+
+    /** {@code embed_ln}. */
+    public static Site embedLn() {
+        return new Site(NO_LAYER, Kind.EMBED_LN);
+    }
+
+    /** {@code pooled}. */
+    public static Site pooled() {
+        return new Site(NO_LAYER, Kind.POOLED);
+    }
+
+    /** {@code image_embeds}. */
+    public static Site imageEmbeds() {
+        return new Site(NO_LAYER, Kind.IMAGE_EMBEDS);
+    }
+
+    /** {@code cls_logits}. */
+    public static Site clsLogits() {
+        return new Site(NO_LAYER, Kind.CLS_LOGITS);
+    }
+
+    /** {@code distillation_logits}. */
+    public static Site distillationLogits() {
+        return new Site(NO_LAYER, Kind.DISTILLATION_LOGITS);
     }
 
     /** {@code blocks.<layer>.resid_pre}. */
@@ -225,8 +271,11 @@ public record Site(int layer, Kind kind) {
         long b = batch;
         return switch (kind) {
             case EMBED -> new long[] {b, c.patches(), c.hiddenSize()};
-            case RESID_PRE, LN1, ATTN_OUT, RESID_MID, LN2, MLP_OUT, RESID_POST, LN_FINAL ->
+            case EMBED_LN, RESID_PRE, LN1, ATTN_OUT, RESID_MID, LN2, MLP_OUT, RESID_POST, LN_FINAL ->
                     new long[] {b, c.tokens(), c.hiddenSize()};
+            case POOLED -> new long[] {b, c.pooledSize()};
+            case IMAGE_EMBEDS, TEXT_EMBEDS -> new long[] {b, c.architecture().projection()};
+            case CLS_LOGITS, DISTILLATION_LOGITS -> new long[] {b, c.classes()};
             case Q, K, V, Z -> new long[] {b, c.heads(), c.tokens(), c.headDim()};
             case PATTERN -> new long[] {b, c.heads(), c.tokens(), c.tokens()};
             case MLP_PRE, MLP_POST -> new long[] {b, c.tokens(), c.mlpSize()};

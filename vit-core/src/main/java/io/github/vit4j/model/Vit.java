@@ -30,6 +30,8 @@ public final class Vit {
 
     private final VitWeights weights;
     private final VitConfig config;
+    private final Architecture arch;
+    private final TokenTable table;
     private final KernelSet kernels;
     private final Ops ops;
 
@@ -53,6 +55,8 @@ public final class Vit {
     public Vit(VitWeights weights, KernelSet kernels) {
         this.weights = weights;
         this.config = weights.config();
+        this.arch = config.architecture();
+        this.table = TokenTable.of(weights);
         this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.configured()");
         this.ops = kernels.ops();
     }
@@ -169,7 +173,7 @@ public final class Vit {
             }
             masks.put(site, mask);
         });
-        return Backward.run(weights, ops, forward, objective, keep, masks);
+        return Backward.run(weights, table, ops, forward, objective, keep, masks);
     }
 
     /**
@@ -192,7 +196,13 @@ public final class Vit {
         INDArray embed = run.site(Site.embed(),
                 ops.linear(patches, weights.patchEmbed()).reshape(b, n, d));                     // [B, N, D]
         ops.release(List.of(patches));
-        return ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed());            // [B, T, D]
+        INDArray tokens = ops.prependAddPos(embed, table.prefix(), table.positions());          // [B, T, D]
+        if (arch.embedNorm()) {
+            INDArray unnormed = run.made(tokens);
+            tokens = run.site(Site.embedLn(),
+                    ops.layerNorm(unnormed, weights.extras().embedNorm(), config.layerNormEps())); // [B, T, D]
+        }
+        return tokens;
     }
 
     /**
@@ -246,17 +256,50 @@ public final class Vit {
         INDArray ln2 = run.site(Site.ln2(l), ops.layerNorm(residMid, w.norm2(), config.layerNormEps())); // [B, T', D]
         INDArray mlpPre = run.site(Site.mlpPre(l),
                 ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                    // [B, T', M]
-        INDArray mlpPost = run.site(Site.mlpPost(l), ops.gelu(mlpPre));                          // [B, T', M]
+        INDArray mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, arch.activation())); // [B, T', M]
         return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                  // [B, T', D]
     }
 
-    /** Final LayerNorm and the linear head on the CLS token. */
+    /**
+     * The final LayerNorm, pooling, projection and head, as {@link ReferenceForward}'s {@code head}; in a CLS-only
+     * last block resid and ln_final are the CLS row alone (T' = 1).
+     */
     private void head(FastRun run, INDArray resid) {
-        int b = (int) resid.size(0);
-        INDArray lnFinal = run.site(Site.lnFinal(),
-                ops.layerNorm(resid, weights.norm(), config.layerNormEps()));                    // [B, T', D]
-        INDArray cls = FastRun.clsRow(lnFinal, Site.Kind.LN_FINAL).reshape(b, config.hiddenSize()); // [B, D]
-        run.site(Site.logits(), ops.linear(cls, weights.head()));                                // [B, C]
+        double eps = config.layerNormEps();
+        if (arch.head() == Architecture.Head.DISTILLED) {
+            INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps));  // [B, T, D]
+            INDArray cls = run.site(Site.clsLogits(),
+                    ops.linear(HeadSteps.row(lnFinal, 0), weights.head()));                       // [B, C]
+            INDArray dist = run.site(Site.distillationLogits(),
+                    ops.linear(HeadSteps.row(lnFinal, 1), weights.extras().headDist()));          // [B, C]
+            run.site(Site.logits(), ops.add(cls, dist).divi(2));                                 // [B, C]
+            return;
+        }
+        INDArray pooled;                                                                         // [B, D']
+        if (arch.finalNormOnPooled()) {
+            pooled = ops.layerNorm(HeadSteps.row(resid, 0), weights.norm(), eps);                // [B, D]
+        } else {
+            INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps)); // [B, T', D]
+            pooled = switch (arch.pooling()) {
+                case CLS -> HeadSteps.row(lnFinal, 0);                                            // [B, D]
+                case CLS_AND_PATCH_MEAN -> HeadSteps.clsAndPatchMean(lnFinal, config.prefixTokens()); // [B, 2D]
+                case ATTENTION_PROBE -> HeadSteps.attentionProbe(ops, lnFinal, weights.extras().pool(),
+                        config.heads(), arch.activation(), eps).pooled();                          // [B, D]
+                case CLS_AND_DISTILLATION -> throw new IllegalStateException("the distilled head reads two rows");
+            };
+        }
+        if (arch.hasPooled()) {
+            pooled = run.site(Site.pooled(), pooled);                                            // [B, D']
+        }
+        INDArray embedding = arch.projection() == 0 ? pooled
+                : run.site(Site.imageEmbeds(), ops.linear(pooled, HeadSteps.projection(weights))); // [B, P]
+        INDArray logits = switch (arch.head()) {
+            case LINEAR -> ops.linear(arch.cosineHead() ? ops.normalizeRows(embedding) : embedding,
+                    weights.head());                                                              // [B, C]
+            case NONE -> embedding;                                                               // [B, P]
+            case DISTILLED -> throw new IllegalStateException("handled above");
+        };
+        run.site(Site.logits(), logits);                                                         // [B, C]
     }
 
     /**
@@ -280,7 +323,8 @@ public final class Vit {
                 }
             }
             int last = config.layers() - 1;
-            boolean clsOnly = start <= last && !keep.keeps(Site.lnFinal())
+            boolean readsClsAlone = config.architecture().pooling() == Architecture.Pooling.CLS;
+            boolean clsOnly = readsClsAlone && start <= last && !keep.keeps(Site.lnFinal())
                     && !keepsAny(keep, last, Site.Kind::perBlock);
             return new Shortcuts(skipped, clsOnly ? last : -1);
         }

@@ -20,10 +20,12 @@ import java.util.List;
  * @param mlpSize       width of the MLP's hidden layer, e.g. 3072
  * @param layerNormEps  the epsilon of every LayerNorm; no default on purpose (timm 1e-6, Hugging Face 1e-12,
  *                      many small models 1e-5)
- * @param labels        class names in index order; its size is the number of classes
+ * @param labels        class names in index order; its size is the number of classes (for a model without a
+ *                      classifier, the width of its output embedding, e.g. numbered labels)
+ * @param architecture  what differs between ViT families ({@link Architecture#VIT} for the original)
  */
 public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
-                        int mlpSize, double layerNormEps, List<String> labels) {
+                        int mlpSize, double layerNormEps, List<String> labels, Architecture architecture) {
 
     // Sizes come from files, and they decide what is allocated: each is bounded far above any published ViT
     // (ViT-22B: 48 layers of width 6144, 48 heads, MLP 24576) so that a corrupt or hostile file is refused before
@@ -68,13 +70,35 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                     + " when the names are unknown");
         }
         bounded("classes", labels.size(), MAX_CLASSES, "MAX_CLASSES");
-        long tokens = 1 + (long) (imageSize / patchSize) * (imageSize / patchSize);
+        if (architecture == null) {
+            throw new IllegalArgumentException("architecture must be named; Architecture.VIT for the original ViT");
+        }
+        long grid = imageSize / patchSize;
+        long positionGrid = architecture.positionGrid() > 0 ? architecture.positionGrid() : grid;
+        long tokens = architecture.prefixTokens() + grid * grid;
         fitsAnArray("patch_embed.proj.weight", hiddenSize, (long) channels * patchSize * patchSize);
-        fitsAnArray("pos_embed", tokens, hiddenSize);
+        fitsAnArray("pos_embed", architecture.prefixTokens() - architecture.registers()
+                + positionGrid * positionGrid, hiddenSize);
+        fitsAnArray("the tokens", tokens, hiddenSize);
         fitsAnArray("blocks.{i}.attn.qkv.weight", 3L * hiddenSize, hiddenSize);
         fitsAnArray("blocks.{i}.mlp.fc1.weight", mlpSize, hiddenSize);
-        fitsAnArray("head.weight", labels.size(), hiddenSize);
+        long pooled = architecture.pooling() == Architecture.Pooling.CLS_AND_PATCH_MEAN ? 2L * hiddenSize
+                : hiddenSize;
+        long embedding = architecture.projection() > 0 ? architecture.projection() : pooled;
+        if (architecture.head() == Architecture.Head.NONE && labels.size() != embedding) {
+            throw new IllegalArgumentException("a model without a classifier outputs its " + embedding
+                    + "-wide embedding, but labels names " + labels.size() + " outputs; use"
+                    + " VitConfig.numberedLabels(" + embedding + ")");
+        }
+        fitsAnArray("head.weight", labels.size(), embedding);
         labels = List.copyOf(labels);
+    }
+
+    /** A config of the original ViT architecture ({@link Architecture#VIT}). */
+    public VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
+                     int mlpSize, double layerNormEps, List<String> labels) {
+        this(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps, labels,
+                Architecture.VIT);
     }
 
     private static void positive(String name, int value) {
@@ -116,9 +140,77 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
         return gridSize() * gridSize();
     }
 
-    /** Sequence length T = 1 (CLS) + patches, e.g. 197 for 224/16. */
+    /**
+     * Sequence length T: the tokens before the patches ({@link #prefixTokens()}: CLS, distillation, registers) and
+     * the patches, e.g. 197 for a ViT at 224/16.
+     */
     public int tokens() {
-        return 1 + patches();
+        return prefixTokens() + patches();
+    }
+
+    /** The tokens before the patches: 1 (CLS) for ViT, 2 for distilled DeiT, 1 + R with R registers, 0 for SigLIP. */
+    public int prefixTokens() {
+        return architecture.prefixTokens();
+    }
+
+    /** The side of the patch grid the position embeddings were trained for (the input's unless resized). */
+    public int positionGrid() {
+        return architecture.positionGrid() > 0 ? architecture.positionGrid() : gridSize();
+    }
+
+    /** Rows of the position embeddings: CLS, distillation token (not the registers) and the trained grid. */
+    public int positionRows() {
+        return prefixTokens() - architecture.registers() + positionGrid() * positionGrid();
+    }
+
+    /** Width of the {@code pooled} vector: 2D for concat(CLS, patch mean), else D. */
+    public int pooledSize() {
+        return architecture.pooling() == Architecture.Pooling.CLS_AND_PATCH_MEAN ? 2 * hiddenSize : hiddenSize;
+    }
+
+    /** Width of what the head reads: the projection's, else {@link #pooledSize()}. */
+    public int embeddingSize() {
+        return architecture.projection() > 0 ? architecture.projection() : pooledSize();
+    }
+
+    /**
+     * Every site a run of this model from pixels produces, in the order it produces them: embed (embed_ln), each
+     * per-block kind at each layer, then the head's sites (ln_final, pooled, image_embeds, …, logits).
+     */
+    public List<Site> sites() {
+        List<Site> sites = new ArrayList<>();
+        for (Site.Kind kind : Site.Kind.values()) {
+            if (!kind.perBlock() && kind.ordinal() < Site.Kind.RESID_PRE.ordinal() && hasSite(kind)) {
+                sites.add(new Site(Site.NO_LAYER, kind));
+            }
+        }
+        for (int l = 0; l < layers; l++) {
+            for (Site.Kind kind : Site.Kind.values()) {
+                if (kind.perBlock()) {
+                    sites.add(Site.of(l, kind));
+                }
+            }
+        }
+        for (Site.Kind kind : Site.Kind.values()) {
+            if (!kind.perBlock() && kind.ordinal() > Site.Kind.RESID_PRE.ordinal() && hasSite(kind)) {
+                sites.add(new Site(Site.NO_LAYER, kind));
+            }
+        }
+        return sites;
+    }
+
+    /** Whether runs of this model have the site kind {@code kind} (e.g. {@code embed_ln} only with a pre-norm). */
+    public boolean hasSite(Site.Kind kind) {
+        Architecture a = architecture;
+        return switch (kind) {
+            case EMBED_LN -> a.embedNorm();
+            case LN_FINAL -> !a.finalNormOnPooled();
+            case POOLED -> a.hasPooled();
+            case IMAGE_EMBEDS -> a.projection() > 0;
+            case CLS_LOGITS, DISTILLATION_LOGITS -> a.head() == Architecture.Head.DISTILLED;
+            case TEXT_EMBEDS -> false;
+            default -> true;
+        };
     }
 
     /** Width of one attention head: hiddenSize / heads. */
@@ -139,7 +231,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                 + 2 * t * t * d                // scores and weighted sum of values, all heads
                 + t * d * d                    // output projection
                 + 2 * t * d * mlpSize;         // fc1 and fc2
-        return (long) patches() * patchDim() * d + layers * perBlock + d * classes();
+        return (long) patches() * patchDim() * d + layers * perBlock + (long) embeddingSize() * classes();
     }
 
     /** Labels "0", "1", … for a model whose class names are unknown. */
@@ -174,6 +266,30 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
     /** The same architecture with other class names (e.g. read from a model's config file). */
     public VitConfig withLabels(List<String> newLabels) {
         return new VitConfig(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
-                newLabels);
+                newLabels, architecture);
+    }
+
+    /** The same sizes and labels with another architecture. */
+    public VitConfig withArchitecture(Architecture newArchitecture) {
+        return new VitConfig(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
+                labels, newArchitecture);
+    }
+
+    /**
+     * The same model for inputs of {@code newImageSize} pixels (a multiple of the patch size): the position
+     * embeddings stay those of the trained grid and are resized to the new one when the model runs.
+     */
+    public VitConfig withImageSize(int newImageSize) {
+        Architecture a = architecture;
+        Architecture resized = new Architecture(a.tokens(), a.registers(), a.embedNorm(), a.activation(),
+                a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(), positionGrid(),
+                a.positionAntialias());
+        if (newImageSize / patchSize == positionGrid() && newImageSize % patchSize == 0) {
+            resized = new Architecture(a.tokens(), a.registers(), a.embedNorm(), a.activation(),
+                    a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(), 0,
+                    a.positionAntialias());
+        }
+        return new VitConfig(newImageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
+                labels, resized);
     }
 }

@@ -25,14 +25,17 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * @param config     the architecture these weights fit (validated once, here)
  * @param patchEmbed the patchify convolution as a linear map: weight {@code [D, C·p·p]} (flattened in channel, row,
  *                   column order, as PyTorch's conv weight {@code [D, C, p, p]} flattens), bias {@code [D]}
- * @param clsToken   {@code [D]}
- * @param posEmbed   {@code [T, D]}, row 0 for CLS
+ * @param clsToken   {@code [D]}; absent (null) in a model without CLS token
+ * @param posEmbed   {@code [VitConfig.positionRows(), D]}: CLS (and distillation token) rows first, then the
+ *                   trained patch grid row by row; no rows for registers
  * @param blocks     the L transformer blocks
- * @param norm       the final LayerNorm
- * @param head       the classifier: weight {@code [C, D]}, bias {@code [C]}
+ * @param norm       the final LayerNorm (on every token, or on the pooled token: CLIP's post_layernorm)
+ * @param head       the classifier: weight {@code [C, embeddingSize]}, bias {@code [C]}; absent (null) in a model
+ *                   without one
+ * @param extras     the parts only some architectures have
  */
 public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken, INDArray posEmbed,
-                         List<Block> blocks, LayerNorm norm, Linear head) {
+                         List<Block> blocks, LayerNorm norm, Linear head, Extras extras) {
 
     static {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
@@ -56,12 +59,101 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
     }
 
     /**
+     * SigLIP's attention-pooling head ({@link Architecture.Pooling#ATTENTION_PROBE}): the probe {@code [D]} attends
+     * over every token (q from the probe, k|v from the tokens, the model's head count), then {@code x + mlp(norm(x))}.
+     *
+     * @param latent the probe, {@code [D]}
+     * @param q      {@code [D, D]}
+     * @param kv     k then v, {@code [2D, D]}
+     * @param proj   the attention's output projection {@code [D, D]}
+     * @param norm   the LayerNorm before the MLP
+     * @param fc1    {@code [M, D]}
+     * @param fc2    {@code [D, M]}
+     */
+    public record AttentionPool(INDArray latent, Linear q, Linear kv, Linear proj, LayerNorm norm, Linear fc1,
+                                Linear fc2) {
+    }
+
+    /**
+     * The parts only some architectures have; each is absent (null) where the {@link Architecture} has none, and
+     * its accessor then refuses to answer.
+     *
+     * @param distToken  distilled DeiT's distillation token {@code [D]}
+     * @param registers  DINOv2's register tokens {@code [R, D]}
+     * @param embedNorm  CLIP's LayerNorm before the blocks
+     * @param headDist   distilled DeiT's second head {@code [C, D]}
+     * @param pool       SigLIP's attention pooling
+     * @param projection CLIP's bias-free projection {@code [P, D']}
+     */
+    public record Extras(INDArray distToken, INDArray registers, LayerNorm embedNorm, Linear headDist,
+                         AttentionPool pool, INDArray projection) {
+
+        /** None of the parts: the original ViT. */
+        public static final Extras NONE = new Extras(null, null, null, null, null, null);
+
+        @Override
+        public INDArray distToken() {
+            return present(distToken, "a distillation token");
+        }
+
+        @Override
+        public INDArray registers() {
+            return present(registers, "register tokens");
+        }
+
+        @Override
+        public LayerNorm embedNorm() {
+            return present(embedNorm, "a LayerNorm before the blocks");
+        }
+
+        @Override
+        public Linear headDist() {
+            return present(headDist, "a distillation head");
+        }
+
+        @Override
+        public AttentionPool pool() {
+            return present(pool, "attention pooling");
+        }
+
+        @Override
+        public INDArray projection() {
+            return present(projection, "a projection");
+        }
+
+        private static <T> T present(T part, String what) {
+            if (part == null) {
+                throw new IllegalStateException("this model's architecture has no " + what
+                        + "; see VitConfig.architecture()");
+            }
+            return part;
+        }
+    }
+
+    /** Weights of the original ViT ({@link Extras#NONE}). */
+    public VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken, INDArray posEmbed, List<Block> blocks,
+                      LayerNorm norm, Linear head) {
+        this(config, patchEmbed, clsToken, posEmbed, blocks, norm, head, Extras.NONE);
+    }
+
+    @Override
+    public INDArray clsToken() {
+        return Extras.present(clsToken, "CLS token");
+    }
+
+    @Override
+    public Linear head() {
+        return Extras.present(head, "classifier");
+    }
+
+    /**
      * @throws IllegalArgumentException naming the tensor, when one is missing, not float32, not in the shape the
      *                                  config implies, or holds a NaN or an infinity
      */
     public VitWeights {
         blocks = List.copyOf(blocks);
-        Map<String, INDArray> actual = flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head);
+        extras = extras == null ? Extras.NONE : extras;
+        Map<String, INDArray> actual = flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head, extras);
         Map<String, long[]> expected = expectedShapes(config);
         if (blocks.size() != config.layers()) {
             throw new IllegalArgumentException("config has " + config.layers() + " layers but " + blocks.size()
@@ -71,11 +163,19 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             checkTensor(config, e.getKey(), e.getValue(), actual.get(e.getKey()));
             checkFinite(e.getKey(), actual.get(e.getKey()));
         }
+        for (Map.Entry<String, INDArray> e : actual.entrySet()) {
+            if (e.getValue() != null && !expected.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("tensor " + e.getKey() + " was given, but the architecture "
+                        + config.architecture() + " has no such part; does the config match these weights?");
+            }
+        }
     }
 
     /** The tensors in timm's names and the forward's layout, in a fixed order (embeddings, blocks, norm, head). */
     public Map<String, INDArray> tensors() {
-        return flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head);
+        Map<String, INDArray> t = flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head, extras);
+        t.keySet().retainAll(expectedShapes(config).keySet());
+        return t;
     }
 
     /**
@@ -107,18 +207,40 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
                     layerNorm(tensors, p + "norm1"), linear(tensors, p + "attn.qkv"), linear(tensors, p + "attn.proj"),
                     layerNorm(tensors, p + "norm2"), linear(tensors, p + "mlp.fc1"), linear(tensors, p + "mlp.fc2")));
         }
+        AttentionPool pool = tensors.containsKey("attn_pool.latent") ? new AttentionPool(
+                tensors.get("attn_pool.latent"), linear(tensors, "attn_pool.q"), linear(tensors, "attn_pool.kv"),
+                linear(tensors, "attn_pool.proj"), layerNorm(tensors, "attn_pool.norm"),
+                linear(tensors, "attn_pool.mlp.fc1"), linear(tensors, "attn_pool.mlp.fc2")) : null;
+        Extras extras = new Extras(tensors.get("dist_token"), tensors.get("reg_token"),
+                tensors.containsKey("norm_pre.weight") ? layerNorm(tensors, "norm_pre") : null,
+                tensors.containsKey("head_dist.weight") ? linear(tensors, "head_dist") : null, pool,
+                tensors.get("proj.weight"));
         return new VitWeights(config, linear(tensors, "patch_embed.proj"), tensors.get("cls_token"),
-                tensors.get("pos_embed"), blocks, layerNorm(tensors, "norm"), linear(tensors, "head"));
+                tensors.get("pos_embed"), blocks, layerNorm(tensors, "norm"),
+                tensors.containsKey("head.weight") ? linear(tensors, "head") : null, extras);
     }
 
     /** Every tensor name with the shape the forward pass expects for {@code config}, in canonical order. */
     public static Map<String, long[]> expectedShapes(VitConfig c) {
         long d = c.hiddenSize();
+        Architecture a = c.architecture();
         Map<String, long[]> s = new LinkedHashMap<>();
         s.put("patch_embed.proj.weight", new long[] {d, c.patchDim()});
         s.put("patch_embed.proj.bias", new long[] {d});
-        s.put("cls_token", new long[] {d});
-        s.put("pos_embed", new long[] {c.tokens(), d});
+        if (a.hasCls()) {
+            s.put("cls_token", new long[] {d});
+        }
+        if (a.tokens() == Architecture.Tokens.CLS_AND_DISTILLATION) {
+            s.put("dist_token", new long[] {d});
+        }
+        if (a.registers() > 0) {
+            s.put("reg_token", new long[] {a.registers(), d});
+        }
+        s.put("pos_embed", new long[] {c.positionRows(), d});
+        if (a.embedNorm()) {
+            s.put("norm_pre.weight", new long[] {d});
+            s.put("norm_pre.bias", new long[] {d});
+        }
         for (int i = 0; i < c.layers(); i++) {
             String p = "blocks." + i + ".";
             s.put(p + "norm1.weight", new long[] {d});
@@ -136,8 +258,32 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         s.put("norm.weight", new long[] {d});
         s.put("norm.bias", new long[] {d});
-        s.put("head.weight", new long[] {c.classes(), d});
-        s.put("head.bias", new long[] {c.classes()});
+        if (a.pooling() == Architecture.Pooling.ATTENTION_PROBE) {
+            s.put("attn_pool.latent", new long[] {d});
+            s.put("attn_pool.q.weight", new long[] {d, d});
+            s.put("attn_pool.q.bias", new long[] {d});
+            s.put("attn_pool.kv.weight", new long[] {2 * d, d});
+            s.put("attn_pool.kv.bias", new long[] {2 * d});
+            s.put("attn_pool.proj.weight", new long[] {d, d});
+            s.put("attn_pool.proj.bias", new long[] {d});
+            s.put("attn_pool.norm.weight", new long[] {d});
+            s.put("attn_pool.norm.bias", new long[] {d});
+            s.put("attn_pool.mlp.fc1.weight", new long[] {c.mlpSize(), d});
+            s.put("attn_pool.mlp.fc1.bias", new long[] {c.mlpSize()});
+            s.put("attn_pool.mlp.fc2.weight", new long[] {d, c.mlpSize()});
+            s.put("attn_pool.mlp.fc2.bias", new long[] {d});
+        }
+        if (a.projection() > 0) {
+            s.put("proj.weight", new long[] {a.projection(), c.pooledSize()});
+        }
+        if (a.head() != Architecture.Head.NONE) {
+            s.put("head.weight", new long[] {c.classes(), c.embeddingSize()});
+            s.put("head.bias", new long[] {c.classes()});
+        }
+        if (a.head() == Architecture.Head.DISTILLED) {
+            s.put("head_dist.weight", new long[] {c.classes(), d});
+            s.put("head_dist.bias", new long[] {c.classes()});
+        }
         return s;
     }
 
@@ -152,7 +298,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
-            boolean isNorm = name.startsWith("norm") || name.contains(".norm");
+            boolean isNorm = name.startsWith("norm") || name.contains(".norm") || name.contains("norm_pre");
             boolean isBias = name.endsWith(".bias");
             double scale = isNorm ? 0.1 : isBias ? 0.01 : 0.02;
             double offset = isNorm && name.endsWith(".weight") ? 1.0 : 0.0;
@@ -174,11 +320,14 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
     }
 
     private static Map<String, INDArray> flatten(Linear patchEmbed, INDArray clsToken, INDArray posEmbed,
-                                                 List<Block> blocks, LayerNorm norm, Linear head) {
+                                                 List<Block> blocks, LayerNorm norm, Linear head, Extras extras) {
         Map<String, INDArray> t = new LinkedHashMap<>();
         put(t, "patch_embed.proj", patchEmbed);
         t.put("cls_token", clsToken);
+        t.put("dist_token", extras.distToken);
+        t.put("reg_token", extras.registers);
         t.put("pos_embed", posEmbed);
+        put(t, "norm_pre", extras.embedNorm);
         for (int i = 0; i < blocks.size(); i++) {
             Block b = blocks.get(i);
             String p = "blocks." + i + ".";
@@ -190,7 +339,17 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             put(t, p + "mlp.fc2", b.fc2());
         }
         put(t, "norm", norm);
+        AttentionPool pool = extras.pool;
+        t.put("attn_pool.latent", pool == null ? null : pool.latent());
+        put(t, "attn_pool.q", pool == null ? null : pool.q());
+        put(t, "attn_pool.kv", pool == null ? null : pool.kv());
+        put(t, "attn_pool.proj", pool == null ? null : pool.proj());
+        put(t, "attn_pool.norm", pool == null ? null : pool.norm());
+        put(t, "attn_pool.mlp.fc1", pool == null ? null : pool.fc1());
+        put(t, "attn_pool.mlp.fc2", pool == null ? null : pool.fc2());
+        t.put("proj.weight", extras.projection);
         put(t, "head", head);
+        put(t, "head_dist", extras.headDist);
         return t;
     }
 

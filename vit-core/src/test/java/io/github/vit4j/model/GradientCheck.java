@@ -99,16 +99,7 @@ final class GradientCheck {
 
     /** Every site a run from pixels produces: embed, each kind at each layer, ln_final, logits. */
     static List<Site> everySite(VitConfig config) {
-        List<Site> sites = new ArrayList<>(List.of(Site.embed()));
-        for (int l = 0; l < config.layers(); l++) {
-            for (Site.Kind kind : Site.Kind.values()) {
-                if (kind.perBlock()) {
-                    sites.add(Site.of(l, kind));
-                }
-            }
-        }
-        sites.addAll(List.of(Site.lnFinal(), Site.logits()));
-        return sites;
+        return config.sites();
     }
 
     /** The oracle's run with this check's substitutions (and an optional extra hook at one site). */

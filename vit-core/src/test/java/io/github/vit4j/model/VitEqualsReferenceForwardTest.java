@@ -137,7 +137,7 @@ class VitEqualsReferenceForwardTest {
         Set<Site.Kind> kinds = EnumSet.noneOf(Site.Kind.class);
         Set<Site> sites = new HashSet<>();
         for (Site.Kind kind : Site.Kind.values()) {
-            if (rng.nextInt(8) == 0) {
+            if (rng.nextInt(8) == 0 && CONFIG.hasSite(kind)) {
                 kinds.add(kind);
             }
             if (kind.perBlock() && rng.nextInt(6) == 0) {
@@ -194,7 +194,7 @@ class VitEqualsReferenceForwardTest {
             List<Site> candidates = new ArrayList<>();
             for (Site.Kind kind : Site.Kind.values()) {
                 if (!kind.perBlock()) {
-                    if (kind != Site.Kind.EMBED || start == 0) {
+                    if ((kind != Site.Kind.EMBED || start == 0) && CONFIG.hasSite(kind)) {
                         candidates.add(new Site(Site.NO_LAYER, kind));
                     }
                     continue;

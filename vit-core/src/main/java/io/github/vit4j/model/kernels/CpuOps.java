@@ -157,22 +157,23 @@ abstract sealed class CpuOps extends Ops permits OneDnnOps, OpenBlasOps {
     }
 
     @Override
-    public final INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos) {
+    public final INDArray prependAddPos(INDArray embed, INDArray prefix, INDArray pos) {
         int b = (int) embed.size(0);
         int n = (int) embed.size(1);
         int d = (int) embed.size(2);
-        int t = n + 1;
+        int p = prefix == null ? 0 : (int) prefix.size(0);
+        int t = n + p;
         float[] e = toFloats(embed);
-        float[] c = toFloats(cls);
+        float[] c = prefix == null ? new float[0] : toFloats(prefix);
         float[] ps = toFloats(pos);
         float[] out = new float[b * t * d];
         for (int img = 0; img < b; img++) {
             int o = img * t * d;
-            for (int i = 0; i < d; i++) {
+            for (int i = 0; i < p * d; i++) {
                 out[o + i] = c[i] + ps[i];
             }
             for (int i = 0; i < n * d; i++) {
-                out[o + d + i] = e[img * n * d + i] + ps[d + i];
+                out[o + p * d + i] = e[img * n * d + i] + ps[p * d + i];
             }
         }
         return Nd4j.create(out, new long[] {b, t, d}, 'c');

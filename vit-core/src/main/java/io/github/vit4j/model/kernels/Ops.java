@@ -1,10 +1,12 @@
 package io.github.vit4j.model.kernels;
 
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitWeights;
 import java.util.Collection;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The operations of the forward and backward passes: the one seam between the straight-line blocks of
@@ -124,8 +126,62 @@ public abstract sealed class Ops permits PlainOps, CpuOps {
      */
     public abstract INDArray patchify(INDArray pixels, int p);
 
-    /** {@code concat(cls, embed) + pos}: embed {@code [B, N, D]}, cls {@code [D]}, pos {@code [T, D]} → a new {@code [B, T, D]}. */
-    public abstract INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos);
+    /**
+     * {@code concat(prefix, embed) + pos}: embed {@code [B, N, D]}, prefix {@code [P, D]} (the tokens before the
+     * patches, the same for every image; null for none), pos {@code [P + N, D]} → a new {@code [B, P + N, D]}.
+     */
+    public abstract INDArray prependAddPos(INDArray embed, INDArray prefix, INDArray pos);
+
+    /**
+     * The MLP's activation, elementwise: a new array. Exact GELU runs on this kernel set's {@link #gelu}; the tanh
+     * approximation and quick GELU are written once here with ND4J's operations (no family's speed rests on them yet).
+     */
+    public final INDArray activation(INDArray x, Architecture.Activation kind) {
+        return switch (kind) {
+            case GELU -> gelu(x);
+            case GELU_TANH -> {
+                INDArray inner = x.mul(x).muli(GELU_TANH_CUBIC).addi(1.0).muli(x).muli(SQRT_2_OVER_PI); // u
+                yield Transforms.tanh(inner, false).addi(1.0).muli(x).muli(0.5);                      // ½x(1+tanh u)
+            }
+            case QUICK_GELU -> Transforms.sigmoid(x.mul(QUICK_GELU_SCALE), false).muli(x);           // x·σ(1.702x)
+        };
+    }
+
+    /** {@link #activation}'s derivative times {@code dy}: a new array. */
+    public final INDArray activationBackward(INDArray dy, INDArray x, Architecture.Activation kind) {
+        return switch (kind) {
+            case GELU -> geluBackward(dy, x);
+            case GELU_TANH -> {
+                INDArray x2 = x.mul(x);
+                INDArray t = Transforms.tanh(x2.mul(GELU_TANH_CUBIC).addi(1.0).muli(x).muli(SQRT_2_OVER_PI), false);
+                INDArray du = x2.muli(3 * GELU_TANH_CUBIC).addi(1.0).muli(SQRT_2_OVER_PI);             // du/dx
+                INDArray sech2 = t.mul(t).rsubi(1.0);                                                  // 1 − tanh²
+                yield sech2.muli(du).muli(x).muli(0.5).addi(t.addi(1.0).muli(0.5)).muli(dy);
+            }
+            case QUICK_GELU -> {
+                INDArray sig = Transforms.sigmoid(x.mul(QUICK_GELU_SCALE), false);                    // σ(1.702x)
+                INDArray slope = sig.rsub(1.0).muli(sig).muli(x).muli(QUICK_GELU_SCALE);            // 1.702 x σ(1−σ)
+                yield slope.addi(sig).muli(dy);
+            }
+        };
+    }
+
+    /** Each row of {@code x} {@code [R, D]} divided by its L2 norm: a new array (the zero-shot head's input). */
+    public final INDArray normalizeRows(INDArray x) {
+        return x.divColumnVector(x.norm2(true, 1));
+    }
+
+    /** {@link #normalizeRows}'s: with {@code y = x / ‖x‖}, {@code dx = (dy − y (dy · y)) / ‖x‖} per row. */
+    public final INDArray normalizeRowsBackward(INDArray dy, INDArray x) {
+        INDArray norm = x.norm2(true, 1);                                                  // [R, 1]
+        INDArray y = x.divColumnVector(norm);                                              // [R, D]
+        INDArray dot = dy.mul(y).sum(true, 1);                                             // [R, 1]
+        return dy.sub(y.muliColumnVector(dot)).diviColumnVector(norm);
+    }
+
+    private static final double SQRT_2_OVER_PI = 0.7978845608028654;
+    private static final double GELU_TANH_CUBIC = 0.044715;
+    private static final double QUICK_GELU_SCALE = 1.702;
 
     // The backward pass's operations. Each is the derivative of the forward operation it is named after: given the
     // gradient of that operation's output (dy) and what the forward kept, the gradient of its input, a new array.

@@ -115,11 +115,11 @@ final class PlainOps extends Ops {
     }
 
     @Override
-    public INDArray prependClsAddPos(INDArray embed, INDArray cls, INDArray pos) {
+    public INDArray prependAddPos(INDArray embed, INDArray prefix, INDArray pos) {
         long b = embed.size(0);
         long d = embed.size(2);
-        INDArray clsRows = cls.reshape(1, 1, d).broadcast(b, 1, d);                   // [B, 1, D]
-        INDArray tokens = Nd4j.concat(1, clsRows, embed);                              // [B, T, D]
+        INDArray tokens = prefix == null ? embed.dup('c') : Nd4j.concat(1,
+                prefix.reshape(1, prefix.size(0), d).broadcast(b, prefix.size(0), d), embed);  // [B, T, D]
         return tokens.addi(pos.reshape(1, pos.size(0), d).broadcast(tokens.shape()));
     }
 

@@ -1,0 +1,79 @@
+package io.github.vit4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.model.kernels.KernelSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Every family preset on seeded random weights: the fast path equals the reference at every site, and the
+ * backward's input gradient agrees with a central difference of the forward along a random direction. (The golden
+ * tests against Hugging Face's models are in weights-converter's {@code FamilyGoldenTest}.)
+ */
+class FamilyPresetsTest {
+
+    /** Image 8, patch 4 (4 patches), width 16, 2 layers of 2 heads, MLP 32, eps 1e-6. */
+    private static VitConfig small(Architecture a, int classes) {
+        return new VitConfig(8, 4, 3, 16, 2, 2, 32, 1e-6, VitConfig.numberedLabels(classes), a);
+    }
+
+    static Stream<Arguments> families() {
+        return Stream.of(
+                Arguments.of("clip vision", small(Architecture.clipVision(6), 6)),
+                Arguments.of("clip zero-shot", small(Architecture.clipVision(6).withLinearHead(true), 3)),
+                Arguments.of("dinov2", small(Architecture.dinov2(0, 0), 16)),
+                Arguments.of("dinov2 registers classifier", small(Architecture.dinov2Classifier(3, 0), 5)),
+                Arguments.of("siglip", small(Architecture.siglipVision(), 16)),
+                Arguments.of("deit distilled", small(Architecture.deitDistilled(), 5)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
+    void theFastPathEqualsTheReferenceAtEverySiteOfEveryFamily(String name, VitConfig config) {
+        VitWeights w = VitWeights.random(config, 7);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 8, 8).subi(0.5).muli(2);
+        try (Activations ref = new ReferenceForward(w).run(Input.normalized(x), Keep.all());
+             Activations fast = new Vit(w, KernelSet.configured()).run(Input.normalized(x), Keep.all())) {
+            assertEquals(config.sites(), ref.sites().stream().toList(), name + ": the reference's sites");
+            for (Site s : config.sites()) {
+                INDArray a = ref.get(s);
+                INDArray b = fast.get(s);
+                assertArrayEquals(a.shape(), b.shape(), name + " " + s);
+                double scale = Math.max(1e-3, a.amaxNumber().doubleValue());
+                double diff = a.sub(b).amaxNumber().doubleValue();
+                assertTrue(diff <= 1e-5 * scale, name + " " + s + ": differs by " + diff + " of " + scale);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
+    void theInputGradientAgreesWithACentralDifferenceForEveryFamily(String name, VitConfig config) {
+        VitWeights w = VitWeights.random(config, 11);
+        Vit vit = new Vit(w, KernelSet.PLAIN);
+        Random rng = new Random(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 8, 8).subi(0.5).muli(2);
+        INDArray u = Nd4j.rand(DataType.FLOAT, 1, 3, 8, 8).subi(0.5);
+        int k = rng.nextInt(config.classes());
+        Objective objective = Objective.logit(k);
+        Gradients g = vit.gradients(Input.normalized(x), Map.of(), objective);
+        double eps = 1e-2;
+        double plus = vit.logits(Input.normalized(x.add(u.mul(eps)))).getDouble(0, k);
+        double minus = vit.logits(Input.normalized(x.sub(u.mul(eps)))).getDouble(0, k);
+        double fd = (plus - minus) / (2 * eps);
+        double backward = g.input().castTo(DataType.DOUBLE).mul(u.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+        double norms = g.input().norm2Number().doubleValue() * u.norm2Number().doubleValue();
+        assertTrue(Math.abs(fd - backward) <= 2e-3 * norms, name + ": finite difference " + fd + ", backward "
+                + backward + " (‖g‖‖u‖ " + norms + ")");
+    }
+}
