@@ -101,13 +101,13 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                 Architecture.VIT);
     }
 
-    private static void positive(String name, int value) {
+    static void positive(String name, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(name + " must be positive, got " + value);
         }
     }
 
-    private static void bounded(String name, int value, int limit, String limitName) {
+    static void bounded(String name, int value, int limit, String limitName) {
         positive(name, value);
         if (value > limit) {
             throw new IllegalArgumentException(name + " is " + value + ", more than VitConfig." + limitName + " = "
@@ -116,7 +116,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
     }
 
     /** Refuses sizes whose product would overflow an array's element count (each size may be within its limit). */
-    private static void fitsAnArray(String tensor, long rows, long columns) {
+    static void fitsAnArray(String tensor, long rows, long columns) {
         long elements = rows * columns; // the factors are bounded above, so a long holds the product
         if (elements > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(tensor + " [" + rows + ", " + columns + "] would have " + elements

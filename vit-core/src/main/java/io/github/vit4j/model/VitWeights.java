@@ -202,10 +202,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
-            String p = "blocks." + i + ".";
-            blocks.add(new Block(
-                    layerNorm(tensors, p + "norm1"), linear(tensors, p + "attn.qkv"), linear(tensors, p + "attn.proj"),
-                    layerNorm(tensors, p + "norm2"), linear(tensors, p + "mlp.fc1"), linear(tensors, p + "mlp.fc2")));
+            blocks.add(block(tensors, "blocks." + i + "."));
         }
         AttentionPool pool = tensors.containsKey("attn_pool.latent") ? new AttentionPool(
                 tensors.get("attn_pool.latent"), linear(tensors, "attn_pool.q"), linear(tensors, "attn_pool.kv"),
@@ -242,19 +239,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             s.put("norm_pre.bias", new long[] {d});
         }
         for (int i = 0; i < c.layers(); i++) {
-            String p = "blocks." + i + ".";
-            s.put(p + "norm1.weight", new long[] {d});
-            s.put(p + "norm1.bias", new long[] {d});
-            s.put(p + "attn.qkv.weight", new long[] {3 * d, d});
-            s.put(p + "attn.qkv.bias", new long[] {3 * d});
-            s.put(p + "attn.proj.weight", new long[] {d, d});
-            s.put(p + "attn.proj.bias", new long[] {d});
-            s.put(p + "norm2.weight", new long[] {d});
-            s.put(p + "norm2.bias", new long[] {d});
-            s.put(p + "mlp.fc1.weight", new long[] {c.mlpSize(), d});
-            s.put(p + "mlp.fc1.bias", new long[] {c.mlpSize()});
-            s.put(p + "mlp.fc2.weight", new long[] {d, c.mlpSize()});
-            s.put(p + "mlp.fc2.bias", new long[] {d});
+            blockShapes(s, "blocks." + i + ".", d, c.mlpSize());
         }
         s.put("norm.weight", new long[] {d});
         s.put("norm.bias", new long[] {d});
@@ -293,9 +278,14 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      * bias 0.1·N(0,1) so that every parameter matters. The same seed gives the same weights on every machine.
      */
     public static VitWeights random(VitConfig config, long seed) {
+        return fromTensors(config, randomTensors(expectedShapes(config), seed));
+    }
+
+    /** {@link #random}'s tensors for any shapes by name (the text tower's too). */
+    static Map<String, INDArray> randomTensors(Map<String, long[]> shapes, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
             boolean isNorm = name.startsWith("norm") || name.contains(".norm") || name.contains("norm_pre");
@@ -308,7 +298,40 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             }
             tensors.put(name, Nd4j.create(values, shape, 'c'));
         }
-        return fromTensors(config, tensors);
+        return tensors;
+    }
+
+    /** The shapes of one block's tensors, named {@code prefix + "norm1.weight"} …, into {@code s}. */
+    static void blockShapes(Map<String, long[]> s, String prefix, long d, long m) {
+        s.put(prefix + "norm1.weight", new long[] {d});
+        s.put(prefix + "norm1.bias", new long[] {d});
+        s.put(prefix + "attn.qkv.weight", new long[] {3 * d, d});
+        s.put(prefix + "attn.qkv.bias", new long[] {3 * d});
+        s.put(prefix + "attn.proj.weight", new long[] {d, d});
+        s.put(prefix + "attn.proj.bias", new long[] {d});
+        s.put(prefix + "norm2.weight", new long[] {d});
+        s.put(prefix + "norm2.bias", new long[] {d});
+        s.put(prefix + "mlp.fc1.weight", new long[] {m, d});
+        s.put(prefix + "mlp.fc1.bias", new long[] {m});
+        s.put(prefix + "mlp.fc2.weight", new long[] {d, m});
+        s.put(prefix + "mlp.fc2.bias", new long[] {d});
+    }
+
+    /** The block whose tensors {@code t} holds under {@code prefix} ({@link #blockShapes}' names). */
+    static Block block(Map<String, INDArray> t, String prefix) {
+        return new Block(layerNorm(t, prefix + "norm1"), linear(t, prefix + "attn.qkv"),
+                linear(t, prefix + "attn.proj"), layerNorm(t, prefix + "norm2"), linear(t, prefix + "mlp.fc1"),
+                linear(t, prefix + "mlp.fc2"));
+    }
+
+    /** Block {@code b}'s tensors into {@code t} under {@code prefix} ({@link #blockShapes}' names). */
+    static void putBlock(Map<String, INDArray> t, String prefix, Block b) {
+        put(t, prefix + "norm1", b.norm1());
+        put(t, prefix + "attn.qkv", b.qkv());
+        put(t, prefix + "attn.proj", b.proj());
+        put(t, prefix + "norm2", b.norm2());
+        put(t, prefix + "mlp.fc1", b.fc1());
+        put(t, prefix + "mlp.fc2", b.fc2());
     }
 
     private static Linear linear(Map<String, INDArray> t, String prefix) {
@@ -329,14 +352,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         t.put("pos_embed", posEmbed);
         put(t, "norm_pre", extras.embedNorm);
         for (int i = 0; i < blocks.size(); i++) {
-            Block b = blocks.get(i);
-            String p = "blocks." + i + ".";
-            put(t, p + "norm1", b.norm1());
-            put(t, p + "attn.qkv", b.qkv());
-            put(t, p + "attn.proj", b.proj());
-            put(t, p + "norm2", b.norm2());
-            put(t, p + "mlp.fc1", b.fc1());
-            put(t, p + "mlp.fc2", b.fc2());
+            putBlock(t, "blocks." + i + ".", blocks.get(i));
         }
         put(t, "norm", norm);
         AttentionPool pool = extras.pool;
@@ -382,7 +398,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      * Refuses a tensor holding a NaN or an infinity (every logit would be NaN), naming it and the first such
      * element. One counting pass over the tensor; the search for the element runs only when there is one.
      */
-    private static void checkFinite(String name, INDArray tensor) {
+    static void checkFinite(String name, INDArray tensor) {
         if (!BooleanIndexing.or(tensor, Conditions.notFinite())) {
             return;
         }
