@@ -1,0 +1,159 @@
+package io.github.vit4j.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.vit4j.SharedAssets;
+import io.github.vit4j.format.Npy;
+import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Architecture;
+import io.github.vit4j.model.Clip;
+import io.github.vit4j.model.Input;
+import io.github.vit4j.model.Keep;
+import io.github.vit4j.model.Predictions;
+import io.github.vit4j.model.Site;
+import io.github.vit4j.model.Substitution;
+import io.github.vit4j.model.TextTower;
+import io.github.vit4j.model.TextWeights;
+import io.github.vit4j.model.Vit;
+import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
+import io.github.vit4j.model.ZeroShot;
+import io.github.vit4j.model.kernels.KernelSet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * CLIP's text tower and zero-shot classification against ../shared/reference/families/clip-tiny: a whole tiny
+ * {@code CLIPModel} run in float64 PyTorch on the five prompts of {@code prompts.txt} and three images. Every text
+ * site within 1e-4 of its array's largest |value| (observed ≤ 1e-6), on the plain and the configured kernels; the
+ * zero-shot logits of the three images within 1e-4 of the largest |logit| ({@code logits_per_image_float64.npy}).
+ * The image tower is read here with the plainest mapping of Hugging Face's {@code vision_model.*} names (the
+ * loaders' own CLIP mapping is {@link ModelLoader}'s).
+ */
+class ClipGoldenTest {
+
+    static final double TOLERANCE = 1e-4;
+    static final Path MODEL = SharedAssets.resolve("models/families/clip-tiny");
+    static final Path REFERENCE = SharedAssets.resolve("reference/families/clip-tiny");
+    static Map<String, INDArray> ref;
+    static long[][] ids;
+    static TextWeights text;
+
+    @BeforeAll
+    static void load() throws IOException {
+        ref = Npy.readNpz(REFERENCE.resolve("reference.npz"));
+        INDArray inputIds = ref.get("input_ids");
+        ids = new long[(int) inputIds.size(0)][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = inputIds.getRow(i).toLongVector();
+        }
+        text = ClipTextLoader.load(MODEL);
+    }
+
+    @Test
+    void theConfigIsTheTextConfigOfTheModel() {
+        assertEquals(new io.github.vit4j.model.TextConfig(49408, 77, 64, 2, 4, 256, 1e-5,
+                Architecture.Activation.QUICK_GELU, 32, 49407), text.config());
+        int[] pool = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            pool[i] = text.config().poolIndex(ids[i]);
+        }
+        assertArrayEquals(ref.get("pool_index").toIntVector(), pool);
+    }
+
+    @Test
+    void everySiteOfTheTextRunMatchesHuggingFacesClipModelOnThePlainAndTheConfiguredKernels() {
+        for (KernelSet kernels : List.of(KernelSet.PLAIN, KernelSet.configured())) {
+            textSitesMatch(kernels);
+        }
+    }
+
+    private static void textSitesMatch(KernelSet kernels) {
+        try (Activations run = new TextTower(text, kernels).run(ids, Keep.all())) {
+            Map<String, Double> diffs = new LinkedHashMap<>();
+            for (Site s : text.config().sites()) {
+                if (s.kind() == Site.Kind.LOGITS) {
+                    continue;
+                }
+                INDArray want = ref.get(s.toString());
+                diffs.put(s.toString(), relative(run.get(s), want));
+            }
+            assertEquals(text.config().sites().size() - 1, diffs.size());
+            diffs.forEach((site, d) -> assertTrue(d <= TOLERANCE, kernels + ": " + site + " differs by " + d
+                    + " of its largest value; all: " + diffs));
+            INDArray pattern = run.get(Site.pattern(1));
+            if (kernels == KernelSet.PLAIN) {
+                assertEquals(0.0, pattern.getDouble(2, 3, 10, 11), "above the diagonal");
+            }
+        }
+    }
+
+    @Test
+    void zeroShotLogitsOfTheThreeImagesMatchLogitsPerImage() throws IOException {
+        Clip clip = ClipTextLoader.clip(MODEL, visionTower(MODEL.resolve("model.safetensors")));
+        assertEquals(ref.get("logit_scale").getDouble(0), clip.logitScale(), 1e-6);
+        List<String> classes = Files.readAllLines(REFERENCE.resolve("prompts.txt")).stream()
+                .filter(line -> !line.isBlank()).toList();
+        VitWeights classifier = ZeroShot.classifier(clip, classes, ids);
+        INDArray pixels = ref.get("pixel_values").castTo(DataType.FLOAT);
+        INDArray want = Npy.read(REFERENCE.resolve("logits_per_image_float64.npy"));
+        Vit vit = new Vit(classifier);
+        double logits = relative(vit.logits(Input.normalized(pixels)), want);
+        assertTrue(logits <= TOLERANCE, "logits differ by " + logits + " of the largest");
+        // The head alone, from the reference's own image_embeds substituted into the run.
+        INDArray imageEmbeds = ref.get("image_embeds").castTo(DataType.FLOAT);
+        try (Activations run = vit.run(Input.normalized(pixels), Keep.logitsOnly(),
+                Map.of(Site.imageEmbeds(), Substitution.whole(imageEmbeds)))) {
+            double head = relative(run.logits(), want);
+            assertTrue(head <= TOLERANCE, "logits from the reference's image_embeds differ by " + head);
+        }
+        Predictions p = vit.classify(Input.normalized(pixels));
+        INDArray probs = ref.get("probs");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(classes.get(probs.getRow(i).argMax().getInt(0)), p.top1(i).label(), "image " + i);
+        }
+    }
+
+    /** max |actual − want| over max |want|. */
+    static double relative(INDArray actual, INDArray want) {
+        assertArrayEquals(want.shape(), actual.shape(), "shape");
+        INDArray w = want.castTo(DataType.DOUBLE);
+        return actual.castTo(DataType.DOUBLE).sub(w).amaxNumber().doubleValue() / w.amaxNumber().doubleValue();
+    }
+
+    /** clip-tiny's image tower, Hugging Face's names mapped one by one (q, k, v fused; the conv flattened). */
+    static VitWeights visionTower(Path file) throws IOException {
+        VitConfig config = new VitConfig(224, 32, 3, 48, 2, 4, 192, 1e-5, VitConfig.numberedLabels(32),
+                Architecture.clipVision(32));
+        Map<String, List<String>> sources = new LinkedHashMap<>();
+        sources.put("cls_token", List.of("vision_model.embeddings.class_embedding"));
+        sources.put("pos_embed", List.of("vision_model.embeddings.position_embedding.weight"));
+        sources.put("norm_pre.weight", List.of("vision_model.pre_layrnorm.weight"));
+        sources.put("norm_pre.bias", List.of("vision_model.pre_layrnorm.bias"));
+        for (int i = 0; i < config.layers(); i++) {
+            ClipTextLoader.blockSources(sources, "blocks." + i + ".", "vision_model.encoder.layers." + i + ".");
+        }
+        sources.put("norm.weight", List.of("vision_model.post_layernorm.weight"));
+        sources.put("norm.bias", List.of("vision_model.post_layernorm.bias"));
+        sources.put("proj.weight", List.of("visual_projection.weight"));
+        try (Safetensors st = Safetensors.open(file)) {
+            Map<String, INDArray> t = new LinkedHashMap<>(ClipTextLoader.tensors(st, sources,
+                    VitWeights.expectedShapes(config), "clip-tiny's image tower"));
+            t.put("patch_embed.proj.weight", st.load("vision_model.embeddings.patch_embedding.weight")
+                    .reshape('c', 48, config.patchDim()));
+            t.put("patch_embed.proj.bias", Nd4j.zeros(DataType.FLOAT, 48));
+            return VitWeights.fromTensors(config, t);
+        }
+    }
+}
