@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <pre>{@code
  * Clip clip = new Clip(imageTower, textTower, logitScale);      // e.g. ClipTextLoader.clip(folder, imageTower)
  * VitWeights classifier = ZeroShot.classifier(clip, List.of("cat", "dog"),
- *         List.of(ZeroShot.DEFAULT_TEMPLATE), tokenizer::encode);
+ *         List.of(ZeroShot.DEFAULT_TEMPLATE), tokenizer::tokenize);   // vit-text's ClipTokenizer
  * Predictions p = new Vit(classifier).classify(input);          // "cat" 0.93, "dog" 0.07
  * }</pre>
  */
@@ -61,23 +61,29 @@ public final class ZeroShot {
 
     /**
      * The image classifier over {@code classes}, each described by the prompt {@code template} makes of its name (or
-     * several templates, averaged), tokenized by {@code tokenizer} (CLIP's: one row of contextLength ids per prompt,
-     * e.g. {@code ClipTokenizer::encode}).
+     * several templates, averaged), tokenized by {@code tokenizer}: prompts in, one row of token ids per prompt out,
+     * as CLIP's tokenizer gives them ({@code ClipTokenizer::tokenize} of the vit-text module: 77 positions,
+     * start- and end-of-text, padded with 0).
      *
      * @throws IllegalArgumentException for no templates, a template without {@code {}}, no classes, or prompts the
      *                                  text tower refuses (see {@link TextTower#run(long[][], Keep, Map)})
      */
     public static VitWeights classifier(Clip clip, List<String> classes, List<String> templates,
-                                        Function<String, long[]> tokenizer) {
+                                        Function<List<String>, long[][]> tokenizer) {
         if (templates == null || templates.isEmpty()) {
             throw new IllegalArgumentException("no templates; use List.of(ZeroShot.DEFAULT_TEMPLATE)");
         }
         checkClasses(classes);
         long[][][] ids = new long[classes.size()][templates.size()][];
         for (int k = 0; k < templates.size(); k++) {
-            List<String> prompts = prompts(templates.get(k), classes);
+            long[][] rows = tokenizer.apply(prompts(templates.get(k), classes));
+            if (rows == null || rows.length != classes.size()) {
+                throw new IllegalArgumentException("the tokenizer gave " + (rows == null ? "nothing" : rows.length
+                        + " rows") + " for the " + classes.size() + " prompts of template \"" + templates.get(k)
+                        + "\"; it must give one row of token ids per prompt");
+            }
             for (int c = 0; c < classes.size(); c++) {
-                ids[c][k] = tokenizer.apply(prompts.get(c));
+                ids[c][k] = rows[c];
             }
         }
         return classifier(clip, classes, ids);

@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.format.VitFile;
+import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.kernels.KernelSet;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -68,9 +73,10 @@ class ZeroShotTest {
     void templatesMakeOnePromptPerClassAndTheTokenizerSeesThemAll() {
         List<String> seen = new ArrayList<>();
         VitWeights classifier = ZeroShot.classifier(CLIP, List.of("cat", "dog"),
-                List.of(ZeroShot.DEFAULT_TEMPLATE, "a drawing of a {}, a {}."), prompt -> {
-                    seen.add(prompt);
-                    return new long[] {prompt.length() % 14, 15};
+                List.of(ZeroShot.DEFAULT_TEMPLATE, "a drawing of a {}, a {}."), prompts -> {
+                    seen.addAll(prompts);
+                    return prompts.stream().map(prompt -> new long[] {prompt.length() % 14, 15})
+                            .toArray(long[][]::new);
                 });
         assertEquals(List.of("a photo of a cat.", "a photo of a dog.", "a drawing of a cat, a cat.",
                 "a drawing of a dog, a dog."), seen);
@@ -85,6 +91,18 @@ class ZeroShotTest {
         Gradients g = new Vit(classifier, KernelSet.PLAIN).gradients(Input.normalized(PIXELS), Map.of(),
                 Objective.logit(1));
         assertTrue(g.input().norm2Number().doubleValue() > 0);
+    }
+
+    @Test
+    void aZeroShotClassifierSavedAsAVitFileLoadsWithItsClassNamesAndItsLogits(@TempDir Path dir) throws IOException {
+        VitWeights classifier = ZeroShot.classifier(CLIP, List.of("cat", "dog"), new long[][] {{1, 15}, {2, 15}});
+        Path file = dir.resolve("zero-shot.vit");
+        VitFile.write(file, new Pretrained(classifier, Preprocessing.unitRange(8)));
+        Pretrained back = VitFile.read(file);
+        assertEquals(classifier.config(), back.config());
+        INDArray want = new Vit(classifier, KernelSet.PLAIN).logits(Input.normalized(PIXELS));
+        INDArray got = new Vit(back.weights(), KernelSet.PLAIN).logits(Input.normalized(PIXELS));
+        assertArrayEquals(want.ravel().toFloatVector(), got.ravel().toFloatVector());
     }
 
     @Test
