@@ -59,10 +59,7 @@ public record TextConfig(int vocabSize, int contextLength, int hiddenSize, int l
             throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not divisible by heads " + heads
                     + "; each head gets hiddenSize / heads dimensions");
         }
-        if (!(layerNormEps > 0) || layerNormEps >= 1) {
-            throw new IllegalArgumentException("layerNormEps must be in (0, 1), got " + layerNormEps
-                    + "; CLIP's is 1e-5");
-        }
+        VitConfig.layerNormEps(layerNormEps, "CLIP's is 1e-5");
         if (activation == null) {
             throw new IllegalArgumentException("activation must be named; OpenAI's CLIP uses"
                     + " Architecture.Activation.QUICK_GELU");

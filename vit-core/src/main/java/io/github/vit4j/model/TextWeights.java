@@ -1,7 +1,6 @@
 package io.github.vit4j.model;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,19 +137,9 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
     }
 
     private static void check(TextConfig c, String name, long[] expected, INDArray actual) {
-        if (actual == null) {
-            throw new IllegalArgumentException("missing tensor " + name + " " + Arrays.toString(expected)
-                    + " for a " + c.layers() + "-layer text tower of width " + c.hiddenSize());
-        }
-        if (actual.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("tensor " + name + " is " + actual.dataType()
-                    + "; the forward pass needs FLOAT (convert with castTo(DataType.FLOAT))");
-        }
-        if (!Arrays.equals(expected, actual.shape())) {
-            throw new IllegalArgumentException("expected " + name + " " + Arrays.toString(expected) + " but got "
-                    + Arrays.toString(actual.shape()) + "; does the TextConfig (vocabulary " + c.vocabSize()
-                    + ", context " + c.contextLength() + ", width " + c.hiddenSize() + ", MLP " + c.mlpSize()
-                    + ", projection " + c.projection() + ") match these weights?");
-        }
+        VitWeights.checkTensor(name, expected, actual, "a " + c.layers() + "-layer text tower of width "
+                + c.hiddenSize(), () -> "; does the TextConfig (vocabulary " + c.vocabSize() + ", context "
+                + c.contextLength() + ", width " + c.hiddenSize() + ", MLP " + c.mlpSize() + ", projection "
+                + c.projection() + ") match these weights?");
     }
 }

@@ -61,10 +61,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
             throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not divisible by heads " + heads
                     + "; each head gets hiddenSize / heads dimensions");
         }
-        if (!(layerNormEps > 0) || layerNormEps >= 1) {
-            throw new IllegalArgumentException("layerNormEps must be in (0, 1), got " + layerNormEps
-                    + "; typical values are 1e-6 (timm), 1e-12 (Hugging Face), 1e-5");
-        }
+        layerNormEps(layerNormEps, "typical values are 1e-6 (timm), 1e-12 (Hugging Face), 1e-5");
         if (labels == null || labels.isEmpty()) {
             throw new IllegalArgumentException("labels must name at least one class; use VitConfig.numberedLabels(n)"
                     + " when the names are unknown");
@@ -99,6 +96,13 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                      int mlpSize, double layerNormEps, List<String> labels) {
         this(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps, labels,
                 Architecture.VIT);
+    }
+
+    /** Refuses an epsilon outside (0, 1), with {@code typical} values as the hint. */
+    static void layerNormEps(double eps, String typical) {
+        if (!(eps > 0) || eps >= 1) {
+            throw new IllegalArgumentException("layerNormEps must be in (0, 1), got " + eps + "; " + typical);
+        }
     }
 
     static void positive(String name, int value) {

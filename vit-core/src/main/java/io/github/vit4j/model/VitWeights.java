@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -380,9 +381,18 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
     }
 
     private static void checkTensor(VitConfig c, String name, long[] expected, INDArray actual) {
+        checkTensor(name, expected, actual, "a " + c.layers() + "-layer ViT of width " + c.hiddenSize(),
+                () -> hint(c, name, actual.shape()));
+    }
+
+    /**
+     * Refuses a tensor that is missing, not float32 or not of shape {@code expected}, naming it, {@code model} (what
+     * it is a tensor of: "a 12-layer ViT of width 768") and, for a wrong shape, {@code hint}'s text.
+     */
+    static void checkTensor(String name, long[] expected, INDArray actual, String model, Supplier<String> hint) {
         if (actual == null) {
             throw new IllegalArgumentException("missing tensor " + name + " " + Arrays.toString(expected)
-                    + " for a " + c.layers() + "-layer ViT of width " + c.hiddenSize());
+                    + " for " + model);
         }
         if (actual.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("tensor " + name + " is " + actual.dataType()
@@ -390,7 +400,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         if (!Arrays.equals(expected, actual.shape())) {
             throw new IllegalArgumentException("expected " + name + " " + Arrays.toString(expected) + " but got "
-                    + Arrays.toString(actual.shape()) + hint(c, name, actual.shape()));
+                    + Arrays.toString(actual.shape()) + hint.get());
         }
     }
 
