@@ -185,8 +185,8 @@ public final class ReferenceForward {
 
     /**
      * The causal mask: {@code scores} {@code [B, H, T, T]} with −∞ wherever key j comes after query i (j > i), so
-     * that the softmax gives those keys weight 0 (exactly 0 on the plain kernels; the fast sets' softmax clamps its
-     * exponent at −87, below 2e-38): a new array.
+     * that the softmax gives those keys weight 0 (exactly 0 on the plain kernels; at most 2e-38 on the fast ones:
+     * OpenBLAS's softmax clamps its exponent at −87): a new array.
      */
     static INDArray causalMask(INDArray scores) {
         int t = (int) scores.size(3);
@@ -195,8 +195,8 @@ public final class ReferenceForward {
             Arrays.fill(mask, i * t + i + 1, (i + 1) * t, Float.NEGATIVE_INFINITY);
         }
         long rows = scores.size(0) * scores.size(1);
-        return scores.reshape('c', rows, (long) t * t).addRowVector(Nd4j.createFromArray(mask).reshape(1, (long) t * t))
-                .reshape('c', scores.shape());
+        INDArray row = Nd4j.createFromArray(mask).reshape(1, (long) t * t);                   // [1, T·T]
+        return scores.reshape('c', rows, (long) t * t).addRowVector(row).reshape('c', scores.shape());
     }
 
     /**

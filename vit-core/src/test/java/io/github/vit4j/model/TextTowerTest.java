@@ -116,7 +116,8 @@ class TextTowerTest {
         TextTower tower = new TextTower(TextWeights.random(SMALL, 4), KernelSet.PLAIN);
         INDArray zeros = tower.textEmbeds(new long[][] {{3, 4, 15, 0, 0, 0, 0}});
         INDArray other = tower.textEmbeds(new long[][] {{3, 4, 15, 9, 15, 2, 7}});
-        assertArrayEquals(zeros.ravel().toFloatVector(), other.ravel().toFloatVector(), "bit for bit: the mask gives them weight 0");
+        assertArrayEquals(zeros.ravel().toFloatVector(), other.ravel().toFloatVector(),
+                "bit for bit: the mask gives them weight 0");
         INDArray shorter = tower.textEmbeds(new long[][] {{3, 4, 15}});
         assertArrayEquals(zeros.ravel().toFloatVector(), shorter.ravel().toFloatVector(), 1e-6f);
     }
