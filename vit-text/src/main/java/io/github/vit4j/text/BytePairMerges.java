@@ -57,6 +57,23 @@ final class BytePairMerges {
         return symbol < SYMBOL_BYTES.length ? SYMBOL_BYTES[symbol] : -1;
     }
 
+    /**
+     * The bytes in the order of {@code bytes_to_unicode()}'s dictionary, which is the order of the first 256 ids:
+     * those that stand for themselves ({@code !} is id 0), then the others (the byte 0, U+0100, is id 188).
+     */
+    static int[] bytesInVocabularyOrder() {
+        int[] order = new int[256];
+        int n = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int b = 0; b < 256; b++) {
+                if ((BYTE_SYMBOLS[b] == b) == (pass == 0)) {
+                    order[n++] = b;
+                }
+            }
+        }
+        return order;
+    }
+
     /** A pre-token's UTF-8 bytes, each as its symbol character. */
     static String byteEncode(String preToken) {
         byte[] utf8 = preToken.getBytes(StandardCharsets.UTF_8);

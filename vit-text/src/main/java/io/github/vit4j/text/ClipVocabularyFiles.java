@@ -63,7 +63,8 @@ final class ClipVocabularyFiles {
 
     /**
      * Reads OpenAI's gzip'd merges file and builds the vocabulary as {@code SimpleTokenizer.__init__} does: the 256
-     * byte symbols, the same with {@code </w>}, each merge's result in rank order, then {@code <|startoftext|>} and
+     * byte symbols (those that stand for themselves first, in {@code bytes_to_unicode}'s order), the same with
+     * {@code </w>}, each merge's result in rank order, then {@code <|startoftext|>} and
      * {@code <|endoftext|>} (49,408 tokens for CLIP's file). Only its first {@link #OPENAI_MERGES} merges count.
      */
     static Vocabulary readOpenAiBpe(Path gzFile) throws IOException {
@@ -80,10 +81,11 @@ final class ClipVocabularyFiles {
         }
         List<String[]> merges = readMerges(gzFile, text(gzFile, bytes), OPENAI_MERGES, true);
         Map<String, Integer> ids = new LinkedHashMap<>();
-        for (int b = 0; b < 256; b++) {
+        int[] order = BytePairMerges.bytesInVocabularyOrder();
+        for (int b : order) {
             ids.put(String.valueOf(BytePairMerges.byteSymbol(b)), ids.size());
         }
-        for (int b = 0; b < 256; b++) {
+        for (int b : order) {
             ids.put(BytePairMerges.byteSymbol(b) + BytePairMerges.END_OF_WORD, ids.size());
         }
         for (String[] merge : merges) {
