@@ -7,6 +7,11 @@ Not run by the build. Made with (Python 3.11.2, Debian bookworm):
     /tmp/clip/venv/bin/python vit-text/src/test/python/make_clip_tokenizer_cases.py /tmp/clip/CLIP \
         ../shared/models/families/clip-tiny vit-text/src/test/resources/io/github/vit4j/text/clip_tokenizer_cases.jsonl
 
+It also writes python_unicode_tables.txt beside the cases: what Python says of every code point, for
+ClipTextCleaningTest (lines "class FIRST LAST L|N|S|O": runs of code points that the regex module's [\p{L}], [\p{N}],
+\s or none of them match; "lower CP MAPPING...": str.lower() where it changes the character; "unassigned FIRST LAST":
+runs that Python's unicodedata does not know; all in hex).
+
 One JSON object per line:
   text         the input string
   openai       OpenAI's SimpleTokenizer.encode(text): the BPE ids without start and end tokens (ftfy included)
@@ -215,3 +220,35 @@ with open(out_path, "w", encoding="utf-8") as out:
             case["row"] = tokenize_row(text)
         out.write(json.dumps(case, ensure_ascii=True) + "\n")
 print(len(seen), "strings")
+
+
+tables_path = out_path.rsplit("/", 1)[0] + "/python_unicode_tables.txt"
+letter, digit, space = regex.compile(r"[\p{L}]"), regex.compile(r"[\p{N}]"), regex.compile(r"\s")
+
+
+def runs(key):
+    start, current = 0, key(0)
+    for cp in range(1, 0x110000):
+        k = key(cp)
+        if k != current:
+            yield start, cp - 1, current
+            start, current = cp, k
+    yield start, 0x10FFFF, current
+
+
+def char_class(cp):
+    c = chr(cp)
+    return "L" if letter.match(c) else "N" if digit.match(c) else "S" if space.match(c) else "O"
+
+
+with open(tables_path, "w", encoding="ascii") as out:
+    out.write(f"# Python {sys.version.split()[0]} (unicodedata {unicodedata.unidata_version}), regex {regex.__version__}\n")
+    for first, last, k in runs(char_class):
+        out.write(f"class {first:x} {last:x} {k}\n")
+    for first, last, k in runs(lambda cp: unicodedata.category(chr(cp)) == "Cn"):
+        if k:
+            out.write(f"unassigned {first:x} {last:x}\n")
+    for cp in range(0x110000):
+        lower = chr(cp).lower()
+        if lower != chr(cp):
+            out.write(f"lower {cp:x} " + " ".join(f"{ord(x):x}" for x in lower) + "\n")
