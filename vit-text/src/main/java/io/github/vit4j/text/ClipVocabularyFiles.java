@@ -2,12 +2,14 @@ package io.github.vit4j.text;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.github.vit4j.format.ModelFormatException;
 import java.io.ByteArrayInputStream;
 import java.io.CharConversionException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -15,6 +17,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,7 +74,7 @@ final class ClipVocabularyFiles {
         byte[] bytes;
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(readBounded(gzFile)))) {
             bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
-        } catch (ZipException | java.io.EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw new ModelFormatException(gzFile + " is not a whole gzip file (" + e.getMessage() + "); OpenAI's"
                     + " CLIP ships it as clip/bpe_simple_vocab_16e6.txt.gz", e);
         }
@@ -153,7 +156,7 @@ final class ClipVocabularyFiles {
             }
         } catch (StreamConstraintsException e) {
             throw new ModelFormatException(file + " breaks a limit of the vocab.json reader: " + e.getOriginalMessage(), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new ModelFormatException(file + " is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"), e);
@@ -230,7 +233,7 @@ final class ClipVocabularyFiles {
     /** The bytes of a file of at most {@link #MAX_FILE_BYTES}, refused by its size before it is read. */
     static byte[] readBounded(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new java.nio.file.NoSuchFileException(file.toString(), null,
+            throw new NoSuchFileException(file.toString(), null,
                     "a CLIP tokenizer needs it (vocab.json and merges.txt beside the model)");
         }
         long size = Files.size(file);

@@ -22,8 +22,8 @@ import org.jsoup.nodes.Entities;
  *       controls and non-characters HTML forbids (1..8, 11, 14..31, 127..159, U+FDD0..U+FDEF, U+xFFFE, U+xFFFF)
  *       nothing at all.</li>
  * </ul>
- * jsoup's own {@code Parser.unescapeEntities} follows the HTML parser instead (it keeps {@code &ampfoo} and the
- * forbidden controls), hence this class.
+ * jsoup's own {@code Parser.unescapeEntities} follows the same prefix rule but not Python's rules for numbers (it
+ * gives U+0000 for {@code &#0;}, keeps U+0001 and U+FFFF), hence this class.
  */
 final class HtmlUnescape {
 
