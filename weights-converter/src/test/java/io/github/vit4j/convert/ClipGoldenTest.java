@@ -21,6 +21,7 @@ import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import io.github.vit4j.model.ZeroShot;
 import io.github.vit4j.model.kernels.KernelSet;
+import io.github.vit4j.text.ClipTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * CLIP's text tower and zero-shot classification against ../shared/reference/families/clip-tiny: a whole tiny
  * {@code CLIPModel} run in float64 PyTorch on the five prompts of {@code prompts.txt} and three images. Every text
  * site within 1e-4 of its array's largest |value| (observed ≤ 1e-6), on the plain and the configured kernels; the
- * zero-shot logits of the three images within 1e-4 of the largest |logit| ({@code logits_per_image_float64.npy}).
+ * zero-shot logits of the three images within 1e-4 of the largest |logit| ({@code logits_per_image_float64.npy}),
+ * from the reference's {@code input_ids} and from the prompts' words through vit-text's {@code ClipTokenizer}.
  * The image tower is read here with the plainest mapping of Hugging Face's {@code vision_model.*} names (the
  * loaders' own CLIP mapping is {@link ModelLoader}'s).
  */
@@ -123,6 +125,19 @@ class ClipGoldenTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(classes.get(probs.getRow(i).argMax().getInt(0)), p.top1(i).label(), "image " + i);
         }
+    }
+
+    @Test
+    void zeroShotFromThePromptsWordsThroughClipsTokenizerGivesTheSameLogits() throws IOException {
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(MODEL);
+        List<String> prompts = Files.readAllLines(REFERENCE.resolve("prompts.txt")).stream()
+                .filter(line -> !line.isBlank()).toList();
+        assertArrayEquals(ids, tokenizer.tokenize(prompts));
+        Clip clip = ClipTextLoader.clip(MODEL, visionTower(MODEL.resolve("model.safetensors")));
+        VitWeights classifier = ZeroShot.classifier(clip, prompts, List.of("{}"), tokenizer::tokenize);
+        INDArray logits = new Vit(classifier).logits(Input.normalized(ref.get("pixel_values").castTo(DataType.FLOAT)));
+        double d = relative(logits, Npy.read(REFERENCE.resolve("logits_per_image_float64.npy")));
+        assertTrue(d <= TOLERANCE, "logits differ by " + d + " of the largest");
     }
 
     /** max |actual − want| over max |want|. */
