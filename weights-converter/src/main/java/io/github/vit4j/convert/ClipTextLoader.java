@@ -13,13 +13,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,8 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Loads CLIP's text tower and {@code logit_scale} from Hugging Face's layout: a whole {@code CLIPModel}
  * ({@code config.json} with {@code text_config}; tensors {@code text_model.*}, {@code text_projection.weight},
  * {@code logit_scale}) or a {@code CLIPTextModelWithProjection} / {@code CLIPTextModel} ({@code model_type}
- * {@code clip_text_model}). The image tower of a CLIPModel is {@link ModelLoader}'s; {@link #clip} puts the two
- * together for {@link io.github.vit4j.model.ZeroShot}.
+ * {@code clip_text_model}), or from OpenCLIP's ({@code open_clip_config.json}, {@link OpenClipText}). The image tower
+ * is {@link ModelLoader}'s; {@link #clip} puts the two together for {@link io.github.vit4j.model.ZeroShot}.
  *
  * <p>Sizes come from {@code text_config} with {@code CLIPTextConfig}'s defaults for keys it leaves out (vocabulary
  * 49408, 77 positions, width 512, 12 layers, 8 heads, MLP 2048, quick GELU, eps 1e-5, end-of-text 49407); the
@@ -59,15 +59,25 @@ public final class ClipTextLoader {
     }
 
     /**
-     * The text tower of a CLIP model folder (or of a weights file with its {@code config.json} beside it).
+     * The text tower of a CLIP model folder (or of a weights file with its config beside it): Hugging Face's names
+     * ({@code text_model.*}) with {@code config.json}, or OpenCLIP's ({@code token_embedding.weight},
+     * {@code transformer.resblocks.*}, or the same under {@code text.}) with {@code open_clip_config.json}; the
+     * tensor names decide.
      *
      * @throws IOException naming the file and what is wrong with it
      */
     public static TextWeights load(Path source) throws IOException {
         Path weights = weightsFile(source);
-        TextConfig config = config(weights.toAbsolutePath().getParent().resolve("config.json"), weights);
+        Path folder = weights.toAbsolutePath().getParent();
         try (WeightsFile file = WeightsFile.open(weights)) {
-            return read(file, config);
+            if (!file.contains(TEXT + "embeddings.token_embedding.weight")) {
+                for (String prefix : List.of("", "text.")) {
+                    if (file.contains(prefix + "token_embedding.weight")) {
+                        return OpenClipText.read(file, folder.resolve(OpenClipText.CONFIG), prefix);
+                    }
+                }
+            }
+            return read(file, config(folder.resolve("config.json"), file));
         }
     }
 
@@ -92,6 +102,11 @@ public final class ClipTextLoader {
         Path weights = weightsFile(source);
         double scale;
         try (WeightsFile file = WeightsFile.open(weights)) {
+            if (file.contains("logit_bias")) {
+                throw new ModelFormatException(weights + " holds logit_bias: a SigLIP-style model, whose zero-shot"
+                        + " probabilities are sigmoids with a bias, not CLIP's softmax over cosines; vit4j's ZeroShot"
+                        + " is CLIP's");
+            }
             if (!file.contains("logit_scale")) {
                 throw new ModelFormatException(weights + " has no tensor logit_scale, the temperature of a whole"
                         + " CLIPModel; is it a text model alone? Zero-shot classification needs the whole model");
@@ -118,20 +133,23 @@ public final class ClipTextLoader {
         if (!Files.isDirectory(source)) {
             return source;
         }
-        for (String name : ModelLoader.WEIGHTS_FILES) {
-            if (Files.isRegularFile(source.resolve(name))) {
-                return source.resolve(name);
+        for (List<String> names : List.of(ModelLoader.WEIGHTS_FILES, OpenClipText.WEIGHTS_FILES)) {
+            for (String name : names) {
+                if (Files.isRegularFile(source.resolve(name))) {
+                    return source.resolve(name);
+                }
             }
         }
-        throw new ModelFormatException(source + " holds none of " + ModelLoader.WEIGHTS_FILES + "; pass the"
-                + " weights file of the CLIP model");
+        throw new ModelFormatException(source + " holds none of " + ModelLoader.WEIGHTS_FILES + " or "
+                + OpenClipText.WEIGHTS_FILES + "; pass the weights file of the CLIP model");
     }
 
     /** The text tower's config from a CLIPModel's {@code text_config} or a text model's own config. */
-    static TextConfig config(Path configJson, Path weights) throws IOException {
+    static TextConfig config(Path configJson, WeightsFile weights) throws IOException {
         if (!Files.isRegularFile(configJson)) {
-            throw new ModelFormatException("no config.json beside " + weights + "; the text tower's sizes (heads,"
-                    + " epsilon, end-of-text id) are not all in the tensors, so put the model's config.json there");
+            throw new ModelFormatException("no config.json beside " + weights.file() + "; the text tower's sizes"
+                    + " (heads, epsilon, end-of-text id) are not all in the tensors, so put the model's config.json"
+                    + " there");
         }
         JsonNode root = ConfigFiles.readObject(configJson);
         JsonFields top = new JsonFields(configJson, root, "");
@@ -162,15 +180,15 @@ public final class ClipTextLoader {
         }
     }
 
-    private static int orElse(Integer value, int fallback) {
+    static int orElse(Integer value, int fallback) {
         return value == null ? fallback : value;
     }
 
-    private static double orElse(Double value, double fallback) {
+    static double orElse(Double value, double fallback) {
         return value == null ? fallback : value;
     }
 
-    private static Architecture.Activation activation(JsonFields f) throws ModelFormatException {
+    static Architecture.Activation activation(JsonFields f) throws ModelFormatException {
         String act = f.string("hidden_act", "quick_gelu");
         return switch (act) {
             case "quick_gelu" -> Architecture.Activation.QUICK_GELU;
@@ -182,18 +200,18 @@ public final class ClipTextLoader {
     }
 
     /** The projection's width: text_projection.weight's rows, 0 without one. */
-    private static int projection(Path weights) throws IOException {
-        try (WeightsFile file = WeightsFile.open(weights)) {
-            if (!file.contains("text_projection.weight")) {
-                return 0;
-            }
-            long[] shape = file.shape("text_projection.weight");
-            if (shape.length != 2 || shape[0] > Integer.MAX_VALUE) {
-                throw new ModelFormatException(weights + ": text_projection.weight has shape "
-                        + Arrays.toString(shape) + "; expected [projection, width]");
-            }
-            return (int) shape[0];
+    private static int projection(WeightsFile file) throws IOException {
+        return file.contains("text_projection.weight") ? matrixSide(file, "text_projection.weight", 0) : 0;
+    }
+
+    /** Side {@code axis} of the matrix {@code name}, or an error naming its shape. */
+    static int matrixSide(WeightsFile file, String name, int axis) throws IOException {
+        long[] shape = file.shape(name);
+        if (shape.length != 2 || shape[axis] > Integer.MAX_VALUE) {
+            throw new ModelFormatException(file.file() + ": " + name + " has shape " + Arrays.toString(shape)
+                    + "; expected a matrix");
         }
+        return (int) shape[axis];
     }
 
     /** Hugging Face's source tensor(s) of each canonical name of {@link TextWeights#expectedShapes}. */
@@ -228,21 +246,35 @@ public final class ClipTextLoader {
         }
     }
 
-    /** Reads the text tower: {@link #tensors}, after refusing text tensors the tower would not use. */
+    /** Reads the text tower in Hugging Face's names. */
     private static TextWeights read(WeightsFile file, TextConfig config) throws IOException {
         Map<String, List<String>> sources = sources(config);
+        refuseUnused(file, sources, n -> n.startsWith(TEXT) && !n.equals(TEXT + "embeddings.position_ids"),
+                "text_config.num_hidden_layers");
+        return weights(file, config, tensors(file, sources, TextWeights.expectedShapes(config), describe(config)));
+    }
+
+    /** Refuses the tensors {@code text} accepts (the text tower's) that {@code sources} does not read. */
+    static void refuseUnused(WeightsFile file, Map<String, List<String>> sources, Predicate<String> text,
+                             String layersKey) throws ModelFormatException {
         Set<String> used = new HashSet<>();
         sources.values().forEach(used::addAll);
-        List<String> unused = file.names().stream().filter(n -> n.startsWith(TEXT) && !used.contains(n)
-                && !n.equals(TEXT + "embeddings.position_ids")).toList();
+        List<String> unused = file.names().stream().filter(n -> text.test(n) && !used.contains(n)).toList();
         if (!unused.isEmpty()) {
             throw new ModelFormatException(file.file() + " has text tensors the tower does not use: "
-                    + unused.subList(0, Math.min(unused.size(), 6)) + "; is text_config.num_hidden_layers ("
-                    + config.layers() + ") right?");
+                    + unused.subList(0, Math.min(unused.size(), 6)) + "; is " + layersKey + " right?");
         }
-        String what = "a CLIP text tower of " + config.layers() + " layers, vocabulary " + config.vocabSize() + ", "
+    }
+
+    /** The text tower {@code config} describes, for messages. */
+    static String describe(TextConfig config) {
+        return "a CLIP text tower of " + config.layers() + " layers, vocabulary " + config.vocabSize() + ", "
                 + config.contextLength() + " positions, width " + config.hiddenSize() + ", MLP " + config.mlpSize();
-        Map<String, INDArray> tensors = tensors(file, sources, TextWeights.expectedShapes(config), what);
+    }
+
+    /** {@link TextWeights#fromTensors}, its refusals naming the file. */
+    static TextWeights weights(WeightsFile file, TextConfig config, Map<String, INDArray> tensors)
+            throws ModelFormatException {
         try {
             return TextWeights.fromTensors(config, tensors);
         } catch (IllegalArgumentException e) {

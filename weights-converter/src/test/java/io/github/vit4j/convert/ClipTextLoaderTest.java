@@ -149,6 +149,84 @@ class ClipTextLoaderTest {
         assertTrue(siglip.getMessage().contains("SentencePiece"), siglip.getMessage());
     }
 
+    /** OpenCLIP's names for the tensors of {@link #tensors}, under {@code prefix}; q, k, v fused, projection [D, P]. */
+    private static Map<String, INDArray> openClip(Map<String, INDArray> hf, String prefix) {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        t.put(prefix + "token_embedding.weight", hf.get("text_model.embeddings.token_embedding.weight"));
+        t.put(prefix + "positional_embedding", hf.get("text_model.embeddings.position_embedding.weight"));
+        for (int i = 0; hf.containsKey("text_model.encoder.layers." + i + ".mlp.fc1.weight"); i++) {
+            String l = "text_model.encoder.layers." + i + ".";
+            String o = prefix + "transformer.resblocks." + i + ".";
+            for (String wb : new String[] {"weight", "bias"}) {
+                t.put(o + "attn.in_proj_" + wb, Nd4j.concat(0, hf.get(l + "self_attn.q_proj." + wb),
+                        hf.get(l + "self_attn.k_proj." + wb), hf.get(l + "self_attn.v_proj." + wb)));
+                t.put(o + "attn.out_proj." + wb, hf.get(l + "self_attn.out_proj." + wb));
+                t.put(o + "ln_1." + wb, hf.get(l + "layer_norm1." + wb));
+                t.put(o + "ln_2." + wb, hf.get(l + "layer_norm2." + wb));
+                t.put(o + "mlp.c_fc." + wb, hf.get(l + "mlp.fc1." + wb));
+                t.put(o + "mlp.c_proj." + wb, hf.get(l + "mlp.fc2." + wb));
+            }
+        }
+        t.put(prefix + "ln_final.weight", hf.get("text_model.final_layer_norm.weight"));
+        t.put(prefix + "ln_final.bias", hf.get("text_model.final_layer_norm.bias"));
+        t.put(prefix + "text_projection", hf.get("text_projection.weight").transpose().dup('c'));
+        t.put(prefix + "attn_mask", Nd4j.zeros(DataType.FLOAT, 5, 5));
+        t.put("visual.proj", hf.get("visual_projection.weight").transpose().dup('c'));
+        t.put("logit_scale", hf.get("logit_scale"));
+        return t;
+    }
+
+    /** open_clip_config.json for the stand-in: embed_dim 4, quick GELU, text_cfg as {@link #config}'s. */
+    private static String openClipConfig(String extra) {
+        return "{\"model_cfg\": {\"embed_dim\": 4, \"quick_gelu\": true, \"vision_cfg\": {\"width\": 6},"
+                + " \"text_cfg\": {\"context_length\": 5, \"vocab_size\": 16, \"width\": 8, \"heads\": 2,"
+                + " \"layers\": 2, \"mlp_ratio\": 2.0" + extra + "}}, \"preprocess_cfg\": {}}";
+    }
+
+    private Path openClipModel(String extra, Map<String, INDArray> tensors) throws IOException {
+        Files.writeString(dir.resolve("open_clip_config.json"), openClipConfig(extra));
+        SafetensorsFiles.write(dir.resolve("open_clip_model.safetensors"), tensors);
+        return dir;
+    }
+
+    @Test
+    void openClipsNamesGiveTheSameTowerAsHuggingFacesBitForBitAtTheTopOrUnderText() throws IOException {
+        Map<String, INDArray> hf = tensors(2, true);
+        Path hfDir = Files.createDirectory(dir.resolve("hf"));
+        Files.writeString(hfDir.resolve("config.json"), config(2, "quick_gelu"));
+        SafetensorsFiles.write(hfDir.resolve("model.safetensors"), hf);
+        TextWeights want = ClipTextLoader.load(hfDir);
+        for (String prefix : new String[] {"", "text."}) {
+            TextWeights got = ClipTextLoader.load(openClipModel("", openClip(hf, prefix)));
+            assertEquals(want.config(), got.config(), prefix);
+            assertEquals(want.tensors().keySet(), got.tensors().keySet(), prefix);
+            want.tensors().forEach((name, a) -> assertEquals(a, got.tensors().get(name), prefix + name));
+        }
+    }
+
+    @Test
+    void anOpenClipTextTowerOfAHuggingFaceModelOrAnUnknownKeyIsRefusedNamingTheKey() throws IOException {
+        Map<String, INDArray> open = openClip(tensors(2, true), "");
+        ModelFormatException hfModel = assertThrows(ModelFormatException.class,
+                () -> ClipTextLoader.load(openClipModel(", \"hf_model_name\": \"xlm-roberta-base\"", open)));
+        assertTrue(hfModel.getMessage().contains("model_cfg.text_cfg.hf_model_name \"xlm-roberta-base\" is not"
+                + " supported"), hfModel.getMessage());
+        ModelFormatException unknown = assertThrows(ModelFormatException.class,
+                () -> ClipTextLoader.load(openClipModel(", \"rope\": true", open)));
+        assertTrue(unknown.getMessage().contains("model_cfg.text_cfg.rope true"), unknown.getMessage());
+    }
+
+    @Test
+    void aModelWithALogitBiasIsRefusedForClipsZeroShot() throws IOException {
+        Map<String, INDArray> open = openClip(tensors(2, true), "");
+        open.put("logit_bias", Nd4j.scalar(-10f));
+        VitWeights image = VitWeights.random(new VitConfig(8, 4, 3, 6, 1, 2, 12, 1e-5, VitConfig.numberedLabels(4),
+                Architecture.clipVision(4)), 1);
+        Path model = openClipModel("", open);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ClipTextLoader.clip(model, image));
+        assertTrue(e.getMessage().contains("logit_bias"), e.getMessage());
+    }
+
     private static org.nd4j.linalg.indexing.INDArrayIndex interval(int from, int to) {
         return org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
     }
