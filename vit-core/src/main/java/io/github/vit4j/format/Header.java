@@ -1,6 +1,7 @@
 package io.github.vit4j.format;
 
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
 import java.io.StringReader;
@@ -76,6 +77,9 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         line(text, "preprocessing.std", joinDoubles(p.std()));
         if (p.roundResized()) {                              // absent means off: headers written before the key
             line(text, "preprocessing.roundResized", "true");  // existed, and any without it, read unchanged
+        }
+        if (p.resizing().isPresent()) {                     // absent: the bilinear resize, as before the key
+            line(text, "preprocessing.resizing", p.resizing().get().toString());
         }
         line(text, "tensors", Integer.toString(tensors.size()));
         for (int k = 0; k < tensors.size(); k++) {
@@ -159,6 +163,10 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
             preprocessing = new Preprocessing(keys.integer("preprocessing.size"),
                     keys.decimal("preprocessing.rescaleFactor"), keys.decimals("preprocessing.mean"),
                     keys.decimals("preprocessing.std"), keys.flag("preprocessing.roundResized"));
+            String resizing = props.getProperty("preprocessing.resizing");
+            if (resizing != null) {
+                preprocessing = preprocessing.withResizing(Resizing.parse(resizing));
+            }
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": the header's preprocessing is invalid: " + e.getMessage(), e);
         }
