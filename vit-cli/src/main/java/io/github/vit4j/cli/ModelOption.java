@@ -3,6 +3,7 @@ package io.github.vit4j.cli;
 import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
@@ -95,13 +96,24 @@ final class ModelOption {
     /**
      * The preprocessing in one line, e.g. {@code resize to 32×32 px, × 1/255, then (x − mean) / std per channel:
      * mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)}; with {@code roundResized} the resize reads
-     * {@code resize to 224×224 px (rounded to whole levels, as PIL)}.
+     * {@code resize to 224×224 px (rounded to whole levels, as PIL)}; with a Pillow resizing it names the resize
+     * and the crop, and ends with the filter, e.g. {@code resize the shortest edge to 256 px (rounded to whole
+     * levels, as PIL), crop the centre 224×224 px, × 1/255, … ; Pillow's BICUBIC filter}.
      */
     static String describe(Preprocessing p) {
         String rescale = Math.abs(p.rescaleFactor() * 255 - 1) < 1e-9 ? "1/255" : Double.toString(p.rescaleFactor());
-        return String.format(Locale.ROOT, "resize to %d×%d px%s, × %s, then (x − mean) / std per channel: mean %s, "
-                + "std %s", p.size(), p.size(), p.roundResized() ? " (rounded to whole levels, as PIL)" : "", rescale,
-                tuple(p.mean()), tuple(p.std()));
+        String rounded = p.roundResized() ? " (rounded to whole levels, as PIL)" : "";
+        String resize = p.resizing().map(r -> switch (r.rule()) {
+            case SHORTEST_EDGE -> "resize the shortest edge to " + r.edge() + " px" + rounded;
+            case SQUARE -> "resize to " + r.edge() + "×" + r.edge() + " px" + rounded;
+            case NONE -> "no resize";
+        } + (r.rule() == Resizing.Rule.SQUARE && r.edge() == p.size() ? ""
+                : ", crop the centre " + p.size() + "×" + p.size() + " px"))
+                .orElse("resize to " + p.size() + "×" + p.size() + " px" + rounded);
+        return String.format(Locale.ROOT, "%s, × %s, then (x − mean) / std per channel: mean %s, std %s%s", resize,
+                rescale, tuple(p.mean()), tuple(p.std()),
+                p.resizing().map(r -> r.rule() == Resizing.Rule.NONE ? "" : "; Pillow's " + r.filter() + " filter")
+                        .orElse(""));
     }
 
     private static String tuple(double[] values) {

@@ -190,7 +190,8 @@ public final class OnnxExport {
 
     private static String describe(Preprocessing p) {
         return "size=" + p.size() + ";rescale=" + p.rescaleFactor() + ";mean=" + join(p.mean()) + ";std="
-                + join(p.std()) + (p.roundResized() ? ";roundResized=true" : "");
+                + join(p.std()) + p.resizing().map(r -> ";resizing=" + r).orElse("")
+                + (p.roundResized() ? ";roundResized=true" : "");
     }
 
     private static String join(double[] values) {
