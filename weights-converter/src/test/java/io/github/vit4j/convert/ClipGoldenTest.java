@@ -14,6 +14,7 @@ import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Substitution;
+import io.github.vit4j.model.TextConfig;
 import io.github.vit4j.model.TextTower;
 import io.github.vit4j.model.TextWeights;
 import io.github.vit4j.model.Vit;
@@ -65,7 +66,7 @@ class ClipGoldenTest {
 
     @Test
     void theConfigIsTheTextConfigOfTheModel() {
-        assertEquals(new io.github.vit4j.model.TextConfig(49408, 77, 64, 2, 4, 256, 1e-5,
+        assertEquals(new TextConfig(49408, 77, 64, 2, 4, 256, 1e-5,
                 Architecture.Activation.QUICK_GELU, 32, 49407), text.config());
         int[] pool = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -99,6 +100,15 @@ class ClipGoldenTest {
                 assertEquals(0.0, pattern.getDouble(2, 3, 10, 11), "above the diagonal");
             }
         }
+    }
+
+    @Test
+    void aConfigStatingTheLegacyEndOfTextIdTwoPoolsAtTheLargestIdWhichIsTheSameRow() {
+        TextConfig c = text.config();
+        TextConfig legacy = new TextConfig(c.vocabSize(), c.contextLength(), c.hiddenSize(), c.layers(), c.heads(),
+                c.mlpSize(), c.layerNormEps(), c.activation(), c.projection(), TextConfig.LEGACY_EOS_TOKEN_ID);
+        INDArray got = new TextTower(TextWeights.fromTensors(legacy, text.tensors()), KernelSet.PLAIN).textEmbeds(ids);
+        assertTrue(relative(got, ref.get("text_embeds")) <= TOLERANCE);
     }
 
     @Test
