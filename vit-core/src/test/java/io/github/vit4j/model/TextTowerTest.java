@@ -123,6 +123,29 @@ class TextTowerTest {
     }
 
     @Test
+    void patchingOnePromptsResidualStreamIntoAnothersRunGivesTheOthersEmbeddingAsInAnImageRun() {
+        TextTower tower = new TextTower(TextWeights.random(SMALL, 7), KernelSet.PLAIN);
+        long[][] a = {{3, 4, 15, 0, 0, 0, 0}};
+        long[][] b = {{9, 8, 15, 0, 0, 0, 0}};
+        try (Activations source = tower.run(b, Keep.sites(Site.residPost(0)));
+             Activations patched = tower.run(a, Keep.sites(Site.residPre(1)),
+                     Map.of(Site.residPost(0), Substitution.whole(source.get(Site.residPost(0)))))) {
+            assertEquals(source.get(Site.residPost(0)), patched.get(Site.residPre(1)));
+            assertArrayEquals(tower.textEmbeds(b).ravel().toFloatVector(), patched.logits().ravel().toFloatVector());
+        }
+        INDArray onlyToken1 = Nd4j.zeros(DataType.FLOAT, 1, 7, 1);
+        onlyToken1.putScalar(0, 1, 0, 1);
+        try (Activations source = tower.run(b, Keep.sites(Site.embed()));
+             Activations patched = tower.run(a, Keep.sites(Site.embed()), Map.of(Site.embed(),
+                     Substitution.masked(source.get(Site.embed()), onlyToken1)))) {
+            INDArray embed = patched.get(Site.embed());
+            assertEquals(source.get(Site.embed()).slice(0).getRow(1), embed.slice(0).getRow(1), "token 1 from b");
+            assertEquals(tower.run(a, Keep.sites(Site.embed())).get(Site.embed()).slice(0).getRow(0),
+                    embed.slice(0).getRow(0), "token 0 still a's");
+        }
+    }
+
+    @Test
     void aRowWithoutEndOfTextAnIdOutsideTheVocabularyOrRaggedRowsAreRefusedNamingTheRow() {
         TextTower tower = new TextTower(TextWeights.random(SMALL, 5), KernelSet.PLAIN);
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
