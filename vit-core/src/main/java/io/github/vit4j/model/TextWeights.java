@@ -114,7 +114,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
     }
 
     /**
-     * Seeded random weights for tests and speed work, drawn as {@link VitWeights#random} draws them (embeddings and
+     * Seeded random weights for shape and speed work, drawn as {@link VitWeights#random} draws them (embeddings and
      * linear weights N(0, 0.02²), LayerNorms near 1 and 0).
      */
     public static TextWeights random(TextConfig config, long seed) {
