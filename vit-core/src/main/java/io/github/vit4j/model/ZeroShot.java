@@ -96,6 +96,9 @@ public final class ZeroShot {
      * @throws IllegalArgumentException when there is not one row of ids per class, or the text tower refuses them
      */
     public static VitWeights classifier(Clip clip, List<String> classes, long[][] ids) {
+        if (ids == null) {
+            throw new IllegalArgumentException("no prompt ids; give one row of token ids per class");
+        }
         long[][][] one = new long[ids.length][][];
         for (int c = 0; c < ids.length; c++) {
             one[c] = new long[][] {ids[c]};
@@ -154,7 +157,7 @@ public final class ZeroShot {
         checkClasses(classes);
         if (ids == null || ids.length != classes.size()) {
             throw new IllegalArgumentException((ids == null ? "no" : ids.length) + " lists of prompt ids for "
-                    + classes.size() + " classes " + classes + "; give each class its prompts");
+                    + classes.size() + " classes; give each class its prompts");
         }
         List<long[]> rows = new ArrayList<>();
         for (int c = 0; c < ids.length; c++) {
@@ -168,8 +171,7 @@ public final class ZeroShot {
         for (int from = 0; from < rows.size(); from += CHUNK) {
             int to = Math.min(rows.size(), from + CHUNK);
             INDArray chunk = tower.textEmbeds(rows.subList(from, to).toArray(new long[0][]));
-            all.get(NDArrayIndex.interval(from, to),
-                    NDArrayIndex.all()).assign(chunk.castTo(DataType.DOUBLE));
+            all.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).assign(chunk.castTo(DataType.DOUBLE));
         }
         INDArray units = unitRows(all, null);                                                    // [ΣK, P]
         INDArray means = Nd4j.create(DataType.DOUBLE, ids.length, p);                           // [C, P]
