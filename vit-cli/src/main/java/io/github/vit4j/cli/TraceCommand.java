@@ -92,8 +92,8 @@ final class TraceCommand implements Callable<Integer> {
     List<String> kinds;
 
     @Option(names = "--tokens", paramLabel = "T", defaultValue = "all",
-            description = "Tokens restored at each patched site: all | cls | patches | registers | distillation "
-                    + "(where the model has them: vit inspect shows its tokens; default: ${DEFAULT-VALUE}).")
+            description = "Tokens restored at each patched site: all | cls | patches | registers | distillation, "
+                    + "where the model has them: vit inspect shows its tokens (default: ${DEFAULT-VALUE}).")
     String tokens;
 
     @Option(names = "--metric", paramLabel = "M",
@@ -101,8 +101,8 @@ final class TraceCommand implements Callable<Integer> {
                     + "| logit-diff: change of logit(y) − max other logit "
                     + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) "
                     + "| logit: change of logit(y), for a model without classifier the change of its output's "
-                    + "component y (default: prob; logit for a model without classifier, where a softmax of its "
-                    + "embedding means nothing)."})
+                    + "component y, and there the default, as a softmax of an embedding means nothing "
+                    + "(default: prob)."})
     String metric;
 
     /** The metric traced: --metric, else the model's default (set once the model is loaded). */
@@ -177,6 +177,7 @@ final class TraceCommand implements Callable<Integer> {
         TraceMethod methodChoice = TraceMethod.parse(method);
         DatasetTrace.Target target = DatasetTrace.Target.parse(label);
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
+        metricUsed = metricChoice;
         ImagesOption.positive("--limit", limit);
         ImagesOption.positive("--batch", batch);
         if (tokenSweep < 0) {
