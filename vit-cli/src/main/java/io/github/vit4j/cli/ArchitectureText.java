@@ -78,4 +78,16 @@ final class ArchitectureText {
         });
         return family(a) + ": " + String.join("; ", parts);
     }
+
+    /**
+     * Refuses {@code what} (a flag and its value) on a model without a classifier, as it takes a softmax of the
+     * output, saying why and what to do {@code instead}.
+     */
+    static void refuseSoftmax(VitConfig c, String what, String instead) {
+        if (c.architecture().head() == Architecture.Head.NONE) {
+            throw new IllegalArgumentException(what + " takes a softmax of the model's output, but this model has no "
+                    + "classifier: its output is its " + c.classes() + "-wide embedding, over which a softmax means "
+                    + "nothing; " + instead);
+        }
+    }
 }

@@ -139,10 +139,9 @@ final class ExplainCommand implements Callable<Integer> {
             List<String> refused = chosen.stream().filter(ExplainMethod::needsClassifier).map(ExplainMethod::label)
                     .toList();
             if (methods != null && !refused.isEmpty()) {
-                throw new IllegalArgumentException("--methods " + String.join(",", refused) + " read class "
-                        + "probabilities, but this model has no classifier: its output is its " + config.classes()
-                        + "-wide embedding, over which a softmax means nothing; leave them out (the default does for "
-                        + "such a model); the other methods explain its output's component y (--label K)");
+                ArchitectureText.refuseSoftmax(config, "--methods " + String.join(",", refused), "leave them out "
+                        + "(the default does for such a model); the other methods explain its output's component y "
+                        + "(--label K)");
             }
             chosen = chosen.stream().filter(m -> !m.needsClassifier()).toList();
         }

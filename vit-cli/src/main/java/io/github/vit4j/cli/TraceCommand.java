@@ -2,7 +2,6 @@ package io.github.vit4j.cli;
 
 import io.github.vit4j.corruption.Corruption;
 import io.github.vit4j.image.ImageSource;
-import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
@@ -200,11 +199,9 @@ final class TraceCommand implements Callable<Integer> {
         VitConfig config = vit.config();
         if (metric == null) {
             traceSpec = traceSpec.withMetric(Metric.defaultFor(config));
-        } else if (metricChoice.softmaxes() && config.architecture().head() == Architecture.Head.NONE) {
-            throw new IllegalArgumentException("--metric " + metric + " takes a softmax of the model's output, but "
-                    + "this model has no classifier: its output is its " + config.classes() + "-wide embedding; use "
-                    + "--metric logit (the change of the tracked component y, given by --label K or the clean run's "
-                    + "largest)");
+        } else if (metricChoice.softmaxes()) {
+            ArchitectureText.refuseSoftmax(config, "--metric " + metric, "use --metric logit (the change of the "
+                    + "tracked component y, given by --label K or the clean run's largest)");
         }
         metricUsed = traceSpec.metric();
         ImageSource source = images.open();

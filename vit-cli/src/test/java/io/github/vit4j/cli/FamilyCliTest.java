@@ -91,4 +91,17 @@ class FamilyCliTest {
         assertEquals(2, lens.exitCode(), lens.toString());
         assertTrue(lens.err().contains("--methods logit-lens") && lens.err().contains("6-wide embedding"), lens.err());
     }
+
+    @Test
+    void gradientsOfAProbabilityAreRefusedOnAnEmbeddingAndOfItsComponentRun() throws Exception {
+        Path m = model("dinov2", Architecture.dinov2(0, 0), 16);
+        CliRun prob = CliRun.of("gradients", "--model", m.toString(), "--limit", "1", "--label", "3", "--objective",
+                "prob", "--out", dir.resolve("prob").toString());
+        assertEquals(2, prob.exitCode(), prob.toString());
+        assertTrue(prob.err().contains("--objective prob takes a softmax") && prob.err().contains("--objective logit"),
+                prob.err());
+        CliRun logit = CliRun.of("gradients", "--model", m.toString(), "--limit", "1", "--label", "3", "--out",
+                dir.resolve("logit").toString());
+        assertEquals(0, logit.exitCode(), logit.toString());
+    }
 }
