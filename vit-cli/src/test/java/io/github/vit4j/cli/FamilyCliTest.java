@@ -92,6 +92,19 @@ class FamilyCliTest {
         assertTrue(lens.err().contains("--methods logit-lens") && lens.err().contains("6-wide embedding"), lens.err());
     }
 
+    /** SigLIP has no CLS: its attention map is the mean query's, and the report's explorer knows the layout. */
+    @Test
+    void explainOfSiglipMapsTheMeanQueryAndTellsTheReportThereIsNoCls() throws Exception {
+        Path m = model("siglip", Architecture.siglipVision(), 16);
+        Path out = dir.resolve("siglip");
+        CliRun run = CliRun.of("explain", "--model", m.toString(), "--limit", "1", "--label", "2", "--methods",
+                "attention,rollout,gradcam", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        String page = Files.readString(out.resolve("report.html"));
+        assertTrue(page.contains("\"prefix\":0") && page.contains("\"cls\":false")
+                && page.contains("0..15 = patches"), "the attention data's layout");
+    }
+
     @Test
     void gradientsOfAProbabilityAreRefusedOnAnEmbeddingAndOfItsComponentRun() throws Exception {
         Path m = model("dinov2", Architecture.dinov2(0, 0), 16);
