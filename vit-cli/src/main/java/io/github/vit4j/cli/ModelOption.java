@@ -4,8 +4,10 @@ import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.image.Resizing;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,11 +123,20 @@ final class ModelOption {
                 .collect(Collectors.joining(", ", "(", ")"));
     }
 
-    /** The config in one line, e.g. {@code 32×32 px, patch 4 (8×8 grid), 4 layers × 128, …}. */
+    /**
+     * The config in one line, e.g. {@code 32×32 px, patch 4 (8×8 grid, 65 tokens), 4 layers, …, 10 classes}; for
+     * another architecture than the original ViT also its family and token layout ({@link ArchitectureText}), and
+     * for a model without a classifier its output's width instead of classes.
+     */
     static String describe(VitConfig c) {
+        Architecture a = c.architecture();
+        String output = a.head() == Architecture.Head.NONE ? c.classes() + "-wide embedding output (no classifier)"
+                : c.classes() + " classes";
+        String family = a.equals(Architecture.VIT) ? ""
+                : "; " + ArchitectureText.family(a) + ", tokens " + Tokens.layout(c);
         return String.format(Locale.ROOT, "%d×%d px, patch %d (%d×%d grid, %d tokens), %d layers, hidden %d, "
-                        + "%d heads, MLP %d, LayerNorm eps %s, %d classes", c.imageSize(), c.imageSize(),
+                        + "%d heads, MLP %d, LayerNorm eps %s, %s%s", c.imageSize(), c.imageSize(),
                 c.patchSize(), c.gridSize(), c.gridSize(), c.tokens(), c.layers(), c.hiddenSize(), c.heads(),
-                c.mlpSize(), c.layerNormEps(), c.classes());
+                c.mlpSize(), c.layerNormEps(), output, family);
     }
 }
