@@ -85,31 +85,36 @@ public final class SparkEmbeddings implements EmbeddingRun.Compute {
         }
         SparkSession spark = TraceApp.session(master, "vit4j embed");
         try {
-            ExecutorModels.get(job.model());                          // on the driver: a bad model fails here
-            Dataset<Row> table = ImageTable.read(spark, images, to);
-            int batches = (to - from + job.batch() - 1) / job.batch();
-            used = partitions > 0 ? Math.min(partitions, batches)
-                    : Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), batches));
-            int wave = used * job.batch() * BATCHES_PER_WAVE;
-            for (int a = from; a < to; a += wave) {
-                int b = Math.min(to, a + wave);
-                List<Row> rows = new ArrayList<>(table.filter(col("index").geq(lit(a)).and(col("index").lt(lit(b))))
-                        .withColumn("batch", floor(col("index").divide(lit(job.batch()))))
-                        .repartitionByRange(used, col("batch"))
-                        .sortWithinPartitions("index")
-                        .mapPartitions(new EmbedPartition(job, images, b), Encoders.row(SCHEMA))
-                        .collectAsList());
-                rows.sort(Comparator.comparingInt(r -> r.getInt(0)));
-                if (rows.size() != b - a) {
-                    throw new IOException(images + " gave " + rows.size() + " images numbered " + a + " .. "
-                            + (b - 1) + ", expected " + (b - a) + "; the images changed while the run read them");
-                }
-                for (int first = a; first < b; first += job.batch()) {
-                    sink.accept(batch(rows.subList(first - a, Math.min(b, first + job.batch()) - a)));
-                }
-            }
+            embed(spark, from, to, sink);
         } finally {
             spark.stop();
+        }
+    }
+
+    /** {@link #embed(int, int, EmbeddingRun.Sink)} in {@code spark}'s application, which it leaves running. */
+    void embed(SparkSession spark, int from, int to, EmbeddingRun.Sink sink) throws IOException {
+        ExecutorModels.get(job.model());                          // on the driver: a bad model fails here
+        Dataset<Row> table = ImageTable.read(spark, images, to);
+        int batches = (to - from + job.batch() - 1) / job.batch();
+        used = partitions > 0 ? Math.min(partitions, batches)
+                : Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), batches));
+        int wave = used * job.batch() * BATCHES_PER_WAVE;
+        for (int a = from; a < to; a += wave) {
+            int b = Math.min(to, a + wave);
+            List<Row> rows = new ArrayList<>(table.filter(col("index").geq(lit(a)).and(col("index").lt(lit(b))))
+                    .withColumn("batch", floor(col("index").divide(lit(job.batch()))))
+                    .repartitionByRange(used, col("batch"))
+                    .sortWithinPartitions("index")
+                    .mapPartitions(new EmbedPartition(job, images, b), Encoders.row(SCHEMA))
+                    .collectAsList());
+            rows.sort(Comparator.comparingInt(r -> r.getInt(0)));
+            if (rows.size() != b - a) {
+                throw new IOException(images + " gave " + rows.size() + " images numbered " + a + " .. "
+                        + (b - 1) + ", expected " + (b - a) + "; the images changed while the run read them");
+            }
+            for (int first = a; first < b; first += job.batch()) {
+                sink.accept(batch(rows.subList(first - a, Math.min(b, first + job.batch()) - a)));
+            }
         }
     }
 
