@@ -23,7 +23,7 @@ public record EmbedJob(String model, Embedding kind, boolean normalize, int batc
             throw new IllegalArgumentException("a Spark embedding job needs a model: a .vit file, a model folder or "
                     + "file on storage every executor reads, or hf:org/name");
         }
-        options(1);                                                        // checked on the driver
+        new EmbeddingRun.Options(kind, normalize, batch, 1);              // checked on the driver
     }
 
     /** The library's options for the first {@code limit} images of a source. */
