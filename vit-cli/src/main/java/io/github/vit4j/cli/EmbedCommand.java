@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
             "With --spark MASTER the batches are computed as Spark jobs (vit-spark), bit-identical to a run "
                     + "without Spark; it resumes the same way, from either."},
         footer = {"", "Examples:", "  vit embed --limit 500 --out emb.npy",
-            "  vit embed --model hf:openai/clip-vit-base-patch16 --images photos/ --normalize --out photos.parquet",
+            "  vit embed --images photos --normalize --out photos.parquet",
             "  vit embed --spark 'local[4]' --out emb.npy"})
 final class EmbedCommand implements Callable<Integer> {
 
