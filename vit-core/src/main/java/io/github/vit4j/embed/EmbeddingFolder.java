@@ -160,8 +160,9 @@ final class EmbeddingFolder implements AutoCloseable {
                     + " came where the run expects width " + width + " from image " + next + "; a Compute hands "
                     + "the batches in order");
         }
-        ByteBuffer bytes = ByteBuffer.allocate(4 * batch.values().length).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(batch.values());
+        float[] values = batch.values();
+        ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
         Files.write(dir.resolve(VALUES), bytes.array(), StandardOpenOption.APPEND);
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < batch.size(); i++) {

@@ -7,6 +7,7 @@ import io.github.vit4j.image.ImageSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.UUID;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -40,7 +41,8 @@ final class ParquetEmbeddingFile implements EmbeddingWriter {
         MessageType schema = schema(labelled);
         SimpleGroupFactory groups = new SimpleGroupFactory(schema);
         Path absolute = target.toAbsolutePath();
-        Path tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
+        Path tmp = Files.createFile(absolute.resolveSibling("." + absolute.getFileName() + "." + UUID.randomUUID()
+                + ".tmp"));                                    // the usual permissions, as AtomicFile's files
         try {
             try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(tmp))
                     .withType(schema).withWriteMode(ParquetFileWriter.Mode.OVERWRITE)

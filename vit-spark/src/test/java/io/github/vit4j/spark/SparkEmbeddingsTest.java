@@ -103,6 +103,8 @@ class SparkEmbeddingsTest {
         try (ParquetFileReader file = ParquetFileReader.open(new LocalInputFile(local))) {
             assertEquals(ParquetEmbeddingFile.schema(true), file.getFileMetaData().getSchema());
         }
+        assertEquals("struct<index:bigint,name:string,label:int,embedding:array<float>>",
+                spark.read().parquet(local.toString()).schema().simpleString(), "as Spark reads it");
         INDArray expected = Npy.read(npy);
         List<String> index = Files.readAllLines(EmbeddingWriter.indexOf(npy));
         List<Group> rows = new ArrayList<>();
