@@ -158,6 +158,9 @@ public final class ModelLoader {
             config.overrideWith(map.get().config());
             preprocessing.overrideWith(map.get().preprocessing());
         }
+        if (preprocessing.cropSize != null) {
+            config.inputSize = preprocessing.cropSize;
+        }
 
         try (WeightsFile weights = WeightsFile.open(weightsFile)) {
             if (weights instanceof ShardedCheckpoint sharded) {
@@ -168,13 +171,17 @@ public final class ModelLoader {
             if (map.isPresent()) {
                 layout = map.get().layout();
                 notes.accept("names: mapping file " + mapping.get());
+            } else if (config.layout != null) {
+                layout = config.layout;
+                notes.accept("names: " + layout.name() + " layout, as " + configJson.getFileName() + " says");
             } else {
                 layout = NameLayout.detect(weights);
                 notes.accept("names: " + layout.name() + " layout, detected from the tensor names");
             }
-            VitConfig vitConfig = ConfigInference.complete(config, weights, layout, notes);
+            WeightsFile tensors = layout.view(weights);
+            VitConfig vitConfig = ConfigInference.complete(config, tensors, layout, notes);
             Preprocessing pixels = preprocessing(preprocessing, kind, hasPreprocessor, vitConfig, weightsFile, notes);
-            VitWeights vitWeights = WeightMapper.assemble(weights, layout, vitConfig);
+            VitWeights vitWeights = WeightMapper.assemble(tensors, layout, vitConfig);
             try {
                 return new Pretrained(vitWeights, pixels);
             } catch (IllegalArgumentException e) {

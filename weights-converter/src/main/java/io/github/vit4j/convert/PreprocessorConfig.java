@@ -47,6 +47,11 @@ final class PreprocessorConfig {
                 p.size = f.integer("size");
             }
         }
+        Integer crop = cropSize(f, root);
+        if (crop != null) {                    // the model's input: what the centre crop leaves (or the images are)
+            p.size = crop;
+            p.cropSize = crop;
+        }
         p.rescaleFactor = f.bool("do_rescale", true) ? orElse(f.decimal("rescale_factor"), 1 / 255.0) : 1.0;
         double[] mean = f.decimals("image_mean");
         double[] std = f.decimals("image_std");
@@ -60,5 +65,20 @@ final class PreprocessorConfig {
             p.std = std != null ? std : new double[] {0.5, 0.5, 0.5};
         }
         return p;
+    }
+
+    /** {@code crop_size}: a number, or {@code {height, width}} that must be square; null when absent. */
+    private static Integer cropSize(JsonFields f, JsonNode root) throws IOException {
+        JsonNode crop = root.get("crop_size");
+        if (crop == null || !crop.isObject()) {
+            return f.integer("crop_size");
+        }
+        JsonFields c = new JsonFields(f.file(), crop, "crop_size.");
+        Integer h = c.integer("height");
+        Integer w = c.integer("width");
+        if (h != null && w != null && !h.equals(w)) {
+            throw c.unsupported("height", h + " (width " + w + ")", "vit4j runs square images");
+        }
+        return h != null ? h : w;
     }
 }

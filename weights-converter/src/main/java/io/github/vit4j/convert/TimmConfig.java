@@ -165,7 +165,7 @@ final class TimmConfig {
     }
 
     /** The object under {@code key} (empty when absent or not an object), its keys named {@code key.…}. */
-    private static JsonFields section(Path file, JsonNode root, String key) {
+    static JsonFields section(Path file, JsonNode root, String key) {
         JsonNode node = root.get(key);
         return new JsonFields(file, node != null && node.isObject() ? node : JsonNodeFactory.instance.objectNode(),
                 key + ".");

@@ -120,7 +120,12 @@ class ConfigFilesTest {
 
     @Test
     void otherHuggingFaceModelsAreRefused() throws IOException {
-        assertMessage(json("a.json", "{\"model_type\": \"deit\"}"), "distillation token");
+        assertMessage(json("a.json", "{\"model_type\": \"deit\", \"architectures\": [\"DeiTModel\"]}"),
+                "architectures [DeiTModel] is not supported: vit4j runs DeiT's classifiers");
+        assertMessage(json("d.json", "{\"model_type\": \"dinov2\", \"use_swiglu_ffn\": true}"),
+                "use_swiglu_ffn true is not supported: vit4j's MLP is fc1, activation, fc2");
+        assertMessage(json("e.json", "{\"model_type\": \"siglip_vision_model\", \"hidden_act\": \"relu\"}"),
+                "hidden_act \"relu\" is not supported");
         assertMessage(json("b.json", "{\"model_type\": \"vit\", \"architectures\": [\"ViTModel\"]}"),
                 "architectures [\"ViTModel\"] is not supported: vit4j runs ViTForImageClassification");
         assertMessage(json("c.json", "{\"model_type\": \"swin\"}"), "model_type \"swin\" is not supported");
