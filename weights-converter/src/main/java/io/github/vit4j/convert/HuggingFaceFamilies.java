@@ -109,7 +109,7 @@ final class HuggingFaceFamilies {
         Activation act = activation(f, "gelu");
         c.architecture = new Architecture(Tokens.CLS, count, false, act, false,
                 classifier ? Pooling.CLS_AND_PATCH_MEAN : Pooling.CLS, 0, classifier ? Head.LINEAR : Head.NONE,
-                false, 0, registers);
+                false, 0, f.bool("interpolate_antialias", registers));
         c.layout = HuggingFaceLayouts.dinov2(classifier ? (registers ? "dinov2_with_registers." : "dinov2.") : "",
                 registers, classifier);
         if (classifier) {

@@ -27,6 +27,7 @@ final class SafetensorsFiles {
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", "F32");
+            t.putArray("shape");                           // a scalar's is []
             for (long d : e.getValue().shape()) {
                 t.withArray("shape").add(d);
             }
