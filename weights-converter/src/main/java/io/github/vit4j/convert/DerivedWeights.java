@@ -120,7 +120,10 @@ final class DerivedWeights implements WeightsFile {
         }
     }
 
-    /** Zeros, as many as the source has rows: a bias for a layer saved without one. The source stays visible. */
+    /**
+     * Zeros, as many as the source has rows: a bias for a layer saved without one (made only where the file has no
+     * tensor of that name). The source stays visible.
+     */
     record Zeros(String source) implements Recipe {
         public List<String> sources() {
             return List.of(source);
@@ -203,6 +206,7 @@ final class DerivedWeights implements WeightsFile {
             }
         }
         concrete.values().removeIf(r -> !r.sources().stream().allMatch(base::contains));
+        concrete.keySet().removeIf(name -> concrete.get(name) instanceof Zeros && base.contains(name));
         Set<String> names = new LinkedHashSet<>(base.names());
         for (Recipe r : concrete.values()) {
             if (!(r instanceof Zeros)) {
