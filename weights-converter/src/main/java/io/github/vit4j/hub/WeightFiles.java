@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Which files of a Hub repository vit4j needs, and nothing else: the weights — {@code model.safetensors}, else
  * {@code pytorch_model.bin}, each also in its sharded form ({@code *.index.json} plus the shards it lists) — and
- * {@code config.json} and {@code preprocessor_config.json} where the repository has them. Anything else, such as
+ * {@code config.json}, {@code preprocessor_config.json} and {@code open_clip_config.json} where the repository has
+ * them. Anything else, such as
  * {@code training_args.bin} (a pickle of arbitrary objects), is never downloaded or opened. An index's shards are
  * read and checked by the loader's own rule ({@link ModelLoader#shardsOf}): plain file names on every system.
  */
@@ -17,7 +18,7 @@ final class WeightFiles {
 
     /** The weights files in order of preference: the first the repository holds is taken. */
     static final List<String> WEIGHTS = ModelLoader.WEIGHTS_FILES;
-    static final List<String> CONFIGS = List.of("config.json", "preprocessor_config.json");
+    static final List<String> CONFIGS = List.of("config.json", "preprocessor_config.json", "open_clip_config.json");
 
     private WeightFiles() {
     }
