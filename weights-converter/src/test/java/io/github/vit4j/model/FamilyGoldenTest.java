@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.NpzEntries;
 import io.github.vit4j.SharedAssets;
+import io.github.vit4j.convert.Converter;
 import io.github.vit4j.convert.ModelLoader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,9 +15,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -124,6 +127,24 @@ class FamilyGoldenTest {
         }
         assertTrue(diffs.size() > 30, "compared " + diffs.keySet());
         assertTrue(diffs.values().stream().allMatch(d -> !d.startsWith("FAIL")), diffs.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"clip-vision-tiny", "dinov2-tiny", "siglip-vision-tiny", "deit-distilled-tiny",
+            "clip-tiny"})
+    void convertingToAVitFileAndBackLoadsTheSameModelBitForBit(String family, @TempDir Path dir) throws IOException {
+        Path folder = SharedAssets.resolve("models/families/" + family);
+        Path file = dir.resolve(family + ".vit");
+        Pretrained converted = Converter.convert(folder, file, Optional.empty());
+        Pretrained back = ModelLoader.load(file);
+        assertEquals(converted.config(), back.config());
+        assertEquals(converted.preprocessing(), back.preprocessing());
+        assertEquals(converted.weights().tensors().keySet(), back.weights().tensors().keySet());
+        converted.weights().tensors().forEach((name, a) -> assertArrayEquals(a.dup('c').data().asFloat(),
+                back.weights().tensors().get(name).dup('c').data().asFloat(), name));
+        String header = new String(java.nio.file.Files.readAllBytes(file), 0, 4096,
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(header.contains("format.version=2"), "a family other than ViT is written as format 2");
     }
 
     /** The arrays of the npz whose names start with {@code prefix}, without the inputs and descriptions. */
