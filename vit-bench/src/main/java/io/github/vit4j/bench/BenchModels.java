@@ -1,5 +1,6 @@
 package io.github.vit4j.bench;
 
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import java.util.SplittableRandom;
@@ -15,13 +16,26 @@ public final class BenchModels {
     private BenchModels() {
     }
 
-    /** The config a benchmark's {@code model} parameter names: {@code vitB16}, {@code deitTiny} or {@code cifarVit}. */
+    /**
+     * The config a benchmark's {@code model} parameter names: {@code vitB16}, {@code deitTiny}, {@code cifarVit}, or
+     * a family at 224 with ViT-B's sizes: {@code clipB16} (openai/clip-vit-base-patch16's image tower: quick GELU,
+     * LayerNorm before the blocks and on CLS, projection to 512), {@code dinov2B14} (facebook/dinov2-base: patch 14,
+     * position embeddings trained for 518 resized to the 16×16 grid) and {@code dinov2RegB14} (the same with 4
+     * registers, facebook/dinov2-with-registers-base).
+     */
     public static VitConfig config(String model) {
         return switch (model) {
             case "vitB16" -> VitConfig.vitB16();
             case "deitTiny" -> VitConfig.deitTiny();
             case "cifarVit" -> VitConfig.cifar10();
-            default -> throw new IllegalArgumentException("unknown model " + model + "; use vitB16, deitTiny or cifarVit");
+            case "clipB16" -> new VitConfig(224, 16, 3, 768, 12, 12, 3072, 1e-5, VitConfig.numberedLabels(512),
+                    Architecture.clipVision(512));
+            case "dinov2B14" -> new VitConfig(224, 14, 3, 768, 12, 12, 3072, 1e-6, VitConfig.numberedLabels(768),
+                    Architecture.dinov2(0, 37));
+            case "dinov2RegB14" -> new VitConfig(224, 14, 3, 768, 12, 12, 3072, 1e-6,
+                    VitConfig.numberedLabels(768), Architecture.dinov2(4, 37));
+            default -> throw new IllegalArgumentException("unknown model " + model + "; use vitB16, deitTiny, cifarVit,"
+                    + " clipB16, dinov2B14 or dinov2RegB14");
         };
     }
 

@@ -269,6 +269,18 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                 newLabels, architecture);
     }
 
+    /**
+     * The record's usual text; for the original ViT exactly what vit4j wrote before architectures existed (trace
+     * folders record it, and a trace started then must resume), for another architecture with it appended.
+     */
+    @Override
+    public String toString() {
+        return "VitConfig[imageSize=" + imageSize + ", patchSize=" + patchSize + ", channels=" + channels
+                + ", hiddenSize=" + hiddenSize + ", layers=" + layers + ", heads=" + heads + ", mlpSize=" + mlpSize
+                + ", layerNormEps=" + layerNormEps + ", labels=" + labels
+                + (architecture.equals(Architecture.VIT) ? "" : ", architecture=" + architecture) + "]";
+    }
+
     /** The same sizes and labels with another architecture. */
     public VitConfig withArchitecture(Architecture newArchitecture) {
         return new VitConfig(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,

@@ -1,28 +1,48 @@
 package io.github.vit4j.patching;
 
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitConfig;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
- * Which token positions a patch restores. Positions count the CLS token as 0 and patch (row r, column c) of the
- * grid as {@code 1 + r·grid + c}. Plain data, serializable (a distributed trace ships it to its workers).
+ * Which token positions a patch restores. Positions count the tokens before the patches first (CLS at 0, then
+ * distilled DeiT's distillation token at 1, or DINOv2's registers at 1..R; none for SigLIP), then patch (row r,
+ * column c) of the grid at {@code P + r·grid + c} with P = {@link VitConfig#prefixTokens()} (1 for a plain ViT).
+ * Plain data, serializable (a distributed trace ships it to its workers).
  */
 public sealed interface Tokens extends Serializable {
 
     /** The selected positions for a model of config {@code c}, ascending, each in {@code [0, T)}. */
     int[] positions(VitConfig c);
 
-    /** A choice by name, case-insensitive: {@code all}, {@code cls} or {@code patches}. */
+    /**
+     * A choice by name, case-insensitive: {@code all}, {@code cls}, {@code patches}, {@code registers} or
+     * {@code distillation}.
+     */
     static Tokens parse(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "all" -> all();
             case "cls" -> cls();
             case "patches" -> patches();
-            default -> throw new IllegalArgumentException("unknown tokens '" + name + "'; expected all, cls or patches");
+            case "registers" -> registers();
+            case "distillation" -> distillation();
+            default -> throw new IllegalArgumentException("unknown tokens '" + name + "'; expected all, cls, patches,"
+                    + " registers or distillation");
         };
+    }
+
+    /** DINOv2's register tokens (positions 1..R); a model without registers refuses them. */
+    static Tokens registers() {
+        return new Named("registers");
+    }
+
+    /** Distilled DeiT's distillation token (position 1); a model without one refuses it. */
+    static Tokens distillation() {
+        return new Named("distillation");
     }
 
     /** Every token: the whole site. */
@@ -30,9 +50,9 @@ public sealed interface Tokens extends Serializable {
         return new All();
     }
 
-    /** The CLS token alone. */
+    /** The CLS token alone (position 0); a model without CLS token (SigLIP) refuses it. */
     static Tokens cls() {
-        return new Positions(new int[] {0});
+        return new Named("cls");
     }
 
     /** Every patch token (all but CLS). */
@@ -67,7 +87,7 @@ public sealed interface Tokens extends Serializable {
     record PatchTokens() implements Tokens {
         @Override
         public int[] positions(VitConfig c) {
-            return IntStream.range(1, c.tokens()).toArray();
+            return IntStream.range(c.prefixTokens(), c.tokens()).toArray();
         }
 
         @Override
@@ -93,7 +113,7 @@ public sealed interface Tokens extends Serializable {
             int last = list[list.length - 1];
             if (last >= c.tokens()) {
                 throw new IllegalArgumentException("token position " + last + " is outside the model's "
-                        + c.tokens() + " tokens (0 = CLS, 1.." + c.patches() + " = patches)");
+                        + c.tokens() + " tokens (" + layout(c) + ")");
             }
             return list.clone();
         }
@@ -110,7 +130,60 @@ public sealed interface Tokens extends Serializable {
 
         @Override
         public String toString() {
-            return list.length == 1 && list[0] == 0 ? "cls" : "positions" + Arrays.toString(list);
+            return "positions" + Arrays.toString(list);
+        }
+    }
+
+    /** The model's layout in words, for messages: e.g. "0 = CLS, 1..196 = patches". */
+    static String layout(VitConfig c) {
+        Architecture a = c.architecture();
+        int p = c.prefixTokens();
+        String prefix = switch (a.tokens()) {
+            case CLS -> "0 = CLS, ";
+            case CLS_AND_DISTILLATION -> "0 = CLS, 1 = distillation, ";
+            case NONE -> "";
+        };
+        if (a.registers() > 0) {
+            prefix += a.firstRegister() + ".." + (p - 1) + " = registers, ";
+        }
+        return prefix + p + ".." + (c.tokens() - 1) + " = patches";
+    }
+
+    /**
+     * The CLS token, the distillation token or the registers, by name: where the model has them, refused where it
+     * has not.
+     */
+    record Named(String name) implements Tokens {
+        public Named {
+            if (!List.of("cls", "distillation", "registers").contains(name)) {
+                throw new IllegalArgumentException("unknown token name '" + name
+                        + "'; expected cls, distillation or registers");
+            }
+        }
+
+        @Override
+        public int[] positions(VitConfig c) {
+            Architecture a = c.architecture();
+            boolean has = switch (name) {
+                case "cls" -> a.hasCls();
+                case "distillation" -> a.tokens() == Architecture.Tokens.CLS_AND_DISTILLATION;
+                default -> a.registers() > 0;
+            };
+            if (!has) {
+                throw new IllegalArgumentException("the model has no " + (name.equals("cls") ? "CLS token"
+                        : name.equals("registers") ? "register tokens" : "distillation token") + " (its tokens: "
+                        + layout(c) + "); choose Tokens.all(), Tokens.patches() or Tokens.positions(…)");
+            }
+            return switch (name) {
+                case "cls" -> new int[] {0};
+                case "distillation" -> new int[] {1};
+                default -> IntStream.range(a.firstRegister(), c.prefixTokens()).toArray();
+            };
+        }
+
+        @Override
+        public String toString() {
+            return name;
         }
     }
 
@@ -134,7 +207,7 @@ public sealed interface Tokens extends Serializable {
             int i = 0;
             for (int r = row; r < row + height; r++) {
                 for (int col = column; col < column + width; col++) {
-                    p[i++] = 1 + r * g + col;
+                    p[i++] = c.prefixTokens() + r * g + col;
                 }
             }
             return p;

@@ -122,7 +122,8 @@ public final class CausalTrace {
         List<List<Patch>> configurations = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             for (int c = 0; c < cells; c++) {
-                configurations.add(windowPatches(clean, kind, l, window, Tokens.positions(1 + c)));
+                configurations.add(windowPatches(clean, kind, l, window,
+                        Tokens.positions(config.prefixTokens() + c)));
             }
         }
         INDArray logits = patcher.logits(corrupted, configurations);

@@ -100,7 +100,7 @@ public final class OpProfile {
         INDArray embed = site(linear("gemm.patch_embed", patches, weights.patchEmbed(), false)).reshape(b, n, d);
         ops.release(List.of(patches));
         INDArray resid = site(time("elementwise.cls_pos", "elementwise", 0,
-                () -> ops.prependClsAddPos(embed, weights.clsToken(), weights.posEmbed())));
+                () -> ops.prependAddPos(embed, weights.clsToken().reshape(1, d), weights.posEmbed())));
         for (int l = 0; l < config.layers(); l++) {
             resid = block(l, resid);
         }
