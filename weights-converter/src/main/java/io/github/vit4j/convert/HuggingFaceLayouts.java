@@ -96,15 +96,13 @@ final class HuggingFaceLayouts {
         String l = prefix + "encoder.layer." + BLOCK + ".";
         Map<String, List<String>> r = new LinkedHashMap<>();
         Map<String, Recipe> derived = new LinkedHashMap<>();
-        both(r, "patch_embed.proj", e + "patch_embeddings.projection");
-        r.put("cls_token", List.of(e + "cls_token"));
+        embeddings(r, e);
         if (registers) {
             r.put("reg_token", List.of(e + "register_tokens"));
         }
-        r.put("pos_embed", List.of(e + "position_embeddings"));
         String b = "blocks." + BLOCK + ".";
         both(r, b + "norm1", l + "norm1");
-        qkv(r, b, l + "attention.attention.query", l + "attention.attention.key", l + "attention.attention.value");
+        qkv(r, b, l + "attention.attention.");
         both(r, b + "norm2", l + "norm2");
         both(r, b + "mlp.fc1", l + "mlp.fc1");
         for (String wb : List.of("weight", "bias")) {
@@ -128,16 +126,14 @@ final class HuggingFaceLayouts {
     static NameLayout deit(boolean distilled) {
         String e = "deit.embeddings.";
         Map<String, List<String>> r = new LinkedHashMap<>();
-        both(r, "patch_embed.proj", e + "patch_embeddings.projection");
-        r.put("cls_token", List.of(e + "cls_token"));
+        embeddings(r, e);
         if (distilled) {
             r.put("dist_token", List.of(e + "distillation_token"));
         }
-        r.put("pos_embed", List.of(e + "position_embeddings"));
         String l = "deit.encoder.layer." + BLOCK + ".";
         String b = "blocks." + BLOCK + ".";
         both(r, b + "norm1", l + "layernorm_before");
-        qkv(r, b, l + "attention.attention.query", l + "attention.attention.key", l + "attention.attention.value");
+        qkv(r, b, l + "attention.attention.");
         both(r, b + "attn.proj", l + "attention.output.dense");
         both(r, b + "norm2", l + "layernorm_after");
         both(r, b + "mlp.fc1", l + "intermediate.dense");
@@ -155,17 +151,29 @@ final class HuggingFaceLayouts {
     private static void encoderLayers(Map<String, List<String>> r, String l) {
         String b = "blocks." + BLOCK + ".";
         both(r, b + "norm1", l + "layer_norm1");
-        qkv(r, b, l + "self_attn.q_proj", l + "self_attn.k_proj", l + "self_attn.v_proj");
+        for (String wb : List.of("weight", "bias")) {
+            r.put(b + "attn.qkv." + wb, List.of(l + "self_attn.q_proj." + wb, l + "self_attn.k_proj." + wb,
+                    l + "self_attn.v_proj." + wb));
+        }
         both(r, b + "attn.proj", l + "self_attn.out_proj");
         both(r, b + "norm2", l + "layer_norm2");
         both(r, b + "mlp.fc1", l + "mlp.fc1");
         both(r, b + "mlp.fc2", l + "mlp.fc2");
     }
 
-    private static void qkv(Map<String, List<String>> r, String block, String q, String k, String v) {
+    /** ViT's {@code attention.attention.{query,key,value}} under {@code attention}, fused into q|k|v rows. */
+    private static void qkv(Map<String, List<String>> r, String block, String attention) {
         for (String wb : List.of("weight", "bias")) {
-            r.put(block + "attn.qkv." + wb, List.of(q + "." + wb, k + "." + wb, v + "." + wb));
+            r.put(block + "attn.qkv." + wb, List.of(attention + "query." + wb, attention + "key." + wb,
+                    attention + "value." + wb));
         }
+    }
+
+    /** ViT's {@code embeddings.}: the patch projection, {@code cls_token} and {@code position_embeddings}. */
+    private static void embeddings(Map<String, List<String>> r, String e) {
+        both(r, "patch_embed.proj", e + "patch_embeddings.projection");
+        r.put("cls_token", List.of(e + "cls_token"));
+        r.put("pos_embed", List.of(e + "position_embeddings"));
     }
 
     /** {@code canonical.weight ← source.weight} and {@code canonical.bias ← source.bias}. */
