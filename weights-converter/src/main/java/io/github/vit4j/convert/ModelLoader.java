@@ -262,7 +262,8 @@ public final class ModelLoader {
 
     /**
      * The weights file in a model folder: model.safetensors, else model.safetensors.index.json (its shards), else
-     * pytorch_model.bin, else pytorch_model.bin.index.json, else the only .safetensors, else the only .pt or .pth,
+     * pytorch_model.bin, else pytorch_model.bin.index.json, else OpenCLIP's open_clip_model.safetensors, else
+     * open_clip_pytorch_model.bin, else the only .safetensors, else the only .pt or .pth,
      * else the only .vit file. Other .bin files (training_args.bin) are never opened.
      */
     private static Path findWeights(Path folder) throws IOException {
