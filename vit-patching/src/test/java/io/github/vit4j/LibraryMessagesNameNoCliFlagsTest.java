@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class LibraryMessagesNameNoCliFlagsTest {
 
-    private static final List<String> LIBRARY_MODULES = List.of("vit-core", "weights-converter", "vit-patching");
+    private static final List<String> LIBRARY_MODULES = List.of("vit-core", "weights-converter", "vit-text",
+            "vit-patching");
     private static final Pattern STRING_LITERAL = Pattern.compile("\"(?:[^\"\\\\\\n]|\\\\.)*\"");
     private static final Pattern FLAG = Pattern.compile("--[A-Za-z]");
 
