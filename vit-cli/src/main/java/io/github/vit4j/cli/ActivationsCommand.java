@@ -117,7 +117,7 @@ final class ActivationsCommand implements Callable<Integer> {
      */
     static String checkMemory(VitConfig config, Keep keep, int n) {
         long perImage = 0;
-        for (Site site : sites(config)) {
+        for (Site site : config.sites()) {
             if (keep.keeps(site)) {
                 perImage += Float.BYTES * Arrays.stream(site.shape(config, 1)).reduce(1, Math::multiplyExact);
             }
@@ -156,20 +156,6 @@ final class ActivationsCommand implements Callable<Integer> {
         }
         long offHeap = Pointer.maxBytes() > 0 ? Pointer.maxBytes() : Runtime.getRuntime().maxMemory();
         return offHeap / 4 * 3;
-    }
-
-    /** Every site of the forward pass, in order. */
-    private static List<Site> sites(VitConfig config) {
-        List<Site> sites = new ArrayList<>();
-        for (Site.Kind kind : Site.Kind.values()) {
-            if (!kind.perBlock()) {
-                sites.add(new Site(Site.NO_LAYER, kind));
-            }
-            for (int layer = 0; kind.perBlock() && layer < config.layers(); layer++) {
-                sites.add(Site.of(layer, kind));
-            }
-        }
-        return sites;
     }
 
     private static String size(long bytes) {

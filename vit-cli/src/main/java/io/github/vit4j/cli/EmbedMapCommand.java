@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code vit embed-map}: PCA and t-SNE maps of the CLS token's residual stream, one per layer, coloured by class. */
 @Command(name = "embed-map", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Map the CLS token's residual stream after a block (resid_post[:, 0]) over the first N images "
-                + "to the plane, by PCA and by t-SNE (exact, seeded; run on the top 50 principal components), "
+        description = {"Map the CLS token's residual stream after a block (resid_post[:, 0]; for a model without CLS "
+                + "token, SigLIP, the mean of its patch rows) over the first N images to the plane, by PCA and by t-SNE (exact, seeded; run on the top 50 principal components), "
                 + "coloured by label.",
             "Per layer L: pca-layerL.png, tsne-layerL.png and embed-layerL.csv (index, name, label, pc1, pc2, tsne1, "
                     + "tsne2)."},
@@ -123,7 +123,8 @@ final class EmbedMapCommand implements Callable<Integer> {
             try (Progress progress = Progress.start("t-SNE layer " + layer + " (iterations)", iterations, err)) {
                 map = tsne.of(reduced.projection(), progress::update);
             }
-            String title = "CLS resid_post after block " + layer + ", " + model.shortName() + ", "
+            String title = (vit.config().architecture().hasCls() ? "CLS" : "mean patch") + " resid_post after block "
+                    + layer + ", " + model.shortName() + ", "
                     + TerminalText.count(n, "image");
             scatter(pca.projection(), states.labels(), classes, String.format(Locale.ROOT,
                     "PCA of the %s (PC1 %.0f%%, PC2 %.0f%% of the variance)", title, 100 * pca.explained()[0],

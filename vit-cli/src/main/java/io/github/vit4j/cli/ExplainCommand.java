@@ -2,6 +2,7 @@ package io.github.vit4j.cli;
 
 import io.github.vit4j.format.Npy;
 import io.github.vit4j.image.ImageSource;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
@@ -67,7 +68,8 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--methods", paramLabel = "LIST",
             description = "Comma-separated methods: saliency, gradxinput, smoothgrad, ig, gradcam, rollout, attention, "
-                    + "logit-lens, occlusion, fgsm, pgd (default: all).")
+                    + "logit-lens, occlusion, fgsm, pgd (default: all; for a model without classifier all but "
+                    + "logit-lens, fgsm and pgd, which read class probabilities).")
     String methods;
 
     @Option(names = "--label", paramLabel = "L", defaultValue = "true",
@@ -132,6 +134,16 @@ final class ExplainCommand implements Callable<Integer> {
         }
         if (label.equals("true")) {
             source.checkLabelsFit(config.classes(), "use --label clean-top1 (the model's top class) or --label K");
+        }
+        if (config.architecture().head() == Architecture.Head.NONE) {
+            List<String> refused = chosen.stream().filter(ExplainMethod::needsClassifier).map(ExplainMethod::label)
+                    .toList();
+            if (methods != null && !refused.isEmpty()) {
+                ArchitectureText.refuseSoftmax(config, "--methods " + String.join(",", refused), "leave them out "
+                        + "(the default does for such a model); the other methods explain its output's component y "
+                        + "(--label K)");
+            }
+            chosen = chosen.stream().filter(m -> !m.needsClassifier()).toList();
         }
         ExplainMethod.Settings settings = new ExplainMethod.Settings(igSteps, samples, epsilon, pgdSteps, seed, batch);
         modelName = model.shortName();

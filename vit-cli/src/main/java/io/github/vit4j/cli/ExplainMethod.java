@@ -31,9 +31,9 @@ enum ExplainMethod {
     SMOOTHGRAD("smoothgrad", Shape.PIXELS, "Σ_channels mean ∂ logit_y / ∂ pixel over noisy copies"),
     IG("ig", Shape.PIXELS, "Σ_channels integrated gradients of logit_y from black"),
     GRADCAM("gradcam", Shape.GRID, "Grad-CAM at the last block's ln1: ReLU(Σ_d w_d A[n, d])"),
-    ROLLOUT("rollout", Shape.GRID, "attention rollout: CLS row of Π (A + I)/2"),
-    ATTENTION("attention", Shape.HEADS, "attention of the CLS query to each patch"),
-    LOGIT_LENS("logit-lens", Shape.LAYER_CLASS, "p(class) from each layer's CLS resid_post"),
+    ROLLOUT("rollout", Shape.GRID, "attention rollout: the rows the head reads (CLS) of Π (A + I)/2"),
+    ATTENTION("attention", Shape.HEADS, "attention of the CLS query (without CLS: the mean query) to each patch"),
+    LOGIT_LENS("logit-lens", Shape.LAYER_CLASS, "p(class) from each layer's resid_post through the model's head"),
     OCCLUSION("occlusion", Shape.GRID, "p_y(x) − p_y(x with one patch filled with the dataset mean)"),
     FGSM("fgsm", Shape.IMAGE, "FGSM adversarial pixels"),
     PGD("pgd", Shape.IMAGE, "PGD adversarial pixels");
@@ -104,6 +104,14 @@ enum ExplainMethod {
         return List.copyOf(methods);
     }
 
+    /**
+     * Whether the method reads class probabilities (a softmax of the output), which a model without a classifier
+     * does not have: the logit lens and the attacks.
+     */
+    boolean needsClassifier() {
+        return this == LOGIT_LENS || this == FGSM || this == PGD;
+    }
+
     /** Every method's name, comma-separated. */
     static String all() {
         return String.join(",", Arrays.stream(values()).map(ExplainMethod::label).toList());
@@ -119,7 +127,7 @@ enum ExplainMethod {
                     .attribution().map();
             case GRADCAM -> GradCam.lastBlock(vit.config()).of(vit, images.input(), y);
             case ROLLOUT -> AttentionRollout.of(vit, images.input());
-            case ATTENTION -> AttentionMaps.cls().of(vit, images.input());
+            case ATTENTION -> AttentionMaps.forModel(vit.config()).of(vit, images.input());
             case LOGIT_LENS -> LogitLens.of(vit, images.input()).probabilities();
             case OCCLUSION -> {
                 // one image at a time: its g² occluded copies are built in memory at once (118 MB at 224 px)

@@ -8,6 +8,7 @@ import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -27,7 +28,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code report.html} of {@code vit explain}: one self-contained file (images as data URIs, the data as inline JSON,
  * the page's own script inline; nothing fetched at view time, up to the sizes below). Per image: the original and every method's figure
  * with the predicted classes; the logit lens as a layers × classes chart; a layers × heads grid of attention maps
- * for a query patch chosen on the image (the full patterns of every query token travel in the file, one byte per
+ * for a query patch chosen on the image (the full patterns of every query token travel in the file, with the
+ * model's token layout: the tokens before the patches, CLS or not; one byte per
  * weight, scaled to each query row's largest); the folder's trace heatmap when it holds one. The page itself is
  * {@code explain-report.js} and {@code .css} beside this class.
  *
@@ -156,7 +158,7 @@ final class ExplainReport {
                     int i = kept.get(j);
                     for (int head = 0; head < h; head++) {
                         for (int q = 0; q < t; q++) {
-                            int row = ((i * h + head) * t + q) * t + 1;
+                            int row = ((i * h + head) * t + q) * t + config.prefixTokens();
                             float max = 1e-12f;
                             for (int k = 0; k < n; k++) {
                                 max = Math.max(max, p[row + k]);
@@ -173,7 +175,8 @@ final class ExplainReport {
         for (int j = 0; j < kept.size(); j++) {
             // a byte[] goes into the page as base64, written straight from the array
             entries.get(kept.get(j)).json.put("attention", Map.of("layers", l, "heads", h, "tokens", t, "grid",
-                    config.gridSize(), "data", bytes[j]));
+                    config.gridSize(), "prefix", config.prefixTokens(), "cls", config.architecture().hasCls(),
+                    "layout", Tokens.layout(config), "data", bytes[j]));
         }
     }
 

@@ -112,6 +112,10 @@ final class GradientsCommand implements Callable<Integer> {
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         int classes = vit.config().classes();
+        if (choice == ObjectiveChoice.PROB || choice == ObjectiveChoice.LOGPROB) {
+            ArchitectureText.refuseSoftmax(vit.config(), "--objective " + choice.name,
+                    "use --objective logit (component y of the embedding, --label K)");
+        }
         if (fixedClass.isPresent() && fixedClass.getAsInt() >= classes) {
             throw new IllegalArgumentException("--label " + fixedClass.getAsInt() + " is outside the model's "
                     + classes + " classes (0.." + (classes - 1) + ")");

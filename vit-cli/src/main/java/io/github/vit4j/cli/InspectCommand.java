@@ -107,6 +107,7 @@ final class InspectCommand implements Callable<Integer> {
             return;
         }
         out.println("config: " + ModelOption.describe(c));
+        out.println("architecture: " + ArchitectureText.describe(c));
         List<String> labels = c.labels().stream().map(TerminalText::listItem).toList();
         String shown = labels.size() <= 10 ? String.join(", ", labels)
                 : String.join(", ", labels.subList(0, 5)) + ", … , " + labels.get(labels.size() - 1);

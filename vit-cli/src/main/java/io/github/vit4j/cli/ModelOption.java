@@ -3,8 +3,11 @@ package io.github.vit4j.cli;
 import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resizing;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,13 +98,24 @@ final class ModelOption {
     /**
      * The preprocessing in one line, e.g. {@code resize to 32×32 px, × 1/255, then (x − mean) / std per channel:
      * mean (0.4914, 0.4822, 0.4465), std (0.247, 0.2435, 0.2616)}; with {@code roundResized} the resize reads
-     * {@code resize to 224×224 px (rounded to whole levels, as PIL)}.
+     * {@code resize to 224×224 px (rounded to whole levels, as PIL)}; with a Pillow resizing it names the resize
+     * and the crop, and ends with the filter, e.g. {@code resize the shortest edge to 256 px (rounded to whole
+     * levels, as PIL), crop the centre 224×224 px, × 1/255, … ; Pillow's BICUBIC filter}.
      */
     static String describe(Preprocessing p) {
         String rescale = Math.abs(p.rescaleFactor() * 255 - 1) < 1e-9 ? "1/255" : Double.toString(p.rescaleFactor());
-        return String.format(Locale.ROOT, "resize to %d×%d px%s, × %s, then (x − mean) / std per channel: mean %s, "
-                + "std %s", p.size(), p.size(), p.roundResized() ? " (rounded to whole levels, as PIL)" : "", rescale,
-                tuple(p.mean()), tuple(p.std()));
+        String rounded = p.roundResized() ? " (rounded to whole levels, as PIL)" : "";
+        String resize = p.resizing().map(r -> switch (r.rule()) {
+            case SHORTEST_EDGE -> "resize the shortest edge to " + r.edge() + " px" + rounded;
+            case SQUARE -> "resize to " + r.edge() + "×" + r.edge() + " px" + rounded;
+            case NONE -> "no resize";
+        } + (r.rule() == Resizing.Rule.SQUARE && r.edge() == p.size() ? ""
+                : ", crop the centre " + p.size() + "×" + p.size() + " px"))
+                .orElse("resize to " + p.size() + "×" + p.size() + " px" + rounded);
+        return String.format(Locale.ROOT, "%s, × %s, then (x − mean) / std per channel: mean %s, std %s%s", resize,
+                rescale, tuple(p.mean()), tuple(p.std()),
+                p.resizing().map(r -> r.rule() == Resizing.Rule.NONE ? "" : "; Pillow's " + r.filter() + " filter")
+                        .orElse(""));
     }
 
     private static String tuple(double[] values) {
@@ -109,11 +123,20 @@ final class ModelOption {
                 .collect(Collectors.joining(", ", "(", ")"));
     }
 
-    /** The config in one line, e.g. {@code 32×32 px, patch 4 (8×8 grid), 4 layers × 128, …}. */
+    /**
+     * The config in one line, e.g. {@code 32×32 px, patch 4 (8×8 grid, 65 tokens), 4 layers, …, 10 classes}; for
+     * another architecture than the original ViT also its family and token layout ({@link ArchitectureText}), and
+     * for a model without a classifier its output's width instead of classes.
+     */
     static String describe(VitConfig c) {
+        Architecture a = c.architecture();
+        String output = a.head() == Architecture.Head.NONE ? c.classes() + "-wide embedding output (no classifier)"
+                : c.classes() + " classes";
+        String family = a.equals(Architecture.VIT) ? ""
+                : "; " + ArchitectureText.family(a) + ", tokens " + Tokens.layout(c);
         return String.format(Locale.ROOT, "%d×%d px, patch %d (%d×%d grid, %d tokens), %d layers, hidden %d, "
-                        + "%d heads, MLP %d, LayerNorm eps %s, %d classes", c.imageSize(), c.imageSize(),
+                        + "%d heads, MLP %d, LayerNorm eps %s, %s%s", c.imageSize(), c.imageSize(),
                 c.patchSize(), c.gridSize(), c.gridSize(), c.tokens(), c.layers(), c.hiddenSize(), c.heads(),
-                c.mlpSize(), c.layerNormEps(), c.classes());
+                c.mlpSize(), c.layerNormEps(), output, family);
     }
 }

@@ -91,14 +91,21 @@ final class TraceCommand implements Callable<Integer> {
     List<String> kinds;
 
     @Option(names = "--tokens", paramLabel = "T", defaultValue = "all",
-            description = "Tokens restored at each patched site: all | cls | patches (default: ${DEFAULT-VALUE}).")
+            description = "Tokens restored at each patched site: all | cls | patches | registers | distillation, "
+                    + "where the model has them: vit inspect shows its tokens (default: ${DEFAULT-VALUE}).")
     String tokens;
 
-    @Option(names = "--metric", paramLabel = "M", defaultValue = "prob",
+    @Option(names = "--metric", paramLabel = "M",
             description = {"prob: IE = p_patched(y) − p_corrupt(y) | logprob: log p_patched(y) − log p_corrupt(y) "
                     + "| logit-diff: change of logit(y) − max other logit "
-                    + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) (default: ${DEFAULT-VALUE})."})
+                    + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) "
+                    + "| logit: change of logit(y), for a model without classifier the change of its output's "
+                    + "component y, and there the default, as a softmax of an embedding means nothing "
+                    + "(default: prob)."})
     String metric;
+
+    /** The metric traced: --metric, else the model's default (set once the model is loaded). */
+    private Metric metricUsed;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "exact",
             description = {"exact: one patched run per cell | atp: attribution patching, every cell estimated as "
@@ -165,10 +172,11 @@ final class TraceCommand implements Callable<Integer> {
         List<SweepKind> sweepKinds = kinds.stream().map(SweepKind::parse)
                 .distinct().toList();
         Tokens tokenChoice = Tokens.parse(tokens);
-        Metric metricChoice = Metric.parse(metric);
+        Metric metricChoice = metric == null ? Metric.PROB : Metric.parse(metric);
         TraceMethod methodChoice = TraceMethod.parse(method);
         DatasetTrace.Target target = DatasetTrace.Target.parse(label);
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
+        metricUsed = metricChoice;
         ImagesOption.positive("--limit", limit);
         ImagesOption.positive("--batch", batch);
         if (tokenSweep < 0) {
@@ -189,6 +197,13 @@ final class TraceCommand implements Callable<Integer> {
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
+        if (metric == null) {
+            traceSpec = traceSpec.withMetric(Metric.defaultFor(config));
+        } else if (metricChoice.softmaxes()) {
+            ArchitectureText.refuseSoftmax(config, "--metric " + metric, "use --metric logit (the change of the "
+                    + "tracked component y, given by --label K or the clean run's largest)");
+        }
+        metricUsed = traceSpec.metric();
         ImageSource source = images.open();
         int n = Math.min(limit, source.size());
         if (target == DatasetTrace.Target.TRUE_LABEL) {
@@ -352,7 +367,7 @@ final class TraceCommand implements Callable<Integer> {
         a.put("window", window);
         a.put("kinds", kinds);
         a.put("tokens", tokens);
-        a.put("metric", metric);
+        a.put("metric", metricUsed == null ? metric : metricUsed.label());
         a.put("method", method);
         a.put("verify_top", verifyTop);
         a.put("label", label);

@@ -8,6 +8,7 @@ import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.patching.Tokens;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +51,9 @@ final class VisualizeCommand implements Callable<Integer> {
     int neuron;
 
     @Option(names = "--token", paramLabel = "T", defaultValue = "0",
-            description = "The token (0 = CLS, 1 + r·g + c a patch), or all for the sum over tokens "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "The token, in the model's layout (vit inspect shows it: 0 = CLS where there is one, "
+                    + "then a distillation token or registers, then patch (r, c) at P + r·g + c, P the tokens before "
+                    + "the patches: 1 + r·g + c for ViT), or all for the sum over tokens (default: ${DEFAULT-VALUE}).")
     String token;
 
     @Option(names = "--head", paramLabel = "H",
@@ -129,20 +131,27 @@ final class VisualizeCommand implements Callable<Integer> {
                         + "number) and a key token as --neuron; got --site " + site + ", --head " + head + ", --token "
                         + token);
             }
-            return FeatureVisualization.Target.attention(c, s.layer(), head, tokenNumber(), neuron);
+            return FeatureVisualization.Target.attention(c, s.layer(), head, tokenNumber(c), neuron);
         }
         if (token.trim().equalsIgnoreCase("all")) {
             return FeatureVisualization.Target.unit(c, s, neuron, FeatureVisualization.Target.ALL_TOKENS);
         }
-        return FeatureVisualization.Target.unit(c, s, neuron, tokenNumber());
+        return FeatureVisualization.Target.unit(c, s, neuron, tokenNumber(c));
     }
 
-    private int tokenNumber() {
+    private int tokenNumber(VitConfig c) {
+        int t;
         try {
-            return Integer.parseInt(token.trim());
+            t = Integer.parseInt(token.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--token '" + token + "' is neither a token number (0 = CLS) nor all");
+            throw new IllegalArgumentException("--token '" + token + "' is neither a token number (" + Tokens.layout(c)
+                    + ") nor all");
         }
+        if (t < 0 || t >= c.tokens()) {
+            throw new IllegalArgumentException("--token " + t + " is outside the model's " + c.tokens() + " tokens ("
+                    + Tokens.layout(c) + ")");
+        }
+        return t;
     }
 
     /** {@code blocks.L.<kind>} or {@code logits}, as vit activations names the sites. */

@@ -1,6 +1,7 @@
 // The page of vit explain's report.html: builds the sections from the inline JSON (#vit4j-data). No libraries, no
 // network. Hooks for tests and users: window.vit4jReport.selectQuery(image, token); the URL fragment #query=T selects
-// query token T (0 = CLS, 1 + row * grid + column a patch) in every image's attention grid, and #show=attention
+// query token T (in the model's layout: 0 = CLS where there is one, P + row * grid + column a patch, P the tokens
+// before the patches, 1 for ViT) in every image's attention grid, and #show=attention
 // shows the attention grids alone (for screenshots). When the page has drawn
 // everything, <body> gets data-ready="true", data-errors (script errors seen), data-images ("loaded/total").
 (function () {
@@ -101,7 +102,10 @@
     picture.src = image.image;
     var chooser = el('canvas', {'class': 'chooser', width: 240, height: 240, title: 'click a patch to choose the query'});
     var status = el('div', {'class': 'query'});
+    var prefix = a.prefix === undefined ? 1 : a.prefix;
+    var hasCls = a.cls !== false;
     var cls = el('button', {type: 'button', text: 'CLS query'});
+    if (!hasCls) { cls.style.display = 'none'; }
     var grid = el('div', {'class': 'heads', style: 'grid-template-columns: repeat(' + a.heads + ', ' + size + 'px)'});
     var maps = [];
     for (var l = 0; l < a.layers; l++) {
@@ -111,7 +115,7 @@
         grid.appendChild(el('div', {'class': 'head'}, [el('span', {text: 'L' + l + ' H' + h}), c]));
       }
     }
-    var state = {query: 0};
+    var state = {query: hasCls ? 0 : prefix};
     function drawChooser() {
       var g = chooser.getContext('2d');
       g.imageSmoothingEnabled = false;
@@ -122,8 +126,8 @@
         g.beginPath(); g.moveTo(i * step, 0); g.lineTo(i * step, 240); g.stroke();
         g.beginPath(); g.moveTo(0, i * step); g.lineTo(240, i * step); g.stroke();
       }
-      if (state.query > 0) {
-        var q = state.query - 1;
+      if (state.query >= prefix) {
+        var q = state.query - prefix;
         g.strokeStyle = '#00e5ff';
         g.lineWidth = 3;
         g.strokeRect((q % a.grid) * step, Math.floor(q / a.grid) * step, step, step);
@@ -156,9 +160,10 @@
       });
       grid.dataset.query = String(state.query);
       grid.dataset.sum = String(total);
-      status.textContent = state.query === 0 ? 'query: the CLS token'
-        : 'query: patch row ' + Math.floor((state.query - 1) / a.grid) + ', column ' + ((state.query - 1) % a.grid)
-          + ' (token ' + state.query + ')';
+      status.textContent = state.query === 0 && hasCls ? 'query: the CLS token'
+        : state.query < prefix ? 'query: token ' + state.query + ' (' + a.layout + ')'
+        : 'query: patch row ' + Math.floor((state.query - prefix) / a.grid) + ', column '
+          + ((state.query - prefix) % a.grid) + ' (token ' + state.query + ')';
     }
     function select(token) {
       if (!(token >= 0 && token < a.tokens)) { throw new Error('query token ' + token + ' is outside 0..' + (a.tokens - 1)); }
@@ -170,13 +175,14 @@
       var r = chooser.getBoundingClientRect();
       var col = Math.floor((e.clientX - r.left) / r.width * a.grid);
       var row = Math.floor((e.clientY - r.top) / r.height * a.grid);
-      select(1 + row * a.grid + col);
+      select(prefix + row * a.grid + col);
     });
     cls.addEventListener('click', function () { select(0); });
     var section = el('div', {'class': 'explorer'}, [
       el('div', {'class': 'side'}, [chooser, cls, status,
         el('p', {'class': 'note', text: 'Each map: the weight the query gives every patch in that layer and head, '
-          + 'scaled to the map\'s largest (the weight on CLS is not shown).'})]),
+          + 'scaled to the map\'s largest (the weight on ' + (prefix === 1 && hasCls ? 'CLS'
+            : 'the tokens before the patches') + ' is not shown).'})]),
       grid]);
     explorers.push({select: select, ready: new Promise(function (resolve) {
       if (picture.complete) { resolve(); } else { picture.onload = resolve; }

@@ -1,6 +1,7 @@
 package io.github.vit4j.format;
 
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
@@ -105,6 +106,9 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         if (p.roundResized()) {                              // absent means off: headers written before the key
             line(text, "preprocessing.roundResized", "true");  // existed, and any without it, read unchanged
         }
+        if (p.resizing().isPresent()) {                     // absent: the bilinear resize, as before the key
+            line(text, "preprocessing.resizing", p.resizing().get().toString());
+        }
         line(text, "tensors", Integer.toString(tensors.size()));
         for (int k = 0; k < tensors.size(); k++) {
             TensorEntry t = tensors.get(k);
@@ -195,6 +199,10 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
             preprocessing = new Preprocessing(keys.integer("preprocessing.size"),
                     keys.decimal("preprocessing.rescaleFactor"), keys.decimals("preprocessing.mean"),
                     keys.decimals("preprocessing.std"), keys.flag("preprocessing.roundResized"));
+            String resizing = props.getProperty("preprocessing.resizing");
+            if (resizing != null) {
+                preprocessing = preprocessing.withResizing(Resizing.parse(resizing));
+            }
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": the header's preprocessing is invalid: " + e.getMessage(), e);
         }

@@ -1,10 +1,9 @@
 package io.github.vit4j.image;
 
 import io.github.vit4j.model.kernels.NativeEnvironment;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
+import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -24,6 +23,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * averages over an area, which this resize does not, rounding or not. Images already {@code size × size} are not
  * resized and so never rounded. Arithmetic is in double; results are stored as float32.
  *
+ * <p>With a {@link Resizing} ({@link #withResizing}) the image is instead resized as Hugging Face's processors do it
+ * with Pillow, on the bytes (e.g. {@code CLIPImageProcessor}: the shortest edge to 224 with {@link Resample#BICUBIC},
+ * then a centre crop to {@code size × size}); the result is whole levels, so {@code roundResized} is then true.
+ * Pixels handed to {@link #normalize} at another size are rounded to whole levels first and resized the same way.
+ *
  * <p>Outputs are {@code [B, C, size, size]} float32, C-order, batch first. Two steps can be taken separately:
  * {@link #pixels} gives resized, rescaled pixels (the space for corruptions such as grayscale), and
  * {@link #normalize} turns those into model input; {@link #apply} does both at once and
@@ -34,9 +38,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param mean          per-channel mean subtracted after rescaling (zeros for none)
  * @param std           per-channel standard deviation divided by (ones for none)
  * @param roundResized  whether resized values are rounded to whole levels as PIL does (Hugging Face's
- *                      {@code ViTImageProcessor}); off for torch-style unrounded values
+ *                      {@code ViTImageProcessor}); off for torch-style unrounded values; always on with a resizing
+ * @param resizing      Pillow's resize and a centre crop, as a model's processor config states them; empty for the
+ *                      bilinear resize of the whole image described above
  */
-public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std, boolean roundResized) {
+public record Preprocessing(int size, double rescaleFactor, double[] mean, double[] std, boolean roundResized,
+                            Optional<Resizing> resizing) {
 
     static {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
@@ -69,8 +76,17 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
                         + ", expected a finite positive number (ones for no normalisation)");
             }
         }
+        if (resizing == null) {
+            throw new IllegalArgumentException("resizing must not be null; Optional.empty() for the bilinear resize");
+        }
+        roundResized = roundResized || resizing.isPresent();
         mean = mean.clone();
         std = std.clone();
+    }
+
+    /** A preprocessing whose images are resized to {@code size × size} bilinearly (no {@link Resizing}). */
+    public Preprocessing(int size, double rescaleFactor, double[] mean, double[] std, boolean roundResized) {
+        this(size, rescaleFactor, mean, std, roundResized, Optional.empty());
     }
 
     /** A preprocessing whose resize keeps unrounded values ({@code roundResized} off). */
@@ -80,7 +96,12 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
 
     /** This preprocessing with {@code roundResized} set as given. */
     public Preprocessing withRoundResized(boolean round) {
-        return new Preprocessing(size, rescaleFactor, mean, std, round);
+        return new Preprocessing(size, rescaleFactor, mean, std, round, resizing);
+    }
+
+    /** This preprocessing with images resized by {@code resizing} (Pillow's filter, then the centre crop). */
+    public Preprocessing withResizing(Resizing resizing) {
+        return new Preprocessing(size, rescaleFactor, mean, std, true, Optional.of(resizing));
     }
 
     @Override
@@ -122,7 +143,8 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
 
     /**
      * Images as model input: {@code [B, 3, size, size]} in list order; each is resized to {@code size × size}
-     * when its sides differ (rounded to whole 0..255 levels with {@code roundResized}), multiplied by {@code rescaleFactor}, then normalised with {@code mean} and {@code std}.
+     * when its sides differ (rounded to whole 0..255 levels with {@code roundResized}), or by the
+     * {@link #resizing}, multiplied by {@code rescaleFactor}, then normalised with {@code mean} and {@code std}.
      *
      * @throws IllegalArgumentException when the list is empty or this preprocessing is not for 3 channels
      */
@@ -172,6 +194,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
             for (int ch = 0; ch < c; ch++) {
                 System.arraycopy(in, (i * c + ch) * h * w, plane, 0, h * w);
                 double[] resized = (h == size && w == size) ? plane
+                        : resizing.isPresent() ? pillowResize(plane, h, w)
                         : roundResized ? roundedResize(plane, h, w)
                         : Bilinear.resize(plane, h, w, size, size);
                 int base = (i * c + ch) * size * size;
@@ -201,6 +224,20 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
             resized[k] *= rescaleFactor;
         }
         return resized;
+    }
+
+    /** Rescaled pixels rounded to whole levels (bytes), resized and cropped by {@link #resizing}, rescaled back. */
+    private double[] pillowResize(double[] plane, int h, int w) {
+        byte[] levels = new byte[plane.length];
+        for (int k = 0; k < plane.length; k++) {
+            levels[k] = (byte) Math.max(0, Math.min(255, Math.rint(plane[k] / rescaleFactor)));
+        }
+        byte[] resized = resizing.orElseThrow().apply(levels, 1, w, h, size);
+        double[] out = new double[resized.length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = (resized[k] & 0xFF) * rescaleFactor;
+        }
+        return out;
     }
 
     /**
@@ -286,51 +323,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
      * @throws IllegalArgumentException when the array does not fit
      */
     public static void checkModelInput(INDArray x, int channels, int size) {
-        if (x == null) {
-            throw new IllegalArgumentException("expected pixels [B, " + channels + ", " + size + ", " + size
-                    + "] but got null");
-        }
-        long[] s = x.shape();
-        List<String> problems = new ArrayList<>();
-        if (s.length != 4) {
-            String hint = s.length == 3 && s[0] == channels
-                    ? "; a single image without the batch dimension? reshape to [1, " + s[0] + ", " + s[1] + ", "
-                            + s[2] + "]"
-                    : "";
-            problems.add("rank " + s.length + " instead of 4" + hint);
-        } else {
-            if (s[0] < 1) {
-                problems.add("an empty batch");
-            }
-            if (s[1] != channels) {
-                if (s[3] == channels && s[1] != channels) {
-                    problems.add(s[1] + " channels; channels last [B, H, W, C]? permute(0, 3, 1, 2)");
-                } else {
-                    problems.add(s[1] + " channels" + channelHint(s[1], channels));
-                }
-            }
-            if (s[2] != size || s[3] != size) {
-                problems.add(s[2] + "×" + s[3] + " pixels (resize to " + size + "×" + size
-                        + ": Preprocessing.normalize or apply do that)");
-            }
-        }
-        if (x.dataType() != DataType.FLOAT) {
-            problems.add("data type " + x.dataType() + " (the model computes in float32: x.castTo(DataType.FLOAT))");
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("expected pixels [B, " + channels + ", " + size + ", " + size
-                    + "] but got " + Arrays.toString(s) + ": " + String.join("; ", problems));
-        }
-    }
-
-    private static String channelHint(long got, int expected) {
-        if (expected == 3 && got == 4) {
-            return " (RGBA? drop alpha)";
-        }
-        if (expected == 3 && got == 1) {
-            return " (grayscale? repeat it into 3 channels)";
-        }
-        return "";
+        InputShapes.checkModelInput(x, channels, size);
     }
 
     private INDArray fromImages(List<RgbImage> images, boolean normalise) {
@@ -345,7 +338,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
         int planeSize = size * size;
         float[] out = new float[b * 3 * planeSize];
         for (int i = 0; i < b; i++) {
-            RgbImage image = images.get(i);
+            RgbImage image = resizing.isPresent() ? resizing.get().apply(images.get(i), size) : images.get(i);
             boolean resize = image.width() != size || image.height() != size;
             for (int ch = 0; ch < 3; ch++) {
                 double[] plane = resize                       // a large photo is read in place, not copied
@@ -372,7 +365,7 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
         if (s.length != 4 || s[0] < 1 || s[1] != channels() || s[2] < 1 || s[3] < 1) {
             throw new IllegalArgumentException("expected " + what + " [B, " + channels() + ", H, W] but got "
                     + Arrays.toString(s) + (s.length == 4 && s[1] != channels()
-                            ? ": " + s[1] + " channels" + channelHint(s[1], channels()) : ""));
+                            ? ": " + s[1] + " channels" + InputShapes.channelHint(s[1], channels()) : ""));
         }
         return s;
     }
@@ -380,19 +373,23 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
     @Override
     public boolean equals(Object o) {
         return o instanceof Preprocessing p && p.size == size && p.rescaleFactor == rescaleFactor
-                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.roundResized == roundResized;
+                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.roundResized == roundResized && p.resizing.equals(resizing);
     }
 
     @Override
     public int hashCode() {
         return 31 * (31 * Integer.hashCode(size) + Double.hashCode(rescaleFactor)) + Arrays.hashCode(mean)
-                + 7 * Arrays.hashCode(std) + (roundResized ? 1 : 0);
+                + 7 * Arrays.hashCode(std) + (roundResized ? 1 : 0) + 11 * resizing.hashCode();
     }
 
-    /** The record's text; {@code roundResized=true} is appended only when on, so text recorded before it existed holds. */
+    /**
+     * The record's text; {@code roundResized=true} and the resizing are appended only when on or present, so text
+     * recorded before they existed holds.
+     */
     @Override
     public String toString() {
         return "Preprocessing[size=" + size + ", rescaleFactor=" + rescaleFactor + ", mean=" + Arrays.toString(mean)
-                + ", std=" + Arrays.toString(std) + (roundResized ? ", roundResized=true" : "") + "]";
+                + ", std=" + Arrays.toString(std) + (roundResized ? ", roundResized=true" : "")
+                + resizing.map(r -> ", resizing=" + r).orElse("") + "]";
     }
 }

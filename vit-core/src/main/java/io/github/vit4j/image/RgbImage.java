@@ -74,6 +74,11 @@ public record RgbImage(int width, int height, byte[] rgb) {
         return rgb[(y * width + x) * CHANNELS + c] & 0xFF;
     }
 
+    /** The interleaved samples themselves, not a copy: for resizing in this package, which must not change them. */
+    byte[] samples() {
+        return rgb;
+    }
+
     /** Channel {@code c} as a fresh row-major {@code height × width} plane of doubles in 0..255. */
     double[] plane(int c) {
         double[] p = new double[width * height];

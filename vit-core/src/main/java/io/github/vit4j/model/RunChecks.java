@@ -49,11 +49,13 @@ final class RunChecks {
                 throw new IllegalArgumentException("substitution at " + s + " but the model has only "
                         + config.layers() + " layers (0.." + (config.layers() - 1) + ")");
             }
-            boolean before = s.kind() == Site.Kind.EMBED ? input.startLayer() > 0
+            boolean embedding = s.kind() == Site.Kind.EMBED || s.kind() == Site.Kind.EMBED_LN;
+            boolean before = embedding ? !(input instanceof Input.Pixels)
                     : s.kind().perBlock() && s.layer() < input.startLayer();
             if (before) {
                 throw new IllegalArgumentException("substitution at " + s + " is never used: the run starts at layer "
-                        + input.startLayer() + "; start from an earlier layer's resid_pre");
+                        + input.startLayer() + (embedding ? " from a resid_pre, after the embedding; start from pixels"
+                        : "; start from an earlier layer's resid_pre"));
             }
         }
     }

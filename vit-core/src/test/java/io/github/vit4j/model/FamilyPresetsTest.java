@@ -76,4 +76,17 @@ class FamilyPresetsTest {
         assertTrue(Math.abs(fd - backward) <= 2e-3 * norms, name + ": finite difference " + fd + ", backward "
                 + backward + " (‖g‖‖u‖ " + norms + ")");
     }
+
+    @org.junit.jupiter.api.Test
+    void aSubstitutionAtTheEmbeddingOfARunResumedAtBlockZeroIsRefusedAsNeverUsed() {
+        VitConfig config = small(Architecture.clipVision(6), 6);
+        Vit vit = new Vit(VitWeights.random(config, 5), KernelSet.PLAIN);
+        INDArray resid = Nd4j.zeros(DataType.FLOAT, 1, config.tokens(), config.hiddenSize());
+        for (Site site : java.util.List.of(Site.embed(), Site.embedLn())) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> vit.run(Input.residPre(0, resid), Keep.logitsOnly(), Map.of(site, Substitution.whole(
+                            Nd4j.zeros(DataType.FLOAT, site.shape(config, 1))))));
+            assertTrue(e.getMessage().contains(site + " is never used"), e.getMessage());
+        }
+    }
 }

@@ -11,9 +11,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-layer activation maps over the patch grid: {@code [B, L, g, g]}, element {@code [b, l, r, c]} the value at
- * patch {@code r·g + c} (token {@code 1 + r·g + c}) in block l of either one neuron of a site ({@link #neuron}: of
- * {@code mlp_post} by default) or the Euclidean norm of the site's vector at that token ({@link #norm}). One forward.
- * The CLS token is not on the grid.
+ * patch {@code r·g + c} (token {@code P + r·g + c}, P = {@code VitConfig.prefixTokens()}: 1 for CLS, 2 with
+ * distilled DeiT's distillation token, 1 + R with DINOv2's R registers, 0 for SigLIP) in block l of either one neuron
+ * of a site ({@link #neuron}: of {@code mlp_post} by default) or the Euclidean norm of the site's vector at that token
+ * ({@link #norm}). One forward. The tokens before the patches (CLS, distillation, registers) are not on the grid.
  *
  * <p>Where it misleads: a large activation is not an important one (what reads it decides that), and norms of the
  * residual stream grow with depth, so compare maps within a layer, not across layers.
@@ -55,6 +56,7 @@ public record ActivationMaps(Site.Kind kind, int neuron) {
         int l = c.layers();
         int n = c.patches();
         int t = c.tokens();
+        int first = c.prefixTokens();
         float[] out = new float[b * l * n];
         try (Activations run = vit.run(input, Keep.kinds(kind))) {
             for (int layer = 0; layer < l; layer++) {
@@ -67,7 +69,7 @@ public record ActivationMaps(Site.Kind kind, int neuron) {
                 float[] a = PixelModel.floats(site);
                 for (int i = 0; i < b; i++) {
                     for (int p = 0; p < n; p++) {
-                        int row = (i * t + 1 + p) * w;
+                        int row = (i * t + first + p) * w;
                         out[(i * l + layer) * n + p] = neuron == NORM ? norm(a, row, w) : a[row + neuron];
                     }
                 }

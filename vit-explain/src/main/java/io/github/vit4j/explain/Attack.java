@@ -17,6 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>What it satisfies: {@code |x′ − x|∞ ≤ ε} and {@code 0 ≤ x′ ≤ 1} for every pixel ({@code AttackTest}). Where it
  * misleads: a failed attack is no proof of robustness (more steps, restarts or another loss may succeed), and
  * ε in 1/255 units on [0, 1] pixels is not ε on the normalised input (it is divided by each channel's std there).
+ * A model without a classifier (its output an embedding) is refused: its log-probabilities mean nothing.
  *
  * @param epsilon     the radius ε of the L∞ ball, in 1/255 units (8 means 8/255), ≥ 0
  * @param step        the step size in 1/255 units, &gt; 0 unless ε = 0
@@ -74,6 +75,7 @@ public record Attack(double epsilon, double step, int iterations, boolean random
     }
 
     private INDArray run(Vit vit, ImageSource.Batch images, int[] classes, int direction) {
+        TokenLayout.requireClassifier(vit.config(), "an attack");
         PixelModel model = new PixelModel(vit, images.preprocessing(), batch);
         int b = model.check(images.pixels());
         int[] ys = PixelModel.expand(classes, b, vit.config().classes());

@@ -1,22 +1,35 @@
 package io.github.vit4j.explain;
 
 import io.github.vit4j.model.Activations;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
 import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Attention rollout (Abnar &amp; Zuidema 2020): per block the attention averaged over heads, with the residual
  * stream's identity mixed in, {@code Â_l = (A_l + I) / 2}, rows renormalised to sum 1; multiplied over the blocks,
- * {@code R = Â_{L−1} ⋯ Â_1 Â_0} {@code [B, T, T]}. Row 0 of R without its CLS column, on the patch grid
- * {@code [B, g, g]}, is the map: how much each patch flows into the CLS token the head reads, if attention were all
- * that mixed tokens. One forward.
+ * {@code R = Â_{L−1} ⋯ Â_1 Â_0} {@code [B, T, T]}. The map {@code [B, g, g]} is the patch columns of the rows of R
+ * that the model's output reads, on the patch grid: how much each patch flows into what the head reads, if attention
+ * were all that mixed tokens. One forward. Which rows, per family:
+ * <ul>
+ *   <li>a CLS token (ViT, DeiT, CLIP, DINOv2): row 0, without its CLS column (as before: the map need not sum to 1);
+ *   <li>distilled DeiT, whose output is the mean of a head on CLS and one on the distillation token: the mean of rows
+ *       0 and 1, without the CLS and distillation columns;
+ *   <li>DINOv2 with registers: row 0 over the patch columns alone, renormalised to sum 1 over the patches (registers
+ *       are neither CLS nor patches, and take a large share of late attention: Darcet et al. 2024), as users of the
+ *       Hugging Face and timm models map it;
+ *   <li>no CLS token (SigLIP, whose output pools every token with a learned probe that no block's attention holds):
+ *       the mean of every row, which is what a uniform probe would read.
+ * </ul>
  *
  * <p>Where it misleads: it ignores the value vectors, the MLPs and the magnitudes of what is added to the stream
  * (the ½ is a guess at the residual's share), so it shows how tokens could mix, not what the class depends on; it
@@ -27,16 +40,30 @@ public final class AttentionRollout {
     private AttentionRollout() {
     }
 
-    /** The CLS row of the rollout on the patch grid {@code [B, g, g]}. */
+    /** The rows of the rollout the output reads (see the class comment), on the patch grid {@code [B, g, g]}. */
     public static INDArray of(Vit vit, Input input) {
         VitConfig c = vit.config();
+        Architecture a = c.architecture();
         INDArray r = matrix(vit, input);
         int b = input.batch();
         int t = c.tokens();
+        int n = c.patches();
+        int first = c.prefixTokens();
+        int[] rows = !a.hasCls() ? IntStream.range(0, t).toArray()
+                : a.tokens() == Architecture.Tokens.CLS_AND_DISTILLATION ? new int[] {0, 1} : new int[] {0};
         float[] all = PixelModel.floats(r);
-        float[] out = new float[b * c.patches()];
+        float[] out = new float[b * n];
         for (int i = 0; i < b; i++) {
-            System.arraycopy(all, i * t * t + 1, out, i * c.patches(), c.patches());
+            double[] map = new double[n];
+            for (int row : rows) {
+                for (int k = 0; k < n; k++) {
+                    map[k] += all[(i * t + row) * t + first + k] / (double) rows.length;
+                }
+            }
+            double sum = a.registers() > 0 ? Arrays.stream(map).sum() : 1;
+            for (int k = 0; k < n; k++) {
+                out[i * n + k] = (float) (map[k] / sum);
+            }
         }
         return Nd4j.create(out, new long[] {b, c.gridSize(), c.gridSize()}, 'c');
     }
@@ -72,9 +99,9 @@ public final class AttentionRollout {
         }
         for (int l = 0; l < patterns.size(); l++) {
             INDArray pattern = patterns.get(l);
-            if (!java.util.Arrays.equals(pattern.shape(), new long[] {b, h, t, t})) {
+            if (!Arrays.equals(pattern.shape(), new long[] {b, h, t, t})) {
                 throw new IllegalArgumentException("pattern of block " + l + " is "
-                        + java.util.Arrays.toString(pattern.shape()) + ", expected [" + b + ", " + h + ", " + t + ", "
+                        + Arrays.toString(pattern.shape()) + ", expected [" + b + ", " + h + ", " + t + ", "
                         + t + "] like block 0's");
             }
             float[] p = PixelModel.floats(pattern);

@@ -12,7 +12,10 @@ import java.util.function.IntConsumer;
 /**
  * The CLS token's residual stream after every block ({@code resid_post[:, 0, :]}) over the first N images of a
  * dataset, with their labels: what {@link Pca} and {@link Tsne} map to the plane, one map per layer. Batched; only
- * the CLS rows are kept ({@code N · L · D} floats).
+ * the CLS rows are kept ({@code N · L · D} floats). A model without CLS token (SigLIP, which pools with an attention
+ * probe) has no such row: its state is the mean of the patch rows ({@code resid_post[:, P:, :]} averaged over the
+ * patches), the usual mean-pooled representation of such models. Registers and distilled DeiT's distillation token
+ * are not part of it; for them the CLS row is read as for ViT.
  *
  * @param batch the most images per forward, ≥ 1
  */
@@ -59,6 +62,8 @@ public record ClsStates(int batch) {
         int layers = vit.config().layers();
         int d = vit.config().hiddenSize();
         int t = vit.config().tokens();
+        boolean cls = vit.config().architecture().hasCls();
+        int patches = vit.config().patches();
         double[][][] states = new double[layers][n][d];
         int[] labels = new int[n];
         int[] images = new int[n];
@@ -68,8 +73,16 @@ public record ClsStates(int batch) {
                 for (int l = 0; l < layers; l++) {
                     float[] a = PixelModel.floats(run.get(Site.residPost(l)));                  // [B, T, D]
                     for (int i = 0; i < b.size(); i++) {
-                        for (int k = 0; k < d; k++) {
-                            states[l][from + i][k] = a[i * t * d + k];
+                        if (cls) {
+                            for (int k = 0; k < d; k++) {
+                                states[l][from + i][k] = a[i * t * d + k];
+                            }
+                        } else {
+                            for (int p = 0; p < patches; p++) {
+                                for (int k = 0; k < d; k++) {
+                                    states[l][from + i][k] += a[(i * t + p) * d + k] / (double) patches;
+                                }
+                            }
                         }
                     }
                 }

@@ -45,7 +45,8 @@ public record DatasetExamples(Site site, int neuron, int k, int batch) {
     }
 
     /**
-     * One example: the image's index in its source, the patch (0 .. N − 1, token {@code 1 + patch}) and the value.
+     * One example: the image's index in its source, the patch (0 .. N − 1, token {@code P + patch} after the
+     * model's P = {@code VitConfig.prefixTokens()} tokens before the patches: CLS, distillation token, registers) and the value.
      */
     public record Example(int image, int patch, double activation) {
     }
@@ -67,6 +68,8 @@ public record DatasetExamples(Site site, int neuron, int k, int batch) {
             throw new IllegalArgumentException("limit must be ≥ 1 image, got " + limit);
         }
         int t = vit.config().tokens();
+        int first = vit.config().prefixTokens();
+        int patchCount = vit.config().patches();
         Comparator<Example> order = Comparator.comparingDouble(Example::activation)
                 .thenComparing(Comparator.comparingInt(Example::image).reversed())
                 .thenComparing(Comparator.comparingInt(Example::patch).reversed());
@@ -82,8 +85,8 @@ public record DatasetExamples(Site site, int neuron, int k, int batch) {
                 }
                 for (int i = 0; i < b.size(); i++) {
                     Example best = null;
-                    for (int p = 0; p < t - 1; p++) {
-                        Example e = new Example(b.index(i), p, a.values[(i * t + 1 + p) * a.width + neuron]);
+                    for (int p = 0; p < patchCount; p++) {
+                        Example e = new Example(b.index(i), p, a.values[(i * t + first + p) * a.width + neuron]);
                         keep(patches, e, order);
                         if (best == null || e.activation() > best.activation()) {
                             best = e;

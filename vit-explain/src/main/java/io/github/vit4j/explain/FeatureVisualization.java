@@ -90,7 +90,10 @@ public record FeatureVisualization(int steps, double learningRate, int images, d
         /** {@link #unit}'s token meaning: summed over every token. */
         public static final int ALL_TOKENS = -1;
 
-        /** Neuron {@code neuron} of block {@code layer}'s {@code mlp_post} at token {@code token} (0 = CLS). */
+        /**
+         * Neuron {@code neuron} of block {@code layer}'s {@code mlp_post} at token {@code token} (0 = CLS where the
+         * model has one; the patches from {@code VitConfig.prefixTokens()} on).
+         */
         public static Target neuron(VitConfig c, int layer, int neuron, int token) {
             return unit(c, Site.mlpPost(layer), neuron, token);
         }

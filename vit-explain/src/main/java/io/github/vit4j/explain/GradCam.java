@@ -13,14 +13,18 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Grad-CAM for ViTs, pytorch-grad-cam's recipe: at a token site {@code A [B, T, D]} (by default the last block's
- * {@code ln1}), take the patch tokens, weight each channel by the mean over patch tokens of {@code ∂ logit_y/∂A},
+ * {@code ln1}), take the patch tokens (those after the model's {@code VitConfig.prefixTokens()}: CLS, distilled DeiT's
+ * distillation token and DINOv2's registers are not on the grid), weight each channel by the mean over patch tokens of {@code ∂ logit_y/∂A},
  * sum the weighted channels per token and keep the positive part: {@code ReLU(Σ_d w_d A[n, d])}, on the patch grid
  * {@code [B, g, g]}. Not rescaled (pytorch-grad-cam min–max scales each map for display; do that when drawing).
  *
  * <p>Why not the last block's {@code mlp_out} (or {@code resid_post}, {@code ln2}, …): the head reads the CLS token
  * alone, and after the last attention nothing mixes tokens, so the gradient at every patch token of those sites is
  * exactly zero and so is the map ({@code GradCamTest}). The last block's {@code ln1} is the last place where patch
- * tokens still reach CLS (through the last attention). Where it misleads: the map is coarse (one value per patch),
+ * tokens still reach CLS (through the last attention). That holds for every family whose head reads CLS (and the
+ * distillation token); DINOv2's classifier (the mean of the patch tokens) and SigLIP (attention pooling over every
+ * token) read the patches themselves, so later sites give maps there too, and {@code ln1} of the last block stays
+ * the usual choice. Where it misleads: the map is coarse (one value per patch),
  * and the ReLU hides evidence against the class.
  *
  * @param site the token site {@code [B, T, ·]} of a block
@@ -49,31 +53,40 @@ public record GradCam(Site site) {
         int[] ys = PixelModel.expand(classes, b, c.classes());
         try (Activations forward = vit.run(input, Vit.keepForBackward().and(Keep.sites(site)));
              Gradients grads = vit.backward(forward, Objective.logit(ys), Keep.sites(site))) {
-            return cam(forward.get(site), grads.get(site), c.gridSize());
+            return cam(forward.get(site), grads.get(site), c.prefixTokens(), c.gridSize());
         }
     }
 
-    /** {@code ReLU(Σ_d mean_n(G[n, d]) · A[n, d])} over the patch tokens n of activations A and gradients G. */
+    /** {@link #cam(INDArray, INDArray, int, int)} of a model with one token (CLS) before the patches. */
     static INDArray cam(INDArray activations, INDArray gradients, int grid) {
+        return cam(activations, gradients, 1, grid);
+    }
+
+    /**
+     * {@code ReLU(Σ_d mean_n(G[n, d]) · A[n, d])} over the patch tokens n (those from {@code first} on) of activations
+     * A and gradients G.
+     */
+    static INDArray cam(INDArray activations, INDArray gradients, int first, int grid) {
         int b = (int) activations.size(0);
         int t = (int) activations.size(1);
         int d = (int) activations.size(2);
+        int n = t - first;
         float[] a = PixelModel.floats(activations);
         float[] g = PixelModel.floats(gradients);
-        float[] out = new float[b * (t - 1)];
+        float[] out = new float[b * n];
         for (int i = 0; i < b; i++) {
             double[] w = new double[d];
-            for (int n = 1; n < t; n++) {
+            for (int p = first; p < t; p++) {
                 for (int k = 0; k < d; k++) {
-                    w[k] += g[(i * t + n) * d + k] / (double) (t - 1);
+                    w[k] += g[(i * t + p) * d + k] / (double) n;
                 }
             }
-            for (int n = 1; n < t; n++) {
+            for (int p = first; p < t; p++) {
                 double s = 0;
                 for (int k = 0; k < d; k++) {
-                    s += w[k] * a[(i * t + n) * d + k];
+                    s += w[k] * a[(i * t + p) * d + k];
                 }
-                out[i * (t - 1) + n - 1] = (float) Math.max(0, s);
+                out[i * n + p - first] = (float) Math.max(0, s);
             }
         }
         return Nd4j.create(out, new long[] {b, grid, grid}, 'c');

@@ -10,7 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Occlusion sensitivity (Zeiler &amp; Fergus 2014): slide a {@code size × size} square of one colour over the image
  * with stride {@code stride} pixels, and map the drop in the class's probability, {@code p_y(x) − p_y(occluded)}, at
- * each position: {@code [B, rows, cols]}, {@code rows = (H − size) / stride + 1}. All occluded copies run batched;
+ * each position: {@code [B, rows, cols]}, {@code rows = (H − size) / stride + 1}. A model without a classifier (an
+ * image tower whose output is its embedding) has no probabilities: the drop is that of the output's component y,
+ * {@code out_y(x) − out_y(occluded)}, as a softmax over an embedding means nothing. All occluded copies run batched;
  * the map equals computing each occluded image on its own ({@code OcclusionSensitivityTest}).
  *
  * <p>What it shows: what the prediction needs, by removing it (no gradients). Where it misleads: the filled square is
@@ -47,7 +49,7 @@ public record OcclusionSensitivity(int size, int stride, double[] fill, int batc
         return fill.clone();
     }
 
-    /** The drop in p(class) per position, {@code [B, rows, cols]}, for class {@code classes[i]} of image i. */
+    /** The drop in p(class) (a model without classifier: in its output's component) per position, {@code [B, rows, cols]}, for class {@code classes[i]} of image i. */
     public INDArray of(Vit vit, ImageSource.Batch images, int... classes) {
         PixelModel model = new PixelModel(vit, images.preprocessing(), batch);
         int b = model.check(images.pixels());
@@ -71,9 +73,10 @@ public record OcclusionSensitivity(int size, int stride, double[] fill, int batc
                 }
             }
         }
-        double[][] clean = model.probabilities(images.pixels());
-        double[][] occluded = model.probabilities(Nd4j.create(copies, new long[] {(long) b * per * per, c, side, side},
-                'c'));
+        INDArray occludedPixels = Nd4j.create(copies, new long[] {(long) b * per * per, c, side, side}, 'c');
+        boolean classifies = TokenLayout.classifies(vit.config());
+        double[][] clean = classifies ? model.probabilities(images.pixels()) : model.outputs(images.pixels());
+        double[][] occluded = classifies ? model.probabilities(occludedPixels) : model.outputs(occludedPixels);
         float[] drop = new float[b * per * per];
         for (int i = 0; i < b; i++) {
             for (int k = 0; k < per * per; k++) {

@@ -93,9 +93,14 @@ final class PixelModel {
         return out;
     }
 
+    /** The outputs (logits) of each image, in double: {@code [B][C]}. */
+    double[][] outputs(INDArray pixels) {
+        return logits(pixels).castTo(DataType.DOUBLE).toDoubleMatrix();
+    }
+
     /** softmax probabilities of each image, in double: {@code [B][C]}. */
     double[][] probabilities(INDArray pixels) {
-        double[][] l = logits(pixels).castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] l = outputs(pixels);
         double[][] p = new double[l.length][];
         for (int i = 0; i < l.length; i++) {
             p[i] = io.github.vit4j.model.Predictions.softmax(l[i]);

@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import onnx.Onnx;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,6 +19,7 @@ import org.nd4j.shade.protobuf.ByteString;
 final class Graph {
 
     private final Onnx.GraphProto.Builder graph = Onnx.GraphProto.newBuilder();
+    private final Set<String> shared = new HashSet<>();
 
     Graph(String name) {
         graph.setName(name);
@@ -39,6 +42,11 @@ final class Graph {
     String scalar(String name, float value) {
         graph.addInitializer(tensor(name, Onnx.TensorProto.DataType.FLOAT).addFloatData(value));
         return name;
+    }
+
+    /** A float32 scalar initializer read by many nodes: added at its first use, its name returned at every use. */
+    String shared(String name, float value) {
+        return shared.add(name) ? scalar(name, value) : name;
     }
 
     /** A 1-D int64 initializer (shapes, axes, perms). */

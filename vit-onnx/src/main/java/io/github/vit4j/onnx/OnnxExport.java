@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
@@ -22,11 +23,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ONNX operators, with vit4j's weights as initializers, for ONNX Runtime, TensorRT or any other ONNX consumer.
  *
  * <p>Input {@value #INPUT} {@code [batch, C, H, W]} float32, normalised as the model's {@link Preprocessing} says
- * (what {@code Input.normalized} takes); output {@value #OUTPUT} {@code [batch, classes]}. The batch size is
- * symbolic. The patch embedding is a {@code Conv} with stride p; each block is {@code LayerNormalization},
- * one fused q|k|v {@code MatMul}, per-head attention ({@code MatMul}, scale, {@code Softmax}, {@code MatMul}), the
- * output projection, and the MLP with GELU written exactly, {@code 0.5·x·(1 + erf(x/√2))}; the head reads the CLS
- * token of the final LayerNorm. The class names and the preprocessing travel in the model's metadata:
+ * (what {@code Input.normalized} takes); output {@value #OUTPUT} {@code [batch, classes]} (for a model without a
+ * classifier its final embedding, as {@code Vit.logits} gives it). The batch size is symbolic. The patch embedding is
+ * a {@code Conv} with stride p; the tokens before the patches (CLS, distilled DeiT's distillation token, DINOv2's
+ * registers) with their position rows, and the patches' positions (resized to the input's grid where the model was
+ * trained for another, as the model itself resizes them), are one constant table; CLIP's LayerNorm before the blocks
+ * follows. Each block is {@code LayerNormalization}, one fused q|k|v {@code MatMul}, per-head attention
+ * ({@code MatMul}, scale, {@code Softmax}, {@code MatMul}), the output projection, and the MLP with the model's
+ * activation: GELU written exactly, {@code 0.5·x·(1 + erf(x/√2))}, its tanh form with {@code Tanh} and {@code Pow}, or
+ * quick GELU {@code x·Sigmoid(1.702x)}. The head is the model's ({@link OnnxSteps#head}): the final LayerNorm (on
+ * every token, or on the CLS row alone for CLIP), the pooling (CLS row, DINOv2's concat(CLS, patch mean), SigLIP's
+ * attention pooling with its probe as a constant, distilled DeiT's two heads averaged), CLIP's bias-free projection
+ * and the classifier (a zero-shot head normalising its input with {@code ReduceL2}), or none. The class names and the preprocessing travel in the model's metadata:
  * {@value #LABELS}, the class names in index order as a JSON array of strings in ASCII (any name, line breaks,
  * commas, quotes and emoji included, reads back exactly: {@code json.loads(value)} in Python), and
  * {@value #PREPROCESSING}.
@@ -91,32 +99,26 @@ public final class OnnxExport {
     /** The forward pass, line by line as {@code ReferenceForward} reads; shapes in the comments. */
     private static Onnx.GraphProto forward(VitWeights w) {
         VitConfig c = w.config();
+        Architecture a = c.architecture();
         int d = c.hiddenSize();
         int p = c.patchSize();
         Graph g = new Graph("vit");
         g.io(true, INPUT, c.channels(), c.imageSize(), c.imageSize());                          // [B, C, H, W]
 
-        // patch embedding: a stride-p convolution, flattened to tokens, then CLS in front and positions added
+        // patch embedding: a stride-p convolution, flattened to tokens; then the tokens before the patches in front
+        // and the positions added (the table of both, as the model lays it out: OnnxSteps.tokenTable)
         String conv = g.node("Conv", "patch_embed", List.of(INPUT,
                         g.weight("patch_embed.weight", w.patchEmbed().weight().reshape(d, c.channels(), p, p)),
                         g.weight("patch_embed.bias", w.patchEmbed().bias())),
                 Graph.ints("kernel_shape", p, p), Graph.ints("strides", p, p));                 // [B, D, g, g]
         String flat = g.node("Reshape", "patch_embed.flat", List.of(conv, g.int64s("shape.BD_", 0, d, -1)));
         String embed = g.node("Transpose", "embed", List.of(flat), Graph.ints("perm", 0, 2, 1)); // [B, N, D]
-        String batch = g.node("Slice", "batch", List.of(g.node("Shape", "input_shape", List.of(INPUT)),
-                g.int64s("zero", 0), g.int64s("one", 1)));                                       // [1] = B
-        String clsShape = g.node("Concat", "cls_shape", List.of(batch, g.int64s("shape._1D", 1, d)),
-                Graph.integer("axis", 0));
-        String cls = g.node("Expand", "cls", List.of(g.weight("cls_token", w.clsToken().reshape(1, 1, d)),
-                clsShape));                                                                      // [B, 1, D]
-        String tokens = g.node("Concat", "tokens", List.of(cls, embed), Graph.integer("axis", 1)); // [B, T, D]
-        String resid = g.node("Add", "blocks.0.resid_pre", List.of(tokens,
-                g.weight("pos_embed", w.posEmbed().reshape(1, c.tokens(), d))));                // [B, T, D]
+        String resid = OnnxSteps.tokens(g, w, embed);                                             // [B, T, D]
+        if (a.embedNorm()) {
+            resid = layerNorm(g, "embed_ln", resid, w.extras().embedNorm(), c);                  // [B, T, D]
+        }
 
         String scale = g.scalar("attn_scale", (float) (1.0 / Math.sqrt(c.headDim())));
-        String invSqrt2 = g.scalar("inv_sqrt2", (float) (1.0 / Math.sqrt(2.0)));
-        String one = g.scalar("one_f", 1f);
-        String half = g.scalar("half_f", 0.5f);
         for (int l = 0; l < c.layers(); l++) {
             VitWeights.Block b = w.blocks().get(l);
             String pre = "blocks." + l + ".";
@@ -129,43 +131,32 @@ public final class OnnxExport {
             String q = g.node("Gather", pre + "q", List.of(heads, g.int64(pre + "i0", 0)), Graph.integer("axis", 0));
             String k = g.node("Gather", pre + "k", List.of(heads, g.int64(pre + "i1", 1)), Graph.integer("axis", 0));
             String v = g.node("Gather", pre + "v", List.of(heads, g.int64(pre + "i2", 2)), Graph.integer("axis", 0));
-            String kT = g.node("Transpose", pre + "kT", List.of(k), Graph.ints("perm", 0, 1, 3, 2)); // [B, H, d, T]
-            String scores = g.node("Mul", pre + "scores", List.of(
-                    g.node("MatMul", pre + "qk", List.of(q, kT)), scale));                       // [B, H, T, T]
-            String pattern = g.node("Softmax", pre + "pattern", List.of(scores), Graph.integer("axis", -1));
-            String z = g.node("MatMul", pre + "z", List.of(pattern, v));                         // [B, H, T, d]
+            String z = OnnxSteps.attend(g, pre, q, k, v, scale);                                 // [B, H, T, d]
             String merged = g.node("Reshape", pre + "z.merged", List.of(
                     g.node("Transpose", pre + "z.tokens", List.of(z), Graph.ints("perm", 0, 2, 1, 3)),
                     g.int64s(pre + "shape.BTD", 0, 0, d)));                                      // [B, T, D]
             String attnOut = linear(g, pre + "attn_out", merged, b.proj());                      // [B, T, D]
             String residMid = g.node("Add", pre + "resid_mid", List.of(resid, attnOut));         // [B, T, D]
-            // MLP: x + fc2(gelu(fc1(ln2(x))))
+            // MLP: x + fc2(act(fc1(ln2(x))))
             String ln2 = layerNorm(g, pre + "ln2", residMid, b.norm2(), c);                      // [B, T, D]
             String mlpPre = linear(g, pre + "mlp_pre", ln2, b.fc1());                            // [B, T, M]
-            String erf = g.node("Erf", pre + "erf", List.of(g.node("Mul", pre + "x_over_sqrt2",
-                    List.of(mlpPre, invSqrt2))));
-            String mlpPost = g.node("Mul", pre + "mlp_post", List.of(g.node("Mul", pre + "gelu.x_half",
-                    List.of(mlpPre, half)), g.node("Add", pre + "gelu.one_plus_erf", List.of(erf, one)))); // [B,T,M]
+            String mlpPost = OnnxSteps.activation(g, pre + "mlp_post", mlpPre, a.activation());  // [B, T, M]
             String mlpOut = linear(g, pre + "mlp_out", mlpPost, b.fc2());                        // [B, T, D]
             resid = g.node("Add", pre + "resid_post", List.of(residMid, mlpOut));                // [B, T, D]
         }
-        String lnFinal = layerNorm(g, "ln_final", resid, w.norm(), c);                           // [B, T, D]
-        String clsFinal = g.node("Gather", "ln_final.cls", List.of(lnFinal, g.int64("i_cls", 0)),
-                Graph.integer("axis", 1));                                                       // [B, D]
-        g.node("Gemm", OUTPUT, List.of(clsFinal, g.weight("head.weight", w.head().weight()),
-                g.weight("head.bias", w.head().bias())), Graph.integer("transB", 1));          // [B, classes]
+        OnnxSteps.head(g, w, resid, OUTPUT);                                                      // [B, classes]
         g.io(false, OUTPUT, c.classes());
         return g.build();
     }
 
-    private static String layerNorm(Graph g, String name, String x, VitWeights.LayerNorm n, VitConfig c) {
+    static String layerNorm(Graph g, String name, String x, VitWeights.LayerNorm n, VitConfig c) {
         return g.node("LayerNormalization", name, List.of(x, g.weight(name + ".weight", n.weight()),
                         g.weight(name + ".bias", n.bias())),
                 Graph.integer("axis", -1), Graph.real("epsilon", (float) c.layerNormEps()));
     }
 
     /** x·Wᵀ + b, with Wᵀ stored as the initializer so that ONNX's MatMul needs no transpose. */
-    private static String linear(Graph g, String name, String x, VitWeights.Linear lin) {
+    static String linear(Graph g, String name, String x, VitWeights.Linear lin) {
         String xw = g.node("MatMul", name + ".matmul", List.of(x,
                 g.weight(name + ".weight_t", lin.weight().transpose())));
         return g.node("Add", name, List.of(xw, g.weight(name + ".bias", lin.bias())));
@@ -190,7 +181,8 @@ public final class OnnxExport {
 
     private static String describe(Preprocessing p) {
         return "size=" + p.size() + ";rescale=" + p.rescaleFactor() + ";mean=" + join(p.mean()) + ";std="
-                + join(p.std()) + (p.roundResized() ? ";roundResized=true" : "");
+                + join(p.std()) + p.resizing().map(r -> ";resizing=" + r).orElse("")
+                + (p.roundResized() ? ";roundResized=true" : "");
     }
 
     private static String join(double[] values) {

@@ -14,7 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * instead of what the run computes. The source is usually the same site of a clean run ({@link #restore}); zero-
  * and mean-ablation are sources too ({@link #zero}, {@link #mean}).
  *
- * @param site   where to patch; any per-block site, {@code ln_final} or {@code logits} (a corruption of
+ * @param site   where to patch; any per-block site, {@code embed_ln} (which is {@code blocks.0.resid_pre}),
+ *               {@code ln_final}, or a per-image vector of the head ({@code pooled}, {@code image_embeds},
+ *               {@code cls_logits}, {@code distillation_logits}, {@code logits}) where the model has it (a corruption of
  *               {@code embed} is a {@code Corruption}, not a patch)
  * @param tokens which token positions to take from the source
  * @param heads  which heads to take (only for {@code q, k, v, z, pattern}; {@link Heads#all()} elsewhere)
@@ -34,8 +36,8 @@ public record Patch(Site site, Tokens tokens, Heads heads, INDArray source) {
             throw new IllegalArgumentException("site " + site + " has no head axis; heads can be chosen only for q, k,"
                     + " v, z and pattern");
         }
-        if (site.kind() == Site.Kind.LOGITS && !(tokens instanceof Tokens.All)) {
-            throw new IllegalArgumentException("logits have no token axis; patch them with Tokens.all()");
+        if (!site.kind().hasTokens() && !(tokens instanceof Tokens.All)) {
+            throw new IllegalArgumentException(site + " [B, ·] has no token axis; patch it with Tokens.all()");
         }
         if (source.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("patch source for " + site + " is " + source.dataType()
@@ -96,7 +98,7 @@ public record Patch(Site site, Tokens tokens, Heads heads, INDArray source) {
         for (int p : positions) {
             tokenOn[p] = true;
         }
-        if (site.kind() == Site.Kind.LOGITS) {
+        if (!site.kind().hasTokens()) {
             return Nd4j.ones(DataType.FLOAT, 1, 1);
         }
         if (site.kind().hasHeads()) {

@@ -234,6 +234,7 @@ public final class Patcher {
             Patch q = normalise(p);
             if (!seen.add(q.site())) {
                 throw new IllegalArgumentException("two patches at " + q.site() + (q.site().equals(p.site()) ? ""
+                        : p.site().kind() == Site.Kind.EMBED_LN ? " (embed_ln is blocks.0.resid_pre)"
                         : " (resid_post of block " + p.site().layer() + " is resid_pre of the next)")
                         + "; merge their token or head selections into one patch");
             }
@@ -268,12 +269,22 @@ public final class Patcher {
         return p.site().kind() == Site.Kind.RESID_PRE ? p.site().layer() : config.layers();
     }
 
-    /** resid_post of block l (l < L − 1) is resid_pre of block l + 1: patch it there and start a block later. */
+    /**
+     * resid_post of block l (l < L − 1) is resid_pre of block l + 1: patch it there and start a block later;
+     * {@code embed_ln} (CLIP's LayerNorm before the blocks) is {@code blocks.0.resid_pre}.
+     */
     private Patch normalise(Patch p) {
         Site s = p.site();
         if (s.kind().perBlock() && s.layer() >= config.layers()) {
             throw new IllegalArgumentException("patch at " + s + " but the model has " + config.layers()
                     + " layers (0.." + (config.layers() - 1) + ")");
+        }
+        if (!config.hasSite(s.kind())) {
+            throw new IllegalArgumentException("patch at " + s + ", a site this model's runs do not have (architecture "
+                    + config.architecture() + "); VitConfig.sites() lists those they have");
+        }
+        if (s.kind() == Site.Kind.EMBED_LN) {
+            return new Patch(Site.residPre(0), p.tokens(), p.heads(), p.source());
         }
         if (s.kind() == Site.Kind.RESID_POST && s.layer() < config.layers() - 1) {
             return new Patch(Site.residPre(s.layer() + 1), p.tokens(), p.heads(), p.source());

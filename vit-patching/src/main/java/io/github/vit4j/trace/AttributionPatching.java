@@ -48,9 +48,11 @@ public final class AttributionPatching {
      * @param cells    the estimated cells as a trace: {@code effect[kind][layer]} the metric's estimate (meaning as
      *                 in {@link CausalTrace.ImageTrace#effect}); {@code pPatched} p_corrupt + the estimated change
      *                 of p(target) for the prob and normalized metrics, NaN for logit-diff (whose backward does not
-     *                 give it)
-     * @param perToken {@code [kind][layer][position]}: the cell broken down by token position (0 = CLS,
-     *                 1 + r·grid + c = patch (r, c)); over the spec's positions it sums to the cell. With w = 1 the
+     *                 give it) and for logit on a classifier; on a model without classifier, where "p" is the
+     *                 output's component ({@link Metric#tracked}), p_corrupt + the estimated change with logit
+     * @param perToken {@code [kind][layer][position]}: the cell broken down by token position (the tokens
+     *                 before the patches first: 0 = CLS where there is one; P + r·grid + c = patch (r, c) with P =
+     *                 {@code VitConfig.prefixTokens()}); over the spec's positions it sums to the cell. With w = 1 the
      *                 entry of any position is also the estimate of restoring that position alone; with w > 1 the
      *                 gradients hold the spec's positions fixed, so positions outside them are NaN (an estimate
      *                 there would need their own held passes)
@@ -101,6 +103,7 @@ public final class AttributionPatching {
             throw new IllegalArgumentException("clean batch " + b + ", corrupted batch " + corrupted.batch() + " and "
                     + targets.length + " targets: give one corrupted run and one target per clean image");
         }
+        spec.metric().checkFits(config);
         checkKept(clean, "clean", keepForClean(spec), "keepForClean");
         checkKept(corrupted, "corrupted", keepForCorrupted(spec), "keepForCorrupted");
         AttributionPasses passes = new AttributionPasses(vit, spec);
@@ -115,6 +118,7 @@ public final class AttributionPatching {
             case LOGIT_DIFF -> Objective.logitDiff(targets);
             case LOG_PROB -> Objective.logProbability(targets);
             case PROB, NORMALIZED -> Objective.probability(targets);
+            case LOGIT -> Objective.logit(targets);
         };
     }
 
@@ -155,11 +159,12 @@ public final class AttributionPatching {
             }
         }
         List<Estimate> out = new ArrayList<>();
+        boolean classifies = Metric.classifies(config);
         for (int i = 0; i < b; i++) {
             float[] cleanLogits = CausalTrace.row(clean.logits(), i);
             float[] corruptLogits = CausalTrace.row(corrupted.logits(), i);
-            double pClean = Metric.probability(cleanLogits, targets[i]);
-            double pCorrupt = Metric.probability(corruptLogits, targets[i]);
+            double pClean = Metric.tracked(config, cleanLogits, targets[i]);
+            double pCorrupt = Metric.tracked(config, corruptLogits, targets[i]);
             double scale = spec.metric() == Metric.NORMALIZED ? 1 / (pClean - pCorrupt) : 1;
             double[][] effect = new double[spec.kinds().size()][layers];
             double[][] pPatched = new double[spec.kinds().size()][layers];
@@ -193,6 +198,7 @@ public final class AttributionPatching {
                         case LOGIT_DIFF -> Double.NaN;
                         case LOG_PROB -> pCorrupt * Math.exp(cell);
                         case PROB, NORMALIZED -> pCorrupt + cell;
+                        case LOGIT -> classifies ? Double.NaN : pCorrupt + cell;
                     };
                     scale(perToken[k][l], scale);
                 }

@@ -55,13 +55,24 @@ public final class CausalTrace {
         public static Spec defaults() {
             return new Spec(List.of(SweepKind.RESID, SweepKind.ATTN, SweepKind.MLP), 3, Tokens.all(), Metric.PROB);
         }
+
+        /** {@link #defaults()} with the model's default metric ({@link Metric#defaultFor}: logit without classifier). */
+        public static Spec defaults(VitConfig config) {
+            return defaults().withMetric(Metric.defaultFor(config));
+        }
+
+        /** The same spec measured by {@code newMetric}. */
+        public Spec withMetric(Metric newMetric) {
+            return new Spec(kinds, window, tokens, newMetric);
+        }
     }
 
     /**
      * The trace of one image.
      *
      * @param target   the class tracked
-     * @param pClean   p(target) of the clean run
+     * @param pClean   p(target) of the clean run (for a model without classifier, the output's component target:
+     *                 {@link Metric#tracked}; so are pCorrupt and pPatched)
      * @param pCorrupt p(target) of the corrupted run
      * @param kinds    the sweeps, in order
      * @param pPatched {@code [kind][layer]} p(target) of each patched run
@@ -88,6 +99,7 @@ public final class CausalTrace {
      * @param target    the class whose probability is tracked
      */
     public ImageTrace trace(Activations clean, Activations corrupted, int target, Spec spec) {
+        spec.metric().checkFits(config);
         int layers = config.layers();
         List<List<Patch>> configurations = new ArrayList<>();
         for (SweepKind kind : spec.kinds()) {
@@ -103,12 +115,12 @@ public final class CausalTrace {
         for (int k = 0; k < spec.kinds().size(); k++) {
             for (int l = 0; l < layers; l++) {
                 float[] patched = row(logits, k * layers + l);
-                p[k][l] = Metric.probability(patched, target);
+                p[k][l] = Metric.tracked(config, patched, target);
                 e[k][l] = spec.metric().effect(cleanLogits, corruptLogits, patched, target);
             }
         }
-        return new ImageTrace(target, Metric.probability(cleanLogits, target),
-                Metric.probability(corruptLogits, target), spec.kinds(), p, e);
+        return new ImageTrace(target, Metric.tracked(config, cleanLogits, target),
+                Metric.tracked(config, corruptLogits, target), spec.kinds(), p, e);
     }
 
     /**
@@ -117,6 +129,7 @@ public final class CausalTrace {
      */
     public double[][] tokenSweep(Activations clean, Activations corrupted, int target, SweepKind kind, int window,
                                  Metric metric) {
+        metric.checkFits(config);
         int layers = config.layers();
         int cells = config.patches();
         List<List<Patch>> configurations = new ArrayList<>();

@@ -166,10 +166,13 @@ public final class DatasetTrace {
 
     /**
      * @throws IllegalArgumentException when the options track the true label and the source's labels are not the
-     *                                  model's classes (CIFAR-10's 10 against 1000: use {@link Target#CLEAN_TOP1})
+     *                                  model's classes (CIFAR-10's 10 against 1000: use {@link Target#CLEAN_TOP1}), or
+     *                                  their metric softmaxes the output of a model without classifier
+     *                                  ({@link Metric#checkFits})
      */
     public DatasetTrace(Vit vit, Preprocessing preprocessing, ImageSource source, Options options) {
         ImageRuns.checkTarget(vit, source, options.target());
+        options.spec().metric().checkFits(vit.config());
         this.vit = vit;
         this.preprocessing = preprocessing;
         this.source = source;

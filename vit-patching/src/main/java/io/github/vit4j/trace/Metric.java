@@ -1,11 +1,18 @@
 package io.github.vit4j.trace;
 
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Predictions;
+import io.github.vit4j.model.VitConfig;
 import java.util.Locale;
 
 /**
  * How a patched run's effect is measured, given the class y being tracked (the true label or the clean top-1).
  * Probabilities are softmax of the logits.
+ *
+ * <p>A model without a classifier (CLIP's or SigLIP's image tower, DINOv2's backbone) outputs its embedding, and y is
+ * one of its components: a softmax over an embedding means nothing, so the metrics that take one ({@link #PROB},
+ * {@link #LOG_PROB}, {@link #NORMALIZED}) are refused there ({@link #checkFits}) and {@link #LOGIT}, the change of
+ * the component itself, is the default ({@link #defaultFor}).
  */
 public enum Metric {
     /** Indirect effect IE = p_patched(y) − p_corrupt(y): the default, as in ROME. */
@@ -22,7 +29,12 @@ public enum Metric {
      */
     LOG_PROB("logprob"),
     /** Normalised IE (p_patched − p_corrupt) / (p_clean − p_corrupt): 1 = fully restored, 0 = no effect. NaN when p_clean = p_corrupt. */
-    NORMALIZED("normalized");
+    NORMALIZED("normalized"),
+    /**
+     * Change in the tracked logit: logit_patched(y) − logit_corrupt(y). For a model without a classifier, the change
+     * of its output's component y (what {@code Objective.logit(y)} differentiates): the default there.
+     */
+    LOGIT("logit");
 
     private final String label;
 
@@ -40,8 +52,8 @@ public enum Metric {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown metric '" + label + "'; expected prob, logprob, logit-diff or"
-                + " normalized");
+        throw new IllegalArgumentException("unknown metric '" + label + "'; expected prob, logprob, logit-diff,"
+                + " normalized or logit");
     }
 
     /**
@@ -57,12 +69,49 @@ public enum Metric {
             case PROB -> probability(patched, y) - probability(corrupt, y);
             case LOGIT_DIFF -> logitDiff(patched, y) - logitDiff(corrupt, y);
             case LOG_PROB -> logProbability(patched, y) - logProbability(corrupt, y);
+            case LOGIT -> patched[y] - (double) corrupt[y];
             case NORMALIZED -> {
                 double pc = probability(clean, y);
                 double pk = probability(corrupt, y);
                 yield pc == pk ? Double.NaN : (probability(patched, y) - pk) / (pc - pk);
             }
         };
+    }
+
+    /** Whether the metric takes a softmax of the output (prob, logprob, normalized). */
+    public boolean softmaxes() {
+        return this == PROB || this == LOG_PROB || this == NORMALIZED;
+    }
+
+    /** The default metric for a model: {@link #PROB} for a classifier, {@link #LOGIT} for one without. */
+    public static Metric defaultFor(VitConfig config) {
+        return classifies(config) ? PROB : LOGIT;
+    }
+
+    /**
+     * Refuses a metric that softmaxes the output of a model without classifier, saying why and what to use.
+     *
+     * @throws SettingException naming the metric and {@link #LOGIT}
+     */
+    public void checkFits(VitConfig config) {
+        if (softmaxes() && !classifies(config)) {
+            throw new SettingException("metric " + label + " takes a softmax of the model's output, but this model has"
+                    + " no classifier: its output is its " + config.classes() + "-wide embedding, over which a"
+                    + " softmax means nothing; use Metric.LOGIT (the change of the tracked component), or give the"
+                    + " model classes (a linear head, zero-shot classes)", DatasetTrace.Setting.METRIC);
+        }
+    }
+
+    /**
+     * What a trace records as "p" of the tracked class y: p(y) for a classifier, the output's component y for a
+     * model without one.
+     */
+    public static double tracked(VitConfig config, float[] logits, int y) {
+        return classifies(config) ? probability(logits, y) : logits[y];
+    }
+
+    static boolean classifies(VitConfig config) {
+        return config.architecture().head() != Architecture.Head.NONE;
     }
 
     /** softmax(logits)[y], computed in double with the max subtracted ({@link Predictions#softmax}). */

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * {@code token_sweep.csv}: one row per (image, layer, patch), {@code image,layer,cell,row,col,ie}, with
- * {@code cell = row · gridSize + col} the patch's index in the grid (its token is {@code 1 + cell}; CLS is not
- * swept). Numbers are written with {@link Double#toString}.
+ * {@code cell = row · gridSize + col} the patch's index in the grid (its token is {@code P + cell}, P the model's
+ * tokens before the patches: 1 for ViT; CLS, the distillation token and registers are not swept). Numbers are written with {@link Double#toString}.
  */
 public final class TokenSweepCsv {
 

@@ -62,6 +62,7 @@ public record TraceInfo(String model, String corruption, int images, int window,
             case LOG_PROB -> "IE = log p_patched(y) − log p_corrupt(y)";
             case LOGIT_DIFF -> "IE = LD_patched − LD_corrupt,  LD = logit(y) − max_{j≠y} logit(j)";
             case NORMALIZED -> "IE = (p_patched(y) − p_corrupt(y)) / (p_clean(y) − p_corrupt(y))";
+            case LOGIT -> "IE = logit_patched(y) − logit_corrupt(y)";
         };
     }
 }

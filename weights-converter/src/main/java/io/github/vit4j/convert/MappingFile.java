@@ -1,6 +1,7 @@
 package io.github.vit4j.convert;
 
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.image.Resizing;
 import java.io.IOException;
 import java.io.Serial;
 import java.io.StringReader;
@@ -50,7 +51,9 @@ import java.util.TreeMap;
  *     off the tensor shapes, except heads and layerNormEps;</li>
  * <li>{@code preprocessing.size}, {@code rescaleFactor} (default 1/255), {@code mean}, {@code std}
  *     (comma-separated), {@code roundResized} ({@code true} or {@code false}: round resized values to whole levels
- *     as PIL does; default as preprocessor_config.json says, else false).</li>
+ *     as PIL does; default as preprocessor_config.json says, else false), {@code resizing} (Pillow's resize and a
+ *     centre crop as {@link Resizing#parse} reads it, e.g. {@code SHORTEST_EDGE 256 BICUBIC};
+ *     default as preprocessor_config.json says, else the bilinear resize).</li>
  * </ul>
  *
  * @param file          the mapping file
@@ -63,7 +66,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
     private static final List<String> CONFIG_KEYS = List.of("imageSize", "patchSize", "channels", "hiddenSize",
             "layers", "heads", "mlpSize", "layerNormEps", "labelsFile", "label.N");
     private static final List<String> PREPROCESSING_KEYS = List.of("size", "rescaleFactor", "mean", "std",
-            "roundResized");
+            "roundResized", "resizing");
 
     /**
      * Reads and checks a mapping file.
@@ -144,6 +147,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
                     case "mean" -> preprocessing.mean = numbers(file, key, value);
                     case "std" -> preprocessing.std = numbers(file, key, value);
                     case "roundResized" -> preprocessing.roundResized = flag(file, key, value);
+                    case "resizing" -> preprocessing.resizing = resizing(file, key, value);
                     default -> throw new ModelFormatException(file + ": unknown key " + key + "; preprocessing keys"
                             + " are " + PREPROCESSING_KEYS.stream().map(k -> "preprocessing." + k).toList());
                 }
@@ -170,7 +174,7 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
             config.sources.add(file.getFileName().toString());
         }
         if (preprocessing.size != null || preprocessing.rescaleFactor != null || preprocessing.mean != null
-                || preprocessing.std != null || preprocessing.roundResized != null) {
+                || preprocessing.std != null || preprocessing.roundResized != null || preprocessing.resizing != null) {
             preprocessing.sources.add(file.getFileName().toString());
         }
         NameLayout layout = new NameLayout(file.toString(), rules, ignore);
@@ -324,6 +328,14 @@ record MappingFile(Path file, NameLayout layout, PartialConfig config, PartialPr
             // fall through
         }
         throw new ModelFormatException(file + ": " + key + " = " + value + "; expected a positive integer");
+    }
+
+    private static Resizing resizing(Path file, String key, String value) throws ModelFormatException {
+        try {
+            return Resizing.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + key + " = " + value + "; " + e.getMessage(), e);
+        }
     }
 
     private static boolean flag(Path file, String key, String value) throws ModelFormatException {

@@ -1,8 +1,10 @@
 package io.github.vit4j.convert;
 
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resizing;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What preprocessor_config.json, a timm config or the mapping file say about the pixel pipeline; {@code null} for
@@ -18,6 +20,8 @@ final class PartialPreprocessing {
     double[] std;
     /** Whether resized values are rounded to whole levels (PIL, as Hugging Face's ViTImageProcessor resizes). */
     Boolean roundResized;
+    /** Pillow's resize and the centre crop, where the processor config states them. */
+    Resizing resizing;
     /** Where the stated fields came from, for messages. */
     final List<String> sources = new ArrayList<>();
 
@@ -40,6 +44,9 @@ final class PartialPreprocessing {
         if (other.roundResized != null) {
             roundResized = other.roundResized;
         }
+        if (other.resizing != null) {
+            resizing = other.resizing;
+        }
         sources.addAll(other.sources);
     }
 
@@ -48,8 +55,8 @@ final class PartialPreprocessing {
     }
 
     /**
-     * The preprocessing, with the size defaulting to the model's image size, the rescale factor to 1/255 and
-     * rounding of resized values to off.
+     * The preprocessing, with the size defaulting to the model's image size, the rescale factor to 1/255,
+     * rounding of resized values to off and the resize to the bilinear one (no {@link Resizing}).
      *
      * @throws IllegalArgumentException when mean or std is missing or the values are invalid
      */
@@ -58,6 +65,6 @@ final class PartialPreprocessing {
             throw new IllegalArgumentException("mean and std are unknown");
         }
         return new Preprocessing(size == null ? imageSize : size, rescaleFactor == null ? 1 / 255.0 : rescaleFactor,
-                mean, std, roundResized != null && roundResized);
+                mean, std, roundResized != null && roundResized, Optional.ofNullable(resizing));
     }
 }

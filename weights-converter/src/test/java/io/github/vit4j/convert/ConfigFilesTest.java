@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resample;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -68,7 +70,8 @@ class ConfigFilesTest {
 
     @Test
     void aViTImageProcessorThatResizesBilinearlyRoundsTheResizedValuesAsPilDoes() throws IOException {
-        // ViTImageProcessor resizes a uint8 image with PIL (resample 2 = BILINEAR) and gets uint8 back.
+        // ViTImageProcessor resizes a uint8 image with PIL (resample 2 = BILINEAR) and gets uint8 back: Pillow's
+        // bilinear filter, antialiased when shrinking, on the bytes.
         Path file = json("preprocessor_config.json", "{\"image_processor_type\": \"ViTImageProcessor\","
                 + " \"do_resize\": true, \"size\": {\"height\": 224, \"width\": 224}, \"resample\": 2,"
                 + " \"do_rescale\": true, \"rescale_factor\": 0.00392156862745098, \"do_normalize\": true,"
@@ -78,7 +81,7 @@ class ConfigFilesTest {
         assertEquals(224, p.size);
         assertEquals(true, p.roundResized);
         assertEquals(new Preprocessing(224, 1 / 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5},
-                true), p.complete(224));
+                true).withResizing(Resizing.square(224, Resample.BILINEAR)), p.complete(224));
     }
 
     @Test

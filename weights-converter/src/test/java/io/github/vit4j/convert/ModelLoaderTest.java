@@ -12,6 +12,8 @@ import io.github.vit4j.format.Npy;
 import io.github.vit4j.format.VitFile;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
+import io.github.vit4j.image.Resample;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
@@ -50,8 +52,8 @@ class ModelLoaderTest {
         assertEquals(VitConfig.deitTiny().withLabels(hf.config().labels()), hf.config());
         assertEquals(hf.config(), timm.config());
         assertEquals("Egyptian cat", timm.config().labels().get(285));
-        assertEquals(Preprocessing.imagenet(224).withRoundResized(true), hf.preprocessing(),
-                "ViTImageProcessor resizes with PIL into bytes");
+        assertEquals(Preprocessing.imagenet(224).withResizing(Resizing.square(224, Resample.BICUBIC)),
+                hf.preprocessing(), "ViTImageProcessor resizes with PIL into bytes, bicubic as its resample 3 says");
         assertEquals(Preprocessing.imagenet(224), timm.preprocessing(), "timm resizes float tensors, unrounded");
         assertBitIdentical(hf.weights(), timm.weights());
         assertTrue(notes.contains("names: Hugging Face ViTForImageClassification layout, detected from the tensor"
@@ -67,8 +69,9 @@ class ModelLoaderTest {
                 Optional.of(SIMPLEVIT_MAPPING));
         assertEquals(VitConfig.cifar10(), hf.config());
         assertEquals(hf.config(), mapped.config());
-        assertEquals(Preprocessing.cifar10().withRoundResized(true), hf.preprocessing());
-        assertEquals(hf.preprocessing(), mapped.preprocessing(), "the mapping says preprocessing.roundResized = true");
+        assertEquals(Preprocessing.cifar10().withResizing(Resizing.square(32, Resample.BILINEAR)), hf.preprocessing(),
+                "ViTImageProcessor with resample 2: Pillow's bilinear filter on bytes");
+        assertEquals(hf.preprocessing(), mapped.preprocessing(), "the mapping says preprocessing.resizing the same");
         assertBitIdentical(hf.weights(), mapped.weights());
     }
 
@@ -76,9 +79,10 @@ class ModelLoaderTest {
     void convertingEachFormToVitAndReadingItBackIsBitIdentical() throws IOException {
         Map<String, Pretrained> loaded = new LinkedHashMap<>();
         Map<String, byte[]> written = new LinkedHashMap<>();
-        // DeiT's Hugging Face copy resizes as ViTImageProcessor does (PIL, rounded to bytes), its timm copy does not;
-        // stating that in a mapping makes the two the same model.
-        Path pil = Files.writeString(dir.resolve("pil.properties"), "preprocessing.roundResized = true\n");
+        // DeiT's Hugging Face copy resizes as ViTImageProcessor does (PIL bicubic, rounded to bytes), its timm copy
+        // does not; stating that in a mapping makes the two the same model.
+        Path pil = Files.writeString(dir.resolve("pil.properties"), "preprocessing.roundResized = true\n"
+                + "preprocessing.resizing = SQUARE 224 BICUBIC\n");
         Object[][] sources = {
                 {"deit-hf", shared("models/deit-tiny-imagenet/hf"), Optional.empty()},
                 {"deit-timm", shared("models/deit-tiny-imagenet/timm/model.safetensors"), Optional.of(pil)},
