@@ -90,36 +90,39 @@ class FamilyHubModelsTest {
 
     @Test
     void facebooksDinov2BaseLoadsWithLayerScaleFoldedAndItsPositionsForA37GridRunAt224() throws IOException {
-        INDArray gamma = Nd4j.linspace(DataType.FLOAT, 0.5, 1.5, 32);
-        VitConfig trained = tiny(518, 14, 128, Architecture.dinov2(0, 0), 1e-6, VitConfig.numberedLabels(32));
-        VitWeights w = VitWeights.random(trained, 2);
-        Map<String, byte[]> repo = files(HuggingFaceStateDicts.dinov2(w, gamma), "model.safetensors");
-        repo.put("config.json", utf8(dinov2Config("Dinov2Model", "dinov2", "")));
-        repo.put("preprocessor_config.json", utf8(BIT_PROCESSOR));
-        repo.put("README.md", utf8("# DINOv2"));
-        Pretrained m = load("facebook/dinov2-base", repo);
+        Pretrained m = loadDinov2("facebook/dinov2-base", 0, "Dinov2Model", "dinov2", "");
         assertEquals(Architecture.dinov2(0, 37), m.config().architecture());
-        assertEquals(trained.withImageSize(224), m.config());
-        assertSameTensors(layerScaled(w.tensors(), gamma, 2), m.weights().tensors());
-        assertRuns(m, 32);
+        assertEquals(224, m.config().imageSize());
     }
 
     @Test
     void facebooksDinov2WithRegistersBaseLoadsItsFourRegistersAndAntialiasedResize() throws IOException {
-        INDArray gamma = Nd4j.linspace(DataType.FLOAT, 1.5, 0.5, 32);
-        VitConfig trained = tiny(518, 14, 128, Architecture.dinov2(4, 0), 1e-6, VitConfig.numberedLabels(32));
-        VitWeights w = VitWeights.random(trained, 3);
-        Map<String, byte[]> repo = files(HuggingFaceStateDicts.dinov2(w, gamma), "model.safetensors");
-        repo.put("config.json", utf8(dinov2Config("Dinov2WithRegistersModel", "dinov2_with_registers",
-                " \"interpolate_antialias\": true, \"interpolate_offset\": 0.0, \"num_register_tokens\": 4,"
-                        + " \"out_features\": [\"stage2\"], \"out_indices\": [2],")));
-        repo.put("preprocessor_config.json", utf8(BIT_PROCESSOR));
-        repo.put("README.md", utf8("# DINOv2 with registers"));
-        Pretrained m = load("facebook/dinov2-with-registers-base", repo);
+        Pretrained m = loadDinov2("facebook/dinov2-with-registers-base", 4, "Dinov2WithRegistersModel",
+                "dinov2_with_registers", " \"interpolate_antialias\": true, \"interpolate_offset\": 0.0,"
+                        + " \"num_register_tokens\": 4, \"out_features\": [\"stage2\"], \"out_indices\": [2],");
         assertEquals(Architecture.dinov2(4, 37), m.config().architecture());
         assertTrue(m.config().architecture().positionAntialias());
+    }
+
+    /**
+     * A DINOv2 repository (518/14, BitImageProcessor cropping 224) with {@code registers}, loaded: its config is the
+     * trained one at 224, its weights as written with layer scale folded, and a forward runs.
+     */
+    Pretrained loadDinov2(String name, int registers, String architecture, String modelType, String extra)
+            throws IOException {
+        INDArray gamma = Nd4j.linspace(DataType.FLOAT, 0.5, 1.5, 32);
+        VitConfig trained = tiny(518, 14, 128, Architecture.dinov2(registers, 0), 1e-6,
+                VitConfig.numberedLabels(32));
+        VitWeights w = VitWeights.random(trained, 2 + registers);
+        Map<String, byte[]> repo = files(HuggingFaceStateDicts.dinov2(w, gamma), "model.safetensors");
+        repo.put("config.json", utf8(dinov2Config(architecture, modelType, extra)));
+        repo.put("preprocessor_config.json", utf8(BIT_PROCESSOR));
+        repo.put("README.md", utf8("# " + name));
+        Pretrained m = load(name, repo);
+        assertEquals(trained.withImageSize(224), m.config());
         assertSameTensors(layerScaled(w.tensors(), gamma, 2), m.weights().tensors());
         assertRuns(m, 32);
+        return m;
     }
 
     @Test
