@@ -117,7 +117,7 @@ final class ActivationsCommand implements Callable<Integer> {
      */
     static String checkMemory(VitConfig config, Keep keep, int n) {
         long perImage = 0;
-        for (Site site : config.sites()) {
+        for (Site site : config.sites()) {   // those a run of this model produces
             if (keep.keeps(site)) {
                 perImage += Float.BYTES * Arrays.stream(site.shape(config, 1)).reduce(1, Math::multiplyExact);
             }

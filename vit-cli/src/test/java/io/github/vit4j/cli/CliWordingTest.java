@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliWordingTest {
 
     static final String[] COMMANDS = {"convert", "inspect", "classify", "activations", "gradients", "trace",
-        "agreement"};
+        "agreement", "embed"};
 
     @TempDir
     Path dir;

@@ -9,16 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vit4j.SharedAssets;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +39,7 @@ class SparkTraceCommandTest {
 
         List<String> spark = new ArrayList<>(List.of(args(dir.resolve("spark"))));
         spark.addAll(List.of("--spark", "local[2]"));
-        Child run = vit(sparkClassPath(), opens(), spark);
+        SparkChild run = vit(sparkClassPath(), opens(), spark);
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("12 images traced on Spark (local[2], 2 partitions)"), run.output());
         assertFalse(run.output().contains(" INFO "), "Spark logs at WARN, as vit does: " + run.output());
@@ -84,7 +81,7 @@ class SparkTraceCommandTest {
 
         List<String> spark = new ArrayList<>(args);
         spark.addAll(List.of("--out", dir.resolve("spark").toString(), "--spark", "local[2]"));
-        Child child = vit(sparkClassPath(), opens(), spark);
+        SparkChild child = vit(sparkClassPath(), opens(), spark);
         assertEquals(0, child.exitCode(), child.output());
         assertTrue(child.output().contains("4 images traced on Spark (local[2], 2 partitions)"), child.output());
         assertArrayEquals(Files.readAllBytes(dir.resolve("single/trace.csv")),
@@ -104,7 +101,7 @@ class SparkTraceCommandTest {
     void sparkWithoutItsJava17FlagsFailsNamingThem() throws Exception {
         List<String> args = new ArrayList<>(List.of(args(dir)));
         args.addAll(List.of("--spark", "local[2]"));
-        Child run = vit(sparkClassPath(), List.of(), args);
+        SparkChild run = vit(sparkClassPath(), List.of(), args);
         assertEquals(Vit4jCli.USAGE, run.exitCode(), run.output());
         assertTrue(run.output().contains("--add-opens=java.base/java.lang=ALL-UNNAMED"), run.output());
         assertFalse(run.output().contains("\tat "), "no stack trace: " + run.output());
@@ -124,7 +121,7 @@ class SparkTraceCommandTest {
         Files.writeString(out.resolve("trace.csv"), "image,label\n");
         List<String> args = new ArrayList<>(List.of(args(out)));
         args.addAll(List.of("--spark", "local[2]"));
-        Child run = vit(sparkClassPath(), opens(), args);
+        SparkChild run = vit(sparkClassPath(), opens(), args);
         assertEquals(Vit4jCli.USAGE, run.exitCode(), run.output());
         assertTrue(run.output().contains("holds a trace that DatasetTrace.run resumes"), run.output());
         assertEquals("image,label\n", Files.readString(out.resolve("trace.csv")));
@@ -137,38 +134,17 @@ class SparkTraceCommandTest {
             "--batch", "4", "--corruption", "noise:3", "--seed", "7", "--out", out.toString()};
     }
 
-    /** Spark's jars, as the launcher reads them. */
-    private static String sparkClassPath() throws IOException {
-        Path file = Path.of(System.getProperty("vit4j.spark.classpath", "target/spark.classpath"));
-        assertTrue(Files.isRegularFile(file), file + " is missing: build vit-spark first (-pl vit-cli -am)");
-        return Files.readString(file).strip();
-    }
-
-    /** Spark's Java 17 flags, as the launcher gives them. */
-    private static List<String> opens() {
-        String opens = System.getProperty("vit4j.spark.opens", "");
-        assertTrue(opens.contains("--add-opens"), "the build gives the flags as vit4j.spark.opens: " + opens);
-        return Arrays.asList(opens.strip().split("\\s+"));
-    }
-
-    /** What a child JVM printed, stdout and stderr together, and its exit code. */
-    private record Child(int exitCode, String output) {
-    }
-
-    /** {@code vit ARGS} in a JVM of its own, with Spark's jars before this module's class path. */
-    private Child vit(String sparkClassPath, List<String> jvmOptions, List<String> args)
+    private SparkChild vit(String sparkClassPath, List<String> jvmOptions, List<String> args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin"
-                + File.separator + "java", "-Xmx2g"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", sparkClassPath + File.pathSeparator + System.getProperty("java.class.path"),
-                "-D" + SharedAssets.PROPERTY + "=" + SharedAssets.root(), "-Djava.awt.headless=true",
-                Vit4jCli.class.getName()));
-        command.addAll(args);
-        Path log = Files.createTempFile(dir, "child", ".log");
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(child.waitFor(180, TimeUnit.SECONDS), "vit did not finish: " + Files.readString(log));
-        return new Child(child.exitValue(), Files.readString(log));
+        return SparkChild.run(dir, sparkClassPath, jvmOptions, args);
+    }
+
+    private static String sparkClassPath() throws IOException {
+        return SparkChild.sparkClassPath();
+    }
+
+    private static List<String> opens() {
+        return SparkChild.opens();
     }
 
     /** {@code expected} and {@code actual} the same, numbers within 1e-12 (Spark SQL adds in another order). */

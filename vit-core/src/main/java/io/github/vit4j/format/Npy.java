@@ -154,23 +154,32 @@ public final class Npy {
     public static void write(Path file, INDArray array) throws IOException {
         INDArray a = array.dataType() == DataType.FLOAT ? array : array.castTo(DataType.FLOAT);
         a = VitFile.isDense(a) ? a : a.dup('c');                  // asFloat() below writes the whole buffer
-        long[] shape = a.shape();
+        byte[] header = float32Header(a.shape());
+        float[] values = a.length() == 0 ? new float[0] : a.data().asFloat();
+        ByteBuffer body = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        body.asFloatBuffer().put(values);
+        AtomicFile.write(file, out -> {
+            out.write(header);
+            out.write(body.array());
+        });
+    }
+
+    /**
+     * The bytes before the values of a little-endian float32 C-order {@code .npy} (format 1.0) of {@code shape}, as
+     * {@link #write} writes them: for a writer that streams the values after it.
+     */
+    public static byte[] float32Header(long... shape) {
         String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
                 : "(" + String.join(", ", Arrays.stream(shape).mapToObj(Long::toString).toList()) + ")";
         String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
-        float[] values = a.length() == 0 ? new float[0] : a.data().asFloat();
-        ByteBuffer body = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        body.asFloatBuffer().put(values);
-        AtomicFile.write(file, out -> {
-            out.write(MAGIC);
-            out.write(new byte[] {1, 0});
-            out.write(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
-            out.write(header.getBytes(StandardCharsets.US_ASCII));
-            out.write(body.array());
-        });
+        ByteBuffer bytes = ByteBuffer.allocate(MAGIC.length + 4 + header.length());
+        bytes.put(MAGIC).put(new byte[] {1, 0})
+                .put(new byte[] {(byte) (header.length() & 0xff), (byte) (header.length() >> 8)})
+                .put(header.getBytes(StandardCharsets.US_ASCII));
+        return bytes.array();
     }
 
     private static INDArray parse(byte[] bytes, String where) throws IOException {

@@ -97,6 +97,22 @@ public final class Vit {
     }
 
     /**
+     * The images' embeddings {@code [B, E]} ({@link Embedding}: the pooled vector, or the CLS row of
+     * {@code ln_final} for a model without a pooling step; or the projected one): a run keeping that one site and no
+     * other. A new float32 array the caller owns, C order.
+     *
+     * @throws IllegalArgumentException for input of the wrong shape, or {@link Embedding#PROJECTED} on a model
+     *                                  without a projection (naming its architecture)
+     */
+    public INDArray embed(Input input, Embedding kind) {
+        Site site = kind.site(config);
+        try (Activations run = run(input, Keep.sites(site))) {
+            INDArray kept = run.get(site);
+            return site.kind() == Site.Kind.LN_FINAL ? HeadSteps.row(kept, 0) : kept.dup('c');  // [B, E]
+        }
+    }
+
+    /**
      * A run keeping the sites {@code keep} selects: {@link Keep#logitsOnly()} for the logits alone (or
      * {@link #logits}), {@link Keep#all()} for every site (about 160 MB per ViT-B/16 image).
      */

@@ -1,12 +1,11 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.format.AtomicFile;
+import io.github.vit4j.format.FolderLock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A dataset trace's output folder, held by one run: locked against a second writer for as long as it is open
@@ -38,27 +34,11 @@ public final class TraceFolder implements AutoCloseable {
     /** The Parquet table of a Spark trace (vit-spark), beside its trace.csv. */
     static final String PARQUET = "trace.parquet";
 
-    /**
-     * The folders (real paths) whose lock this process holds. A second lock of a folder is refused here, before any
-     * channel to its lock file is opened: closing such a channel, as a refused {@link FileChannel#tryLock} must,
-     * would release every lock of the process on the file (POSIX locks belong to the process, not the channel), and
-     * another process could then take the folder while its trace runs.
-     */
-    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
-
-    /** Channels to lock files that other code of this process has locked, kept open (and so unlocking nothing). */
-    private static final List<FileChannel> PARKED = new CopyOnWriteArrayList<>();
-
     private final Path dir;
-    private final Path held;
-    private final FileChannel channel;
-    private final FileLock lock;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final FolderLock lock;
 
-    private TraceFolder(Path dir, Path held, FileChannel channel, FileLock lock) {
+    private TraceFolder(Path dir, FolderLock lock) {
         this.dir = dir;
-        this.held = held;
-        this.channel = channel;
         this.lock = lock;
     }
 
@@ -68,35 +48,8 @@ public final class TraceFolder implements AutoCloseable {
      * @throws IOException at once when another trace (in this process or another) is writing to {@code dir}
      */
     static TraceFolder lock(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path held = dir.toRealPath();
-        Path file = dir.resolve(LOCK);
-        if (!HELD.add(held)) {
-            throw busy(dir, file);
-        }
-        try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                // locked in this process by other code than this class: closing the channel would release that
-                // lock too (see HELD), so the channel stays open (one file descriptor) until the process ends
-                PARKED.add(channel);
-                throw busy(dir, file);
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-            if (lock == null) {                                 // another process's lock; this one holds none
-                channel.close();
-                throw busy(dir, file);
-            }
-            return new TraceFolder(dir, held, channel, lock);
-        } catch (IOException | RuntimeException e) {
-            HELD.remove(held);
-            throw e;
-        }
+        return new TraceFolder(dir, FolderLock.take(dir, LOCK, "trace", "one folder takes one trace at a time: wait "
+                + "for that trace to finish, or trace into another folder"));
     }
 
     /**
@@ -128,11 +81,6 @@ public final class TraceFolder implements AutoCloseable {
             folder.close();
             throw e;
         }
-    }
-
-    private static IOException busy(Path dir, Path file) {
-        return new IOException(dir + " is being written by another trace (it holds the lock " + file + "); one "
-                + "folder takes one trace at a time: wait for that trace to finish, or trace into another folder");
     }
 
     Path csv() {
@@ -292,18 +240,7 @@ public final class TraceFolder implements AutoCloseable {
     /** Releases the lock. */
     @Override
     public void close() throws IOException {
-        if (!closed.compareAndSet(false, true)) {
-            return; // closed before: the folder may be another run's by now, whose entry in HELD must stay
-        }
-        try {
-            lock.release();
-        } finally {
-            try {
-                channel.close();
-            } finally {
-                HELD.remove(held);
-            }
-        }
+        lock.close();
     }
 
     /** The next whole line of trace.csv, refusing one that is not what {@link DatasetTrace} writes. */

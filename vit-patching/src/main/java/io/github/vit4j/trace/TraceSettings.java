@@ -1,20 +1,15 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.corruption.Corruption;
+import io.github.vit4j.format.Fingerprints;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.model.VitWeights;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +17,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Everything that determines a dataset trace's rows, as the {@code trace.meta.properties} of its folder records
@@ -40,12 +32,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 final class TraceSettings {
 
-    /** Values sampled from each weight tensor for its fingerprint, evenly spaced. */
-    static final int WEIGHT_SAMPLES = 1024;
-    /** Values sampled from each image's pixels for the images' fingerprint, evenly spaced. */
-    static final int PIXEL_SAMPLES = 256;
-    /** Images read at a time for the images' fingerprint. */
-    static final int FINGERPRINT_BATCH = 64;
     /** The key of the file's version. */
     static final String FORMAT = "format";
     /** The version written. */
@@ -101,7 +87,7 @@ final class TraceSettings {
         // Rounding of resized values shows in the pixels the images' fingerprint samples, not here: a trace recorded
         // before Preprocessing.roundResized existed resumes when its pixels are unchanged (images at the model's size).
         s.put("model.preprocessing", preprocessing.withRoundResized(false).toString());
-        s.put("model.weights", weightsFingerprint(weights));
+        s.put("model.weights", Fingerprints.weights(weights));
         s.put("images.size", Integer.toString(source.size()));
         return s;
     }
@@ -112,7 +98,7 @@ final class TraceSettings {
      */
     static List<Map<String, String>> traced(Map<String, String> settings, ImageSource source,
                                             Preprocessing preprocessing, int... images) throws IOException {
-        String[] fingerprints = imagesFingerprints(source, preprocessing, images);
+        String[] fingerprints = Fingerprints.images(source, preprocessing, images);
         List<Map<String, String>> traced = new ArrayList<>();
         for (int i = 0; i < images.length; i++) {
             Map<String, String> s = new LinkedHashMap<>(settings);
@@ -173,75 +159,6 @@ final class TraceSettings {
             return Integer.parseInt(recorded.getOrDefault(TRACED, ""));
         } catch (NumberFormatException e) {
             return otherwise;                                  // the settings' check names the missing value
-        }
-    }
-
-    /** SHA-256 of every tensor's name, shape and {@link #WEIGHT_SAMPLES} evenly spaced values. */
-    static String weightsFingerprint(VitWeights weights) {
-        MessageDigest digest = sha256();
-        for (Map.Entry<String, INDArray> e : weights.tensors().entrySet()) {
-            INDArray t = e.getValue();
-            digest.update((e.getKey() + Arrays.toString(t.shape())).getBytes(StandardCharsets.UTF_8));
-            update(digest, t.ravel(), WEIGHT_SAMPLES);
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    /**
-     * SHA-256 of the first {@code counts[k]} images' names, labels and {@link #PIXEL_SAMPLES} evenly spaced pixel
-     * values each, as the trace reads them, for each of the ascending {@code counts}: one extra pass over the most.
-     */
-    static String[] imagesFingerprints(ImageSource source, Preprocessing preprocessing, int... counts)
-            throws IOException {
-        MessageDigest digest = sha256();
-        String[] fingerprints = new String[counts.length];
-        int next = 0;
-        int images = counts[counts.length - 1];
-        for (int first = 0; first < images; first += FINGERPRINT_BATCH) {
-            ImageSource.Batch batch = source.read(first, Math.min(FINGERPRINT_BATCH, images - first),
-                    preprocessing);
-            for (int i = 0; i < batch.size(); i++) {
-                for (; next < counts.length && counts[next] == first + i; next++) {
-                    fingerprints[next] = hex(digest);                 // the first counts[next] images, so far
-                }
-                digest.update((batch.names().get(i) + ":" + batch.labels()[i] + ":")
-                        .getBytes(StandardCharsets.UTF_8));
-                INDArray pixels = batch.pixels().get(NDArrayIndex.point(i));
-                update(digest, pixels.ravel(), PIXEL_SAMPLES);
-            }
-        }
-        for (; next < counts.length; next++) {
-            fingerprints[next] = hex(digest);
-        }
-        return fingerprints;
-    }
-
-    /** The hex digest of what {@code digest} has read so far, which it goes on reading. */
-    private static String hex(MessageDigest digest) {
-        try {
-            return HexFormat.of().formatHex(((MessageDigest) digest.clone()).digest());
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException("SHA-256 of this JDK cannot be cloned", e);
-        }
-    }
-
-    /** Adds up to {@code samples} evenly spaced values of the vector {@code flat}, as float bits. */
-    private static void update(MessageDigest digest, INDArray flat, int samples) {
-        long n = flat.length();
-        long count = Math.min(n, samples);
-        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(4 * count));
-        INDArray values = flat.castTo(DataType.FLOAT);
-        for (long j = 0; j < count; j++) {
-            bytes.putFloat(values.getFloat(j * n / count));
-        }
-        digest.update(bytes.array());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this Java has no SHA-256, which every Java SE must provide", e);
         }
     }
 }

@@ -112,7 +112,21 @@ public final class TraceApp {
      */
     static SparkTraceRun.Written runAt(String master, TraceJob job, String images, int limit, int partitions,
                                        Path out) throws IOException {
-        SparkSession.Builder builder = SparkSession.builder().master(master).appName("vit4j trace");
+        SparkSession spark = session(master, "vit4j trace");
+        try {
+            return write(spark, job, images, limit, partitions, out);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * A Spark application of its own at {@code master}, for a program that is not a Spark application itself: its
+     * settings are Spark's defaults and {@code spark.*} system properties, with the web UI and console progress bars
+     * off unless those properties turn them on, and, for a local master, the driver at 127.0.0.1. Stop it after use.
+     */
+    static SparkSession session(String master, String appName) {
+        SparkSession.Builder builder = SparkSession.builder().master(master).appName(appName);
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put("spark.ui.enabled", "false");
         defaults.put("spark.ui.showConsoleProgress", "false");
@@ -124,12 +138,7 @@ public final class TraceApp {
                 builder.config(key, value);
             }
         });
-        SparkSession spark = builder.getOrCreate();
-        try {
-            return write(spark, job, images, limit, partitions, out);
-        } finally {
-            spark.stop();
-        }
+        return builder.getOrCreate();
     }
 
     /**
