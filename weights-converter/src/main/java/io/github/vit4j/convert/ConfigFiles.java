@@ -24,7 +24,7 @@ final class ConfigFiles {
 
     /** Which program wrote a config.json. */
     enum Kind {
-        HUGGING_FACE("Hugging Face"), TIMM("timm");
+        HUGGING_FACE("Hugging Face"), TIMM("timm"), OPEN_CLIP("OpenCLIP");
 
         final String displayName;
 

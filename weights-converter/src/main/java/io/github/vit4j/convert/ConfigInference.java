@@ -1,6 +1,7 @@
 package io.github.vit4j.convert;
 
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitConfig;
 import java.util.Arrays;
 import java.util.List;
@@ -75,23 +76,31 @@ final class ConfigInference {
             mlp = rows(weights, layout, "blocks.0.mlp.fc1.weight", "mlpSize", "[mlpSize, D]", "config.mlpSize");
             notes.accept("mlpSize = " + mlp + ", read off " + layout.sources("blocks.0.mlp.fc1.weight").get(0));
         }
+        Architecture arch = stated.architecture != null ? stated.architecture : Architecture.VIT;
         Integer image = stated.imageSize;
         if (image == null) {
-            long[] pos = shape(weights, layout, "pos_embed", "imageSize", 2, "[1, 1 + g·g, D]", "config.imageSize");
+            long[] pos = shape(weights, layout, "pos_embed", "imageSize", 2, "[1, prefix + g·g, D]",
+                    "config.imageSize");
             long tokens = pos[0];
-            long grid = Math.round(Math.sqrt(tokens - 1.0));
-            if (tokens < 2 || grid * grid != tokens - 1 || grid * patch > Integer.MAX_VALUE) {
+            int prefix = arch.prefixTokens() - arch.registers();          // CLS and distillation token have rows
+            long grid = Math.round(Math.sqrt(tokens - (double) prefix));
+            if (tokens <= prefix || grid * grid != tokens - prefix || grid * patch > Integer.MAX_VALUE) {
                 String source = layout.sources("pos_embed").get(0);
                 throw new ModelFormatException(file + ": cannot read the image size off " + source + " "
-                        + Arrays.toString(weights.shape(source)) + " (expected [1, 1 + g·g, D]); state"
+                        + Arrays.toString(weights.shape(source)) + " (expected [1, " + prefix + " + g·g, D]); state"
                         + " config.imageSize");
             }
             image = (int) (grid * patch);
-            notes.accept("imageSize = " + image + ", read off the " + tokens + " position embeddings (1 + " + grid
-                    + "×" + grid + " patches of " + patch + "px)");
+            notes.accept("imageSize = " + image + ", read off the " + tokens + " position embeddings (" + prefix
+                    + " + " + grid + "×" + grid + " patches of " + patch + "px)");
         }
         List<String> labels = stated.labels;
-        if (labels == null) {
+        if (arch.head() == Architecture.Head.NONE) {
+            int width = arch.projection() > 0 ? arch.projection()
+                    : arch.pooling() == Architecture.Pooling.CLS_AND_PATCH_MEAN ? 2 * hidden : hidden;
+            labels = VitConfig.numberedLabels(width);
+            notes.accept("no classifier: the output is the " + width + "-wide embedding, its components numbered");
+        } else if (labels == null) {
             int classes = rows(weights, layout, "head.weight", "the number of classes", "[classes, D]",
                     "the class names (config.label.N)");
             labels = VitConfig.numberedLabels(classes);
@@ -109,8 +118,15 @@ final class ConfigInference {
                     + " default is 1e-5, timm's ViT 1e-6, Hugging Face's 1e-12)");
         }
         try {
-            return new VitConfig(image, patch, channels, hidden, layers, stated.heads, mlp, stated.layerNormEps,
-                    labels);
+            VitConfig config = new VitConfig(image, patch, channels, hidden, layers, stated.heads, mlp,
+                    stated.layerNormEps, labels, arch);
+            if (stated.inputSize != null && stated.inputSize != image) {
+                config = config.withImageSize(stated.inputSize);
+                notes.accept("input size " + stated.inputSize + " (the processor's crop); the position embeddings"
+                        + " of the " + image + "px model are resized to its " + config.gridSize() + "×"
+                        + config.gridSize() + " grid");
+            }
+            return config;
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException("invalid config for " + file + " (from " + stated.describeSources()
                     + " and the tensor shapes): " + e.getMessage(), e);

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Hugging Face's {@code config.json} of a {@code ViTForImageClassification}: the sizes as stated, {@code hidden_act},
  * {@code qkv_bias} and {@code layer_norm_eps} defaulting as {@code ViTConfig} does, the labels from {@code id2label};
- * DeiT's distilled layout, other model types and heads are refused naming the key.
+ * the other families' model types are {@link HuggingFaceFamilies}'; other model types and heads are refused naming
+ * the key.
  */
 final class HuggingFaceConfig {
 
@@ -24,14 +25,13 @@ final class HuggingFaceConfig {
     static PartialConfig read(Path file, JsonNode root) throws ModelFormatException {
         JsonFields f = new JsonFields(file, root, "");
         String modelType = f.string("model_type", "vit");
-        if (modelType.equals("deit")) {
-            throw f.unsupported("model_type", "\"deit\"", "Hugging Face's DeiT layout adds a distillation token and"
-                    + " a second head; vit4j runs plain ViTs (model_type \"vit\"), e.g. timm's non-distilled deit_*"
-                    + " weights");
+        if (HuggingFaceFamilies.MODEL_TYPES.contains(modelType)) {
+            return HuggingFaceFamilies.read(file, root, modelType);
         }
         if (!modelType.equals("vit")) {
-            throw f.unsupported("model_type", "\"" + modelType + "\"", "vit4j runs model_type \"vit\""
-                    + " (ViTForImageClassification)");
+            throw f.unsupported("model_type", "\"" + modelType + "\"", "vit4j runs the image models of model_type"
+                    + " \"vit\", " + HuggingFaceFamilies.MODEL_TYPES.stream().sorted().map(t -> "\"" + t + "\"")
+                    .toList());
         }
         JsonNode architectures = root.get("architectures");
         if (architectures != null && architectures.isArray() && architectures.size() > 0) {
@@ -67,11 +67,14 @@ final class HuggingFaceConfig {
         c.channels = f.integer("num_channels");
         Double eps = f.decimal("layer_norm_eps");
         c.layerNormEps = eps == null ? DEFAULT_EPS : eps;
-        JsonNode id2label = root.get("id2label");
-        if (id2label != null && id2label.isObject() && id2label.size() > 0) {
-            c.labels = id2label(file, id2label);
-        }
+        c.labels = labels(file, root);
         return c;
+    }
+
+    /** The class names of {@code id2label} in index order, or null when the config has none. */
+    static List<String> labels(Path file, JsonNode root) throws ModelFormatException {
+        JsonNode id2label = root.get("id2label");
+        return id2label != null && id2label.isObject() && id2label.size() > 0 ? id2label(file, id2label) : null;
     }
 
     private static List<String> id2label(Path file, JsonNode id2label) throws ModelFormatException {

@@ -29,6 +29,10 @@ import java.util.stream.Stream;
  *     without it, ViTImageProcessor's defaults: mean and std 0.5, rescale 1/255, the config's image size);</li>
  * <li>a timm folder: {@code config.json} with {@code architecture} + {@code model.safetensors}; preprocessing from
  *     {@code pretrained_cfg} mean and std (ImageNet's when absent), rescale 1/255, the model's image size;</li>
+ * <li>the image towers of other families: Hugging Face's CLIP, SigLIP, DINOv2 (with registers) and DeiT
+ *     ({@link HuggingFaceFamilies}), timm's ({@link TimmFamilies}), and OpenCLIP's {@code open_clip_config.json} +
+ *     {@code open_clip_model.safetensors} or {@code open_clip_pytorch_model.bin} ({@link OpenClipConfig}); a
+ *     processor's {@code crop_size} is the size the model runs at, its position embeddings resized to it;</li>
  * <li>a single {@code .safetensors} file, or a PyTorch checkpoint ({@code .pt}, {@code .pth}, {@code .bin}: a
  *     {@code torch.save} state dict, read without running any code; a folder's {@code pytorch_model.bin} when it has
  *     no {@code model.safetensors}): config files beside it are used as in a folder;</li>
@@ -52,7 +56,8 @@ public final class ModelLoader {
      * repository) holds is the model's weights; an {@code *.index.json} names the shards of a sharded checkpoint.
      */
     public static final List<String> WEIGHTS_FILES = List.of("model.safetensors", "model.safetensors.index.json",
-            "pytorch_model.bin", "pytorch_model.bin.index.json");
+            "pytorch_model.bin", "pytorch_model.bin.index.json", "open_clip_model.safetensors",
+            "open_clip_pytorch_model.bin");
 
     static {
         NativeEnvironment.prepare();                          // before this class creates its first arrays
@@ -148,6 +153,14 @@ public final class ModelLoader {
             preprocessing.overrideWith(read.preprocessing());
             notes.accept("config: " + configJson + " (" + read.kind().displayName + ")");
         }
+        Path openClipJson = folder.resolve(OpenClipConfig.FILE);
+        if (kind.isEmpty() && Files.isRegularFile(openClipJson)) {
+            ConfigFiles.Read read = OpenClipConfig.read(openClipJson);
+            kind = Optional.of(read.kind());
+            config.overrideWith(read.config());
+            preprocessing.overrideWith(read.preprocessing());
+            notes.accept("config: " + openClipJson + " (" + read.kind().displayName + ")");
+        }
         Path preprocessorJson = folder.resolve("preprocessor_config.json");
         boolean hasPreprocessor = Files.isRegularFile(preprocessorJson);
         if (hasPreprocessor) {
@@ -157,6 +170,9 @@ public final class ModelLoader {
         if (map.isPresent()) {
             config.overrideWith(map.get().config());
             preprocessing.overrideWith(map.get().preprocessing());
+        }
+        if (preprocessing.cropSize != null) {
+            config.inputSize = preprocessing.cropSize;
         }
 
         try (WeightsFile weights = WeightsFile.open(weightsFile)) {
@@ -168,13 +184,17 @@ public final class ModelLoader {
             if (map.isPresent()) {
                 layout = map.get().layout();
                 notes.accept("names: mapping file " + mapping.get());
+            } else if (config.layout != null) {
+                layout = config.layout;
+                notes.accept("names: " + layout.name() + " layout, as " + config.describeSources() + " says");
             } else {
                 layout = NameLayout.detect(weights);
                 notes.accept("names: " + layout.name() + " layout, detected from the tensor names");
             }
-            VitConfig vitConfig = ConfigInference.complete(config, weights, layout, notes);
+            WeightsFile tensors = layout.view(weights);
+            VitConfig vitConfig = ConfigInference.complete(config, tensors, layout, notes);
             Preprocessing pixels = preprocessing(preprocessing, kind, hasPreprocessor, vitConfig, weightsFile, notes);
-            VitWeights vitWeights = WeightMapper.assemble(weights, layout, vitConfig);
+            VitWeights vitWeights = WeightMapper.assemble(tensors, layout, vitConfig);
             try {
                 return new Pretrained(vitWeights, pixels);
             } catch (IllegalArgumentException e) {
@@ -242,7 +262,8 @@ public final class ModelLoader {
 
     /**
      * The weights file in a model folder: model.safetensors, else model.safetensors.index.json (its shards), else
-     * pytorch_model.bin, else pytorch_model.bin.index.json, else the only .safetensors, else the only .pt or .pth,
+     * pytorch_model.bin, else pytorch_model.bin.index.json, else OpenCLIP's open_clip_model.safetensors, else
+     * open_clip_pytorch_model.bin, else the only .safetensors, else the only .pt or .pth,
      * else the only .vit file. Other .bin files (training_args.bin) are never opened.
      */
     private static Path findWeights(Path folder) throws IOException {

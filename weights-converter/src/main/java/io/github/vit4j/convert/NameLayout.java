@@ -23,8 +23,11 @@ import java.util.regex.Pattern;
  * @param name   a display name, e.g. {@code Hugging Face ViTForImageClassification} or the mapping file's path
  * @param rules  canonical pattern → source patterns, e.g. {@code blocks.{i}.mlp.fc1.weight → [blocks.{i}.mlp.0.weight]}
  * @param ignore glob patterns ({@code *} any text, {@code {i}} a block index) of source tensors that are not used
+ * @param derived tensors made from the file's by more than renaming (name → recipe, {@code {i}} allowed): layer
+ *                scale folded, fused projections split, missing biases zero; the rules then read them by name
  */
-record NameLayout(String name, Map<String, List<String>> rules, List<String> ignore) {
+record NameLayout(String name, Map<String, List<String>> rules, List<String> ignore,
+                  Map<String, DerivedWeights.Recipe> derived) {
 
     /** The block-index placeholder. */
     static final String BLOCK = "{i}";
@@ -34,6 +37,17 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
         rules.forEach((k, v) -> copy.put(k, List.copyOf(v)));
         rules = Collections.unmodifiableMap(copy);
         ignore = List.copyOf(ignore);
+        derived = Collections.unmodifiableMap(new LinkedHashMap<>(derived));
+    }
+
+    /** A layout of renames alone. */
+    NameLayout(String name, Map<String, List<String>> rules, List<String> ignore) {
+        this(name, rules, ignore, Map.of());
+    }
+
+    /** The file as this layout reads it: with its {@link #derived} tensors made (the file itself when none). */
+    WeightsFile view(WeightsFile file) {
+        return DerivedWeights.of(file, derived);
     }
 
     /** Every canonical name pattern in {@link VitWeights#tensors()} order, blocks written with {@code {i}}. */
@@ -179,7 +193,7 @@ record NameLayout(String name, Map<String, List<String>> rules, List<String> ign
     }
 
     /** A regex for one source pattern with {@code {i}} captured as group 1. */
-    private static Pattern indexPattern(String sourcePattern) {
+    static Pattern indexPattern(String sourcePattern) {
         int at = sourcePattern.indexOf(BLOCK);
         if (at < 0) {
             return Pattern.compile("(?!)(x)"); // matches nothing

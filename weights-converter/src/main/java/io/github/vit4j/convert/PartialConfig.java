@@ -1,5 +1,6 @@
 package io.github.vit4j.convert;
 
+import io.github.vit4j.model.Architecture;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +20,15 @@ final class PartialConfig {
     Integer mlpSize;
     Double layerNormEps;
     List<String> labels;
+    /** The family's architecture; null for the original ViT. */
+    Architecture architecture;
+    /**
+     * The input size the model runs at, when it differs from {@link #imageSize} (the size its position embeddings
+     * were trained for): the processor's crop size.
+     */
+    Integer inputSize;
+    /** The tensor names the config implies (a family's Hugging Face layout); null to detect them from the names. */
+    NameLayout layout;
     /** Where the stated fields came from, for messages, e.g. {@code config.json}. */
     final List<String> sources = new ArrayList<>();
 
@@ -50,6 +60,15 @@ final class PartialConfig {
         }
         if (other.labels != null) {
             labels = other.labels;
+        }
+        if (other.architecture != null) {
+            architecture = other.architecture;
+        }
+        if (other.inputSize != null) {
+            inputSize = other.inputSize;
+        }
+        if (other.layout != null) {
+            layout = other.layout;
         }
         sources.addAll(other.sources);
     }

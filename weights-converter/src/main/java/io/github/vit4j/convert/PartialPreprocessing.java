@@ -13,6 +13,8 @@ import java.util.Optional;
 final class PartialPreprocessing {
 
     Integer size;
+    /** The processor's centre crop, the size the model runs at (preprocessor_config.json's {@code crop_size}). */
+    Integer cropSize;
     Double rescaleFactor;
     double[] mean;
     double[] std;
@@ -26,6 +28,9 @@ final class PartialPreprocessing {
     void overrideWith(PartialPreprocessing other) {
         if (other.size != null) {
             size = other.size;
+        }
+        if (other.cropSize != null) {
+            cropSize = other.cropSize;
         }
         if (other.rescaleFactor != null) {
             rescaleFactor = other.rescaleFactor;

@@ -42,7 +42,8 @@ final class PreprocessorConfig {
      * default for ViT's processors, bicubic for the others), {@code size.shortest_edge} or
      * {@code size.height/width} (an integer {@code size} is a shortest edge for CLIP's and Bit's processors, a
      * square for the others), then with {@code do_center_crop} (default true for CLIP, Bit (DINOv2) and DeiT) a
-     * centre crop to {@code crop_size} (default 224), which is then the model's input size. Otherwise the resize is
+     * centre crop to {@code crop_size} (default 224), which is then the model's input size (as is a stated
+     * {@code crop_size} where the processor neither resizes nor crops). Otherwise the resize is
      * today's bilinear one, rounded to whole levels for a {@code ViTImageProcessor} or {@code ViTFeatureExtractor}
      * (named by {@code image_processor_type} or {@code feature_extractor_type}, or neither key present), unrounded
      * for other types. Images are always converted to RGB ({@code do_convert_rgb}); ImageFiles does it as Pillow.
@@ -93,6 +94,11 @@ final class PreprocessorConfig {
                 p.resizing = Resizing.cropOnly();                 // no resize (or no size): the crop alone
             }
             p.size = crop ? cropSize : side;
+        }
+        if (crop) {                     // the size the model runs at: the crop's, or, where the processor neither
+            p.cropSize = p.size;        // resizes nor crops (images given at that size), the crop_size it states
+        } else if (!resize && root.has("crop_size")) {
+            p.cropSize = cropSize(file, root);
         }
         p.rescaleFactor = f.bool("do_rescale", true) ? orElse(f.decimal("rescale_factor"), 1 / 255.0) : 1.0;
         double[] mean = f.decimals("image_mean");

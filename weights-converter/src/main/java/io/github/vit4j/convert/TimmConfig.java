@@ -5,6 +5,7 @@ import static io.github.vit4j.convert.JsonFields.orElse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,25 +13,21 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * timm's {@code config.json} (it has an {@code architecture} key): the sizes from {@code model_args} or the
  * architecture's name ({@code deit_tiny_patch16_224}), mean and std from {@code pretrained_cfg}, the labels from
- * {@code label_names}. Every {@code model_args} key is either known not to change inference or checked; pooling,
- * layer scale, register tokens, distillation and the like are refused naming the key.
+ * {@code label_names}; the family (CLIP, SigLIP, DINOv2 with registers, distilled DeiT) from the name and
+ * {@code model_args} ({@link TimmFamilies}). Every {@code model_args} key is either known not to change inference or
+ * checked; average pooling, {@code fc_norm}, q/k norms and the like are refused naming the key.
  */
 final class TimmConfig {
 
     /** timm's ViT LayerNorm epsilon: {@code partial(nn.LayerNorm, eps=1e-6)}. */
     static final double EPS = 1e-6;
 
-    private static final Pattern ARCHITECTURE_NAME = Pattern.compile(
-            "(vit|deit)_(tiny|small|base|large|huge)_patch(\\d+)_(\\d+)");
-    private static final Map<String, int[]> MODEL_SIZES = Map.of(
-            "tiny", new int[] {192, 12, 3}, "small", new int[] {384, 12, 6}, "base", new int[] {768, 12, 12},
-            "large", new int[] {1024, 24, 16}, "huge", new int[] {1280, 32, 16});
+    /** timm's CLIP towers: {@code norm_layer=nn.LayerNorm}, PyTorch's default epsilon. */
+    static final double CLIP_EPS = 1e-5;
     /** model_args keys that do not change inference. */
     private static final Set<String> HARMLESS_ARGS = Set.of("drop_rate", "pos_drop_rate", "patch_drop_rate",
             "proj_drop_rate", "attn_drop_rate", "drop_path_rate", "weight_init", "dynamic_img_size",
@@ -50,13 +47,10 @@ final class TimmConfig {
         String architecture = top.string("architecture", "");
         String base = architecture.contains(".") ? architecture.substring(0, architecture.indexOf('.')) : architecture;
         if (!(base.startsWith("vit_") || base.startsWith("deit_"))) {
-            throw top.unsupported("architecture", "\"" + architecture + "\"", "vit4j runs timm's plain"
+            throw top.unsupported("architecture", "\"" + architecture + "\"", "vit4j runs timm's"
                     + " VisionTransformer (vit_* and deit_* models)");
         }
-        if (base.contains("distilled")) {
-            throw top.unsupported("architecture", "\"" + architecture + "\"", "distilled DeiT models add a"
-                    + " distillation token and a second head; use the non-distilled deit_* weights");
-        }
+        TimmFamilies.Named named = TimmFamilies.named(top, base);
         JsonFields m = section(file, root, "model_args");
         for (Iterator<String> it = m.node().fieldNames(); it.hasNext(); ) {
             String key = it.next();
@@ -65,53 +59,47 @@ final class TimmConfig {
                         + " architecture; remove it from model_args if it does not");
             }
         }
-        String pool = m.string("global_pool", top.string("global_pool", "token"));
-        if (!pool.equals("token")) {
-            throw top.unsupported("global_pool", "\"" + pool + "\"", "vit4j classifies from the CLS token"
-                    + " (global_pool \"token\")");
+        String pool = m.string("global_pool", top.string("global_pool", named.siglip() ? "map" : "token"));
+        if (!pool.equals("token") && !pool.equals("map")) {
+            throw top.unsupported("global_pool", "\"" + pool + "\"", "vit4j pools with the CLS token (\"token\") or"
+                    + " attention with a learned probe (\"map\")");
         }
-        if (!m.bool("class_token", true)) {
-            throw m.unsupported("class_token", "false", "vit4j's ViT has a CLS token");
+        boolean classToken = m.bool("class_token", !named.siglip());
+        if (!classToken && !pool.equals("map")) {
+            throw m.unsupported("class_token", "false", "a model without CLS token pools with global_pool \"map\"");
         }
-        if (m.bool("no_embed_class", false)) {
-            throw m.unsupported("no_embed_class", "true", "vit4j adds position embeddings to the CLS token too");
-        }
-        if (m.bool("pre_norm", false)) {
-            throw m.unsupported("pre_norm", "true", "vit4j has no LayerNorm before the first block (CLIP-style)");
-        }
+        boolean noEmbedClass = m.bool("no_embed_class", named.dinov2() && named.registers() > 0);
+        boolean preNorm = m.bool("pre_norm", named.clip());
         if (m.bool("fc_norm", false)) {
             throw m.unsupported("fc_norm", "true", "vit4j applies the final LayerNorm before the head, not fc_norm");
         }
-        if (m.node().has("init_values") && !m.node().get("init_values").isNull()) {
-            throw m.unsupported("init_values", m.node().get("init_values").toString(), "vit4j's blocks have no layer"
-                    + " scale");
-        }
-        Integer reg = m.integer("reg_tokens");
-        if (reg != null && reg != 0) {
-            throw m.unsupported("reg_tokens", reg.toString(), "vit4j's ViT has no register tokens");
-        }
+        int registers = orElse(m.integer("reg_tokens"), named.registers());
         if (!m.bool("qkv_bias", true)) {
             throw m.unsupported("qkv_bias", "false", "vit4j's attention has q, k and v biases");
         }
         if (m.bool("qk_norm", false)) {
             throw m.unsupported("qk_norm", "true", "vit4j's attention has no q/k LayerNorm");
         }
-        String act = m.string("act_layer", "gelu");
-        if (!act.equals("gelu")) {
-            throw m.unsupported("act_layer", "\"" + act + "\"", "vit4j's MLP uses exact GELU");
-        }
 
         PartialConfig c = new PartialConfig();
         c.sources.add(file.getFileName().toString());
-        Matcher named = ARCHITECTURE_NAME.matcher(base);
-        if (named.matches()) { // e.g. deit_tiny_patch16_224: the sizes timm's model function would use
-            int[] size = MODEL_SIZES.get(named.group(2));
+        String[] words = base.split("_");
+        int[] size = TimmFamilies.MODEL_SIZES.get(words.length > 1 ? words[1] : "");
+        if (size != null) { // e.g. deit_tiny_patch16_224: the sizes timm's model function would use
             c.hiddenSize = size[0];
             c.layers = size[1];
             c.heads = size[2];
-            c.mlpSize = 4 * size[0];
-            c.patchSize = nameSize(top, architecture, named.group(3));
-            c.imageSize = nameSize(top, architecture, named.group(4));
+            c.mlpSize = size[3] > 0 ? size[3] : 4 * size[0];
+        }
+        for (String word : words) {
+            if (word.matches("patch\\d+")) {
+                c.patchSize = nameSize(top, architecture, word.substring("patch".length()));
+            } else if (word.matches("\\d+")) {
+                c.imageSize = nameSize(top, architecture, word);
+            }
+        }
+        if (named.dinov2() && c.imageSize == null) {
+            c.imageSize = 518;                                 // timm's DINOv2 models: img_size=518
         }
         JsonFields p = section(file, root, "pretrained_cfg");
         double[] inputSize = p.decimals("input_size");
@@ -136,14 +124,22 @@ final class TimmConfig {
         if (c.hiddenSize != null && (ratio != null || c.mlpSize == null)) {
             c.mlpSize = (int) (c.hiddenSize * (ratio == null ? 4.0 : ratio)); // timm: int(dim * mlp_ratio)
         }
-        c.layerNormEps = EPS;
+        c.layerNormEps = named.clip() ? CLIP_EPS : EPS;
         Integer classes = orElse(top.integer("num_classes"), orElse(m.integer("num_classes"),
                 p.integer("num_classes")));
-        if (classes != null && classes == 0) {
-            throw top.unsupported("num_classes", "0", "vit4j needs a classifier head");
-        }
         JsonNode names = root.get("label_names");
-        if (names != null && names.isArray() && names.size() > 0) {
+        boolean namedLabels = names != null && names.isArray() && names.size() > 0;
+        String tag = architecture.contains(".") ? architecture.substring(architecture.indexOf('.') + 1)
+                : p.string("tag", "");
+        boolean projection = named.clip() && classes != null && classes > 0 && !tag.contains("ft")
+                && !namedLabels;
+        c.architecture = TimmFamilies.architecture(m, named, classToken, pool, preNorm, registers,
+                classes == null ? -1 : classes, projection);
+        boolean layerScale = m.node().hasNonNull("init_values") || named.dinov2();
+        if (!c.architecture.equals(Architecture.VIT) || layerScale || noEmbedClass) {
+            c.layout = TimmFamilies.layout(c.architecture, noEmbedClass); // else the names tell timm's or HF's
+        }
+        if (namedLabels && c.architecture.head() != Architecture.Head.NONE) {
             List<String> labels = new ArrayList<>();
             names.forEach(n -> labels.add(n.asText()));
             if (classes != null && classes != labels.size()) {
@@ -151,7 +147,7 @@ final class TimmConfig {
                         + labels.size() + " names");
             }
             c.labels = labels;
-        } else if (classes != null) {
+        } else if (classes != null && c.architecture.head() != Architecture.Head.NONE) {
             c.labels = VitConfig.numberedLabels(classes);
         }
 
@@ -165,7 +161,7 @@ final class TimmConfig {
     }
 
     /** The object under {@code key} (empty when absent or not an object), its keys named {@code key.…}. */
-    private static JsonFields section(Path file, JsonNode root, String key) {
+    static JsonFields section(Path file, JsonNode root, String key) {
         JsonNode node = root.get(key);
         return new JsonFields(file, node != null && node.isObject() ? node : JsonNodeFactory.instance.objectNode(),
                 key + ".");

@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ({@link ShardedCheckpoint}). The header (names, shapes, dtypes, where the bytes are) is read and validated when the
  * file is opened; {@link #load} reads one tensor as float32.
  */
-sealed interface WeightsFile extends Closeable permits Safetensors, TorchCheckpoint, ShardedCheckpoint {
+sealed interface WeightsFile extends Closeable permits Safetensors, TorchCheckpoint, ShardedCheckpoint, DerivedWeights {
 
     /** Extensions read as PyTorch checkpoints ({@code torch.save} files). */
     List<String> TORCH_EXTENSIONS = List.of(".pt", ".pth", ".bin");

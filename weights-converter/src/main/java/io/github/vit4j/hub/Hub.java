@@ -126,12 +126,12 @@ public final class Hub {
         if (!model.isCommit()) {
             cache.writeRef(model.revision(), info.commit());
         }
-        for (String config : WeightFiles.CONFIGS) {
+        String where = model + " (commit " + info.commit() + ")";
+        for (String config : WeightFiles.configs(WeightFiles.weights(info.files(), where))) {
             if (!info.files().contains(config)) {
                 cache.recordAbsent(info.commit(), config); // so that the snapshot can be complete without it
             }
         }
-        String where = model + " (commit " + info.commit() + ")";
         for (String file : WeightFiles.toFetch(info.files(), where)) {
             Path local = fetch(model, cache, info.commit(), file, progress);
             if (WeightFiles.isIndex(file)) {
@@ -201,7 +201,7 @@ public final class Hub {
             ModelLoader.shardsOf(cache.pointer(commit, weights)).stream().filter(s -> !files.contains(s))
                     .forEach(missing::add);
         }
-        WeightFiles.CONFIGS.stream().filter(c -> !files.contains(c) && !cache.knownAbsent(commit, c))
+        WeightFiles.configs(weights).stream().filter(c -> !files.contains(c) && !cache.knownAbsent(commit, c))
                 .forEach(missing::add);
         return String.join(", ", missing);
     }

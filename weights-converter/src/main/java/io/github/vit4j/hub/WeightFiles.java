@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Which files of a Hub repository vit4j needs, and nothing else: the weights — {@code model.safetensors}, else
  * {@code pytorch_model.bin}, each also in its sharded form ({@code *.index.json} plus the shards it lists) — and
- * {@code config.json} and {@code preprocessor_config.json} where the repository has them. Anything else, such as
+ * {@code config.json} and {@code preprocessor_config.json} where the repository has them (OpenCLIP's weights:
+ * {@code open_clip_config.json}). Anything else, such as
  * {@code training_args.bin} (a pickle of arbitrary objects), is never downloaded or opened. An index's shards are
  * read and checked by the loader's own rule ({@link ModelLoader#shardsOf}): plain file names on every system.
  */
@@ -18,6 +19,13 @@ final class WeightFiles {
     /** The weights files in order of preference: the first the repository holds is taken. */
     static final List<String> WEIGHTS = ModelLoader.WEIGHTS_FILES;
     static final List<String> CONFIGS = List.of("config.json", "preprocessor_config.json");
+    /** The config file of OpenCLIP's weights ({@code open_clip_*}), the only one they need. */
+    static final List<String> OPEN_CLIP_CONFIGS = List.of("open_clip_config.json");
+
+    /** The config files that go with the weights file {@code weights}. */
+    static List<String> configs(String weights) {
+        return weights.startsWith("open_clip_") ? OPEN_CLIP_CONFIGS : CONFIGS;
+    }
 
     private WeightFiles() {
     }
@@ -39,8 +47,9 @@ final class WeightFiles {
     /** The files to fetch first: the weights file or index, then the config files the repository has. */
     static List<String> toFetch(Collection<String> files, String where) throws ModelFormatException {
         List<String> out = new ArrayList<>();
-        out.add(weights(files, where));
-        CONFIGS.stream().filter(files::contains).forEach(out::add);
+        String weights = weights(files, where);
+        out.add(weights);
+        configs(weights).stream().filter(files::contains).forEach(out::add);
         return out;
     }
 

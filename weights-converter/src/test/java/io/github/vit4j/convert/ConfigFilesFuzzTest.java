@@ -6,9 +6,10 @@ import java.nio.file.Path;
 
 /**
  * Coverage-guided fuzzing of the config readers: the same bytes as a {@code config.json} ({@link ConfigFiles#read},
- * Hugging Face or timm) and as a {@code preprocessor_config.json} ({@link ConfigFiles#huggingFacePreprocessor}).
+ * Hugging Face's families or timm), as a {@code preprocessor_config.json} ({@link ConfigFiles#huggingFacePreprocessor})
+ * and as an {@code open_clip_config.json} ({@link OpenClipConfig#read}).
  * Any file gives what it states or a {@link io.github.vit4j.format.ModelFormatException} naming the file. Seeds in
- * {@code ConfigFilesFuzzTestInputs/}: small Hugging Face, timm and preprocessor configs and refused variants.
+ * {@code ConfigFilesFuzzTestInputs/}: small Hugging Face (ViT, CLIP, DINOv2, SigLIP), timm, OpenCLIP and preprocessor configs and refused variants.
  */
 class ConfigFilesFuzzTest {
 
@@ -19,5 +20,6 @@ class ConfigFilesFuzzTest {
         Path file = FuzzedFiles.write(DIR, "config.json", bytes);
         FuzzedFiles.readOrRefuseClearly(file, ConfigFiles::read);
         FuzzedFiles.readOrRefuseClearly(file, ConfigFiles::huggingFacePreprocessor);
+        FuzzedFiles.readOrRefuseClearly(file, OpenClipConfig::read);
     }
 }

@@ -123,7 +123,12 @@ class ConfigFilesTest {
 
     @Test
     void otherHuggingFaceModelsAreRefused() throws IOException {
-        assertMessage(json("a.json", "{\"model_type\": \"deit\"}"), "distillation token");
+        assertMessage(json("a.json", "{\"model_type\": \"deit\", \"architectures\": [\"DeiTModel\"]}"),
+                "architectures [DeiTModel] is not supported: vit4j runs DeiT's classifiers");
+        assertMessage(json("d.json", "{\"model_type\": \"dinov2\", \"use_swiglu_ffn\": true}"),
+                "use_swiglu_ffn true is not supported: vit4j's MLP is fc1, activation, fc2");
+        assertMessage(json("e.json", "{\"model_type\": \"siglip_vision_model\", \"hidden_act\": \"relu\"}"),
+                "hidden_act \"relu\" is not supported");
         assertMessage(json("b.json", "{\"model_type\": \"vit\", \"architectures\": [\"ViTModel\"]}"),
                 "architectures [\"ViTModel\"] is not supported: vit4j runs ViTForImageClassification");
         assertMessage(json("c.json", "{\"model_type\": \"swin\"}"), "model_type \"swin\" is not supported");
@@ -132,13 +137,13 @@ class ConfigFilesTest {
     @Test
     void timmModelsWithOtherPoolingOrExtrasAreRefused() throws IOException {
         assertMessage(json("a.json", "{\"architecture\": \"vit_base_patch16_224\", \"global_pool\": \"avg\"}"),
-                "global_pool \"avg\" is not supported: vit4j classifies from the CLS token");
-        assertMessage(json("b.json", "{\"architecture\": \"deit_base_distilled_patch16_224\"}"),
-                "distilled DeiT models add a distillation token");
+                "global_pool \"avg\" is not supported: vit4j pools with the CLS token");
+        assertMessage(json("b.json", "{\"architecture\": \"vit_base_patch16_rope_224\"}"),
+                "vit4j does not know timm's \"rope\" variant");
         assertMessage(json("c.json", "{\"architecture\": \"vit_small_patch16_224\","
-                + " \"model_args\": {\"init_values\": 1e-5}}"), "model_args.init_values 1.0E-5 is not supported");
+                + " \"model_args\": {\"fc_norm\": true}}"), "model_args.fc_norm true is not supported");
         assertMessage(json("d.json", "{\"architecture\": \"vit_small_patch16_224\","
-                + " \"model_args\": {\"pre_norm\": true}}"), "model_args.pre_norm true is not supported");
+                + " \"model_args\": {\"act_layer\": \"relu\"}}"), "model_args.act_layer \"relu\" is not supported");
         assertMessage(json("e.json", "{\"architecture\": \"vit_small_patch16_224\","
                 + " \"model_args\": {\"frobnicate\": 3}}"), "model_args.frobnicate 3 is not supported");
         assertMessage(json("f.json", "{\"architecture\": \"convnext_tiny\"}"), "architecture \"convnext_tiny\" is not"

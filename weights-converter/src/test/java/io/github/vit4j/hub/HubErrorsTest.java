@@ -142,7 +142,8 @@ class HubErrorsTest {
                     () -> Hub.of(settings(server, cache)).download(MODEL, p -> { }));
             assertTrue(e.getMessage().contains("hf:aaraki/vit-cifar10@main (commit " + MAIN + ") has no weights in a"
                     + " format vit4j reads: expected one of [model.safetensors, model.safetensors.index.json,"
-                    + " pytorch_model.bin, pytorch_model.bin.index.json], found [config.json, tf_model.h5]"),
+                    + " pytorch_model.bin, pytorch_model.bin.index.json, open_clip_model.safetensors,"
+                    + " open_clip_pytorch_model.bin], found [config.json, tf_model.h5]"),
                     e.getMessage());
             assertEquals(1, server.requests().size(), "only the file list was asked for");
         }
