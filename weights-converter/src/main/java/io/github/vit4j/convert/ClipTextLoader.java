@@ -216,34 +216,18 @@ public final class ClipTextLoader {
 
     /** Hugging Face's source tensor(s) of each canonical name of {@link TextWeights#expectedShapes}. */
     static Map<String, List<String>> sources(TextConfig config) {
+        Map<String, List<String>> r = new LinkedHashMap<>();
+        r.put("token_embedding", List.of(TEXT + "embeddings.token_embedding.weight"));
+        r.put("pos_embed", List.of(TEXT + "embeddings.position_embedding.weight"));
+        HuggingFaceLayouts.encoderLayers(r, LAYER + NameLayout.BLOCK + ".");
+        HuggingFaceLayouts.both(r, "norm", TEXT + "final_layer_norm");
+        r.put("proj.weight", List.of("text_projection.weight"));
+        NameLayout layout = new NameLayout("Hugging Face CLIPTextModelWithProjection", r, List.of());
         Map<String, List<String>> s = new LinkedHashMap<>();
-        s.put("token_embedding", List.of(TEXT + "embeddings.token_embedding.weight"));
-        s.put("pos_embed", List.of(TEXT + "embeddings.position_embedding.weight"));
-        for (int i = 0; i < config.layers(); i++) {
-            blockSources(s, "blocks." + i + ".", LAYER + i + ".");
-        }
-        s.put("norm.weight", List.of(TEXT + "final_layer_norm.weight"));
-        s.put("norm.bias", List.of(TEXT + "final_layer_norm.bias"));
-        if (config.projection() > 0) {
-            s.put("proj.weight", List.of("text_projection.weight"));
+        for (String canonical : TextWeights.expectedShapes(config).keySet()) {
+            s.put(canonical, layout.sources(canonical));
         }
         return s;
-    }
-
-    /**
-     * The sources of one block of Hugging Face's CLIP encoder (either tower's) under {@code layer}
-     * ({@code text_model.encoder.layers.3.}), for the canonical names under {@code block} ({@code blocks.3.}).
-     */
-    static void blockSources(Map<String, List<String>> s, String block, String layer) {
-        for (String wb : List.of("weight", "bias")) {
-            s.put(block + "norm1." + wb, List.of(layer + "layer_norm1." + wb));
-            s.put(block + "attn.qkv." + wb, List.of(layer + "self_attn.q_proj." + wb,
-                    layer + "self_attn.k_proj." + wb, layer + "self_attn.v_proj." + wb));
-            s.put(block + "attn.proj." + wb, List.of(layer + "self_attn.out_proj." + wb));
-            s.put(block + "norm2." + wb, List.of(layer + "layer_norm2." + wb));
-            s.put(block + "mlp.fc1." + wb, List.of(layer + "mlp.fc1." + wb));
-            s.put(block + "mlp.fc2." + wb, List.of(layer + "mlp.fc2." + wb));
-        }
     }
 
     /** Reads the text tower in Hugging Face's names. */

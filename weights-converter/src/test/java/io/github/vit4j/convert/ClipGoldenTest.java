@@ -18,7 +18,6 @@ import io.github.vit4j.model.TextConfig;
 import io.github.vit4j.model.TextTower;
 import io.github.vit4j.model.TextWeights;
 import io.github.vit4j.model.Vit;
-import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import io.github.vit4j.model.ZeroShot;
 import io.github.vit4j.model.kernels.KernelSet;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * CLIP's text tower and zero-shot classification against ../shared/reference/families/clip-tiny: a whole tiny
@@ -41,8 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * site within 1e-4 of its array's largest |value| (observed ≤ 1e-6), on the plain and the configured kernels; the
  * zero-shot logits of the three images within 1e-4 of the largest |logit| ({@code logits_per_image_float64.npy}),
  * from the reference's {@code input_ids} and from the prompts' words through vit-text's {@code ClipTokenizer}.
- * The image tower is read here with the plainest mapping of Hugging Face's {@code vision_model.*} names (the
- * loaders' own CLIP mapping is {@link ModelLoader}'s).
+ * The image tower is {@link ModelLoader}'s, from the same folder (its own sites are {@code FamilyGoldenTest}'s).
  */
 class ClipGoldenTest {
 
@@ -113,7 +110,7 @@ class ClipGoldenTest {
 
     @Test
     void zeroShotLogitsOfTheThreeImagesMatchLogitsPerImage() throws IOException {
-        Clip clip = ClipTextLoader.clip(MODEL, visionTower(MODEL.resolve("model.safetensors")));
+        Clip clip = ClipTextLoader.clip(MODEL, ModelLoader.load(MODEL).weights());
         assertEquals(ref.get("logit_scale").getDouble(0), clip.logitScale(), 1e-6);
         List<String> classes = Files.readAllLines(REFERENCE.resolve("prompts.txt")).stream()
                 .filter(line -> !line.isBlank()).toList();
@@ -143,7 +140,7 @@ class ClipGoldenTest {
         List<String> prompts = Files.readAllLines(REFERENCE.resolve("prompts.txt")).stream()
                 .filter(line -> !line.isBlank()).toList();
         assertArrayEquals(ids, tokenizer.tokenize(prompts));
-        Clip clip = ClipTextLoader.clip(MODEL, visionTower(MODEL.resolve("model.safetensors")));
+        Clip clip = ClipTextLoader.clip(MODEL, ModelLoader.load(MODEL).weights());
         VitWeights classifier = ZeroShot.classifier(clip, prompts, List.of("{}"), tokenizer::tokenize);
         INDArray logits = new Vit(classifier).logits(Input.normalized(ref.get("pixel_values").castTo(DataType.FLOAT)));
         double d = relative(logits, Npy.read(REFERENCE.resolve("logits_per_image_float64.npy")));
@@ -155,30 +152,5 @@ class ClipGoldenTest {
         assertArrayEquals(want.shape(), actual.shape(), "shape");
         INDArray w = want.castTo(DataType.DOUBLE);
         return actual.castTo(DataType.DOUBLE).sub(w).amaxNumber().doubleValue() / w.amaxNumber().doubleValue();
-    }
-
-    /** clip-tiny's image tower, Hugging Face's names mapped one by one (q, k, v fused; the conv flattened). */
-    static VitWeights visionTower(Path file) throws IOException {
-        VitConfig config = new VitConfig(224, 32, 3, 48, 2, 4, 192, 1e-5, VitConfig.numberedLabels(32),
-                Architecture.clipVision(32));
-        Map<String, List<String>> sources = new LinkedHashMap<>();
-        sources.put("cls_token", List.of("vision_model.embeddings.class_embedding"));
-        sources.put("pos_embed", List.of("vision_model.embeddings.position_embedding.weight"));
-        sources.put("norm_pre.weight", List.of("vision_model.pre_layrnorm.weight"));
-        sources.put("norm_pre.bias", List.of("vision_model.pre_layrnorm.bias"));
-        for (int i = 0; i < config.layers(); i++) {
-            ClipTextLoader.blockSources(sources, "blocks." + i + ".", "vision_model.encoder.layers." + i + ".");
-        }
-        sources.put("norm.weight", List.of("vision_model.post_layernorm.weight"));
-        sources.put("norm.bias", List.of("vision_model.post_layernorm.bias"));
-        sources.put("proj.weight", List.of("visual_projection.weight"));
-        try (Safetensors st = Safetensors.open(file)) {
-            Map<String, INDArray> t = new LinkedHashMap<>(ClipTextLoader.tensors(st, sources,
-                    VitWeights.expectedShapes(config), "clip-tiny's image tower"));
-            t.put("patch_embed.proj.weight", st.load("vision_model.embeddings.patch_embedding.weight")
-                    .reshape('c', 48, config.patchDim()));
-            t.put("patch_embed.proj.bias", Nd4j.zeros(DataType.FLOAT, 48));
-            return VitWeights.fromTensors(config, t);
-        }
     }
 }
