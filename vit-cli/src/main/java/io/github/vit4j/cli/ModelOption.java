@@ -1,17 +1,24 @@
 package io.github.vit4j.cli;
 
+import io.github.vit4j.convert.ClipTextLoader;
 import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.Architecture;
+import io.github.vit4j.model.Clip;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.VitConfig;
+import io.github.vit4j.model.VitWeights;
+import io.github.vit4j.model.ZeroShot;
 import io.github.vit4j.patching.Tokens;
+import io.github.vit4j.text.ClipTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -37,6 +44,21 @@ final class ModelOption {
                     + "(see weights-converter).")
     Path mapping;
 
+    @Option(names = "--classes", paramLabel = "A,B,…", split = ",",
+            description = "Zero-shot classes for a CLIP model, named in words: the model becomes a classifier over "
+                    + "them, logits = exp(logit_scale) · cosine(image, prompt), Hugging Face's logits_per_image "
+                    + "(needs the model's text tower, vocab.json and merges.txt).")
+    List<String> classes;
+
+    @Option(names = "--classes-file", paramLabel = "FILE",
+            description = "Zero-shot classes, one per line (blank lines and lines starting with # are skipped).")
+    Path classesFile;
+
+    @Option(names = "--template", paramLabel = "T",
+            description = "A zero-shot prompt, {} standing for the class name; repeat it for several, averaged as "
+                    + "OpenAI does (default: '" + ZeroShot.DEFAULT_TEMPLATE + "').")
+    List<String> templates;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
@@ -55,8 +77,51 @@ final class ModelOption {
         return resolved;
     }
 
+    /**
+     * The model; with {@code --classes} or {@code --classes-file} a CLIP made a zero-shot classifier over those
+     * classes ({@link ZeroShot}: its text tower, tokenizer and logit_scale read from the same model).
+     */
     Pretrained load() throws IOException {
-        return ModelLoader.load(checked(path(), mapping), Optional.ofNullable(mapping));
+        Pretrained image = ModelLoader.load(checked(path(), mapping), Optional.ofNullable(mapping));
+        List<String> names = zeroShotClasses();
+        if (names.isEmpty()) {
+            if (templates != null) {
+                throw new IllegalArgumentException("--template shapes zero-shot prompts; name the classes with"
+                        + " --classes or --classes-file");
+            }
+            return image;
+        }
+        Path folder = path();
+        Clip clip = ClipTextLoader.clip(folder, image.weights());
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(Files.isDirectory(folder) ? folder : folder.getParent());
+        List<String> prompts = templates == null ? List.of(ZeroShot.DEFAULT_TEMPLATE) : templates;
+        VitWeights weights = ZeroShot.classifier(clip, names, prompts, texts -> tokenizer.tokenize(texts));
+        return new Pretrained(weights, image.preprocessing());
+    }
+
+    /** The zero-shot classes of {@code --classes} and {@code --classes-file}, in order; empty without them. */
+    List<String> zeroShotClasses() throws IOException {
+        List<String> names = new ArrayList<>();
+        if (classes != null) {
+            classes.stream().map(String::strip).forEach(names::add);
+        }
+        if (classesFile != null) {
+            for (String line : Files.readAllLines(classesFile)) {
+                String name = line.strip();
+                if (!name.isEmpty() && !name.startsWith("#")) {
+                    names.add(name);
+                }
+            }
+        }
+        for (String name : names) {
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("--classes names an empty class (two commas in a row?): " + names);
+            }
+        }
+        if (classesFile != null && names.isEmpty()) {
+            throw new IllegalArgumentException("--classes-file " + classesFile + " names no class; write one per line");
+        }
+        return names;
     }
 
     /**

@@ -165,13 +165,44 @@ public final class Npy {
     }
 
     /**
+     * Writes {@code rows} (all of one length) as a little-endian int64 C-order {@code .npy} {@code [rows, columns]}:
+     * token ids, as numpy writes {@code np.int64} arrays.
+     *
+     * @throws IllegalArgumentException for no rows or rows of different lengths
+     */
+    public static void writeInt64(Path file, long[][] rows) throws IOException {
+        if (rows.length == 0) {
+            throw new IllegalArgumentException("no rows to write to " + file);
+        }
+        int columns = rows[0].length;
+        ByteBuffer body = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(rows.length, columns), 8))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r].length != columns) {
+                throw new IllegalArgumentException("row " + r + " has " + rows[r].length + " values, row 0 has "
+                        + columns + "; an .npy array is rectangular");
+            }
+            body.asLongBuffer().position(r * columns).put(rows[r]);
+        }
+        byte[] header = header("<i8", rows.length, columns);
+        AtomicFile.write(file, out -> {
+            out.write(header);
+            out.write(body.array());
+        });
+    }
+
+    /**
      * The bytes before the values of a little-endian float32 C-order {@code .npy} (format 1.0) of {@code shape}, as
      * {@link #write} writes them: for a writer that streams the values after it.
      */
     public static byte[] float32Header(long... shape) {
+        return header("<f4", shape);
+    }
+
+    private static byte[] header(String descr, long... shape) {
         String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
                 : "(" + String.join(", ", Arrays.stream(shape).mapToObj(Long::toString).toList()) + ")";
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText + ", }";
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";

@@ -10,7 +10,8 @@ import java.util.List;
  * Which files of a Hub repository vit4j needs, and nothing else: the weights — {@code model.safetensors}, else
  * {@code pytorch_model.bin}, each also in its sharded form ({@code *.index.json} plus the shards it lists) — and
  * {@code config.json} and {@code preprocessor_config.json} where the repository has them (OpenCLIP's weights:
- * {@code open_clip_config.json}). Anything else, such as
+ * {@code open_clip_config.json}), and CLIP's tokenizer files ({@code vocab.json}, {@code merges.txt}) where it has
+ * them. Anything else, such as
  * {@code training_args.bin} (a pickle of arbitrary objects), is never downloaded or opened. An index's shards are
  * read and checked by the loader's own rule ({@link ModelLoader#shardsOf}): plain file names on every system.
  */
@@ -21,6 +22,12 @@ final class WeightFiles {
     static final List<String> CONFIGS = List.of("config.json", "preprocessor_config.json");
     /** The config file of OpenCLIP's weights ({@code open_clip_*}), the only one they need. */
     static final List<String> OPEN_CLIP_CONFIGS = List.of("open_clip_config.json");
+
+    /**
+     * CLIP's tokenizer files: fetched where the repository has them (zero-shot classes need them), but never required
+     * for a snapshot to be complete, so a cache made without them (by Python, or before) still serves the model.
+     */
+    static final List<String> TOKENIZER = List.of("vocab.json", "merges.txt");
 
     /** The config files that go with the weights file {@code weights}. */
     static List<String> configs(String weights) {
@@ -50,6 +57,7 @@ final class WeightFiles {
         String weights = weights(files, where);
         out.add(weights);
         configs(weights).stream().filter(files::contains).forEach(out::add);
+        TOKENIZER.stream().filter(files::contains).forEach(out::add);
         return out;
     }
 
