@@ -196,6 +196,23 @@ class VitFileTest {
     }
 
     @Test
+    void theOriginalVitIsStillWrittenAsFormat1AndAnotherArchitectureAsFormat2WithItsKeys() throws Exception {
+        Path vit = dir.resolve("vit.vit");
+        Path clip = dir.resolve("clip.vit");
+        VitConfig small = new VitConfig(32, 8, 3, 16, 1, 2, 32, 1e-5, VitConfig.numberedLabels(6));
+        VitFile.write(vit, new Pretrained(VitWeights.random(small, 1), Preprocessing.cifar10()));
+        VitConfig clipConfig = small.withArchitecture(io.github.vit4j.model.Architecture.clipVision(6));
+        VitFile.write(clip, new Pretrained(VitWeights.random(clipConfig, 1), Preprocessing.cifar10()));
+
+        assertTrue(headerText(vit).contains("format.version=1\n"), headerText(vit));
+        assertFalse(headerText(vit).contains("architecture"), headerText(vit));
+        assertTrue(headerText(clip).contains("format.version=2\n")
+                && headerText(clip).contains("config.architecture.activation=QUICK_GELU\n"), headerText(clip));
+        assertEquals(io.github.vit4j.model.Architecture.VIT, VitFile.read(vit).weights().config().architecture());
+        assertEquals(clipConfig, VitFile.read(clip).weights().config());
+    }
+
+    @Test
     void aRoundResizedValueOtherThanTrueOrFalseIsRefusedNamingIt() {
         Header on = new Header(Header.VERSION, VitConfig.cifar10(), Preprocessing.cifar10().withRoundResized(true),
                 List.of());
