@@ -2,13 +2,16 @@ package io.github.vit4j.model;
 
 import io.github.vit4j.model.kernels.KernelSet;
 import io.github.vit4j.model.kernels.Ops;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -33,6 +36,7 @@ public final class ReferenceForward {
     private final TokenTable table;
     private final KernelSet kernels;
     private final Ops ops;
+    private final Encoder encoder;
 
     /** The reference forward on the plain kernels, whatever {@code -Dvit4j.kernels} says (that is {@link Vit}'s). */
     public ReferenceForward(VitWeights weights) {
@@ -51,6 +55,8 @@ public final class ReferenceForward {
         this.table = TokenTable.of(weights);
         this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.PLAIN");
         this.ops = kernels.ops();
+        this.encoder = new Encoder(ops, weights.blocks(), config.heads(), config.layerNormEps(), arch.activation(),
+                false);
     }
 
     /** The kernel set this reference runs on: {@link KernelSet#PLAIN} unless the constructor was given another. */
@@ -75,16 +81,19 @@ public final class ReferenceForward {
         RunChecks.input(config, input);
         RunChecks.substitutions(config, input, substitutions);
         RunChecks.keep(config, keep);
-        Run run = new Run(keep, substitutions, new LinkedHashMap<>());
+        Run run = new Run(keep, substitutions);
         INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
                 : ((Input.ResidPre) input).residPre();                                          // [B, T, D]
         for (int l = input.startLayer(); l < config.layers(); l++) {
-            resid = block(run, l, resid);                                                        // [B, T, D]
+            resid = block(run, encoder, l, resid);                                               // [B, T, D]
         }
         head(run, resid);
+        Set<INDArray> owned = run.owned();
+        if (input instanceof Input.ResidPre r) {
+            owned.remove(r.residPre());
+        }
         return new Activations(run.kept(), input.batch(), input.startLayer(),
-                input instanceof Input.Pixels, owned(run, input), substitutions,
-                ops::release);
+                input instanceof Input.Pixels, owned, substitutions, ops::release);
     }
 
     /**
@@ -117,28 +126,42 @@ public final class ReferenceForward {
         return tokens;
     }
 
+    /**
+     * How one tower runs its blocks (the image tower here, CLIP's text tower in {@link TextTower}): the kernels, the
+     * blocks' weights, the head count, LayerNorm's epsilon, the MLP's activation, and whether attention is causal
+     * (each token attends to itself and the tokens before it: the text tower).
+     */
+    record Encoder(Ops ops, List<VitWeights.Block> blocks, int heads, double eps, Architecture.Activation activation,
+                   boolean causal) {
+    }
+
     /** One pre-LN block, timm's two lines: {@code x = x + attn(ln1(x)); x = x + mlp(ln2(x))}. */
-    private INDArray block(Run run, int l, INDArray input) {
+    static INDArray block(Run run, Encoder e, int l, INDArray input) {
+        Ops ops = e.ops();
         INDArray residPre = run.site(Site.residPre(l), input);                                  // [B, T, D]
-        INDArray attnOut = run.site(Site.attnOut(l), attention(run, l, residPre));              // [B, T, D]
+        INDArray attnOut = run.site(Site.attnOut(l), attention(run, e, l, residPre));           // [B, T, D]
         INDArray residMid = run.site(Site.residMid(l), ops.add(residPre, attnOut));             // [B, T, D]
-        INDArray mlpOut = run.site(Site.mlpOut(l), mlp(run, l, residMid));                      // [B, T, D]
+        INDArray mlpOut = run.site(Site.mlpOut(l), mlp(run, e, l, residMid));                   // [B, T, D]
         return run.site(Site.residPost(l), ops.add(residMid, mlpOut));                          // [B, T, D]
     }
 
     /** Multi-head self-attention of block l: resid_pre {@code [B, T, D]} → attn_out {@code [B, T, D]}. */
-    private INDArray attention(Run run, int l, INDArray residPre) {
-        VitWeights.Block w = weights.blocks().get(l);
+    private static INDArray attention(Run run, Encoder e, int l, INDArray residPre) {
+        Ops ops = e.ops();
+        VitWeights.Block w = e.blocks().get(l);
         int b = (int) residPre.size(0);
-        int t = config.tokens();
-        int d = config.hiddenSize();
-        int h = config.heads();
-        INDArray ln1 = run.site(Site.ln1(l), ops.layerNorm(residPre, w.norm1(), config.layerNormEps())); // [B, T, D]
+        int t = (int) residPre.size(1);
+        int d = (int) residPre.size(2);
+        int h = e.heads();
+        INDArray ln1 = run.site(Site.ln1(l), ops.layerNorm(residPre, w.norm1(), e.eps()));      // [B, T, D]
         INDArray qkv = ops.qkv(ln1.reshape(b * t, d), w.qkv());                                  // [B·T, 3D] scratch
         INDArray q = run.site(Site.q(l), ops.head(qkv, 0, b, h));                               // [B, H, T, d]
         INDArray k = run.site(Site.k(l), ops.head(qkv, 1, b, h));                               // [B, H, T, d]
         INDArray v = run.site(Site.v(l), ops.head(qkv, 2, b, h));                               // [B, H, T, d]
-        INDArray scores = ops.scores(q, k, 1.0 / Math.sqrt(config.headDim()));                   // [B, H, T, T] scratch
+        INDArray scores = ops.scores(q, k, 1.0 / Math.sqrt(d / h));                              // [B, H, T, T] scratch
+        if (e.causal()) {
+            scores = causalMask(scores);                                     // −∞ where a key comes after the query
+        }
         INDArray pattern = run.site(Site.pattern(l), ops.softmax(scores));                      // [B, H, T, T]
         INDArray z = run.site(Site.z(l), ops.mix(pattern, v));                                  // [B, H, T, d]
         INDArray heads = ops.mergeHeads(z);                                                      // [B·T, D] scratch
@@ -146,17 +169,34 @@ public final class ReferenceForward {
     }
 
     /** The MLP of block l: resid_mid {@code [B, T, D]} → mlp_out {@code [B, T, D]}. */
-    private INDArray mlp(Run run, int l, INDArray residMid) {
-        VitWeights.Block w = weights.blocks().get(l);
+    private static INDArray mlp(Run run, Encoder e, int l, INDArray residMid) {
+        Ops ops = e.ops();
+        VitWeights.Block w = e.blocks().get(l);
         int b = (int) residMid.size(0);
-        int t = config.tokens();
-        int d = config.hiddenSize();
-        int m = config.mlpSize();
-        INDArray ln2 = run.site(Site.ln2(l), ops.layerNorm(residMid, w.norm2(), config.layerNormEps())); // [B, T, D]
+        int t = (int) residMid.size(1);
+        int d = (int) residMid.size(2);
+        int m = (int) w.fc1().weight().size(0);
+        INDArray ln2 = run.site(Site.ln2(l), ops.layerNorm(residMid, w.norm2(), e.eps()));      // [B, T, D]
         INDArray mlpPre = run.site(Site.mlpPre(l),
                 ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                    // [B, T, M]
-        INDArray mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, arch.activation())); // [B, T, M]
+        INDArray mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, e.activation()));   // [B, T, M]
         return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                  // [B, T, D]
+    }
+
+    /**
+     * The causal mask: {@code scores} {@code [B, H, T, T]} with −∞ wherever key j comes after query i (j > i), so
+     * that the softmax gives those keys weight 0 (exactly 0 on the plain kernels; at most 2e-38 on the fast ones:
+     * OpenBLAS's softmax clamps its exponent at −87): a new array.
+     */
+    static INDArray causalMask(INDArray scores) {
+        int t = (int) scores.size(3);
+        float[] mask = new float[t * t];
+        for (int i = 0; i < t; i++) {
+            Arrays.fill(mask, i * t + i + 1, (i + 1) * t, Float.NEGATIVE_INFINITY);
+        }
+        long rows = scores.size(0) * scores.size(1);
+        INDArray row = Nd4j.createFromArray(mask).reshape(1, (long) t * t);                   // [1, T·T]
+        return scores.reshape('c', rows, (long) t * t).addRowVector(row).reshape('c', scores.shape());
     }
 
     /**
@@ -202,23 +242,13 @@ public final class ReferenceForward {
         run.site(Site.logits(), logits);                                                         // [B, C]
     }
 
-    /** The kept arrays the run produced itself: all but its input and the arrays of whole substitutions. */
-    private static Set<INDArray> owned(Run run, Input input) {
-        Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
-        owned.addAll(run.kept().values());
-        if (input instanceof Input.ResidPre r) {
-            owned.remove(r.residPre());
-        }
-        for (Substitution s : run.substitutions().values()) {
-            if (s instanceof Substitution.Whole whole) {
-                owned.remove(whole.array());
-            }
-        }
-        return owned;
-    }
-
     /** One run's plain data: the substitutions it uses and the arrays it has kept so far, by site. */
-    private record Run(Keep keep, Map<Site, Substitution> substitutions, Map<Site, INDArray> kept) {
+    record Run(Keep keep, Map<Site, Substitution> substitutions, Map<Site, INDArray> kept) {
+
+        /** A run keeping what {@code keep} selects, with {@code substitutions}, nothing kept yet. */
+        Run(Keep keep, Map<Site, Substitution> substitutions) {
+            this(keep, substitutions, new LinkedHashMap<>());
+        }
 
         /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
         INDArray site(Site site, INDArray produced) {
@@ -228,6 +258,18 @@ public final class ReferenceForward {
                 kept.put(site, used);
             }
             return used;
+        }
+
+        /** The kept arrays the run produced itself: all but the arrays of whole substitutions (a new set). */
+        Set<INDArray> owned() {
+            Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+            owned.addAll(kept.values());
+            for (Substitution s : substitutions.values()) {
+                if (s instanceof Substitution.Whole whole) {
+                    owned.remove(whole.array());
+                }
+            }
+            return owned;
         }
     }
 }

@@ -30,6 +30,10 @@ package io.github.vit4j.model;
  *                           for a model without a classifier its final embedding (image_embeds, else pooled)
  * text_embeds [B, P]        CLIP's text tower: its pooled end-of-text row · W_projᵀ
  * </pre>
+ * A run of CLIP's text tower ({@link TextTower}) has the same sites over B prompts of T token ids: {@code embed}
+ * {@code [B, T, D]} is token embeddings plus position embeddings (block 0's input), every block's sites as above
+ * (causal: {@code pattern} is 0 above the diagonal), {@code ln_final}, {@code pooled} (the end-of-text row),
+ * {@code text_embeds} and {@code logits} (= text_embeds).
  * {@link VitConfig#hasSite} says which kinds a model's runs have; T counts the tokens before the patches too
  * ({@link VitConfig#prefixTokens()}: CLS, distillation token, registers; none for SigLIP).
  *
@@ -184,6 +188,11 @@ public record Site(int layer, Kind kind) {
     /** {@code image_embeds}. */
     public static Site imageEmbeds() {
         return new Site(NO_LAYER, Kind.IMAGE_EMBEDS);
+    }
+
+    /** {@code text_embeds}. */
+    public static Site textEmbeds() {
+        return new Site(NO_LAYER, Kind.TEXT_EMBEDS);
     }
 
     /** {@code cls_logits}. */

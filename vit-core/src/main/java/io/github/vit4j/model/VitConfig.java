@@ -72,10 +72,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
             throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not divisible by heads " + heads
                     + "; each head gets hiddenSize / heads dimensions");
         }
-        if (!(layerNormEps > 0) || layerNormEps >= 1) {
-            throw new IllegalArgumentException("layerNormEps must be in (0, 1), got " + layerNormEps
-                    + "; typical values are 1e-6 (timm), 1e-12 (Hugging Face), 1e-5");
-        }
+        layerNormEps(layerNormEps, "typical values are 1e-6 (timm), 1e-12 (Hugging Face), 1e-5");
         if (labels == null || labels.isEmpty()) {
             throw new IllegalArgumentException("labels must name at least one class; use VitConfig.numberedLabels(n)"
                     + " when the names are unknown");
@@ -124,13 +121,20 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                 Architecture.VIT);
     }
 
-    private static void positive(String name, int value) {
+    /** Refuses an epsilon outside (0, 1), with {@code typical} values as the hint. */
+    static void layerNormEps(double eps, String typical) {
+        if (!(eps > 0) || eps >= 1) {
+            throw new IllegalArgumentException("layerNormEps must be in (0, 1), got " + eps + "; " + typical);
+        }
+    }
+
+    static void positive(String name, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(name + " must be positive, got " + value);
         }
     }
 
-    private static void bounded(String name, int value, int limit, String limitName) {
+    static void bounded(String name, int value, int limit, String limitName) {
         positive(name, value);
         if (value > limit) {
             throw new IllegalArgumentException(name + " is " + value + ", more than VitConfig." + limitName + " = "
@@ -139,7 +143,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
     }
 
     /** Refuses sizes whose product would overflow an array's element count (each size may be within its limit). */
-    private static void fitsAnArray(String tensor, long rows, long columns) {
+    static void fitsAnArray(String tensor, long rows, long columns) {
         long elements = rows * columns; // the factors are bounded above, so a long holds the product
         if (elements > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(tensor + " [" + rows + ", " + columns + "] would have " + elements

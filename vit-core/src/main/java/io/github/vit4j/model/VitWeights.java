@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -211,10 +212,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
-            String p = "blocks." + i + ".";
-            blocks.add(new Block(
-                    layerNorm(tensors, p + "norm1"), linear(tensors, p + "attn.qkv"), linear(tensors, p + "attn.proj"),
-                    layerNorm(tensors, p + "norm2"), linear(tensors, p + "mlp.fc1"), linear(tensors, p + "mlp.fc2")));
+            blocks.add(block(tensors, "blocks." + i + "."));
         }
         AttentionPool pool = tensors.containsKey("attn_pool.latent") ? new AttentionPool(
                 tensors.get("attn_pool.latent"), linear(tensors, "attn_pool.q"), linear(tensors, "attn_pool.kv"),
@@ -251,19 +249,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             s.put("norm_pre.bias", new long[] {d});
         }
         for (int i = 0; i < c.layers(); i++) {
-            String p = "blocks." + i + ".";
-            s.put(p + "norm1.weight", new long[] {d});
-            s.put(p + "norm1.bias", new long[] {d});
-            s.put(p + "attn.qkv.weight", new long[] {3 * d, d});
-            s.put(p + "attn.qkv.bias", new long[] {3 * d});
-            s.put(p + "attn.proj.weight", new long[] {d, d});
-            s.put(p + "attn.proj.bias", new long[] {d});
-            s.put(p + "norm2.weight", new long[] {d});
-            s.put(p + "norm2.bias", new long[] {d});
-            s.put(p + "mlp.fc1.weight", new long[] {c.mlpSize(), d});
-            s.put(p + "mlp.fc1.bias", new long[] {c.mlpSize()});
-            s.put(p + "mlp.fc2.weight", new long[] {d, c.mlpSize()});
-            s.put(p + "mlp.fc2.bias", new long[] {d});
+            blockShapes(s, "blocks." + i + ".", d, c.mlpSize());
         }
         s.put("norm.weight", new long[] {d});
         s.put("norm.bias", new long[] {d});
@@ -302,9 +288,14 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      * bias 0.1·N(0,1) so that every parameter matters. The same seed gives the same weights on every machine.
      */
     public static VitWeights random(VitConfig config, long seed) {
+        return fromTensors(config, randomTensors(expectedShapes(config), seed));
+    }
+
+    /** {@link #random}'s tensors for any shapes by name (the text tower's too). */
+    static Map<String, INDArray> randomTensors(Map<String, long[]> shapes, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
             boolean isNorm = name.startsWith("norm") || name.contains(".norm") || name.contains("norm_pre");
@@ -317,7 +308,40 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             }
             tensors.put(name, Nd4j.create(values, shape, 'c'));
         }
-        return fromTensors(config, tensors);
+        return tensors;
+    }
+
+    /** The shapes of one block's tensors, named {@code prefix + "norm1.weight"} …, into {@code s}. */
+    static void blockShapes(Map<String, long[]> s, String prefix, long d, long m) {
+        s.put(prefix + "norm1.weight", new long[] {d});
+        s.put(prefix + "norm1.bias", new long[] {d});
+        s.put(prefix + "attn.qkv.weight", new long[] {3 * d, d});
+        s.put(prefix + "attn.qkv.bias", new long[] {3 * d});
+        s.put(prefix + "attn.proj.weight", new long[] {d, d});
+        s.put(prefix + "attn.proj.bias", new long[] {d});
+        s.put(prefix + "norm2.weight", new long[] {d});
+        s.put(prefix + "norm2.bias", new long[] {d});
+        s.put(prefix + "mlp.fc1.weight", new long[] {m, d});
+        s.put(prefix + "mlp.fc1.bias", new long[] {m});
+        s.put(prefix + "mlp.fc2.weight", new long[] {d, m});
+        s.put(prefix + "mlp.fc2.bias", new long[] {d});
+    }
+
+    /** The block whose tensors {@code t} holds under {@code prefix} ({@link #blockShapes}' names). */
+    static Block block(Map<String, INDArray> t, String prefix) {
+        return new Block(layerNorm(t, prefix + "norm1"), linear(t, prefix + "attn.qkv"),
+                linear(t, prefix + "attn.proj"), layerNorm(t, prefix + "norm2"), linear(t, prefix + "mlp.fc1"),
+                linear(t, prefix + "mlp.fc2"));
+    }
+
+    /** Block {@code b}'s tensors into {@code t} under {@code prefix} ({@link #blockShapes}' names). */
+    static void putBlock(Map<String, INDArray> t, String prefix, Block b) {
+        put(t, prefix + "norm1", b.norm1());
+        put(t, prefix + "attn.qkv", b.qkv());
+        put(t, prefix + "attn.proj", b.proj());
+        put(t, prefix + "norm2", b.norm2());
+        put(t, prefix + "mlp.fc1", b.fc1());
+        put(t, prefix + "mlp.fc2", b.fc2());
     }
 
     private static Linear linear(Map<String, INDArray> t, String prefix) {
@@ -338,14 +362,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         t.put("pos_embed", posEmbed);
         put(t, "norm_pre", extras.embedNorm);
         for (int i = 0; i < blocks.size(); i++) {
-            Block b = blocks.get(i);
-            String p = "blocks." + i + ".";
-            put(t, p + "norm1", b.norm1());
-            put(t, p + "attn.qkv", b.qkv());
-            put(t, p + "attn.proj", b.proj());
-            put(t, p + "norm2", b.norm2());
-            put(t, p + "mlp.fc1", b.fc1());
-            put(t, p + "mlp.fc2", b.fc2());
+            putBlock(t, "blocks." + i + ".", blocks.get(i));
         }
         put(t, "norm", norm);
         AttentionPool pool = extras.pool;
@@ -373,9 +390,18 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
     }
 
     private static void checkTensor(VitConfig c, String name, long[] expected, INDArray actual) {
+        checkTensor(name, expected, actual, "a " + c.layers() + "-layer ViT of width " + c.hiddenSize(),
+                () -> hint(c, name, actual.shape()));
+    }
+
+    /**
+     * Refuses a tensor that is missing, not float32 or not of shape {@code expected}, naming it, {@code model} (what
+     * it is a tensor of: "a 12-layer ViT of width 768") and, for a wrong shape, {@code hint}'s text.
+     */
+    static void checkTensor(String name, long[] expected, INDArray actual, String model, Supplier<String> hint) {
         if (actual == null) {
             throw new IllegalArgumentException("missing tensor " + name + " " + Arrays.toString(expected)
-                    + " for a " + c.layers() + "-layer ViT of width " + c.hiddenSize());
+                    + " for " + model);
         }
         if (actual.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("tensor " + name + " is " + actual.dataType()
@@ -383,7 +409,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         if (!Arrays.equals(expected, actual.shape())) {
             throw new IllegalArgumentException("expected " + name + " " + Arrays.toString(expected) + " but got "
-                    + Arrays.toString(actual.shape()) + hint(c, name, actual.shape()));
+                    + Arrays.toString(actual.shape()) + hint.get());
         }
     }
 
@@ -391,7 +417,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      * Refuses a tensor holding a NaN or an infinity (every logit would be NaN), naming it and the first such
      * element. One counting pass over the tensor; the search for the element runs only when there is one.
      */
-    private static void checkFinite(String name, INDArray tensor) {
+    static void checkFinite(String name, INDArray tensor) {
         if (!BooleanIndexing.or(tensor, Conditions.notFinite())) {
             return;
         }

@@ -147,8 +147,11 @@ final class HuggingFaceLayouts {
                 List.of());
     }
 
-    /** CLIP's and SigLIP's encoder layer: layer_norm1, self_attn.{q,k,v,out}_proj, layer_norm2, mlp.fc1/fc2. */
-    private static void encoderLayers(Map<String, List<String>> r, String l) {
+    /**
+     * CLIP's and SigLIP's encoder layer: layer_norm1, self_attn.{q,k,v,out}_proj, layer_norm2, mlp.fc1/fc2 (the
+     * image towers' and CLIP's text tower's, {@link ClipTextLoader}).
+     */
+    static void encoderLayers(Map<String, List<String>> r, String l) {
         String b = "blocks." + BLOCK + ".";
         both(r, b + "norm1", l + "layer_norm1");
         for (String wb : List.of("weight", "bias")) {
