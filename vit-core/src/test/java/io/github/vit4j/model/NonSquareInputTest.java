@@ -142,6 +142,27 @@ class NonSquareInputTest {
     }
 
     @Test
+    void aZeroShotClassifierOfANonSquareImageTowerKeepsItsSizeAndReadsItsImageEmbeddings() {
+        VitConfig image = wide(Architecture.clipVision(6), 6);
+        TextConfig text = new TextConfig(16, 5, 8, 2, 2, 16, 1e-5, Architecture.Activation.QUICK_GELU, 6, 15);
+        Clip clip = new Clip(VitWeights.random(image, 1), TextWeights.random(text, 2), 0);
+        long[][] ids = {{1, 2, 15, 0, 0}, {3, 15, 0, 0, 0}};
+        VitWeights classifier = ZeroShot.classifier(clip, java.util.List.of("cat", "dog"), ids);
+        assertEquals(WIDTH, classifier.config().imageWidth());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, HEIGHT, WIDTH).subi(0.5);
+        INDArray embeds = new Vit(clip.image(), KernelSet.PLAIN).logits(Input.normalized(x));        // [1, 6]
+        INDArray prompts = new TextTower(clip.text(), KernelSet.PLAIN).textEmbeds(ids);             // [2, 6]
+        INDArray logits = new Vit(classifier, KernelSet.PLAIN).logits(Input.normalized(x));          // [1, 2]
+        for (int c = 0; c < 2; c++) {
+            INDArray a = embeds.getRow(0);
+            INDArray b = prompts.getRow(c);
+            double cosine = a.mul(b).sumNumber().doubleValue() / a.norm2Number().doubleValue()
+                    / b.norm2Number().doubleValue();
+            assertEquals(cosine, logits.getDouble(0, c), 1e-5, "class " + c);     // scale exp(0) = 1
+        }
+    }
+
+    @Test
     void pixelsOfTheSquareSizeAreRefusedByANonSquareModelNamingHeightAndWidth() {
         VitConfig config = wide(Architecture.dinov2(0, 0), 16);
         Vit vit = new Vit(VitWeights.random(config, 1), KernelSet.PLAIN);
