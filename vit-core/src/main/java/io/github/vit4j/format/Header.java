@@ -28,6 +28,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * format.version=1
  * config.imageSize=32            … config.patchSize, channels, hiddenSize, layers, heads, mlpSize
+ * config.imageWidth=168          format 2 only, and only for a non-square input; absent means imageSize
  * config.layerNormEps=1.0E-5
  * config.labels=10               then config.label.0 … config.label.9
  * config.architecture.tokens=CLS    format 2 only (a family other than the original ViT): every component of
@@ -73,6 +74,9 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
         line(text, "format.version", Integer.toString(version));
         VitConfig c = config;
         line(text, "config.imageSize", Integer.toString(c.imageSize()));
+        if (!c.square()) {                                   // format 2 only: a non-square config has a trained
+            line(text, "config.imageWidth", Integer.toString(c.imageWidth()));  // position grid, so not Architecture.VIT
+        }
         line(text, "config.patchSize", Integer.toString(c.patchSize()));
         line(text, "config.channels", Integer.toString(c.channels()));
         line(text, "config.hiddenSize", Integer.toString(c.hiddenSize()));
@@ -190,7 +194,8 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
             config = new VitConfig(keys.integer("config.imageSize"), keys.integer("config.patchSize"),
                     keys.integer("config.channels"), keys.integer("config.hiddenSize"), keys.integer("config.layers"),
                     keys.integer("config.heads"), keys.integer("config.mlpSize"), keys.decimal("config.layerNormEps"),
-                    labels, architecture);
+                    labels, architecture, version == VERSION ? keys.integer("config.imageSize")
+                    : keys.optionalInteger("config.imageWidth", keys.integer("config.imageSize")));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": the header's config is invalid: " + e.getMessage(), e);
         }
@@ -286,6 +291,10 @@ record Header(int version, VitConfig config, Preprocessing preprocessing, List<T
                         + " by this vit4j or is corrupt. Convert the source weights again with `vit convert`");
             }
             return v;
+        }
+
+        int optionalInteger(String key, int absent) throws ModelFormatException {
+            return props.getProperty(key) == null ? absent : integer(key);
         }
 
         int integer(String key) throws ModelFormatException {

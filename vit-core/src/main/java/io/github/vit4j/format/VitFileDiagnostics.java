@@ -141,7 +141,7 @@ final class VitFileDiagnostics {
         VitConfig c = h.config();
         Map<String, long[]> expected = VitWeights.expectedShapes(c);
         String model = "the header's config (" + c.layers() + " layers of width " + c.hiddenSize() + ", "
-                + c.imageSize() + "px images in " + c.patchSize() + "px patches, MLP " + c.mlpSize() + ", "
+                + (c.square() ? c.imageSize() + "px" : c.imageHeight() + "×" + c.imageWidth()) + " images in " + c.patchSize() + "px patches, MLP " + c.mlpSize() + ", "
                 + c.classes() + " classes)";
         for (TensorEntry e : h.tensors()) {
             long[] want = expected.get(e.name());

@@ -259,8 +259,8 @@ final class Backward {
         // embed = linear(patchify(pixels), patchEmbed)
         Grad dPatches = run.apply(dEmbed, g -> ops.linearBackward(g.reshape((long) batch * config.patches(), d),
                 weights.patchEmbed()));                                                            // [B·N, C·p·p]
-        return run.apply(dPatches, g -> ops.unpatchify(g, batch, config.channels(), config.imageSize(),
-                config.patchSize()));                                                              // [B, C, H, W]
+        return run.apply(dPatches, g -> ops.unpatchify(g, batch, config.channels(), config.imageHeight(),
+                config.imageWidth(), config.patchSize()));                                                              // [B, C, H, W]
     }
 
     /** {@code [B, T, X]} as rows {@code [B·T, X]} (a view). */

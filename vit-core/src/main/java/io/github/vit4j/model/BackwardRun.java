@@ -184,7 +184,8 @@ final class BackwardRun {
             return new Gradients(kept, null, values, start, why, ops::release);
         }
         INDArray input = dInput.isZero()
-                ? Nd4j.zeros(DataType.FLOAT, batch, config.channels(), config.imageSize(), config.imageSize())
+                ? Nd4j.zeros(DataType.FLOAT, batch, config.channels(), config.imageHeight(),
+                        config.imageWidth())
                 : dInput.array;
         return new Gradients(kept, input, values, start, "", ops::release);
     }

@@ -14,9 +14,12 @@ public record Pretrained(VitWeights weights, Preprocessing preprocessing) {
         if (weights == null || preprocessing == null) {
             throw new IllegalArgumentException("weights and preprocessing are both required");
         }
-        if (preprocessing.size() != weights.config().imageSize()) {
-            throw new IllegalArgumentException("preprocessing resizes to " + preprocessing.size()
-                    + "px but the model takes " + weights.config().imageSize() + "px images");
+        VitConfig c = weights.config();
+        if (preprocessing.size() != c.imageHeight() || preprocessing.size() != c.imageWidth()) {
+            throw new IllegalArgumentException("preprocessing resizes to " + preprocessing.size() + "×"
+                    + preprocessing.size() + " but the model takes " + c.imageHeight() + "×" + c.imageWidth()
+                    + " images" + (c.square() ? "" : "; Preprocessing makes square images only: resize a"
+                    + " non-square input yourself and run the model with Vit.run"));
         }
         if (preprocessing.channels() != weights.config().channels()) {
             throw new IllegalArgumentException("preprocessing normalises " + preprocessing.channels()

@@ -14,12 +14,13 @@ final class RunChecks {
     /** {@code input} fits a model of config {@code config}: shape, start layer and float32. */
     static void input(VitConfig config, Input input) {
         if (input instanceof Input.Pixels p) {
-            long[] want = {p.batch(), config.channels(), config.imageSize(), config.imageSize()};
+            long[] want = {p.batch(), config.channels(), config.imageHeight(), config.imageWidth()};
             if (!Arrays.equals(want, p.pixels().shape())) {
                 throw new IllegalArgumentException("expected pixels " + Arrays.toString(want) + " but got "
                         + Arrays.toString(p.pixels().shape()) + "; this model takes " + config.channels()
-                        + "-channel " + config.imageSize() + "×" + config.imageSize()
-                        + " images (resize with the model's Preprocessing)");
+                        + "-channel " + config.imageHeight() + "×" + config.imageWidth() + " (height × width)"
+                        + " images (resize with the model's Preprocessing, or use VitConfig.withImageSize for"
+                        + " another size)");
             }
         } else {
             Input.ResidPre r = (Input.ResidPre) input;

@@ -23,9 +23,9 @@ record TokenTable(INDArray prefix, INDArray positions) {
         int before = c.prefixTokens() - a.registers();                  // CLS (and distillation): rows of pos_embed
         INDArray pos = weights.posEmbed();                              // [before + G0², D]
         INDArray grid = pos.get(NDArrayIndex.interval(before, c.positionRows()), NDArrayIndex.all()); // [G0², D]
-        if (c.positionGrid() != c.gridSize()) {
-            grid = PositionGrid.resize(grid.dup('c'), c.positionGrid(), c.positionGrid(), c.gridSize(),
-                    c.gridSize(), a.positionAntialias());                 // [G², D]
+        if (c.positionGrid() != c.gridHeight() || c.positionGrid() != c.gridWidth()) {
+            grid = PositionGrid.resize(grid.dup('c'), c.positionGrid(), c.positionGrid(), c.gridHeight(),
+                    c.gridWidth(), a.positionAntialias());                // [Gh·Gw, D]
         }
         INDArray positions = Nd4j.zeros(DataType.FLOAT, c.tokens(), d);
         if (before > 0) {

@@ -11,8 +11,10 @@ import java.util.List;
  * prepended, learned position embeddings are added, then {@code layers} pre-LN blocks, a final LayerNorm and a
  * linear head on the CLS token.
  *
- * @param imageSize     input height and width in pixels (square images), e.g. 224
- * @param patchSize     patch height and width in pixels, e.g. 16; must divide {@code imageSize}
+ * @param imageSize     input height in pixels (and width, for the square inputs of every constructor but the
+ *                      canonical one), e.g. 224
+ * @param patchSize     patch height and width in pixels, e.g. 16; must divide {@code imageSize} and
+ *                      {@code imageWidth}
  * @param channels      input channels, 3 for RGB
  * @param hiddenSize    width D of the residual stream, e.g. 768
  * @param layers        number of transformer blocks L
@@ -23,9 +25,13 @@ import java.util.List;
  * @param labels        class names in index order; its size is the number of classes (for a model without a
  *                      classifier, the width of its output embedding, e.g. numbered labels)
  * @param architecture  what differs between ViT families ({@link Architecture#VIT} for the original)
+ * @param imageWidth    input width in pixels: {@code imageSize} for a square input; another width only for a model
+ *                      run at another size than it was trained for ({@link #withImageSize(int, int)}), whose
+ *                      architecture names its trained {@link Architecture#positionGrid()}
  */
 public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
-                        int mlpSize, double layerNormEps, List<String> labels, Architecture architecture) {
+                        int mlpSize, double layerNormEps, List<String> labels, Architecture architecture,
+                        int imageWidth) {
 
     // Sizes come from files, and they decide what is allocated: each is bounded far above any published ViT
     // (ViT-22B: 48 layers of width 6144, 48 heads, MLP 24576) so that a corrupt or hostile file is refused before
@@ -47,6 +53,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
 
     public VitConfig {
         bounded("imageSize", imageSize, MAX_IMAGE_SIZE, "MAX_IMAGE_SIZE");
+        bounded("imageWidth", imageWidth, MAX_IMAGE_SIZE, "MAX_IMAGE_SIZE");
         positive("patchSize", patchSize);
         bounded("channels", channels, MAX_CHANNELS, "MAX_CHANNELS");
         bounded("hiddenSize", hiddenSize, MAX_HIDDEN_SIZE, "MAX_HIDDEN_SIZE");
@@ -55,6 +62,10 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
         bounded("mlpSize", mlpSize, MAX_MLP_SIZE, "MAX_MLP_SIZE");
         if (imageSize % patchSize != 0) {
             throw new IllegalArgumentException("imageSize " + imageSize + " is not a multiple of patchSize "
+                    + patchSize + "; ViT cuts the image into whole patches");
+        }
+        if (imageWidth % patchSize != 0) {
+            throw new IllegalArgumentException("imageWidth " + imageWidth + " is not a multiple of patchSize "
                     + patchSize + "; ViT cuts the image into whole patches");
         }
         if (hiddenSize % heads != 0) {
@@ -70,9 +81,14 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
         if (architecture == null) {
             throw new IllegalArgumentException("architecture must be named; Architecture.VIT for the original ViT");
         }
+        if (imageWidth != imageSize && architecture.positionGrid() == 0) {
+            throw new IllegalArgumentException("a " + imageSize + "×" + imageWidth + " input is not square, so its"
+                    + " grid cannot be the one the position embeddings were trained for: name the trained grid"
+                    + " (Architecture.positionGrid), e.g. with VitConfig.withImageSize(height, width)");
+        }
         long grid = imageSize / patchSize;
         long positionGrid = architecture.positionGrid() > 0 ? architecture.positionGrid() : grid;
-        long tokens = architecture.prefixTokens() + grid * grid;
+        long tokens = architecture.prefixTokens() + grid * (imageWidth / patchSize);
         fitsAnArray("patch_embed.proj.weight", hiddenSize, (long) channels * patchSize * patchSize);
         fitsAnArray("pos_embed", architecture.prefixTokens() - architecture.registers()
                 + positionGrid * positionGrid, hiddenSize);
@@ -91,7 +107,14 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
         labels = List.copyOf(labels);
     }
 
-    /** A config of the original ViT architecture ({@link Architecture#VIT}). */
+    /** A config for square {@code imageSize × imageSize} inputs. */
+    public VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
+                     int mlpSize, double layerNormEps, List<String> labels, Architecture architecture) {
+        this(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps, labels, architecture,
+                imageSize);
+    }
+
+    /** A config of the original ViT architecture ({@link Architecture#VIT}) for square inputs. */
     public VitConfig(int imageSize, int patchSize, int channels, int hiddenSize, int layers, int heads,
                      int mlpSize, double layerNormEps, List<String> labels) {
         this(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps, labels,
@@ -134,14 +157,43 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
         return labels.size();
     }
 
-    /** Patches along one side of the image: {@code imageSize / patchSize}, e.g. 14 for 224/16. */
-    public int gridSize() {
+    /** Input height in pixels: {@link #imageSize}. */
+    public int imageHeight() {
+        return imageSize;
+    }
+
+    /** Whether the input is square ({@code imageHeight == imageWidth}), as every model is at its trained size. */
+    public boolean square() {
+        return imageSize == imageWidth;
+    }
+
+    /** Rows of the patch grid: {@code imageHeight / patchSize}. */
+    public int gridHeight() {
         return imageSize / patchSize;
     }
 
-    /** Number of patch tokens N = gridSize². */
+    /** Columns of the patch grid: {@code imageWidth / patchSize}. */
+    public int gridWidth() {
+        return imageWidth / patchSize;
+    }
+
+    /**
+     * Patches along one side of a square input: {@code imageSize / patchSize}, e.g. 14 for 224/16.
+     *
+     * @throws IllegalStateException for a non-square input, naming {@link #gridHeight()} and {@link #gridWidth()}
+     *                               (what code that handles any input reads instead)
+     */
+    public int gridSize() {
+        if (!square()) {
+            throw new IllegalStateException("the " + imageSize + "×" + imageWidth + " input has a " + gridHeight()
+                    + "×" + gridWidth() + " patch grid, not a square one: read gridHeight() and gridWidth()");
+        }
+        return imageSize / patchSize;
+    }
+
+    /** Number of patch tokens N = gridHeight · gridWidth (gridSize² for a square input). */
     public int patches() {
-        return gridSize() * gridSize();
+        return gridHeight() * gridWidth();
     }
 
     /**
@@ -270,7 +322,7 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
     /** The same architecture with other class names (e.g. read from a model's config file). */
     public VitConfig withLabels(List<String> newLabels) {
         return new VitConfig(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
-                newLabels, architecture);
+                newLabels, architecture, imageWidth);
     }
 
     /**
@@ -279,7 +331,8 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
      */
     @Override
     public String toString() {
-        return "VitConfig[imageSize=" + imageSize + ", patchSize=" + patchSize + ", channels=" + channels
+        return "VitConfig[imageSize=" + imageSize + (square() ? "" : ", imageWidth=" + imageWidth)
+                + ", patchSize=" + patchSize + ", channels=" + channels
                 + ", hiddenSize=" + hiddenSize + ", layers=" + layers + ", heads=" + heads + ", mlpSize=" + mlpSize
                 + ", layerNormEps=" + layerNormEps + ", labels=" + labels
                 + (architecture.equals(Architecture.VIT) ? "" : ", architecture=" + architecture) + "]";
@@ -288,24 +341,31 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
     /** The same sizes and labels with another architecture. */
     public VitConfig withArchitecture(Architecture newArchitecture) {
         return new VitConfig(imageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
-                labels, newArchitecture);
+                labels, newArchitecture, imageWidth);
     }
 
     /**
-     * The same model for inputs of {@code newImageSize} pixels (a multiple of the patch size): the position
+     * The same model for square inputs of {@code newImageSize} pixels (a multiple of the patch size): the position
      * embeddings stay those of the trained grid and are resized to the new one when the model runs.
      */
     public VitConfig withImageSize(int newImageSize) {
+        return withImageSize(newImageSize, newImageSize);
+    }
+
+    /**
+     * The same model for {@code height × width} inputs (each a multiple of the patch size, square or not): the
+     * position embeddings stay those of the trained grid and are resized to {@code (height / patchSize) ×
+     * (width / patchSize)} when the model runs, as Hugging Face's {@code interpolate_pos_encoding} does; at the
+     * trained size (square, the trained grid) nothing is resized.
+     */
+    public VitConfig withImageSize(int height, int width) {
         Architecture a = architecture;
+        int trained = positionGrid();
+        boolean atTrainedSize = height == width && height % patchSize == 0 && height / patchSize == trained;
         Architecture resized = new Architecture(a.tokens(), a.registers(), a.embedNorm(), a.activation(),
-                a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(), positionGrid(),
-                a.positionAntialias());
-        if (newImageSize / patchSize == positionGrid() && newImageSize % patchSize == 0) {
-            resized = new Architecture(a.tokens(), a.registers(), a.embedNorm(), a.activation(),
-                    a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(), 0,
-                    a.positionAntialias());
-        }
-        return new VitConfig(newImageSize, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
-                labels, resized);
+                a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(),
+                atTrainedSize ? 0 : trained, a.positionAntialias());
+        return new VitConfig(height, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
+                labels, resized, width);
     }
 }

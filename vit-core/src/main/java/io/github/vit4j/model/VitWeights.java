@@ -172,6 +172,15 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
     }
 
+    /**
+     * The same weights for {@code height × width} inputs ({@link VitConfig#withImageSize(int, int)}): the position
+     * embeddings of the trained grid are resized to the new one, as Hugging Face's {@code interpolate_pos_encoding}
+     * does, when a {@link Vit} or {@link ReferenceForward} is made of them.
+     */
+    public VitWeights withImageSize(int height, int width) {
+        return fromTensors(config.withImageSize(height, width), tensors());
+    }
+
     /** The tensors in timm's names and the forward's layout, in a fixed order (embeddings, blocks, norm, head). */
     public Map<String, INDArray> tensors() {
         Map<String, INDArray> t = flatten(patchEmbed, clsToken, posEmbed, blocks, norm, head, extras);
@@ -436,7 +445,8 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             long grid = Math.round(Math.sqrt(tokens - 1));
             if (grid * grid == tokens - 1) {
                 return "; " + tokens + " tokens is a " + grid + "×" + grid + " patch grid: is this a "
-                        + grid * c.patchSize() + "px model (config says " + c.imageSize() + "px)?";
+                        + grid * c.patchSize() + "px model (config says " + (c.square() ? c.imageSize() + "px"
+                        : c.imageHeight() + "×" + c.imageWidth()) + ")?";
             }
         }
         if (name.equals("head.weight") && actual.length == 2) {

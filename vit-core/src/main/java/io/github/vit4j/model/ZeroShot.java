@@ -137,7 +137,8 @@ public final class ZeroShot {
                 .castTo(DataType.FLOAT);                                                          // [C, P]
         VitConfig c = clip.image().config();
         VitConfig config = new VitConfig(c.imageSize(), c.patchSize(), c.channels(), c.hiddenSize(), c.layers(),
-                c.heads(), c.mlpSize(), c.layerNormEps(), classes, c.architecture().withLinearHead(true));
+                c.heads(), c.mlpSize(), c.layerNormEps(), classes, c.architecture().withLinearHead(true),
+                c.imageWidth());
         Map<String, INDArray> tensors = new LinkedHashMap<>(clip.image().tensors());
         tensors.remove("head.weight");
         tensors.remove("head.bias");

@@ -200,6 +200,31 @@ class BackwardKernelsTest {
     }
 
     /**
+     * A non-square 4×8 image in 2×2 patches: patch (gy, gx) is row gy·4 + gx, and unpatchify puts every pixel back.
+     * Pixel (y, x) holds 10·y + x, so patch row 5 (gy = 1, gx = 1) is pixels (2..3, 2..3): 22, 23, 32, 33, and
+     * row 3 (gy = 0, gx = 3) pixels (0..1, 6..7): 6, 7, 16, 17.
+     */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void aNonSquareImageIsCutIntoRowMajorPatchesAndPutBack(KernelSet set) {
+        Ops ops = set.ops();
+        float[] pixels = new float[32];
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 8; x++) {
+                pixels[y * 8 + x] = 10 * y + x;
+            }
+        }
+        INDArray image = org.nd4j.linalg.factory.Nd4j.create(pixels, new long[] {1, 1, 4, 8}, 'c');
+        INDArray rows = ops.patchify(image, 2);
+        assertArrayEquals(new long[] {8, 4}, rows.shape());
+        assertArrayEquals(new float[] {22, 23, 32, 33}, rows.getRow(5).toFloatVector());
+        assertArrayEquals(new float[] {6, 7, 16, 17}, rows.getRow(3).toFloatVector());
+        assertEquals(image, ops.unpatchify(rows, 1, 1, 4, 8, 2));
+        INDArray three = GradientCheck.gaussian(new long[] {2, 3, 8, 12}, 19);
+        assertEquals(three, ops.unpatchify(ops.patchify(three, 4), 2, 3, 8, 12, 4));
+    }
+
+    /**
      * The gradient of {@code ⟨dy, f(x)⟩} with respect to x by central differences of the double function {@code f}
      * (on the flat C-order array), element by element: a float array of x's shape.
      */

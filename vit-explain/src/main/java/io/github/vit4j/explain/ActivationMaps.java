@@ -10,8 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Per-layer activation maps over the patch grid: {@code [B, L, g, g]}, element {@code [b, l, r, c]} the value at
- * patch {@code r·g + c} (token {@code P + r·g + c}, P = {@code VitConfig.prefixTokens()}: 1 for CLS, 2 with
+ * Per-layer activation maps over the patch grid: {@code [B, L, gh, gw]}, element {@code [b, l, r, c]} the value at
+ * patch {@code r·gw + c} (token {@code P + r·gw + c}, P = {@code VitConfig.prefixTokens()}: 1 for CLS, 2 with
  * distilled DeiT's distillation token, 1 + R with DINOv2's R registers, 0 for SigLIP) in block l of either one neuron
  * of a site ({@link #neuron}: of {@code mlp_post} by default) or the Euclidean norm of the site's vector at that token
  * ({@link #norm}). One forward. The tokens before the patches (CLS, distillation, registers) are not on the grid.
@@ -49,7 +49,7 @@ public record ActivationMaps(Site.Kind kind, int neuron) {
         return new ActivationMaps(kind, NORM);
     }
 
-    /** The maps {@code [B, L, g, g]} of every block. */
+    /** The maps {@code [B, L, gh, gw]} of every block. */
     public INDArray of(Vit vit, Input input) {
         VitConfig c = vit.config();
         int b = input.batch();
@@ -75,7 +75,7 @@ public record ActivationMaps(Site.Kind kind, int neuron) {
                 }
             }
         }
-        return Nd4j.create(out, new long[] {b, l, c.gridSize(), c.gridSize()}, 'c');
+        return Nd4j.create(out, new long[] {b, l, c.gridHeight(), c.gridWidth()}, 'c');
     }
 
     private static float norm(float[] a, int from, int w) {

@@ -10,9 +10,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Every head's attention pattern for one query token, on the patch grid: {@code [B, L, H, g, g]}, element
- * {@code [b, l, h, r, c]} the weight that query gives patch {@code r·g + c} (token {@code P + r·g + c}, P =
- * {@code VitConfig.prefixTokens()}) in head h of block l. The grid is the model's own ({@code VitConfig.gridSize()}:
+ * Every head's attention pattern for one query token, on the patch grid: {@code [B, L, H, gh, gw]}, element
+ * {@code [b, l, h, r, c]} the weight that query gives patch {@code r·gw + c} (token {@code P + r·gw + c}, P =
+ * {@code VitConfig.prefixTokens()}) in head h of block l. The grid is the model's own ({@code gridHeight × gridWidth}:
  * 8 for the CIFAR-10 model, 14 for ViT-B/16 at 224 px), never assumed. Read straight from the {@code pattern} sites;
  * one forward.
  *
@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * attention says where a head reads from, not what it reads nor whether the read matters (the value vectors and
  * everything after decide that).
  *
- * @param query the query token ({@code P + r·g + c} for a patch), {@link #CLS} or {@link #MEAN}
+ * @param query the query token ({@code P + r·gw + c} for a patch), {@link #CLS} or {@link #MEAN}
  */
 public record AttentionMaps(int query) {
 
@@ -55,7 +55,7 @@ public record AttentionMaps(int query) {
         return c.architecture().hasCls() ? cls() : mean();
     }
 
-    /** The maps {@code [B, L, H, g, g]} of every block and head. */
+    /** The maps {@code [B, L, H, gh, gw]} of every block and head. */
     public INDArray of(Vit vit, Input input) {
         VitConfig c = vit.config();
         int q = query == CLS ? clsToken(c) : query;
@@ -90,7 +90,7 @@ public record AttentionMaps(int query) {
                 }
             }
         }
-        return Nd4j.create(out, new long[] {b, l, h, c.gridSize(), c.gridSize()}, 'c');
+        return Nd4j.create(out, new long[] {b, l, h, c.gridHeight(), c.gridWidth()}, 'c');
     }
 
     /** Token 0, or a refusal naming why and what to use on a model without CLS token. */

@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Attention rollout (Abnar &amp; Zuidema 2020): per block the attention averaged over heads, with the residual
  * stream's identity mixed in, {@code Â_l = (A_l + I) / 2}, rows renormalised to sum 1; multiplied over the blocks,
- * {@code R = Â_{L−1} ⋯ Â_1 Â_0} {@code [B, T, T]}. The map {@code [B, g, g]} is the patch columns of the rows of R
+ * {@code R = Â_{L−1} ⋯ Â_1 Â_0} {@code [B, T, T]}. The map {@code [B, gh, gw]} is the patch columns of the rows of R
  * that the model's output reads, on the patch grid: how much each patch flows into what the head reads, if attention
  * were all that mixed tokens. One forward. Which rows, per family:
  * <ul>
@@ -40,7 +40,7 @@ public final class AttentionRollout {
     private AttentionRollout() {
     }
 
-    /** The rows of the rollout the output reads (see the class comment), on the patch grid {@code [B, g, g]}. */
+    /** The rows of the rollout the output reads (see the class comment), on the patch grid {@code [B, gh, gw]}. */
     public static INDArray of(Vit vit, Input input) {
         VitConfig c = vit.config();
         Architecture a = c.architecture();
@@ -65,7 +65,7 @@ public final class AttentionRollout {
                 out[i * n + k] = (float) (map[k] / sum);
             }
         }
-        return Nd4j.create(out, new long[] {b, c.gridSize(), c.gridSize()}, 'c');
+        return Nd4j.create(out, new long[] {b, c.gridHeight(), c.gridWidth()}, 'c');
     }
 
     /** The rollout {@code [B, T, T]} of a run: {@link #rollout} of its patterns. */

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code ln1}), take the patch tokens (those after the model's {@code VitConfig.prefixTokens()}: CLS, distilled DeiT's
  * distillation token and DINOv2's registers are not on the grid), weight each channel by the mean over patch tokens of {@code ∂ logit_y/∂A},
  * sum the weighted channels per token and keep the positive part: {@code ReLU(Σ_d w_d A[n, d])}, on the patch grid
- * {@code [B, g, g]}. Not rescaled (pytorch-grad-cam min–max scales each map for display; do that when drawing).
+ * {@code [B, gh, gw]}. Not rescaled (pytorch-grad-cam min–max scales each map for display; do that when drawing).
  *
  * <p>Why not the last block's {@code mlp_out} (or {@code resid_post}, {@code ln2}, …): the head reads the CLS token
  * alone, and after the last attention nothing mixes tokens, so the gradient at every patch token of those sites is
@@ -43,7 +43,7 @@ public record GradCam(Site site) {
         return new GradCam(Site.ln1(config.layers() - 1));
     }
 
-    /** The map of class {@code classes[i]} for image i (one class for all, or one per image): {@code [B, g, g]}. */
+    /** The map of class {@code classes[i]} for image i (one class for all, or one per image): {@code [B, gh, gw]}. */
     public INDArray of(Vit vit, Input input, int... classes) {
         VitConfig c = vit.config();
         if (site.layer() >= c.layers()) {
@@ -53,20 +53,26 @@ public record GradCam(Site site) {
         int[] ys = PixelModel.expand(classes, b, c.classes());
         try (Activations forward = vit.run(input, Vit.keepForBackward().and(Keep.sites(site)));
              Gradients grads = vit.backward(forward, Objective.logit(ys), Keep.sites(site))) {
-            return cam(forward.get(site), grads.get(site), c.prefixTokens(), c.gridSize());
+            return cam(forward.get(site), grads.get(site), c.prefixTokens(), c.gridHeight(),
+                    c.gridWidth());
         }
     }
 
     /** {@link #cam(INDArray, INDArray, int, int)} of a model with one token (CLS) before the patches. */
     static INDArray cam(INDArray activations, INDArray gradients, int grid) {
-        return cam(activations, gradients, 1, grid);
+        return cam(activations, gradients, 1, grid, grid);
+    }
+
+    /** {@link #cam(INDArray, INDArray, int, int, int)} on a square {@code grid × grid}. */
+    static INDArray cam(INDArray activations, INDArray gradients, int first, int grid) {
+        return cam(activations, gradients, first, grid, grid);
     }
 
     /**
      * {@code ReLU(Σ_d mean_n(G[n, d]) · A[n, d])} over the patch tokens n (those from {@code first} on) of activations
      * A and gradients G.
      */
-    static INDArray cam(INDArray activations, INDArray gradients, int first, int grid) {
+    static INDArray cam(INDArray activations, INDArray gradients, int first, int gridHeight, int gridWidth) {
         int b = (int) activations.size(0);
         int t = (int) activations.size(1);
         int d = (int) activations.size(2);
@@ -89,6 +95,6 @@ public record GradCam(Site site) {
                 out[i * n + p - first] = (float) Math.max(0, s);
             }
         }
-        return Nd4j.create(out, new long[] {b, grid, grid}, 'c');
+        return Nd4j.create(out, new long[] {b, gridHeight, gridWidth}, 'c');
     }
 }

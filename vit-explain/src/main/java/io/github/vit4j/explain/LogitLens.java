@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * if the network stopped there. It gives per-layer class probabilities {@code [B, L, C]} (for the original ViT the
  * CLS token's lens; for DINOv2's classifier CLS and the patch mean, for SigLIP with classes the attention pooling,
  * for distilled DeiT the mean of its two heads: whatever the output reads); and for every patch token the class the
- * model would predict if every token of the stream were that patch's, {@code [B, L, g, g]} (for a head on the CLS
+ * model would predict if every token of the stream were that patch's, {@code [B, L, gh, gw]} (for a head on the CLS
  * row, simply the head on that token's {@code ln_final} row). At the last block the probabilities are the model's
  * own ({@code LogitLensTest}).
  *
@@ -42,7 +42,7 @@ public final class LogitLens {
      * The lens of one run.
      *
      * @param probabilities {@code [B, L, C]} float: softmax of the lens logits (the model's output read at each block)
-     * @param patchClasses  {@code [B, L, g, g]} int: per block and patch token, the class with the largest lens logit
+     * @param patchClasses  {@code [B, L, gh, gw]} int: per block and patch token, the class with the largest lens logit
      */
     public record Result(INDArray probabilities, INDArray patchClasses) {
     }
@@ -85,7 +85,7 @@ public final class LogitLens {
             }
         }
         return new Result(Nd4j.create(probabilities, new long[] {b, layers, classes}, 'c'),
-                Nd4j.createFromArray(patchClasses).reshape('c', b, layers, c.gridSize(), c.gridSize()));
+                Nd4j.createFromArray(patchClasses).reshape('c', b, layers, c.gridHeight(), c.gridWidth()));
     }
 
     /** Whether the output is the linear head on the CLS row of {@code ln_final}, so that a token's lens is one GEMM. */

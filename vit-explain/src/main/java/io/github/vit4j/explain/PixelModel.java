@@ -38,6 +38,13 @@ final class PixelModel {
             throw new IllegalArgumentException("a model and its preprocessing are both required, got " + vit
                     + " and " + preprocessing);
         }
+        if (!vit.config().square()) {
+            throw new IllegalArgumentException("the model takes " + vit.config().imageHeight() + "×"
+                    + vit.config().imageWidth() + " images, but the pixel-space methods (occlusion, integrated"
+                    + " gradients, feature visualization) work on images its Preprocessing makes, which are square:"
+                    + " run them on the model at its square size (VitConfig.withImageSize(int)), or use a map that"
+                    + " reads the run (GradCam, AttentionRollout, AttentionMaps, ActivationMaps, LogitLens)");
+        }
         int size = vit.config().imageSize();
         if (preprocessing.size() != size || preprocessing.channels() != vit.config().channels()) {
             throw new IllegalArgumentException("preprocessing for " + preprocessing.channels() + "×"

@@ -23,7 +23,7 @@ final class TokenLayout {
             s.append(a.firstRegister()).append("..").append(c.prefixTokens() - 1).append(" the registers, ");
         }
         return s.append(c.prefixTokens()).append("..").append(c.tokens() - 1).append(" the patches of its ")
-                .append(c.gridSize()).append("×").append(c.gridSize()).append(" grid").toString();
+                .append(c.gridHeight()).append("×").append(c.gridWidth()).append(" grid").toString();
     }
 
     /** Whether the model has a classifier: without one its output is its embedding, and softmax over it means nothing. */

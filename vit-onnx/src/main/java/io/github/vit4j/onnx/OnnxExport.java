@@ -103,7 +103,7 @@ public final class OnnxExport {
         int d = c.hiddenSize();
         int p = c.patchSize();
         Graph g = new Graph("vit");
-        g.io(true, INPUT, c.channels(), c.imageSize(), c.imageSize());                          // [B, C, H, W]
+        g.io(true, INPUT, c.channels(), c.imageHeight(), c.imageWidth());                        // [B, C, H, W]
 
         // patch embedding: a stride-p convolution, flattened to tokens; then the tokens before the patches in front
         // and the positions added (the table of both, as the model lays it out: OnnxSteps.tokenTable)

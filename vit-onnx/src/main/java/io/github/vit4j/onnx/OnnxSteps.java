@@ -69,7 +69,7 @@ final class OnnxSteps {
                     a.activation(), a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(),
                     a.positionGrid(), a.positionAntialias())), t);
         }
-        INDArray pixels = Nd4j.zeros(DataType.FLOAT, 1, c.channels(), c.imageSize(), c.imageSize());
+        INDArray pixels = Nd4j.zeros(DataType.FLOAT, 1, c.channels(), c.imageHeight(), c.imageWidth());
         INDArray noPatches = Nd4j.zeros(DataType.FLOAT, Site.embed().shape(c, 1));
         try (Activations run = new ReferenceForward(plain).run(Input.normalized(pixels),
                 Keep.sites(Site.residPre(0)), Map.of(Site.embed(), Substitution.whole(noPatches)))) {

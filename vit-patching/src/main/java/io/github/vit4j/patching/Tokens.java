@@ -187,7 +187,7 @@ public sealed interface Tokens extends Serializable {
         }
     }
 
-    /** A rectangle of grid cells. */
+    /** A rectangle of grid cells (rows of the {@code gridHeight × gridWidth} grid, row-major). */
     record Rectangle(int row, int column, int height, int width) implements Tokens {
         public Rectangle {
             if (row < 0 || column < 0 || height <= 0 || width <= 0) {
@@ -198,10 +198,11 @@ public sealed interface Tokens extends Serializable {
 
         @Override
         public int[] positions(VitConfig c) {
-            int g = c.gridSize();
-            if (row + height > g || column + width > g) {
+            int rows = c.gridHeight();
+            int g = c.gridWidth();
+            if (row + height > rows || column + width > g) {
                 throw new IllegalArgumentException("rectangle rows " + row + ".." + (row + height - 1) + ", columns "
-                        + column + ".." + (column + width - 1) + " leaves the " + g + "×" + g + " patch grid");
+                        + column + ".." + (column + width - 1) + " leaves the " + rows + "×" + g + " patch grid");
             }
             int[] p = new int[height * width];
             int i = 0;

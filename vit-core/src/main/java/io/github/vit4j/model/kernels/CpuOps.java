@@ -217,25 +217,26 @@ abstract sealed class CpuOps extends Ops permits OneDnnOps, OpenBlasOps {
     }
 
     @Override
-    public final INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p) {
-        int g = size / p;
+    public final INDArray unpatchify(INDArray rows, int batch, int channels, int height, int width, int p) {
+        int gh = height / p;
+        int gw = width / p;
         float[] in = toFloats(rows);
-        float[] out = new float[batch * channels * size * size];
+        float[] out = new float[batch * channels * height * width];
         int rowLen = channels * p * p;
         for (int img = 0; img < batch; img++) {
-            for (int gy = 0; gy < g; gy++) {
-                for (int gx = 0; gx < g; gx++) {
-                    int o = ((img * g + gy) * g + gx) * rowLen;
+            for (int gy = 0; gy < gh; gy++) {
+                for (int gx = 0; gx < gw; gx++) {
+                    int o = ((img * gh + gy) * gw + gx) * rowLen;
                     for (int ch = 0; ch < channels; ch++) {
                         for (int y = 0; y < p; y++) {
-                            int to = ((img * channels + ch) * size + gy * p + y) * size + gx * p;
+                            int to = ((img * channels + ch) * height + gy * p + y) * width + gx * p;
                             System.arraycopy(in, o + (ch * p + y) * p, out, to, p);
                         }
                     }
                 }
             }
         }
-        return Nd4j.create(out, new long[] {batch, channels, size, size}, 'c');
+        return Nd4j.create(out, new long[] {batch, channels, height, width}, 'c');
     }
 
     /** A kernel over row {@code [off, off + n)} of a block, in place; {@code scratch} is as long as the block. */

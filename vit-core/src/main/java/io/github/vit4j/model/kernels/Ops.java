@@ -218,5 +218,10 @@ public abstract sealed class Ops permits PlainOps, CpuOps {
     public abstract INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv);
 
     /** {@link #patchify}'s: {@code [B·N, C·p·p]} rows → a new {@code [B, C, H, W]} with {@code H = W = size}. */
-    public abstract INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p);
+    public final INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p) {
+        return unpatchify(rows, batch, channels, size, size, p);
+    }
+
+    /** {@link #patchify}'s: {@code [B·N, C·p·p]} rows → a new {@code [B, C, height, width]}. */
+    public abstract INDArray unpatchify(INDArray rows, int batch, int channels, int height, int width, int p);
 }

@@ -181,10 +181,9 @@ final class PlainOps extends Ops {
     }
 
     @Override
-    public INDArray unpatchify(INDArray rows, int batch, int channels, int size, int p) {
-        int g = size / p;
-        return rows.reshape(batch, g, g, channels, p, p)                               // [B, gy, gx, C, y, x]
+    public INDArray unpatchify(INDArray rows, int batch, int channels, int height, int width, int p) {
+        return rows.reshape(batch, height / p, width / p, channels, p, p)             // [B, gy, gx, C, y, x]
                 .permute(0, 3, 1, 4, 2, 5).dup('c')                                    // [B, C, gy, y, gx, x]
-                .reshape(batch, channels, size, size);
+                .reshape(batch, channels, height, width);
     }
 }
