@@ -82,6 +82,10 @@ final class BackwardRun {
         this.held = held;
         this.batch = forward.batch();
         RunChecks.absent("the objective", config, objective.site());
+        if (objective.takesSoftmax()) {
+            Vit.refuseSoftmax(config, "the objective " + objective, "use Objective.logit (a component of the"
+                    + " output) or Objective.direction");
+        }
         int start = forward.startLayer();
         if (start >= config.layers()) {
             throw new IllegalArgumentException("the run started at layer " + start + ", after the last block: only"

@@ -89,8 +89,13 @@ public final class Vit {
     /**
      * What the model predicts for {@code input}: {@link #logits}, their probabilities and each image's top classes,
      * named by the config's labels.
+     *
+     * @throws IllegalArgumentException for a model without a classifier ({@link Architecture.Head#NONE}: a softmax of
+     *                                  its embedding means nothing), or input of the wrong shape
      */
     public Predictions classify(Input input) {
+        refuseSoftmax(config, "Vit.classify", "use Vit.embed for the embedding, or ZeroShot to classify it against"
+                + " text prompts (CLIP, SigLIP)");
         try (Activations run = run(input, Keep.logitsOnly())) {
             return Predictions.of(run.logits(), config.labels());       // which copies them: no dup of our own
         }
@@ -147,6 +152,18 @@ public final class Vit {
         return new Activations(run.kept(), input.batch(), input.startLayer(),
                 input instanceof Input.Pixels, run.owned(), substitutions,
                 ops::release);
+    }
+
+    /**
+     * Refuses {@code who}, which takes a softmax of the output, on a model without a classifier, saying what to use
+     * {@code instead}.
+     */
+    static void refuseSoftmax(VitConfig config, String who, String instead) {
+        if (config.architecture().head() == Architecture.Head.NONE) {
+            throw new IllegalArgumentException(who + " takes a softmax over classes, but this model has no classifier"
+                    + " (architecture " + config.architecture() + "): its output is its " + config.classes()
+                    + "-wide embedding, over which a softmax means nothing; " + instead);
+        }
     }
 
     /** What a forward run must keep for {@link #backward}: the inputs of the operations whose derivative needs them. */

@@ -85,4 +85,26 @@ class BackwardSiteChecksTest {
             assertTrue(e.getMessage().contains("cannot hold embed_ln fixed"), e.getMessage());
         }
     }
+
+    @Test
+    void classifyingWithAModelWithoutClassifierIsRefusedNamingEmbedAndZeroShot() {
+        Vit vit = new Vit(VitWeights.random(CLIP, 3), KernelSet.PLAIN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vit.classify(pixels(1)));
+        assertTrue(e.getMessage().contains("Vit.classify") && e.getMessage().contains("6-wide embedding")
+                && e.getMessage().contains("Vit.embed") && e.getMessage().contains("ZeroShot"), e.getMessage());
+    }
+
+    @Test
+    void aSoftmaxObjectiveOnAModelWithoutClassifierIsRefusedNamingTheLogitObjective() {
+        Vit vit = new Vit(VitWeights.random(CLIP, 3), KernelSet.PLAIN);
+        for (Objective o : java.util.List.of(Objective.probability(1), Objective.logProbability(1))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> vit.gradients(pixels(1), Map.of(), o));
+            assertTrue(e.getMessage().contains("the objective " + o) && e.getMessage().contains("Objective.logit"),
+                    e.getMessage());
+        }
+        try (Gradients g = vit.gradients(pixels(1), Map.of(), Objective.logit(1))) {
+            assertArrayEquals(new long[] {2, 3, 8, 8}, g.input().shape(), "a logit objective still works");
+        }
+    }
 }
