@@ -166,10 +166,14 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         for (Map.Entry<String, INDArray> e : actual.entrySet()) {
             if (e.getValue() != null && !expected.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("tensor " + e.getKey() + " was given, but the architecture "
-                        + config.architecture() + " has no such part; does the config match these weights?");
+                throw noSuchPart(config, e.getKey());
             }
         }
+    }
+
+    private static IllegalArgumentException noSuchPart(VitConfig config, String name) {
+        return new IllegalArgumentException("tensor " + name + " was given, but the architecture "
+                + config.architecture() + " has no such part; does the config match these weights?");
     }
 
     /**
@@ -200,6 +204,11 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         for (String name : tensors.keySet()) {
             if (!expected.containsKey(name)) {
                 unexpected.add(name);
+            }
+        }
+        for (String name : unexpected) {
+            if (!name.startsWith("blocks.")) {
+                throw noSuchPart(config, name);
             }
         }
         if (!unexpected.isEmpty()) {
