@@ -136,9 +136,7 @@ public final class ZeroShot {
         INDArray weight = unitRows(embeddings.castTo(DataType.DOUBLE), classes).muli(clip.scale())
                 .castTo(DataType.FLOAT);                                                          // [C, P]
         VitConfig c = clip.image().config();
-        VitConfig config = new VitConfig(c.imageSize(), c.patchSize(), c.channels(), c.hiddenSize(), c.layers(),
-                c.heads(), c.mlpSize(), c.layerNormEps(), classes, c.architecture().withLinearHead(true),
-                c.imageWidth());
+        VitConfig config = c.withArchitecture(c.architecture().withLinearHead(true)).withLabels(classes);
         Map<String, INDArray> tensors = new LinkedHashMap<>(clip.image().tensors());
         tensors.remove("head.weight");
         tensors.remove("head.bias");
