@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * All parameters of a ViT, float32, in the layout the forward pass uses. Linear weights keep PyTorch's
@@ -176,6 +177,23 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      */
     public VitWeights withImageSize(int height, int width) {
         return fromTensors(config.withImageSize(height, width), tensors());
+    }
+
+    /**
+     * What the embedding adds to the patch embeddings, as one table {@code [T, D]} (a new array): row t is token t's
+     * position embedding (the trained grid's, resized to the input's grid where they differ; zero for registers,
+     * which Hugging Face inserts after the positions were added), plus, for the tokens before the patches (CLS, the
+     * distillation token, the registers), the token itself. Block 0's {@code resid_pre} is
+     * {@code concat(zeros [P, D], embed) + tokenTable()}, then CLIP's LayerNorm before the blocks where the
+     * architecture has it ({@link Architecture#embedNorm()}). For exporters (vit-onnx) and readers of the embedding.
+     */
+    public INDArray tokenTable() {
+        TokenTable t = TokenTable.of(this);
+        INDArray table = t.positions().dup('c');                                                // [T, D]
+        if (t.prefix() != null) {
+            table.get(NDArrayIndex.interval(0, config.prefixTokens()), NDArrayIndex.all()).addi(t.prefix());
+        }
+        return table;
     }
 
     /** The tensors in timm's names and the forward's layout, in a fixed order (embeddings, blocks, norm, head). */
