@@ -111,7 +111,8 @@ public final class Vit {
      */
     public INDArray embed(Input input, Embedding kind) {
         Site site = kind.site(config);
-        try (Activations run = run(input, Keep.sites(site))) {
+        boolean clsRowAlone = site.kind() == Site.Kind.LN_FINAL;     // only its CLS row is read
+        try (Activations run = run(input, Keep.sites(site), Map.of(), clsRowAlone)) {
             INDArray kept = run.get(site);
             return site.kind() == Site.Kind.LN_FINAL ? HeadSteps.row(kept, 0) : kept.dup('c');  // [B, E]
         }
@@ -136,10 +137,18 @@ public final class Vit {
      *                                  {@code keep} naming a per-block site at a layer past the last
      */
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
+        return run(input, keep, substitutions, false);
+    }
+
+    /**
+     * {@link #run(Input, Keep, Map)}; with {@code lnFinalClsRow} a kept {@code ln_final} may be its CLS row alone
+     * {@code [B, 1, D]}, so that keeping it leaves the last block's CLS-only shortcut on ({@link #embed}).
+     */
+    Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions, boolean lnFinalClsRow) {
         RunChecks.input(config, input);
         RunChecks.substitutions(config, input, substitutions);
         RunChecks.keep(config, keep);
-        Shortcuts shortcuts = Shortcuts.of(config, input.startLayer(), keep, substitutions);
+        Shortcuts shortcuts = Shortcuts.of(config, input.startLayer(), keep, substitutions, lnFinalClsRow);
         FastRun run = new FastRun(keep, substitutions, config, input.batch(), shortcuts.clsOnlyLayer(), ops);
         INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
                 : run.callers(((Input.ResidPre) input).residPre());                            // [B, T, D]
@@ -340,11 +349,12 @@ public final class Vit {
      *
      * @param skipped      the module outputs whose module is not computed: replaced whole, nothing inside kept
      * @param clsOnlyLayer the block computed for its CLS row alone (the last, when the run keeps nothing of it nor
-     *                     ln_final), or −1
+     *                     ln_final, unless only ln_final's CLS row is read), or −1
      */
     private record Shortcuts(Set<Site> skipped, int clsOnlyLayer) {
 
-        static Shortcuts of(VitConfig config, int start, Keep keep, Map<Site, Substitution> substitutions) {
+        static Shortcuts of(VitConfig config, int start, Keep keep, Map<Site, Substitution> substitutions,
+                            boolean lnFinalClsRow) {
             Set<Site> skipped = new HashSet<>();
             for (int l = start; l < config.layers(); l++) {
                 for (Site.Module module : List.of(Site.Module.ATTENTION, Site.Module.MLP)) {
@@ -357,7 +367,7 @@ public final class Vit {
             }
             int last = config.layers() - 1;
             boolean readsClsAlone = config.architecture().pooling() == Architecture.Pooling.CLS;
-            boolean clsOnly = readsClsAlone && start <= last && !keep.keeps(Site.lnFinal())
+            boolean clsOnly = readsClsAlone && start <= last && (lnFinalClsRow || !keep.keeps(Site.lnFinal()))
                     && !keepsAny(keep, last, Site.Kind::perBlock);
             return new Shortcuts(skipped, clsOnly ? last : -1);
         }
