@@ -74,6 +74,8 @@ final class ClassifyCommand implements Callable<Integer> {
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
+        ArchitectureText.refuseSoftmax(config, "vit classify", "give the model --classes (a CLIP or SigLIP becomes a "
+                + "zero-shot classifier over them), or use vit embed for the embeddings");
         if (scoreLabels) {
             source.checkLabelsFit(config.classes(), "classify with --label clean-top1 to show the classes without "
                     + "scoring them");

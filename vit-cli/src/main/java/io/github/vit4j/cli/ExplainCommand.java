@@ -3,6 +3,7 @@ package io.github.vit4j.cli;
 import io.github.vit4j.format.Npy;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Architecture;
+import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.Pretrained;
 import io.github.vit4j.model.Vit;
@@ -156,7 +157,7 @@ final class ExplainCommand implements Callable<Integer> {
             for (int first = 0; first < n; first += batch) {
                 int count = Math.min(batch, n - first);
                 ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
-                Predictions predictions = vit.classify(b.input());
+                Predictions predictions = predictions(vit, b.input());
                 int[] y = classes(b, predictions, fixedClass);
                 List<ExplainReport.Image> entries = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
@@ -172,7 +173,7 @@ final class ExplainCommand implements Callable<Integer> {
                     INDArray result = m.compute(vit, b, y, settings);
                     seconds[chosen.indexOf(m)] += (System.nanoTime() - start) / 1e9;
                     Predictions attacked = m.shape() == ExplainMethod.Shape.IMAGE
-                            ? vit.classify(b.withPixels(result).input()) : null;
+                            ? predictions(vit, b.withPixels(result).input()) : null;
                     for (int i = 0; i < count; i++) {
                         Path dir = out.resolve(Integer.toString(b.index(i)));
                         INDArray map = result.get(NDArrayIndex.point(i)).dup('c');
@@ -221,6 +222,14 @@ final class ExplainCommand implements Callable<Integer> {
             return IntStream.range(0, b.size()).map(i -> predictions.top1(i).index()).toArray();
         }
         return images.labels(b, "use --label clean-top1 (the model's top class) or --label K (one class for all)");
+    }
+
+    /**
+     * The model's output as predictions: {@link Vit#classify}'s, also for a model without a classifier (which
+     * {@code classify} refuses), whose top components the report lists.
+     */
+    private static Predictions predictions(Vit vit, Input input) {
+        return Predictions.of(vit.logits(input), vit.config().labels());
     }
 
     private static String describe(Predictions.Prediction p, int y, VitConfig c) {

@@ -117,4 +117,13 @@ class FamilyCliTest {
                 dir.resolve("logit").toString());
         assertEquals(0, logit.exitCode(), logit.toString());
     }
+
+    @Test
+    void classifyOfAModelWithoutClassifierIsRefusedNamingEmbedAndClasses() throws Exception {
+        Path m = model("dinov2", Architecture.dinov2(0, 0), 16);
+        CliRun run = CliRun.of("classify", "--model", m.toString(), "--limit", "1");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("vit classify takes a softmax") && run.err().contains("vit embed")
+                && run.err().contains("--classes") && !run.err().contains("Vit.embed"), run.err());
+    }
 }

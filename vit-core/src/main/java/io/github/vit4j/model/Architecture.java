@@ -187,6 +187,12 @@ public record Architecture(Tokens tokens, int registers, boolean embedNorm, Acti
                 Head.NONE, false, positionGrid, positionAntialias);
     }
 
+    /** This architecture with position embeddings trained for {@code grid} (0: the input's grid). */
+    Architecture withPositionGrid(int grid) {
+        return new Architecture(tokens, registers, embedNorm, activation, finalNormOnPooled, pooling, projection,
+                head, cosineHead, grid, positionAntialias);
+    }
+
     /** Whether the model has a CLS token (at position 0). */
     public boolean hasCls() {
         return tokens != Tokens.NONE;

@@ -65,7 +65,10 @@ final class Backward {
         return new Backward(weights, table, ops, objective, run, forward.batch()).run();
     }
 
-    /** The head, then each block from the last down to the lowest the run computes, then the embedding if asked. */
+    /**
+     * The head, then each block from the last down to the lowest the run computes, then the embedding if asked
+     * (embed_ln, or on to the pixels).
+     */
     private Gradients run() {
         double[] values = objective.values(run.used(objective.site()));
         Grad dResid = head();
@@ -73,7 +76,7 @@ final class Backward {
             dResid = block(l, dResid);
             run.release(dResid);
         }
-        Grad dInput = run.computesInput() ? embed(dResid) : Grad.ZERO;
+        Grad dInput = run.entersEmbedding() ? embed(dResid) : Grad.ZERO;
         run.release(dInput);
         return run.gradients(values, dInput);
     }
@@ -133,9 +136,15 @@ final class Backward {
         return run.apply(dLnFinal, g -> ops.layerNormBackward(g, residPost, weights.norm(), eps));
     }
 
-    /** The vector the head read: image_embeds, else pooled (both kept by the forward for a backward). */
+    /**
+     * The vector the head read: image_embeds, else pooled (both kept by the forward for a backward), else the CLS
+     * row of ln_final (a CLS-pooled model with a head has no pooled site of its own: its pooled vector is that row).
+     */
     private INDArray embedding() {
-        return run.used(arch.projection() > 0 ? Site.imageEmbeds() : Site.pooled());
+        if (arch.projection() > 0 || arch.hasPooled()) {
+            return run.used(arch.projection() > 0 ? Site.imageEmbeds() : Site.pooled());
+        }
+        return HeadSteps.row(run.used(Site.lnFinal()), 0);                                         // [B, D]
     }
 
     /** {@code concat(x[:, 0], mean of x[:, P:])}'s: dPooled {@code [B, 2D]} → a new {@code [B, T, D]}. */
@@ -248,6 +257,9 @@ final class Backward {
         if (arch.embedNorm()) {
             // residPre = embedLn = layerNorm(tokens, normPre)    CLIP; tokens recomputed from the run's embed
             Grad dEmbedLn = run.site(Site.embedLn(), dResidPre);
+            if (!run.computesInput()) {
+                return Grad.ZERO;                           // embed_ln kept alone: nothing below it was asked for
+            }
             INDArray tokens = ops.prependAddPos(run.used(Site.embed()), table.prefix(), table.positions());
             dTokens = run.apply(dEmbedLn, g -> ops.layerNormBackward(g, tokens, weights.extras().embedNorm(),
                     config.layerNormEps()));

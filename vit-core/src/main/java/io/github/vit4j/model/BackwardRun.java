@@ -81,6 +81,11 @@ final class BackwardRun {
         this.substitutions = forward.substitutions();
         this.held = held;
         this.batch = forward.batch();
+        RunChecks.absent("the objective", config, objective.site());
+        if (objective.takesSoftmax()) {
+            Vit.refuseSoftmax(config, "the objective " + objective, "use Objective.logit (a component of the"
+                    + " output) or Objective.direction");
+        }
         int start = forward.startLayer();
         if (start >= config.layers()) {
             throw new IllegalArgumentException("the run started at layer " + start + ", after the last block: only"
@@ -103,6 +108,14 @@ final class BackwardRun {
     /** The lowest block the backward computes: the run's first, or the lowest whose gradients anyone asked for. */
     int stopLayer() {
         return stop;
+    }
+
+    /**
+     * Whether the backward enters the embedding: the run had pixels and the backward keeps {@code embed}, or
+     * CLIP's {@code embed_ln} (whose gradient is block 0's resid_pre's, before the pre-norm).
+     */
+    boolean entersEmbedding() {
+        return stop == 0 && forward.fromPixels() && keepsEmbedding();
     }
 
     /** Whether the backward goes on through the embedding to the input pixels. */
@@ -191,12 +204,12 @@ final class BackwardRun {
     }
 
     /**
-     * The lowest block whose gradients anyone asked for: 0 when {@code keep} selects {@code embed} and the run had
-     * pixels (the input's gradient is computed then, and only then), else the lowest layer of a kept per-block site.
-     * Nothing below it is computed.
+     * The lowest block whose gradients anyone asked for: 0 when {@code keep} selects {@code embed} or
+     * {@code embed_ln} and the run had pixels (the input's gradient is computed when it selects {@code embed}, and
+     * only then), else the lowest layer of a kept per-block site. Nothing below it is computed.
      */
     private int lowestKeptLayer() {
-        if (forward.fromPixels() && keep.keeps(Site.embed())) {
+        if (forward.fromPixels() && keepsEmbedding()) {
             return 0;
         }
         for (int l = 0; l < config.layers(); l++) {
@@ -207,6 +220,11 @@ final class BackwardRun {
             }
         }
         return config.layers();
+    }
+
+    /** Whether {@code keep} selects {@code embed}, or {@code embed_ln} of a model that has it. */
+    private boolean keepsEmbedding() {
+        return keep.keeps(Site.embed()) || (config.hasSite(Site.Kind.EMBED_LN) && keep.keeps(Site.embedLn()));
     }
 
     /** {@code d} where {@code mask} is 0, zero where it is 1: a new array, or zero when the mask is all 1. */
@@ -232,8 +250,10 @@ final class BackwardRun {
     private void checkHeld(int start) {
         for (Map.Entry<Site, INDArray> e : held.entrySet()) {
             Site site = e.getKey();
+            RunChecks.absent("a held site", config, site);
+            boolean embedding = site.kind() == Site.Kind.EMBED || site.kind() == Site.Kind.EMBED_LN;
             boolean computed = site.kind().perBlock() ? site.layer() >= start && site.layer() < config.layers()
-                    : site.kind() != Site.Kind.EMBED || forward.fromPixels();
+                    : !embedding || forward.fromPixels();
             if (!computed) {
                 throw new IllegalArgumentException("cannot hold " + site + " fixed: the run computes layers " + start
                         + ".." + (config.layers() - 1) + (forward.fromPixels() ? "" : " from a resid_pre"));

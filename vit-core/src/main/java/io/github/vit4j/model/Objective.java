@@ -72,6 +72,11 @@ public final class Objective {
         return new Objective(Kind.DIRECTION, site, null, direction.dup('c'));
     }
 
+    /** Whether the objective takes a softmax of the logits ({@link #probability}, {@link #logProbability}). */
+    boolean takesSoftmax() {
+        return kind == Kind.PROBABILITY || kind == Kind.LOG_PROBABILITY;
+    }
+
     /** The site whose array the objective is a function of (where the backward is seeded). */
     public Site site() {
         return site;

@@ -152,10 +152,6 @@ public final class TextTower {
             throw new IllegalArgumentException("the text tower needs at least one row of token ids");
         }
         int t = ids[0].length;
-        if (t == 0 || t > config.contextLength()) {
-            throw new IllegalArgumentException("rows of " + t + " token ids; the text tower reads 1.."
-                    + config.contextLength() + " (CLIP's tokenizers pad to " + config.contextLength() + ")");
-        }
         int[] pool = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] == null || ids[i].length != t) {
@@ -163,20 +159,32 @@ public final class TextTower {
                         + (ids[i] == null ? "no ids" : ids[i].length + " ids") + " but row 0 has " + t
                         + "; pad every prompt to one length");
             }
-            for (int j = 0; j < t; j++) {
-                if (ids[i][j] < 0 || ids[i][j] >= config.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + ids[i][j] + " at row " + i + ", position " + j
-                            + " is outside the vocabulary of " + config.vocabSize() + " tokens (0.."
-                            + (config.vocabSize() - 1) + "); was it tokenized for this model?");
-                }
-            }
-            try {
-                pool[i] = config.poolIndex(ids[i]);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("row " + i + ": " + e.getMessage(), e);
-            }
+            pool[i] = checkRow(config, ids[i], "row " + i);
         }
         return pool;
+    }
+
+    /**
+     * Checks one prompt's ids, {@code which} naming it in the messages ("row 3"), and returns where it pools: 1 to
+     * contextLength ids, each in the vocabulary, with an end-of-text token.
+     */
+    static int checkRow(TextConfig config, long[] row, String which) {
+        if (row.length == 0 || row.length > config.contextLength()) {
+            throw new IllegalArgumentException(which + " has " + row.length + " token ids; the text tower reads 1.."
+                    + config.contextLength() + " (CLIP's tokenizers pad to " + config.contextLength() + ")");
+        }
+        for (int j = 0; j < row.length; j++) {
+            if (row[j] < 0 || row[j] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + row[j] + " at " + which + ", position " + j
+                        + " is outside the vocabulary of " + config.vocabSize() + " tokens (0.."
+                        + (config.vocabSize() - 1) + "); was it tokenized for this model?");
+            }
+        }
+        try {
+            return config.poolIndex(row);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(which + ": " + e.getMessage(), e);
+        }
     }
 
     private void checkSite(String who, Site site) {

@@ -48,7 +48,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
         Map<String, long[]> expected = expectedShapes(config);
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             check(config, e.getKey(), e.getValue(), actual.get(e.getKey()));
-            VitWeights.checkFinite(e.getKey(), actual.get(e.getKey()));
+            WeightTensors.checkFinite(e.getKey(), actual.get(e.getKey()));
         }
         if (projection != null && config.projection() == 0) {
             throw new IllegalArgumentException("a text projection was given, but the config has none (projection"
@@ -71,7 +71,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
         s.put("token_embedding", new long[] {c.vocabSize(), d});
         s.put("pos_embed", new long[] {c.contextLength(), d});
         for (int i = 0; i < c.layers(); i++) {
-            VitWeights.blockShapes(s, "blocks." + i + ".", d, c.mlpSize());
+            WeightTensors.blockShapes(s, "blocks." + i + ".", d, c.mlpSize());
         }
         s.put("norm.weight", new long[] {d});
         s.put("norm.bias", new long[] {d});
@@ -106,7 +106,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
         }
         List<VitWeights.Block> blocks = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
-            blocks.add(VitWeights.block(tensors, "blocks." + i + "."));
+            blocks.add(WeightTensors.block(tensors, "blocks." + i + "."));
         }
         return new TextWeights(config, tensors.get("token_embedding"), tensors.get("pos_embed"), blocks,
                 new VitWeights.LayerNorm(tensors.get("norm.weight"), tensors.get("norm.bias")),
@@ -118,7 +118,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
      * linear weights N(0, 0.02²), LayerNorms near 1 and 0).
      */
     public static TextWeights random(TextConfig config, long seed) {
-        return fromTensors(config, VitWeights.randomTensors(expectedShapes(config), seed));
+        return fromTensors(config, WeightTensors.randomTensors(expectedShapes(config), seed));
     }
 
     private static Map<String, INDArray> flatten(INDArray tokenEmbedding, INDArray posEmbed,
@@ -128,7 +128,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
         t.put("token_embedding", tokenEmbedding);
         t.put("pos_embed", posEmbed);
         for (int i = 0; i < blocks.size(); i++) {
-            VitWeights.putBlock(t, "blocks." + i + ".", blocks.get(i));
+            WeightTensors.putBlock(t, "blocks." + i + ".", blocks.get(i));
         }
         t.put("norm.weight", norm == null ? null : norm.weight());
         t.put("norm.bias", norm == null ? null : norm.bias());
@@ -137,7 +137,7 @@ public record TextWeights(TextConfig config, INDArray tokenEmbedding, INDArray p
     }
 
     private static void check(TextConfig c, String name, long[] expected, INDArray actual) {
-        VitWeights.checkTensor(name, expected, actual, "a " + c.layers() + "-layer text tower of width "
+        WeightTensors.checkTensor(name, expected, actual, "a " + c.layers() + "-layer text tower of width "
                 + c.hiddenSize(), () -> "; does the TextConfig (vocabulary " + c.vocabSize() + ", context "
                 + c.contextLength() + ", width " + c.hiddenSize() + ", MLP " + c.mlpSize() + ", projection "
                 + c.projection() + ") match these weights?");

@@ -89,8 +89,13 @@ public final class Vit {
     /**
      * What the model predicts for {@code input}: {@link #logits}, their probabilities and each image's top classes,
      * named by the config's labels.
+     *
+     * @throws IllegalArgumentException for a model without a classifier ({@link Architecture.Head#NONE}: a softmax of
+     *                                  its embedding means nothing), or input of the wrong shape
      */
     public Predictions classify(Input input) {
+        refuseSoftmax(config, "Vit.classify", "use Vit.embed for the embedding, or ZeroShot to classify it against"
+                + " text prompts (CLIP, SigLIP)");
         try (Activations run = run(input, Keep.logitsOnly())) {
             return Predictions.of(run.logits(), config.labels());       // which copies them: no dup of our own
         }
@@ -106,7 +111,8 @@ public final class Vit {
      */
     public INDArray embed(Input input, Embedding kind) {
         Site site = kind.site(config);
-        try (Activations run = run(input, Keep.sites(site))) {
+        boolean clsRowAlone = site.kind() == Site.Kind.LN_FINAL;     // only its CLS row is read
+        try (Activations run = run(input, Keep.sites(site), Map.of(), clsRowAlone)) {
             INDArray kept = run.get(site);
             return site.kind() == Site.Kind.LN_FINAL ? HeadSteps.row(kept, 0) : kept.dup('c');  // [B, E]
         }
@@ -131,10 +137,18 @@ public final class Vit {
      *                                  {@code keep} naming a per-block site at a layer past the last
      */
     public Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions) {
+        return run(input, keep, substitutions, false);
+    }
+
+    /**
+     * {@link #run(Input, Keep, Map)}; with {@code lnFinalClsRow} a kept {@code ln_final} may be its CLS row alone
+     * {@code [B, 1, D]}, so that keeping it leaves the last block's CLS-only shortcut on ({@link #embed}).
+     */
+    Activations run(Input input, Keep keep, Map<Site, Substitution> substitutions, boolean lnFinalClsRow) {
         RunChecks.input(config, input);
         RunChecks.substitutions(config, input, substitutions);
         RunChecks.keep(config, keep);
-        Shortcuts shortcuts = Shortcuts.of(config, input.startLayer(), keep, substitutions);
+        Shortcuts shortcuts = Shortcuts.of(config, input.startLayer(), keep, substitutions, lnFinalClsRow);
         FastRun run = new FastRun(keep, substitutions, config, input.batch(), shortcuts.clsOnlyLayer(), ops);
         INDArray resid = input instanceof Input.Pixels p ? embed(run, p.pixels())
                 : run.callers(((Input.ResidPre) input).residPre());                            // [B, T, D]
@@ -147,6 +161,18 @@ public final class Vit {
         return new Activations(run.kept(), input.batch(), input.startLayer(),
                 input instanceof Input.Pixels, run.owned(), substitutions,
                 ops::release);
+    }
+
+    /**
+     * Refuses {@code who}, which takes a softmax of the output, on a model without a classifier, saying what to use
+     * {@code instead}.
+     */
+    static void refuseSoftmax(VitConfig config, String who, String instead) {
+        if (config.architecture().head() == Architecture.Head.NONE) {
+            throw new IllegalArgumentException(who + " takes a softmax over classes, but this model has no classifier"
+                    + " (architecture " + config.architecture() + "): its output is its " + config.classes()
+                    + "-wide embedding, over which a softmax means nothing; " + instead);
+        }
     }
 
     /** What a forward run must keep for {@link #backward}: the inputs of the operations whose derivative needs them. */
@@ -323,11 +349,12 @@ public final class Vit {
      *
      * @param skipped      the module outputs whose module is not computed: replaced whole, nothing inside kept
      * @param clsOnlyLayer the block computed for its CLS row alone (the last, when the run keeps nothing of it nor
-     *                     ln_final), or −1
+     *                     ln_final, unless only ln_final's CLS row is read), or −1
      */
     private record Shortcuts(Set<Site> skipped, int clsOnlyLayer) {
 
-        static Shortcuts of(VitConfig config, int start, Keep keep, Map<Site, Substitution> substitutions) {
+        static Shortcuts of(VitConfig config, int start, Keep keep, Map<Site, Substitution> substitutions,
+                            boolean lnFinalClsRow) {
             Set<Site> skipped = new HashSet<>();
             for (int l = start; l < config.layers(); l++) {
                 for (Site.Module module : List.of(Site.Module.ATTENTION, Site.Module.MLP)) {
@@ -340,7 +367,7 @@ public final class Vit {
             }
             int last = config.layers() - 1;
             boolean readsClsAlone = config.architecture().pooling() == Architecture.Pooling.CLS;
-            boolean clsOnly = readsClsAlone && start <= last && !keep.keeps(Site.lnFinal())
+            boolean clsOnly = readsClsAlone && start <= last && (lnFinalClsRow || !keep.keeps(Site.lnFinal()))
                     && !keepsAny(keep, last, Site.Kind::perBlock);
             return new Shortcuts(skipped, clsOnly ? last : -1);
         }

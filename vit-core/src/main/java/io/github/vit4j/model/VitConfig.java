@@ -86,6 +86,9 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
                     + " grid cannot be the one the position embeddings were trained for: name the trained grid"
                     + " (Architecture.positionGrid), e.g. with VitConfig.withImageSize(height, width)");
         }
+        if (imageWidth == imageSize && architecture.positionGrid() == imageSize / patchSize) {
+            architecture = architecture.withPositionGrid(0);   // the input's grid: one config, one toString
+        }
         long grid = imageSize / patchSize;
         long positionGrid = architecture.positionGrid() > 0 ? architecture.positionGrid() : grid;
         long tokens = architecture.prefixTokens() + grid * (imageWidth / patchSize);
@@ -359,12 +362,8 @@ public record VitConfig(int imageSize, int patchSize, int channels, int hiddenSi
      * trained size (square, the trained grid) nothing is resized.
      */
     public VitConfig withImageSize(int height, int width) {
-        Architecture a = architecture;
-        int trained = positionGrid();
-        boolean atTrainedSize = height == width && height % patchSize == 0 && height / patchSize == trained;
-        Architecture resized = new Architecture(a.tokens(), a.registers(), a.embedNorm(), a.activation(),
-                a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(),
-                atTrainedSize ? 0 : trained, a.positionAntialias());
+        // at the trained size the constructor stores positionGrid 0 (the input's grid)
+        Architecture resized = architecture.withPositionGrid(positionGrid());
         return new VitConfig(height, patchSize, channels, hiddenSize, layers, heads, mlpSize, layerNormEps,
                 labels, resized, width);
     }

@@ -2,17 +2,11 @@ package io.github.vit4j.model;
 
 import io.github.vit4j.model.kernels.NativeEnvironment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.function.Supplier;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * All parameters of a ViT, float32, in the layout the forward pass uses. Linear weights keep PyTorch's
@@ -162,14 +156,18 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             checkTensor(config, e.getKey(), e.getValue(), actual.get(e.getKey()));
-            checkFinite(e.getKey(), actual.get(e.getKey()));
+            WeightTensors.checkFinite(e.getKey(), actual.get(e.getKey()));
         }
         for (Map.Entry<String, INDArray> e : actual.entrySet()) {
             if (e.getValue() != null && !expected.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("tensor " + e.getKey() + " was given, but the architecture "
-                        + config.architecture() + " has no such part; does the config match these weights?");
+                throw noSuchPart(config, e.getKey());
             }
         }
+    }
+
+    private static IllegalArgumentException noSuchPart(VitConfig config, String name) {
+        return new IllegalArgumentException("tensor " + name + " was given, but the architecture "
+                + config.architecture() + " has no such part; does the config match these weights?");
     }
 
     /**
@@ -179,6 +177,23 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      */
     public VitWeights withImageSize(int height, int width) {
         return fromTensors(config.withImageSize(height, width), tensors());
+    }
+
+    /**
+     * What the embedding adds to the patch embeddings, as one table {@code [T, D]} (a new array): row t is token t's
+     * position embedding (the trained grid's, resized to the input's grid where they differ; zero for registers,
+     * which Hugging Face inserts after the positions were added), plus, for the tokens before the patches (CLS, the
+     * distillation token, the registers), the token itself. Block 0's {@code resid_pre} is
+     * {@code concat(zeros [P, D], embed) + tokenTable()}, then CLIP's LayerNorm before the blocks where the
+     * architecture has it ({@link Architecture#embedNorm()}). For exporters (vit-onnx) and readers of the embedding.
+     */
+    public INDArray tokenTable() {
+        TokenTable t = TokenTable.of(this);
+        INDArray table = t.positions().dup('c');                                                // [T, D]
+        if (t.prefix() != null) {
+            table.get(NDArrayIndex.interval(0, config.prefixTokens()), NDArrayIndex.all()).addi(t.prefix());
+        }
+        return table;
     }
 
     /** The tensors in timm's names and the forward's layout, in a fixed order (embeddings, blocks, norm, head). */
@@ -202,6 +217,11 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
                 unexpected.add(name);
             }
         }
+        for (String name : unexpected) {
+            if (!name.startsWith("blocks.")) {
+                throw noSuchPart(config, name);
+            }
+        }
         if (!unexpected.isEmpty()) {
             throw new IllegalArgumentException("unexpected tensors " + unexpected + " for a " + config.layers()
                     + "-layer ViT; expected names like " + expected.keySet().stream().limit(6).toList()
@@ -212,19 +232,20 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
         }
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
-            blocks.add(block(tensors, "blocks." + i + "."));
+            blocks.add(WeightTensors.block(tensors, "blocks." + i + "."));
         }
         AttentionPool pool = tensors.containsKey("attn_pool.latent") ? new AttentionPool(
-                tensors.get("attn_pool.latent"), linear(tensors, "attn_pool.q"), linear(tensors, "attn_pool.kv"),
-                linear(tensors, "attn_pool.proj"), layerNorm(tensors, "attn_pool.norm"),
-                linear(tensors, "attn_pool.mlp.fc1"), linear(tensors, "attn_pool.mlp.fc2")) : null;
+                tensors.get("attn_pool.latent"), WeightTensors.linear(tensors, "attn_pool.q"),
+                WeightTensors.linear(tensors, "attn_pool.kv"), WeightTensors.linear(tensors, "attn_pool.proj"),
+                WeightTensors.layerNorm(tensors, "attn_pool.norm"), WeightTensors.linear(tensors, "attn_pool.mlp.fc1"),
+                WeightTensors.linear(tensors, "attn_pool.mlp.fc2")) : null;
         Extras extras = new Extras(tensors.get("dist_token"), tensors.get("reg_token"),
-                tensors.containsKey("norm_pre.weight") ? layerNorm(tensors, "norm_pre") : null,
-                tensors.containsKey("head_dist.weight") ? linear(tensors, "head_dist") : null, pool,
+                tensors.containsKey("norm_pre.weight") ? WeightTensors.layerNorm(tensors, "norm_pre") : null,
+                tensors.containsKey("head_dist.weight") ? WeightTensors.linear(tensors, "head_dist") : null, pool,
                 tensors.get("proj.weight"));
-        return new VitWeights(config, linear(tensors, "patch_embed.proj"), tensors.get("cls_token"),
-                tensors.get("pos_embed"), blocks, layerNorm(tensors, "norm"),
-                tensors.containsKey("head.weight") ? linear(tensors, "head") : null, extras);
+        return new VitWeights(config, WeightTensors.linear(tensors, "patch_embed.proj"), tensors.get("cls_token"),
+                tensors.get("pos_embed"), blocks, WeightTensors.layerNorm(tensors, "norm"),
+                tensors.containsKey("head.weight") ? WeightTensors.linear(tensors, "head") : null, extras);
     }
 
     /** Every tensor name with the shape the forward pass expects for {@code config}, in canonical order. */
@@ -249,7 +270,7 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
             s.put("norm_pre.bias", new long[] {d});
         }
         for (int i = 0; i < c.layers(); i++) {
-            blockShapes(s, "blocks." + i + ".", d, c.mlpSize());
+            WeightTensors.blockShapes(s, "blocks." + i + ".", d, c.mlpSize());
         }
         s.put("norm.weight", new long[] {d});
         s.put("norm.bias", new long[] {d});
@@ -288,155 +309,39 @@ public record VitWeights(VitConfig config, Linear patchEmbed, INDArray clsToken,
      * bias 0.1·N(0,1) so that every parameter matters. The same seed gives the same weights on every machine.
      */
     public static VitWeights random(VitConfig config, long seed) {
-        return fromTensors(config, randomTensors(expectedShapes(config), seed));
-    }
-
-    /** {@link #random}'s tensors for any shapes by name (the text tower's too). */
-    static Map<String, INDArray> randomTensors(Map<String, long[]> shapes, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        Map<String, INDArray> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            String name = e.getKey();
-            long[] shape = e.getValue();
-            boolean isNorm = name.startsWith("norm") || name.contains(".norm") || name.contains("norm_pre");
-            boolean isBias = name.endsWith(".bias");
-            double scale = isNorm ? 0.1 : isBias ? 0.01 : 0.02;
-            double offset = isNorm && name.endsWith(".weight") ? 1.0 : 0.0;
-            float[] values = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) (offset + scale * rng.nextGaussian());
-            }
-            tensors.put(name, Nd4j.create(values, shape, 'c'));
-        }
-        return tensors;
-    }
-
-    /** The shapes of one block's tensors, named {@code prefix + "norm1.weight"} …, into {@code s}. */
-    static void blockShapes(Map<String, long[]> s, String prefix, long d, long m) {
-        s.put(prefix + "norm1.weight", new long[] {d});
-        s.put(prefix + "norm1.bias", new long[] {d});
-        s.put(prefix + "attn.qkv.weight", new long[] {3 * d, d});
-        s.put(prefix + "attn.qkv.bias", new long[] {3 * d});
-        s.put(prefix + "attn.proj.weight", new long[] {d, d});
-        s.put(prefix + "attn.proj.bias", new long[] {d});
-        s.put(prefix + "norm2.weight", new long[] {d});
-        s.put(prefix + "norm2.bias", new long[] {d});
-        s.put(prefix + "mlp.fc1.weight", new long[] {m, d});
-        s.put(prefix + "mlp.fc1.bias", new long[] {m});
-        s.put(prefix + "mlp.fc2.weight", new long[] {d, m});
-        s.put(prefix + "mlp.fc2.bias", new long[] {d});
-    }
-
-    /** The block whose tensors {@code t} holds under {@code prefix} ({@link #blockShapes}' names). */
-    static Block block(Map<String, INDArray> t, String prefix) {
-        return new Block(layerNorm(t, prefix + "norm1"), linear(t, prefix + "attn.qkv"),
-                linear(t, prefix + "attn.proj"), layerNorm(t, prefix + "norm2"), linear(t, prefix + "mlp.fc1"),
-                linear(t, prefix + "mlp.fc2"));
-    }
-
-    /** Block {@code b}'s tensors into {@code t} under {@code prefix} ({@link #blockShapes}' names). */
-    static void putBlock(Map<String, INDArray> t, String prefix, Block b) {
-        put(t, prefix + "norm1", b.norm1());
-        put(t, prefix + "attn.qkv", b.qkv());
-        put(t, prefix + "attn.proj", b.proj());
-        put(t, prefix + "norm2", b.norm2());
-        put(t, prefix + "mlp.fc1", b.fc1());
-        put(t, prefix + "mlp.fc2", b.fc2());
-    }
-
-    private static Linear linear(Map<String, INDArray> t, String prefix) {
-        return new Linear(t.get(prefix + ".weight"), t.get(prefix + ".bias"));
-    }
-
-    private static LayerNorm layerNorm(Map<String, INDArray> t, String prefix) {
-        return new LayerNorm(t.get(prefix + ".weight"), t.get(prefix + ".bias"));
+        return fromTensors(config, WeightTensors.randomTensors(expectedShapes(config), seed));
     }
 
     private static Map<String, INDArray> flatten(Linear patchEmbed, INDArray clsToken, INDArray posEmbed,
                                                  List<Block> blocks, LayerNorm norm, Linear head, Extras extras) {
         Map<String, INDArray> t = new LinkedHashMap<>();
-        put(t, "patch_embed.proj", patchEmbed);
+        WeightTensors.put(t, "patch_embed.proj", patchEmbed);
         t.put("cls_token", clsToken);
         t.put("dist_token", extras.distToken);
         t.put("reg_token", extras.registers);
         t.put("pos_embed", posEmbed);
-        put(t, "norm_pre", extras.embedNorm);
+        WeightTensors.put(t, "norm_pre", extras.embedNorm);
         for (int i = 0; i < blocks.size(); i++) {
-            putBlock(t, "blocks." + i + ".", blocks.get(i));
+            WeightTensors.putBlock(t, "blocks." + i + ".", blocks.get(i));
         }
-        put(t, "norm", norm);
+        WeightTensors.put(t, "norm", norm);
         AttentionPool pool = extras.pool;
         t.put("attn_pool.latent", pool == null ? null : pool.latent());
-        put(t, "attn_pool.q", pool == null ? null : pool.q());
-        put(t, "attn_pool.kv", pool == null ? null : pool.kv());
-        put(t, "attn_pool.proj", pool == null ? null : pool.proj());
-        put(t, "attn_pool.norm", pool == null ? null : pool.norm());
-        put(t, "attn_pool.mlp.fc1", pool == null ? null : pool.fc1());
-        put(t, "attn_pool.mlp.fc2", pool == null ? null : pool.fc2());
+        WeightTensors.put(t, "attn_pool.q", pool == null ? null : pool.q());
+        WeightTensors.put(t, "attn_pool.kv", pool == null ? null : pool.kv());
+        WeightTensors.put(t, "attn_pool.proj", pool == null ? null : pool.proj());
+        WeightTensors.put(t, "attn_pool.norm", pool == null ? null : pool.norm());
+        WeightTensors.put(t, "attn_pool.mlp.fc1", pool == null ? null : pool.fc1());
+        WeightTensors.put(t, "attn_pool.mlp.fc2", pool == null ? null : pool.fc2());
         t.put("proj.weight", extras.projection);
-        put(t, "head", head);
-        put(t, "head_dist", extras.headDist);
+        WeightTensors.put(t, "head", head);
+        WeightTensors.put(t, "head_dist", extras.headDist);
         return t;
     }
 
-    private static void put(Map<String, INDArray> t, String prefix, Linear l) {
-        t.put(prefix + ".weight", l == null ? null : l.weight());
-        t.put(prefix + ".bias", l == null ? null : l.bias());
-    }
-
-    private static void put(Map<String, INDArray> t, String prefix, LayerNorm n) {
-        t.put(prefix + ".weight", n == null ? null : n.weight());
-        t.put(prefix + ".bias", n == null ? null : n.bias());
-    }
-
     private static void checkTensor(VitConfig c, String name, long[] expected, INDArray actual) {
-        checkTensor(name, expected, actual, "a " + c.layers() + "-layer ViT of width " + c.hiddenSize(),
-                () -> hint(c, name, actual.shape()));
-    }
-
-    /**
-     * Refuses a tensor that is missing, not float32 or not of shape {@code expected}, naming it, {@code model} (what
-     * it is a tensor of: "a 12-layer ViT of width 768") and, for a wrong shape, {@code hint}'s text.
-     */
-    static void checkTensor(String name, long[] expected, INDArray actual, String model, Supplier<String> hint) {
-        if (actual == null) {
-            throw new IllegalArgumentException("missing tensor " + name + " " + Arrays.toString(expected)
-                    + " for " + model);
-        }
-        if (actual.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("tensor " + name + " is " + actual.dataType()
-                    + "; the forward pass needs FLOAT (convert with castTo(DataType.FLOAT))");
-        }
-        if (!Arrays.equals(expected, actual.shape())) {
-            throw new IllegalArgumentException("expected " + name + " " + Arrays.toString(expected) + " but got "
-                    + Arrays.toString(actual.shape()) + hint.get());
-        }
-    }
-
-    /**
-     * Refuses a tensor holding a NaN or an infinity (every logit would be NaN), naming it and the first such
-     * element. One counting pass over the tensor; the search for the element runs only when there is one.
-     */
-    static void checkFinite(String name, INDArray tensor) {
-        if (!BooleanIndexing.or(tensor, Conditions.notFinite())) {
-            return;
-        }
-        long[] shape = tensor.shape();
-        INDArray flat = tensor.reshape('c', new long[] {tensor.length()});
-        for (long i = 0; i < flat.length(); i++) {
-            double v = flat.getDouble(i);
-            if (!Double.isFinite(v)) {
-                long[] at = new long[shape.length];
-                long rest = i;
-                for (int d = shape.length - 1; d >= 0; d--) {
-                    at[d] = rest % shape[d];
-                    rest /= shape[d];
-                }
-                throw new IllegalArgumentException("tensor " + name + " " + Arrays.toString(shape) + " holds " + v
-                        + " at " + Arrays.toString(at) + "; weights must be finite (was the checkpoint saved after "
-                        + "training diverged, or converted from a damaged file?)");
-            }
-        }
+        WeightTensors.checkTensor(name, expected, actual, "a " + c.layers() + "-layer ViT of width "
+                + c.hiddenSize(), () -> hint(c, name, actual.shape()));
     }
 
     private static String hint(VitConfig c, String name, long[] actual) {

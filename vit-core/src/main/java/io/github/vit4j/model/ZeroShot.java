@@ -136,9 +136,7 @@ public final class ZeroShot {
         INDArray weight = unitRows(embeddings.castTo(DataType.DOUBLE), classes).muli(clip.scale())
                 .castTo(DataType.FLOAT);                                                          // [C, P]
         VitConfig c = clip.image().config();
-        VitConfig config = new VitConfig(c.imageSize(), c.patchSize(), c.channels(), c.hiddenSize(), c.layers(),
-                c.heads(), c.mlpSize(), c.layerNormEps(), classes, c.architecture().withLinearHead(true),
-                c.imageWidth());
+        VitConfig config = c.withArchitecture(c.architecture().withLinearHead(true)).withLabels(classes);
         Map<String, INDArray> tensors = new LinkedHashMap<>(clip.image().tensors());
         tensors.remove("head.weight");
         tensors.remove("head.bias");
@@ -150,6 +148,7 @@ public final class ZeroShot {
     /**
      * The unit embedding of each class {@code [C, P]}: its prompts' text embeddings, each normalised, averaged and
      * normalised again (one prompt: its normalised embedding). Computed in double from the tower's float32 output.
+     * Prompts may differ in length: each is padded after its end-of-text token, which causal attention never reads.
      *
      * @throws IllegalArgumentException when there is not one list of prompts per class, a class has none, or the
      *                                  tower refuses them
@@ -161,12 +160,24 @@ public final class ZeroShot {
                     + classes.size() + " classes; give each class its prompts");
         }
         List<long[]> rows = new ArrayList<>();
+        int longest = 0;
         for (int c = 0; c < ids.length; c++) {
             if (ids[c] == null || ids[c].length == 0) {
                 throw new IllegalArgumentException("class \"" + classes.get(c) + "\" has no prompts");
             }
+            for (int k = 0; k < ids[c].length; k++) {
+                String which = "class \"" + classes.get(c) + "\", prompt " + k;
+                if (ids[c][k] == null) {
+                    throw new IllegalArgumentException(which + " has no token ids");
+                }
+                TextTower.checkRow(tower.config(), ids[c][k], which);
+                longest = Math.max(longest, ids[c][k].length);
+            }
             rows.addAll(Arrays.asList(ids[c]));
         }
+        // one length for the tower: pad with 0 after each row's end-of-text, which attention never reads (causal)
+        int t = longest;
+        rows.replaceAll(r -> Arrays.copyOf(r, t));
         int p = tower.config().embeddingSize();
         INDArray all = Nd4j.create(DataType.DOUBLE, rows.size(), p);                            // [ΣK, P]
         for (int from = 0; from < rows.size(); from += CHUNK) {
@@ -203,6 +214,12 @@ public final class ZeroShot {
     private static void checkClasses(List<String> classes) {
         if (classes == null || classes.isEmpty()) {
             throw new IllegalArgumentException("no classes: name at least one, e.g. List.of(\"cat\", \"dog\")");
+        }
+        for (int c = 0; c < classes.size(); c++) {
+            if (classes.get(c) == null || classes.get(c).isBlank()) {
+                throw new IllegalArgumentException("class " + c + " is " + (classes.get(c) == null ? "null"
+                        : "blank") + "; name every class in words, e.g. List.of(\"cat\", \"dog\")");
+            }
         }
     }
 }

@@ -112,4 +112,18 @@ class PositionGridTest {
         assertArrayEquals(expected, out.data().asFloat(), 5e-6f,
                 h + "×" + w + " to " + th + "×" + tw + (antialias ? " antialiased" : ""));
     }
+
+    @Test
+    void aConfigWhoseTrainedGridIsTheSquareInputsIsTheSameConfigAsOneNamingNoGrid() {
+        java.util.List<String> labels = VitConfig.numberedLabels(16);
+        VitConfig named = new VitConfig(8, 4, 3, 16, 2, 2, 32, 1e-6, labels, Architecture.dinov2(0, 2));
+        VitConfig input = new VitConfig(8, 4, 3, 16, 2, 2, 32, 1e-6, labels, Architecture.dinov2(0, 0));
+        assertEquals(input, named);
+        assertEquals(input.toString(), named.toString(), "what trace folders record");
+        assertEquals(input.hashCode(), named.hashCode());
+        assertEquals(2, named.positionGrid());
+        VitConfig other = new VitConfig(8, 4, 3, 16, 2, 2, 32, 1e-6, labels, Architecture.dinov2(0, 3));
+        assertEquals(3, other.architecture().positionGrid(), "another trained grid is kept");
+        assertEquals(input, input.withImageSize(8, 12).withImageSize(8, 8), "back at the trained size");
+    }
 }

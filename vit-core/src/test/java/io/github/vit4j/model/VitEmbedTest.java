@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.model.kernels.KernelSet;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,6 +40,21 @@ class VitEmbedTest {
                 Arguments.of("siglip", small(Architecture.siglipVision(), 16), Embedding.POOLED, 16, Site.pooled()),
                 Arguments.of("deit distilled", small(Architecture.deitDistilled(), 5), Embedding.POOLED, 16,
                         Site.lnFinal()));
+    }
+
+    @Test
+    void theClsRowOfLnFinalIsReadFromARunComputingOnlyTheLastBlocksClsRowAndEqualsTheFullRunsWithin1e5() {
+        VitConfig config = small(Architecture.VIT, 5);
+        Vit vit = new Vit(VitWeights.random(config, 5), KernelSet.configured());
+        Input x = Input.normalized(Nd4j.rand(DataType.FLOAT, 3, 3, 8, 8).subi(0.5).muli(2));
+        try (Activations shortcut = vit.run(x, Keep.sites(Site.lnFinal()), Map.of(), true);
+             Activations full = vit.run(x, Keep.sites(Site.lnFinal()))) {
+            assertArrayEquals(new long[] {3, 1, 16}, shortcut.get(Site.lnFinal()).shape(), "the CLS row alone");
+            INDArray cls = full.get(Site.lnFinal()).get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all());
+            INDArray got = vit.embed(x, Embedding.POOLED);
+            double diff = cls.sub(got).amaxNumber().doubleValue();
+            assertTrue(diff <= 1e-5 * cls.amaxNumber().doubleValue(), "differs by " + diff);
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -120,6 +120,45 @@ class ZeroShotTest {
         assertTrue(count.getMessage().contains("1 lists of prompt ids for 2 classes"), count.getMessage());
     }
 
+    @Test
+    void promptsOfDifferentLengthsArePaddedAndEmbedAsEachAlone() {
+        long[][][] ids = {{{1, 15}, {4, 5, 6, 7, 15}}, {{3, 2, 15}}};
+        INDArray got = ZeroShot.classEmbeddings(new TextTower(CLIP.text(), KernelSet.PLAIN), List.of("cat", "dog"), ids);
+        TextTower tower = new TextTower(CLIP.text(), KernelSet.PLAIN);
+        for (int c = 0; c < ids.length; c++) {
+            INDArray sum = Nd4j.zeros(DataType.DOUBLE, 6);
+            for (long[] prompt : ids[c]) {
+                INDArray e = tower.textEmbeds(new long[][] {prompt}).castTo(DataType.DOUBLE).reshape(6);
+                sum.addi(e.div(e.norm2Number()));
+            }
+            INDArray want = sum.div(sum.norm2Number());
+            assertTrue(want.sub(got.getRow(c).castTo(DataType.DOUBLE)).amaxNumber().doubleValue() <= 1e-5,
+                    "class " + c + ": " + want + " vs " + got.getRow(c));
+        }
+    }
+
+    @Test
+    void aPromptTheTextTowerCannotReadIsRefusedNamingItsClassAndPrompt() {
+        long[][][] ids = {{{1, 15}}, {{3, 15}, {4, 5, 6}}};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ZeroShot.classEmbeddings(new TextTower(CLIP.text(), KernelSet.PLAIN), List.of("cat", "dog"), ids));
+        assertTrue(e.getMessage().contains("class \"dog\", prompt 1") && e.getMessage().contains("15"),
+                e.getMessage());
+    }
+
+    @Test
+    void aNullOrBlankClassNameIsRefusedNamingItsPosition() {
+        for (String name : java.util.Arrays.asList(null, " ")) {
+            List<String> classes = java.util.Arrays.asList("cat", name);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ZeroShot.prompts(ZeroShot.DEFAULT_TEMPLATE, classes));
+            assertTrue(e.getMessage().contains("class 1"), e.getMessage());
+            IllegalArgumentException ids = assertThrows(IllegalArgumentException.class,
+                    () -> ZeroShot.classifier(CLIP, classes, new long[][] {{1, 15}, {2, 15}}));
+            assertTrue(ids.getMessage().contains("class 1"), ids.getMessage());
+        }
+    }
+
     private static double cosine(INDArray a, INDArray b) {
         INDArray x = a.castTo(DataType.DOUBLE);
         INDArray y = b.castTo(DataType.DOUBLE);

@@ -106,7 +106,7 @@ public final class OnnxExport {
         g.io(true, INPUT, c.channels(), c.imageHeight(), c.imageWidth());                        // [B, C, H, W]
 
         // patch embedding: a stride-p convolution, flattened to tokens; then the tokens before the patches in front
-        // and the positions added (the table of both, as the model lays it out: OnnxSteps.tokenTable)
+        // and the positions added (the table of both, as the model lays it out: VitWeights.tokenTable)
         String conv = g.node("Conv", "patch_embed", List.of(INPUT,
                         g.weight("patch_embed.weight", w.patchEmbed().weight().reshape(d, c.channels(), p, p)),
                         g.weight("patch_embed.bias", w.patchEmbed().bias())),

@@ -1,20 +1,10 @@
 package io.github.vit4j.onnx;
 
-import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.Architecture;
-import io.github.vit4j.model.Input;
-import io.github.vit4j.model.Keep;
-import io.github.vit4j.model.ReferenceForward;
-import io.github.vit4j.model.Site;
-import io.github.vit4j.model.Substitution;
 import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -35,7 +25,7 @@ final class OnnxSteps {
         VitConfig c = w.config();
         int d = c.hiddenSize();
         int first = c.prefixTokens();
-        INDArray table = tokenTable(w);                                                          // [T, D]
+        INDArray table = w.tokenTable();                                                         // [T, D]
         INDArray patchRows = table.get(NDArrayIndex.interval(first, c.tokens()), NDArrayIndex.all());
         String patches = g.node("Add", "patch_tokens", List.of(embed,
                 g.weight("pos_embed.patches", patchRows.reshape(1, c.patches(), d))));          // [B, N, D]
@@ -50,31 +40,6 @@ final class OnnxSteps {
         String prefix = g.node("Expand", "prefix_tokens", List.of(g.weight("prefix_tokens.with_pos",
                 prefixRows.reshape(1, first, d)), prefixShape));                                 // [B, P, D]
         return g.node("Concat", "blocks.0.resid_pre", List.of(prefix, patches), Graph.integer("axis", 1));
-    }
-
-    /**
-     * {@code concat(prefix, 0) + positions} {@code [T, D]} exactly as the model lays it out (its own token table,
-     * positions resized to the input's grid where it was trained for another): block 0's {@code resid_pre} of a run
-     * whose patch embeddings are all zero, of the same weights without the LayerNorm before the blocks.
-     */
-    static INDArray tokenTable(VitWeights w) {
-        VitConfig c = w.config();
-        Architecture a = c.architecture();
-        VitWeights plain = w;
-        if (a.embedNorm()) {
-            Map<String, INDArray> t = new LinkedHashMap<>(w.tensors());
-            t.remove("norm_pre.weight");
-            t.remove("norm_pre.bias");
-            plain = VitWeights.fromTensors(c.withArchitecture(new Architecture(a.tokens(), a.registers(), false,
-                    a.activation(), a.finalNormOnPooled(), a.pooling(), a.projection(), a.head(), a.cosineHead(),
-                    a.positionGrid(), a.positionAntialias())), t);
-        }
-        INDArray pixels = Nd4j.zeros(DataType.FLOAT, 1, c.channels(), c.imageHeight(), c.imageWidth());
-        INDArray noPatches = Nd4j.zeros(DataType.FLOAT, Site.embed().shape(c, 1));
-        try (Activations run = new ReferenceForward(plain).run(Input.normalized(pixels),
-                Keep.sites(Site.residPre(0)), Map.of(Site.embed(), Substitution.whole(noPatches)))) {
-            return run.get(Site.residPre(0)).dup('c').reshape(c.tokens(), c.hiddenSize());
-        }
     }
 
     /** The MLP's activation of {@code x}, as the model's: exact GELU, its tanh form, or quick GELU. */

@@ -110,7 +110,7 @@ class FamilyOnnxExportTest {
     @Test
     void theRegistersFollowClsWithoutPositionsInTheTokenTable() {
         VitWeights w = weights(SmallFamilies.small(Architecture.dinov2(3, 0), 16));
-        INDArray table = OnnxSteps.tokenTable(w);                                                  // [8, 16]
+        INDArray table = w.tokenTable();                                                          // [8, 16]
         assertArrayEquals(w.clsToken().add(w.posEmbed().getRow(0)).toFloatVector(), table.getRow(0).toFloatVector(),
                 0f);
         for (int r = 0; r < 3; r++) {
