@@ -101,6 +101,17 @@ class PreprocessorConfigTest {
                 + " is not RULE EDGE FILTER"), e.getMessage());
     }
 
+    @Test
+    void aProcessorWithoutSizeTakesItsTypesHuggingFaceDefaultSize() throws IOException {
+        assertEquals(Resizing.shortestEdge(224, Resample.BICUBIC),
+                read("{\"image_processor_type\": \"CLIPImageProcessor\", \"crop_size\": 224}").resizing);
+        assertEquals(Resizing.shortestEdge(224, Resample.BICUBIC),
+                read("{\"image_processor_type\": \"BitImageProcessor\"}").resizing);
+        PartialPreprocessing deit = read("{\"image_processor_type\": \"DeiTImageProcessor\"}");
+        assertEquals(Resizing.square(256, Resample.BICUBIC), deit.resizing);
+        assertEquals(224, deit.size, "DeiT's default crop");
+    }
+
     private PartialPreprocessing read(String json) throws IOException {
         return ConfigFiles.huggingFacePreprocessor(Files.writeString(dir.resolve("preprocessor_config.json"), json));
     }
