@@ -110,7 +110,11 @@ final class OpenClipConfig {
         PartialPreprocessing prep = new PartialPreprocessing();
         prep.mean = orElse(p.decimals("mean"), OPENAI_MEAN);
         prep.std = orElse(p.decimals("std"), OPENAI_STD);
-        prep.resizing = resizing(p, c.imageSize);
+        try {
+            prep.resizing = resizing(p, c.imageSize);
+        } catch (IllegalArgumentException e) {
+            throw v.unsupported("image_size", c.imageSize.toString(), e.getMessage());
+        }
         prep.sources.add(file.getFileName() + " (preprocess_cfg)");
         return new ConfigFiles.Read(ConfigFiles.Kind.OPEN_CLIP, c, prep);
     }

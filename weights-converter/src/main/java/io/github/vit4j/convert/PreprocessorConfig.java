@@ -93,11 +93,17 @@ final class PreprocessorConfig {
                 throw f.unsupported("size.shortest_edge", shortestEdge + " without do_center_crop",
                         "the resized images would not be square; vit4j runs square inputs");
             }
-            if (shortestEdge != null) {
-                p.resizing = Resizing.shortestEdge(shortestEdge, filter);
-            } else if (side != null) {
-                p.resizing = Resizing.square(side, filter);
-            } else if (crop) {
+            try {
+                if (shortestEdge != null) {
+                    p.resizing = Resizing.shortestEdge(shortestEdge, filter);
+                } else if (side != null) {
+                    p.resizing = Resizing.square(side, filter);
+                }
+            } catch (IllegalArgumentException e) {
+                throw shortestEdge != null ? f.unsupported("size.shortest_edge", shortestEdge.toString(),
+                        e.getMessage()) : f.unsupported("size", side.toString(), e.getMessage());
+            }
+            if (shortestEdge == null && side == null && crop) {
                 p.resizing = Resizing.cropOnly();                 // no resize (or no size): the crop alone
             }
             p.size = crop ? cropSize : side;

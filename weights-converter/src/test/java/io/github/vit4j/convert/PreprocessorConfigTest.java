@@ -112,6 +112,16 @@ class PreprocessorConfigTest {
         assertEquals(224, deit.size, "DeiT's default crop");
     }
 
+    @Test
+    void aResizeEdgePastTheImageSizeLimitIsRefusedNamingTheKey() {
+        ModelFormatException edge = assertThrows(ModelFormatException.class,
+                () -> read("{\"size\": {\"shortest_edge\": 100000}, \"do_center_crop\": true}"));
+        assertTrue(edge.getMessage().contains("size.shortest_edge 100000 is not supported"), edge.getMessage());
+        ModelFormatException side = assertThrows(ModelFormatException.class,
+                () -> read("{\"size\": {\"height\": 100000, \"width\": 100000}, \"resample\": 3}"));
+        assertTrue(side.getMessage().contains("size 100000 is not supported"), side.getMessage());
+    }
+
     private PartialPreprocessing read(String json) throws IOException {
         return ConfigFiles.huggingFacePreprocessor(Files.writeString(dir.resolve("preprocessor_config.json"), json));
     }
