@@ -161,7 +161,8 @@ final class PillowResize {
                     weights[i * size + j] /= total;
                 }
                 double w = weights[i * size + j];
-                fixed[i * size + j] = (int) (w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
+                double scaled = w * (1 << PRECISION_BITS);
+                fixed[i * size + j] = (int) (w < 0 ? -0.5 + scaled : 0.5 + scaled);
             }
             start[i] = min;
             count[i] = max;

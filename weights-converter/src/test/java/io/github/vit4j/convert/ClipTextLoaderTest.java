@@ -151,8 +151,8 @@ class ClipTextLoaderTest {
 
     @Test
     void aSiglipConfigWithATextConfigAsGooglesIsRefusedForItsTokenizerNotItsTensors() throws IOException {
-        String google = "{\"architectures\": [\"SiglipModel\"], \"initializer_factor\": 1.0, \"model_type\": \"siglip\","
-                + " \"text_config\": {\"hidden_size\": 32, \"intermediate_size\": 64, \"model_type\":"
+        String google = "{\"architectures\": [\"SiglipModel\"], \"initializer_factor\": 1.0,"
+                + " \"model_type\": \"siglip\", \"text_config\": {\"hidden_size\": 32, \"intermediate_size\": 64, \"model_type\":"
                 + " \"siglip_text_model\", \"num_attention_heads\": 2, \"num_hidden_layers\": 2, \"vocab_size\": 40},"
                 + " \"vision_config\": {\"model_type\": \"siglip_vision_model\", \"patch_size\": 16}}";
         ModelFormatException e = assertThrows(ModelFormatException.class,
