@@ -121,8 +121,8 @@ final class ClassifyCommand implements Callable<Integer> {
             Npy.write(logits, Nd4j.concat(0, all.toArray(INDArray[]::new)));
             out.printf(Locale.ROOT, "wrote logits [%d, %d] to %s%n", n, config.classes(), logits);
         }
-        err.printf(Locale.ROOT, "%s in %.2f s (%.1f ms/image, batch %d)%n", TerminalText.count(n, "image"), seconds, 1000 * seconds / n,
-                batch);
+        err.printf(Locale.ROOT, "%s in %.2f s (%.1f ms/image, batch %d)%n", TerminalText.count(n, "image"), seconds,
+                1000 * seconds / n, batch);
         return 0;
     }
 

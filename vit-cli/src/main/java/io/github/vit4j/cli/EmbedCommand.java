@@ -126,7 +126,8 @@ final class EmbedCommand implements Callable<Integer> {
                 result.resumed() > 0 ? TerminalText.count(result.resumed(), "image") + " resumed from an earlier "
                         + "run, " : "", TerminalText.count(fresh, "image"), where, kind.label(), result.width(),
                 normalize ? ", L2-normalised" : "", seconds, seconds > 0 ? fresh / seconds : 0.0, out,
-                String.valueOf(out.getFileName()).toLowerCase(Locale.ROOT).endsWith(".parquet") ? "" : " and " + EmbeddingWriter.indexOf(out));
+                String.valueOf(out.getFileName()).toLowerCase(Locale.ROOT).endsWith(".parquet") ? ""
+                        : " and " + EmbeddingWriter.indexOf(out));
         text.flush();
         return 0;
     }

@@ -2,6 +2,7 @@ package io.github.vit4j.cli;
 
 import io.github.vit4j.convert.ClipTextLoader;
 import io.github.vit4j.convert.ModelLoader;
+import io.github.vit4j.format.VitFile;
 import io.github.vit4j.hub.HubModel;
 import io.github.vit4j.image.Preprocessing;
 import io.github.vit4j.image.Resizing;
@@ -82,8 +83,13 @@ final class ModelOption {
      * classes ({@link ZeroShot}: its text tower, tokenizer and logit_scale read from the same model).
      */
     Pretrained load() throws IOException {
-        Pretrained image = ModelLoader.load(checked(path(), mapping), Optional.ofNullable(mapping));
         List<String> names = zeroShotClasses();
+        if (!names.isEmpty() && !Files.isDirectory(path()) && VitFile.looksLikeVitFile(path())) {
+            throw new IllegalArgumentException("--model " + location() + " is a .vit file, which holds only the image"
+                    + " tower; zero-shot --classes need CLIP's text tower and tokenizer: pass the CLIP model's folder"
+                    + " (or its hf: id) to --model");
+        }
+        Pretrained image = ModelLoader.load(checked(path(), mapping), Optional.ofNullable(mapping));
         if (names.isEmpty()) {
             if (templates != null) {
                 throw new IllegalArgumentException("--template shapes zero-shot prompts; name the classes with"
@@ -93,10 +99,15 @@ final class ModelOption {
         }
         Path folder = path();
         Clip clip = ClipTextLoader.clip(folder, image.weights());
-        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(Files.isDirectory(folder) ? folder : folder.getParent());
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(folderOf(folder));
         List<String> prompts = templates == null ? List.of(ZeroShot.DEFAULT_TEMPLATE) : templates;
         VitWeights weights = ZeroShot.classifier(clip, names, prompts, texts -> tokenizer.tokenize(texts));
         return new Pretrained(weights, image.preprocessing());
+    }
+
+    /** The folder of a model: the path itself when it is one, else the folder holding the file. */
+    static Path folderOf(Path model) {
+        return Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
     }
 
     /** The zero-shot classes of {@code --classes} and {@code --classes-file}, in order; empty without them. */

@@ -55,7 +55,7 @@ final class TokenizeCommand implements Callable<Integer> {
         PrintWriter outText = spec.commandLine().getOut();
         ImagesOption.positive("--context-length", contextLength);
         Path folder = ModelOption.resolve(model, null, spec);
-        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(Files.isDirectory(folder) ? folder : folder.getParent());
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(ModelOption.folderOf(folder));
         List<String> lines = Files.readAllLines(textFile);
         if (lines.isEmpty()) {
             throw new IllegalArgumentException("--text-file " + textFile + " is empty; write one prompt per line");

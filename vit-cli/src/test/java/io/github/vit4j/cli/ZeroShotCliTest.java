@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.NpzEntries;
 import io.github.vit4j.SharedAssets;
+import io.github.vit4j.convert.ModelLoader;
 import io.github.vit4j.format.Npy;
+import io.github.vit4j.format.VitFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,6 +75,23 @@ class ZeroShotCliTest {
                 REFERENCE.resolve("images").toString(), "--classes", "cat,dog");
         assertNotEquals(0, siglip.exitCode(), siglip.toString());
         assertTrue(siglip.err().contains("text"), siglip.err());
+    }
+
+    @Test
+    void aModelFileGivenByARelativeNameHasTheWorkingFolderAsItsFolder() {
+        assertEquals(Path.of("").toAbsolutePath(), ModelOption.folderOf(Path.of("model.safetensors")));
+        assertEquals(CLIP, ModelOption.folderOf(CLIP));
+    }
+
+    @Test
+    void classesWithAVitFileAreRefusedUpFrontSayingItHoldsOnlyTheImageTower() throws Exception {
+        Path vit = dir.resolve("clip.vit");
+        VitFile.write(vit, ModelLoader.load(CLIP));
+        CliRun run = CliRun.of("classify", "--model", vit.toString(), "--images",
+                REFERENCE.resolve("images").toString(), "--classes", "cat,dog");
+        assertNotEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("is a .vit file, which holds only the image tower"), run.err());
+        assertTrue(run.err().contains("CLIP model's folder (or its hf: id)"), run.err());
     }
 
     @Test

@@ -2,8 +2,11 @@ package io.github.vit4j.embed;
 
 import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.format.FolderLock;
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -83,10 +86,15 @@ final class EmbeddingFolder implements AutoCloseable {
             want.store(text, "vit4j embed: a restart with the same model, images and options resumes this run");
             Files.deleteIfExists(dir.resolve(VALUES));
             Files.deleteIfExists(dir.resolve(INDEX));
-            AtomicFile.writeString(meta, text.toString());
             Files.createFile(dir.resolve(VALUES));
             Files.createFile(dir.resolve(INDEX));
+            AtomicFile.writeString(meta, text.toString());      // last: a kill before it leaves a fresh folder
             return 0;
+        }
+        for (String file : List.of(VALUES, INDEX)) {            // a kill between those steps in an older vit4j
+            if (!Files.exists(dir.resolve(file))) {
+                Files.createFile(dir.resolve(file));
+            }
         }
         Properties have = new Properties();
         try (BufferedReader in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
@@ -127,15 +135,20 @@ final class EmbeddingFolder implements AutoCloseable {
      * each line checked to be the row of its index.
      */
     private long[] lineEnds(int most) throws IOException {
-        byte[] bytes = Files.readAllBytes(dir.resolve(INDEX));
+        Path index = dir.resolve(INDEX);
         List<Long> ends = new ArrayList<>(List.of(0L));
-        int start = 0;
-        for (int i = 0; i < bytes.length && ends.size() <= most; i++) {
-            if (bytes[i] == '\n') {
-                String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
-                parseIndexLine(line, ends.size() - 1, dir.resolve(INDEX));
-                ends.add((long) i + 1);
-                start = i + 1;
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        long position = 0;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(index))) {
+            for (int b = in.read(); b >= 0 && ends.size() <= most; b = in.read()) {
+                position++;
+                if (b == '\n') {
+                    parseIndexLine(line.toString(StandardCharsets.UTF_8), ends.size() - 1, index);
+                    ends.add(position);
+                    line.reset();
+                } else {
+                    line.write(b);
+                }
             }
         }
         return ends.stream().mapToLong(Long::longValue).toArray();
@@ -190,12 +203,24 @@ final class EmbeddingFolder implements AutoCloseable {
     /** The fields {index, label, name} of the index's line for image {@code expected}. */
     static String[] parseIndexLine(String line, int expected, Path file) throws IOException {
         String[] f = line == null ? new String[0] : line.split("\t", 3);
-        if (f.length != 3 || !f[0].equals(Integer.toString(expected)) || !f[1].matches("-?[0-9]+")) {
+        if (f.length != 3 || !f[0].equals(Integer.toString(expected)) || !isInt(f[1])) {
             throw new IOException(file + " line " + (expected + 1) + ": '" + line + "' is not the row of image "
                     + expected + " (index, label, name); a killed run only ever cuts the file's end, so it was "
                     + "edited or written by two runs: delete " + file.getParent() + " to start over");
         }
         return f;
+    }
+
+    private static boolean isInt(String text) {
+        if (!text.matches("-?[0-9]+")) {
+            return false;
+        }
+        try {
+            Integer.parseInt(text);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     static String escape(String name) {

@@ -1,5 +1,7 @@
 package io.github.vit4j.image;
 
+import java.util.Arrays;
+
 /**
  * Resizing 8-bit images exactly as Pillow's {@code Image.resize(size, filter)} does (its {@code libImaging/Resample.c}
  * and, for {@link Resample#NEAREST}, its affine scaling), written from its description here in Java; results are
@@ -34,6 +36,11 @@ final class PillowResize {
     static byte[] resize(byte[] in, int bands, int inW, int inH, int outW, int outH, Resample filter) {
         if (outW < 1 || outH < 1) {
             throw new IllegalArgumentException("cannot resize to " + outW + "×" + outH + ": sides must be positive");
+        }
+        if ((long) outW * outH > ImageFiles.MAX_PIXELS || (long) inH * outW * bands > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("cannot resize " + inW + "×" + inH + " to " + outW + "×" + outH
+                    + ": more than the limit of " + ImageFiles.MAX_PIXELS + " pixels (ImageFiles.MAX_PIXELS), or"
+                    + " a first pass of more samples than a Java array holds");
         }
         if (in.length != (long) inW * inH * bands) {
             throw new IllegalArgumentException(in.length + " samples are not " + inW + "×" + inH + "×" + bands);
@@ -100,7 +107,7 @@ final class PillowResize {
             int start = taps.start[y] - rowOffset;
             int count = taps.count[y];
             int k = y * taps.size;
-            java.util.Arrays.fill(sums, 1 << (PRECISION_BITS - 1));
+            Arrays.fill(sums, 1 << (PRECISION_BITS - 1));
             for (int j = 0; j < count; j++) {
                 int row = (start + j) * rowSize;
                 int weight = taps.fixed[k + j];
@@ -154,7 +161,8 @@ final class PillowResize {
                     weights[i * size + j] /= total;
                 }
                 double w = weights[i * size + j];
-                fixed[i * size + j] = (int) (w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
+                double scaled = w * (1 << PRECISION_BITS);
+                fixed[i * size + j] = (int) (w < 0 ? -0.5 + scaled : 0.5 + scaled);
             }
             start[i] = min;
             count[i] = max;

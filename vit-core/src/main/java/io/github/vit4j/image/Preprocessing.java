@@ -373,7 +373,8 @@ public record Preprocessing(int size, double rescaleFactor, double[] mean, doubl
     @Override
     public boolean equals(Object o) {
         return o instanceof Preprocessing p && p.size == size && p.rescaleFactor == rescaleFactor
-                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.roundResized == roundResized && p.resizing.equals(resizing);
+                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std) && p.roundResized == roundResized
+                && p.resizing.equals(resizing);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.github.vit4j.image;
 
+import io.github.vit4j.model.VitConfig;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -38,16 +40,18 @@ public record Resizing(Rule rule, int edge, Resample filter) {
 
     /**
      * @throws IllegalArgumentException naming the value when the rule or filter is missing, or the edge is not
-     *                                  positive (not 0 with {@link Rule#NONE})
+     *                                  positive (not 0 with {@link Rule#NONE}) or past
+     *                                  {@link VitConfig#MAX_IMAGE_SIZE}
      */
     public Resizing {
         if (rule == null || filter == null) {
             throw new IllegalArgumentException("a resizing needs a rule and a filter, got rule " + rule
                     + " and filter " + filter);
         }
-        if (rule == Rule.NONE ? edge != 0 : edge < 1) {
+        if (rule == Rule.NONE ? edge != 0 : edge < 1 || edge > VitConfig.MAX_IMAGE_SIZE) {
             throw new IllegalArgumentException("edge is " + edge + " with rule " + rule + "; expected "
-                    + (rule == Rule.NONE ? "0 (no resize)" : "a positive number of pixels"));
+                    + (rule == Rule.NONE ? "0 (no resize)" : "1.." + VitConfig.MAX_IMAGE_SIZE
+                    + " pixels (VitConfig.MAX_IMAGE_SIZE)"));
         }
     }
 
@@ -68,6 +72,9 @@ public record Resizing(Rule rule, int edge, Resample filter) {
 
     /**
      * The size a {@code width × height} image has after the resize, before the crop: {@code {width, height}}.
+     *
+     * @throws IllegalArgumentException naming the image's size and the limit when a shortest-edge resize would make
+     *                                  more than {@link ImageFiles#MAX_PIXELS} pixels (a long thin image)
      */
     public int[] resizedSize(int width, int height) {
         return switch (rule) {
@@ -77,7 +84,14 @@ public record Resizing(Rule rule, int edge, Resample filter) {
                 boolean wide = width > height;
                 int shortSide = wide ? height : width;
                 int longSide = wide ? width : height;
-                int longNew = (int) ((double) edge * longSide / shortSide);   // Python's int(edge * long / short)
+                double longExact = (double) edge * longSide / shortSide;       // Python's int(edge * long / short)
+                if (longExact * edge > ImageFiles.MAX_PIXELS) {
+                    throw new IllegalArgumentException("a " + width + "×" + height + " image resized to shortest"
+                            + " edge " + edge + " would be " + (wide ? (long) longExact + "×" + edge
+                            : edge + "×" + (long) longExact) + ", more than the limit of " + ImageFiles.MAX_PIXELS
+                            + " pixels (ImageFiles.MAX_PIXELS); crop the image nearer to a square first");
+                }
+                int longNew = (int) longExact;
                 yield wide ? new int[] {longNew, edge} : new int[] {edge, longNew};
             }
         };
@@ -155,6 +169,6 @@ public record Resizing(Rule rule, int edge, Resample filter) {
                     + "\"SHORTEST_EDGE 224 BICUBIC\"): " + e.getMessage(), e);
         }
         throw new IllegalArgumentException("resizing \"" + text + "\" is not RULE EDGE FILTER, e.g. "
-                + "\"SHORTEST_EDGE 224 BICUBIC\" (rules " + java.util.Arrays.toString(Rule.values()) + ")");
+                + "\"SHORTEST_EDGE 224 BICUBIC\" (rules " + Arrays.toString(Rule.values()) + ")");
     }
 }

@@ -146,6 +146,32 @@ class EmbeddingRunTest {
     }
 
     @Test
+    void aKillAfterTheSettingsButBeforeTheValuesAndIndexResumesFromTheStart() throws IOException {
+        Vit vit = model(6);
+        Path whole = dir.resolve("whole.npy");
+        run(vit, false).run(whole, EmbeddingWriter.npy(), done -> { });
+
+        Path out = dir.resolve("early.npy");
+        killedAfter(run(vit, false), out, 0);
+        Path partial = dir.resolve("early.npy.partial");
+        Files.delete(partial.resolve(EmbeddingFolder.VALUES));      // as a kill before they were created leaves it
+        Files.delete(partial.resolve(EmbeddingFolder.INDEX));
+        EmbeddingRun.Result resumed = run(vit, false).run(out, EmbeddingWriter.npy(), done -> { });
+        assertEquals(0, resumed.resumed());
+        assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(out));
+    }
+
+    @Test
+    void aLabelPastAnIntInAnEditedIndexIsAnIoExceptionNamingTheFileAndLine() throws IOException {
+        Path values = Files.write(dir.resolve(EmbeddingFolder.VALUES), new byte[8]);
+        Path index = Files.writeString(dir.resolve(EmbeddingFolder.INDEX), "0\t1\ta.png\n1\t99999999999\tb.png\n");
+        EmbeddingTable table = new EmbeddingTable(values, index, 2, 1);
+        IOException e = assertThrows(IOException.class, () -> table.forEachImage((i, name, label) -> { }));
+        assertTrue(e.getMessage().startsWith(index + " line 2: '1\t99999999999\tb.png'"), e.getMessage());
+        assertThrows(IOException.class, () -> table.forEach((i, name, label, row) -> { }));
+    }
+
+    @Test
     void resumingWithOtherOptionsOrAnotherModelIsRefusedNamingWhatDiffers() throws IOException {
         Path out = dir.resolve("emb.npy");
         killedAfter(run(model(5), false), out, 1);

@@ -30,6 +30,27 @@ class ResizingTest {
     }
 
     @Test
+    void anEdgePastTheImageSizeLimitIsRefusedInTheConstructorAndParse() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Resizing.shortestEdge(100_000, Resample.BICUBIC));
+        assertTrue(e.getMessage().contains("edge is 100000"), e.getMessage());
+        assertTrue(e.getMessage().contains("16384"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Resizing.parse("SQUARE 100000 BICUBIC"));
+    }
+
+    @Test
+    void aShortestEdgeResizePastTheImageLimitIsRefusedNamingTheImagesSizeAndTheLimit() {
+        // 1 × 20000 to shortest edge 224: 224 × 4 480 000 = 1.0 billion pixels, more than MAX_PIXELS (100 million)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Resizing.shortestEdge(224, Resample.BICUBIC).resizedSize(1, 20000));
+        assertTrue(e.getMessage().contains("1×20000 image"), e.getMessage());
+        assertTrue(e.getMessage().contains("224×4480000"), e.getMessage());
+        assertTrue(e.getMessage().contains(Long.toString(ImageFiles.MAX_PIXELS)), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PillowResize.resize(new byte[3], 3, 1, 1, 50_000, 50_000,
+                Resample.BICUBIC), "50000 × 50000 overflows an int's count of samples");
+    }
+
+    @Test
     void theCentreCropStartsAtHalfTheSurplusRoundedDownAndPadsASmallImageWithZeros() {
         // 5 wide × 1 tall, samples 1..5, cropped to 2 × 3: columns from (5 − 2) // 2 = 1, so 2 and 3; rows from
         // (1 − 3) // 2 = −1, so output rows 0 and 2 lie outside the image and are zeros.

@@ -113,22 +113,40 @@ public final class SparkEmbeddings implements EmbeddingRun.Compute {
                         + (b - 1) + ", expected " + (b - a) + "; the images changed while the run read them");
             }
             for (int first = a; first < b; first += job.batch()) {
-                sink.accept(batch(rows.subList(first - a, Math.min(b, first + job.batch()) - a)));
+                sink.accept(batch(rows.subList(first - a, Math.min(b, first + job.batch()) - a), first, images));
             }
         }
     }
 
-    /** The rows of one batch, in index order, as the library's batch. */
-    private static Embedded batch(List<Row> rows) {
+    /**
+     * The rows of one batch, in index order, as the library's batch: row {@code i} must be image {@code first + i}
+     * and every row as long as the first (4 bytes a value).
+     *
+     * @throws IOException naming {@code images} and the row for a duplicated or missing index or another width
+     */
+    static Embedded batch(List<Row> rows, int first, String images) throws IOException {
         byte[] firstValues = rows.get(0).getAs("values");
         int width = firstValues.length / 4;
+        if (width == 0 || firstValues.length % 4 != 0) {
+            throw new IOException(images + ": image " + first + " has " + firstValues.length + " bytes of values,"
+                    + " not a positive number of float32");
+        }
         int[] labels = new int[rows.size()];
         float[] values = new float[rows.size() * width];
         for (int i = 0; i < labels.length; i++) {
-            labels[i] = rows.get(i).getInt(1);
-            ByteBuffer.wrap(rows.get(i).getAs("values")).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-                    .get(values, i * width, width);
+            Row row = rows.get(i);
+            if (row.getInt(0) != first + i) {
+                throw new IOException(images + " gave image " + row.getInt(0) + " where image " + (first + i)
+                        + " was expected; its index column must number the images 0, 1, 2, … once each");
+            }
+            byte[] bytes = row.getAs("values");
+            if (bytes.length != 4 * width) {
+                throw new IOException(images + ": image " + (first + i) + " has " + bytes.length + " bytes of"
+                        + " values, expected " + 4 * width + " (" + width + " float32, as image " + first + ")");
+            }
+            labels[i] = row.getInt(1);
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, i * width, width);
         }
-        return new Embedded(rows.get(0).getInt(0), labels, values, width);
+        return new Embedded(first, labels, values, width);
     }
 }

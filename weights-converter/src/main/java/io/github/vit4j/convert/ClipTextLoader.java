@@ -155,14 +155,14 @@ public final class ClipTextLoader {
         JsonFields top = new JsonFields(configJson, root, "");
         String modelType = top.string("model_type", "");
         JsonFields f;
-        if (root.has("text_config") && root.get("text_config").isObject()) {
-            f = new JsonFields(configJson, root.get("text_config"), "text_config.");
-        } else if (modelType.equals("clip_text_model")) {
-            f = top;
-        } else if (modelType.startsWith("siglip")) {
+        if (modelType.startsWith("siglip")) {          // before text_config: SigLIP's whole model has one too
             throw top.unsupported("model_type", "\"" + modelType + "\"", "SigLIP's text tower reads SentencePiece"
                     + " tokens, and vit4j has no SentencePiece tokenizer yet; its image tower loads with"
                     + " ModelLoader");
+        } else if (root.has("text_config") && root.get("text_config").isObject()) {
+            f = new JsonFields(configJson, root.get("text_config"), "text_config.");
+        } else if (modelType.equals("clip_text_model")) {
+            f = top;
         } else {
             throw top.unsupported("model_type", "\"" + modelType + "\"", "no text tower here: vit4j reads CLIP's,"
                     + " a CLIPModel's text_config or a clip_text_model");

@@ -9,6 +9,7 @@ import io.github.vit4j.model.Architecture.Activation;
 import io.github.vit4j.model.Architecture.Head;
 import io.github.vit4j.model.Architecture.Pooling;
 import io.github.vit4j.model.Architecture.Tokens;
+import io.github.vit4j.model.VitConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,8 @@ final class HuggingFaceFamilies {
                     "CLIP's image tower, with or without its projection");
             projection = architectures.isEmpty() || architectures.contains("CLIPVisionModelWithProjection");
         }
-        int projectionDim = orElse((whole ? top : v).integer("projection_dim"), 512);
+        int projectionDim = orElse((whole ? top : v).integer("projection_dim", 1, VitConfig.MAX_HIDDEN_SIZE,
+                "the projection's width"), 512);
         PartialConfig c = sizes(v, 768, 3072, 12, 12, 224, 32, 1e-5);
         Activation act = activation(v, "quick_gelu");
         c.architecture = new Architecture(Tokens.CLS, 0, true, act, true, Pooling.CLS, projection ? projectionDim : 0,
@@ -104,7 +106,8 @@ final class HuggingFaceFamilies {
         PartialConfig c = sizes(f, 768, null, 12, 12, 224, 14, 1e-6);
         Double ratio = f.decimal("mlp_ratio");
         c.mlpSize = (int) (c.hiddenSize * (ratio == null ? 4.0 : ratio));  // Dinov2MLP: int(hidden * mlp_ratio)
-        int count = registers ? orElse(f.integer("num_register_tokens"), 4) : 0;
+        int count = registers ? orElse(f.integer("num_register_tokens", 0, Architecture.MAX_REGISTERS,
+                "the number of register tokens"), 4) : 0;
         boolean classifier = architectures.contains(name + "ForImageClassification");
         Activation act = activation(f, "gelu");
         c.architecture = new Architecture(Tokens.CLS, count, false, act, false,

@@ -19,22 +19,40 @@ record JsonFields(Path file, JsonNode node, String prefix) {
         if (v == null || v.isNull()) {
             return null;
         }
+        return strictInt(key, v);
+    }
+
+    /** An integer within {@code min..max}, null when absent; outside the range refused naming the key. */
+    Integer integer(String key, int min, int max, String what) throws ModelFormatException {
+        Integer v = integer(key);
+        if (v != null && (v < min || v > max)) {
+            throw unsupported(key, v.toString(), what + " is " + min + ".." + max + " in vit4j");
+        }
+        return v;
+    }
+
+    /** An int, or a [h, w] pair of ints that must be square. */
+    Integer squareSize(String key) throws ModelFormatException {
+        JsonNode v = node.get(key);
+        if (v != null && v.isArray()) {
+            if (v.size() != 2) {
+                throw unsupported(key, v.toString(), "vit4j runs square images and patches");
+            }
+            int h = strictInt(key + "[0]", v.get(0));
+            int w = strictInt(key + "[1]", v.get(1));
+            if (h != w) {
+                throw unsupported(key, v.toString(), "vit4j runs square images and patches");
+            }
+            return h;
+        }
+        return integer(key);
+    }
+
+    private int strictInt(String key, JsonNode v) throws ModelFormatException {
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
             throw malformed(key, v, "an integer");
         }
         return v.asInt();
-    }
-
-    /** An int, or a [h, w] pair that must be square. */
-    Integer squareSize(String key) throws ModelFormatException {
-        JsonNode v = node.get(key);
-        if (v != null && v.isArray()) {
-            if (v.size() != 2 || !v.get(0).isIntegralNumber() || v.get(0).asInt() != v.get(1).asInt()) {
-                throw unsupported(key, v.toString(), "vit4j runs square images and patches");
-            }
-            return v.get(0).asInt();
-        }
-        return integer(key);
     }
 
     Double decimal(String key) throws ModelFormatException {

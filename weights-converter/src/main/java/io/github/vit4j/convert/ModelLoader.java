@@ -180,6 +180,11 @@ public final class ModelLoader {
                 notes.accept("weights: " + sharded.names().size() + " tensors in " + sharded.shardCount()
                         + " shards, as " + weightsFile + " lists them");
             }
+            if (map.isEmpty() && config.headBiasedClassifier != null && nonZero(weights, "head.bias")) {
+                config.overrideWith(config.headBiasedClassifier);
+                notes.accept("head: head.bias is not all zeros, so head is a fine-tuned linear classifier, not"
+                        + " CLIP's projection");
+            }
             NameLayout layout;
             if (map.isPresent()) {
                 layout = map.get().layout();
@@ -254,6 +259,11 @@ public final class ModelLoader {
      */
     public static List<String> shardsOf(Path index) throws IOException {
         return ShardedCheckpoint.shardNames(index);
+    }
+
+    /** Whether {@code weights} holds {@code name} with a value other than zero. */
+    private static boolean nonZero(WeightsFile weights, String name) throws IOException {
+        return weights.contains(name) && weights.load(name).norm1Number().doubleValue() != 0;
     }
 
     private static String describe(PartialPreprocessing p) {

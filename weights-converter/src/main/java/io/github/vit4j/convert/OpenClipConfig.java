@@ -9,11 +9,14 @@ import io.github.vit4j.convert.DerivedWeights.RowScaled;
 import io.github.vit4j.convert.DerivedWeights.Transposed;
 import io.github.vit4j.convert.DerivedWeights.Zeros;
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.image.Resample;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Architecture.Activation;
 import io.github.vit4j.model.Architecture.Head;
 import io.github.vit4j.model.Architecture.Pooling;
 import io.github.vit4j.model.Architecture.Tokens;
+import io.github.vit4j.model.VitConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -27,7 +30,8 @@ import java.util.Set;
  * {@code open_clip_pytorch_model.bin}): the image tower of {@code model_cfg.vision_cfg} ({@code width},
  * {@code layers}, {@code patch_size}, {@code image_size}, {@code head_width} 64, {@code mlp_ratio} 4, LayerNorm eps
  * 1e-5), projected to {@code model_cfg.embed_dim}; quick GELU where {@code model_cfg.quick_gelu} says so (OpenAI's
- * weights), else exact GELU; mean and std from {@code preprocess_cfg} (OpenAI's when absent). The tensors are
+ * weights), else exact GELU; mean and std from {@code preprocess_cfg} (OpenAI's when absent), and its resize:
+ * the shortest edge to the image size, bicubic, then the centre crop (see {@link #resizing}). The tensors are
  * {@code visual.*}: {@code conv1} (no bias), {@code class_embedding}, {@code positional_embedding}, {@code ln_pre},
  * {@code transformer.resblocks.i.{ln_1, attn.in_proj_*, attn.out_proj, ln_2, mlp.c_fc, mlp.c_proj}} (and
  * {@code ls_1/ls_2.gamma}, folded), {@code ln_post} and {@code proj [D, P]}, transposed; the text tower is not read.
@@ -95,7 +99,8 @@ final class OpenClipConfig {
         Double ratio = v.decimal("mlp_ratio");
         c.mlpSize = (int) (c.hiddenSize * (ratio == null ? 4.0 : ratio));
         c.layerNormEps = 1e-5;
-        int projection = orElse(model.integer("embed_dim"), 512);
+        int projection = orElse(model.integer("embed_dim", 1, VitConfig.MAX_HIDDEN_SIZE, "the projection's width"),
+                512);
         Activation act = model.bool("quick_gelu", false) ? Activation.QUICK_GELU : Activation.GELU;
         boolean lnPre = !v.bool("no_ln_pre", false);
         c.architecture = new Architecture(Tokens.CLS, 0, lnPre, act, true, Pooling.CLS, projection, Head.NONE, false,
@@ -105,8 +110,35 @@ final class OpenClipConfig {
         PartialPreprocessing prep = new PartialPreprocessing();
         prep.mean = orElse(p.decimals("mean"), OPENAI_MEAN);
         prep.std = orElse(p.decimals("std"), OPENAI_STD);
+        try {
+            prep.resizing = resizing(p, c.imageSize);
+        } catch (IllegalArgumentException e) {
+            throw v.unsupported("image_size", c.imageSize.toString(), e.getMessage());
+        }
         prep.sources.add(file.getFileName() + " (preprocess_cfg)");
         return new ConfigFiles.Read(ConfigFiles.Kind.OPEN_CLIP, c, prep);
+    }
+
+    /**
+     * OpenCLIP's eval transform: {@code resize_mode} "shortest" (its default: the shortest edge to the image size,
+     * then the centre crop) or "squash" (the whole image to the square), with the {@code interpolation} filter
+     * ("bicubic", its default, or "bilinear"); "longest" (resize and pad) is refused naming the key.
+     */
+    private static Resizing resizing(JsonFields p, int imageSize) throws ModelFormatException {
+        String interpolation = p.string("interpolation", "bicubic");
+        Resample filter = switch (interpolation) {
+            case "bicubic" -> Resample.BICUBIC;
+            case "bilinear" -> Resample.BILINEAR;
+            default -> throw p.unsupported("interpolation", "\"" + interpolation + "\"", "vit4j resizes OpenCLIP's"
+                    + " images with \"bicubic\" or \"bilinear\"");
+        };
+        String mode = p.string("resize_mode", "shortest");
+        return switch (mode) {
+            case "shortest" -> Resizing.shortestEdge(imageSize, filter);
+            case "squash" -> Resizing.square(imageSize, filter);
+            default -> throw p.unsupported("resize_mode", "\"" + mode + "\"", "vit4j resizes OpenCLIP's images with"
+                    + " \"shortest\" (then a centre crop) or \"squash\"");
+        };
     }
 
     /** OpenCLIP's {@code visual.*} names. */

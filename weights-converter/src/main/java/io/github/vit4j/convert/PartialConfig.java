@@ -29,6 +29,11 @@ final class PartialConfig {
     Integer inputSize;
     /** The tensor names the config implies (a family's Hugging Face layout); null to detect them from the names. */
     NameLayout layout;
+    /**
+     * timm's CLIP {@code head} is read as the projection; where the file's {@code head.bias} is not all zeros it is
+     * a fine-tuned linear classifier instead: this reading (architecture, layout, labels) replaces it. Null otherwise.
+     */
+    PartialConfig headBiasedClassifier;
     /** Where the stated fields came from, for messages, e.g. {@code config.json}. */
     final List<String> sources = new ArrayList<>();
 
@@ -69,6 +74,9 @@ final class PartialConfig {
         }
         if (other.layout != null) {
             layout = other.layout;
+        }
+        if (other.headBiasedClassifier != null) {
+            headBiasedClassifier = other.headBiasedClassifier;
         }
         sources.addAll(other.sources);
     }

@@ -29,6 +29,8 @@ final class PreprocessorConfig {
     /** Processor types that crop by default (crop 224) when {@code do_center_crop} is not stated. */
     private static final Set<String> CROPPING_PROCESSORS = Set.of("CLIPImageProcessor", "CLIPFeatureExtractor",
             "BitImageProcessor", "DeiTImageProcessor", "DeiTFeatureExtractor");
+    /** DeiT's processor types, whose default size is 256 × 256. */
+    private static final Set<String> DEIT_PROCESSORS = Set.of("DeiTImageProcessor", "DeiTFeatureExtractor");
     /** Processor types whose {@code resample} defaults to bilinear; the others' default is bicubic. */
     private static final Set<String> BILINEAR_PROCESSORS = Set.of("ViTImageProcessor", "ViTFeatureExtractor");
 
@@ -41,7 +43,8 @@ final class PreprocessorConfig {
      * processor resizes them with Pillow (a {@link Resizing}): the filter {@code resample} names (bilinear by
      * default for ViT's processors, bicubic for the others), {@code size.shortest_edge} or
      * {@code size.height/width} (an integer {@code size} is a shortest edge for CLIP's and Bit's processors, a
-     * square for the others), then with {@code do_center_crop} (default true for CLIP, Bit (DINOv2) and DeiT) a
+     * square for the others; absent, the type's default: shortest edge 224 for CLIP's and Bit's, 256 × 256 for
+     * DeiT's), then with {@code do_center_crop} (default true for CLIP, Bit (DINOv2) and DeiT) a
      * centre crop to {@code crop_size} (default 224), which is then the model's input size (as is a stated
      * {@code crop_size} where the processor neither resizes nor crops). Otherwise the resize is
      * today's bilinear one, rounded to whole levels for a {@code ViTImageProcessor} or {@code ViTFeatureExtractor}
@@ -75,6 +78,10 @@ final class PreprocessorConfig {
             } else {
                 side = f.integer("size");
             }
+            if (size == null || size.isNull()) {            // the processor type's own default size
+                shortestEdge = SHORTEST_EDGE_PROCESSORS.contains(type) ? Integer.valueOf(224) : null;
+                side = DEIT_PROCESSORS.contains(type) ? Integer.valueOf(256) : null;
+            }
         }
         Integer resample = f.integer("resample");
         if (resample == null && !crop && shortestEdge == null) {
@@ -86,11 +93,17 @@ final class PreprocessorConfig {
                 throw f.unsupported("size.shortest_edge", shortestEdge + " without do_center_crop",
                         "the resized images would not be square; vit4j runs square inputs");
             }
-            if (shortestEdge != null) {
-                p.resizing = Resizing.shortestEdge(shortestEdge, filter);
-            } else if (side != null) {
-                p.resizing = Resizing.square(side, filter);
-            } else if (crop) {
+            try {
+                if (shortestEdge != null) {
+                    p.resizing = Resizing.shortestEdge(shortestEdge, filter);
+                } else if (side != null) {
+                    p.resizing = Resizing.square(side, filter);
+                }
+            } catch (IllegalArgumentException e) {
+                throw shortestEdge != null ? f.unsupported("size.shortest_edge", shortestEdge.toString(),
+                        e.getMessage()) : f.unsupported("size", side.toString(), e.getMessage());
+            }
+            if (shortestEdge == null && side == null && crop) {
                 p.resizing = Resizing.cropOnly();                 // no resize (or no size): the crop alone
             }
             p.size = crop ? cropSize : side;

@@ -73,7 +73,8 @@ final class TimmConfig {
         if (m.bool("fc_norm", false)) {
             throw m.unsupported("fc_norm", "true", "vit4j applies the final LayerNorm before the head, not fc_norm");
         }
-        int registers = orElse(m.integer("reg_tokens"), named.registers());
+        int registers = orElse(m.integer("reg_tokens", 0, Architecture.MAX_REGISTERS, "the number of register"
+                + " tokens"), named.registers());
         if (!m.bool("qkv_bias", true)) {
             throw m.unsupported("qkv_bias", "false", "vit4j's attention has q, k and v biases");
         }
@@ -133,8 +134,20 @@ final class TimmConfig {
                 : p.string("tag", "");
         boolean projection = named.clip() && classes != null && classes > 0 && !tag.contains("ft")
                 && !namedLabels;
-        c.architecture = TimmFamilies.architecture(m, named, classToken, pool, preNorm, registers,
-                classes == null ? -1 : classes, projection);
+        try {
+            c.architecture = TimmFamilies.architecture(m, named, classToken, pool, preNorm, registers,
+                    classes == null ? -1 : classes, projection);
+            if (projection) {                  // a guess: a non-zero head.bias makes it a classifier (ModelLoader)
+                c.headBiasedClassifier = new PartialConfig();
+                c.headBiasedClassifier.architecture = TimmFamilies.architecture(m, named, classToken, pool, preNorm,
+                        registers, classes, false);
+                c.headBiasedClassifier.layout = TimmFamilies.layout(c.headBiasedClassifier.architecture,
+                        noEmbedClass);
+                c.headBiasedClassifier.labels = VitConfig.numberedLabels(classes);
+            }
+        } catch (IllegalArgumentException e) {
+            throw top.unsupported("architecture", "\"" + architecture + "\"", e.getMessage());
+        }
         boolean layerScale = m.node().hasNonNull("init_values") || named.dinov2();
         if (!c.architecture.equals(Architecture.VIT) || layerScale || noEmbedClass) {
             c.layout = TimmFamilies.layout(c.architecture, noEmbedClass); // else the names tell timm's or HF's

@@ -79,7 +79,8 @@ final class TimmFamilies {
     /**
      * The architecture: tokens from {@code class_token}, registers and distillation; activation from
      * {@code act_layer} or the name; CLIP's pre-norm and pooled-only final norm; SigLIP's {@code map} pooling; the
-     * head from {@code num_classes} (0: none; CLIP's {@code head} without a fine-tuning tag: its projection).
+     * head from {@code num_classes} (0: none; CLIP's {@code head} without a fine-tuning tag: its projection, unless
+     * the file's {@code head.bias} is not all zeros, when {@link ModelLoader} reads it as a linear classifier).
      *
      * @param classes    the classifier's width, 0 for none, -1 when unstated (read off {@code head.weight})
      * @param projection whether {@code head} is CLIP's projection (an image tower, not a fine-tuned classifier)

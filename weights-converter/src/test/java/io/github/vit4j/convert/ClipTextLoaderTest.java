@@ -149,6 +149,17 @@ class ClipTextLoaderTest {
         assertTrue(siglip.getMessage().contains("SentencePiece"), siglip.getMessage());
     }
 
+    @Test
+    void aSiglipConfigWithATextConfigAsGooglesIsRefusedForItsTokenizerNotItsTensors() throws IOException {
+        String google = "{\"architectures\": [\"SiglipModel\"], \"initializer_factor\": 1.0,"
+                + " \"model_type\": \"siglip\", \"text_config\": {\"hidden_size\": 32, \"intermediate_size\": 64, \"model_type\":"
+                + " \"siglip_text_model\", \"num_attention_heads\": 2, \"num_hidden_layers\": 2, \"vocab_size\": 40},"
+                + " \"vision_config\": {\"model_type\": \"siglip_vision_model\", \"patch_size\": 16}}";
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> ClipTextLoader.load(model(google, tensors(2, true))));
+        assertTrue(e.getMessage().contains("SentencePiece"), e.getMessage());
+    }
+
     /** OpenCLIP's names for the tensors of {@link #tensors}, under {@code prefix}; q, k, v fused, projection [D, P]. */
     private static Map<String, INDArray> openClip(Map<String, INDArray> hf, String prefix) {
         Map<String, INDArray> t = new LinkedHashMap<>();

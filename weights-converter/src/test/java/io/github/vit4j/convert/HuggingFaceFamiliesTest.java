@@ -3,8 +3,11 @@ package io.github.vit4j.convert;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.SharedAssets;
+import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.Activations;
 import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Input;
@@ -73,5 +76,16 @@ class HuggingFaceFamiliesTest {
         assertEquals("classifier.weight", deit.layout.sources("head.weight").get(0));
         assertEquals(1e-12, deit.layerNormEps);
         assertNull(deit.labels);
+    }
+
+    @Test
+    void registerAndProjectionCountsPastTheLimitsAreRefusedNamingTheKey() throws IOException {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, "{\"model_type\": \"dinov2_with_registers\", \"num_register_tokens\": 5000}");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ConfigFiles.read(config));
+        assertTrue(e.getMessage().contains("num_register_tokens 5000 is not supported"), e.getMessage());
+        Files.writeString(config, "{\"model_type\": \"clip\", \"projection_dim\": -1}");
+        e = assertThrows(ModelFormatException.class, () -> ConfigFiles.read(config));
+        assertTrue(e.getMessage().contains("projection_dim -1 is not supported"), e.getMessage());
     }
 }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.format.ModelFormatException;
+import io.github.vit4j.image.Resample;
+import io.github.vit4j.image.Resizing;
 import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Architecture.Activation;
 import io.github.vit4j.model.Architecture.Head;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -98,7 +101,32 @@ class OpenClipLayoutTest {
         assertSameTensors(w.tensors(), m.weights().tensors());
         assertArrayEquals(OpenClipConfig.OPENAI_MEAN, m.preprocessing().mean());
         assertEquals(64, m.preprocessing().size());
+        assertEquals(Optional.of(Resizing.shortestEdge(64, Resample.BICUBIC)), m.preprocessing().resizing(),
+                "OpenCLIP resizes the shortest edge bicubically, then crops the centre");
         assertRuns(m, 16);
+    }
+
+    @Test
+    void preprocessCfgsInterpolationAndSquashResizeModeAreHonouredAndLongestIsRefused() throws IOException {
+        Path file = dir.resolve("open_clip_config.json");
+        Files.writeString(file, config(false, "").replace("\"bicubic\"", "\"bilinear\""));
+        assertEquals(Resizing.shortestEdge(64, Resample.BILINEAR),
+                OpenClipConfig.read(file).preprocessing().resizing);
+        Files.writeString(file, config(false, "").replace("\"shortest\"", "\"squash\""));
+        assertEquals(Resizing.square(64, Resample.BICUBIC),
+                OpenClipConfig.read(file).preprocessing().resizing);
+        Files.writeString(file, config(false, "").replace("\"shortest\"", "\"longest\""));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OpenClipConfig.read(file));
+        assertTrue(e.getMessage().contains("preprocess_cfg.resize_mode \"longest\" is not supported"),
+                e.getMessage());
+    }
+
+    @Test
+    void anEmbedDimPastTheLimitIsRefusedNamingTheKey() throws IOException {
+        Path file = dir.resolve("open_clip_config.json");
+        Files.writeString(file, config(false, "").replace("\"embed_dim\": 16", "\"embed_dim\": 100000"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OpenClipConfig.read(file));
+        assertTrue(e.getMessage().contains("model_cfg.embed_dim 100000 is not supported"), e.getMessage());
     }
 
     @Test

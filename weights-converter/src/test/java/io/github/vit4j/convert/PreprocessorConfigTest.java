@@ -101,6 +101,27 @@ class PreprocessorConfigTest {
                 + " is not RULE EDGE FILTER"), e.getMessage());
     }
 
+    @Test
+    void aProcessorWithoutSizeTakesItsTypesHuggingFaceDefaultSize() throws IOException {
+        assertEquals(Resizing.shortestEdge(224, Resample.BICUBIC),
+                read("{\"image_processor_type\": \"CLIPImageProcessor\", \"crop_size\": 224}").resizing);
+        assertEquals(Resizing.shortestEdge(224, Resample.BICUBIC),
+                read("{\"image_processor_type\": \"BitImageProcessor\"}").resizing);
+        PartialPreprocessing deit = read("{\"image_processor_type\": \"DeiTImageProcessor\"}");
+        assertEquals(Resizing.square(256, Resample.BICUBIC), deit.resizing);
+        assertEquals(224, deit.size, "DeiT's default crop");
+    }
+
+    @Test
+    void aResizeEdgePastTheImageSizeLimitIsRefusedNamingTheKey() {
+        ModelFormatException edge = assertThrows(ModelFormatException.class,
+                () -> read("{\"size\": {\"shortest_edge\": 100000}, \"do_center_crop\": true}"));
+        assertTrue(edge.getMessage().contains("size.shortest_edge 100000 is not supported"), edge.getMessage());
+        ModelFormatException side = assertThrows(ModelFormatException.class,
+                () -> read("{\"size\": {\"height\": 100000, \"width\": 100000}, \"resample\": 3}"));
+        assertTrue(side.getMessage().contains("size 100000 is not supported"), side.getMessage());
+    }
+
     private PartialPreprocessing read(String json) throws IOException {
         return ConfigFiles.huggingFacePreprocessor(Files.writeString(dir.resolve("preprocessor_config.json"), json));
     }

@@ -4,7 +4,10 @@ import static io.github.vit4j.convert.FamilyHubModelsTest.assertRuns;
 import static io.github.vit4j.convert.FamilyHubModelsTest.assertSameTensors;
 import static io.github.vit4j.convert.FamilyHubModelsTest.layerScaled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.format.ModelFormatException;
 import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.Architecture.Activation;
 import io.github.vit4j.model.Architecture.Head;
@@ -128,5 +131,30 @@ class TimmFamiliesTest {
         assertEquals(c, m.config());
         assertSameTensors(w.tensors(), m.weights().tensors());
         assertRuns(m, 7);
+    }
+
+    @Test
+    void aClipHeadWithANonZeroBiasIsALinearClassifierNotTheProjection() throws IOException {
+        Architecture a = new Architecture(Tokens.CLS, 0, true, Activation.GELU, false, Pooling.CLS, 0, Head.LINEAR,
+                false, 0, true);
+        VitConfig c = new VitConfig(64, 16, 3, 32, 2, 2, 128, 1e-5, VitConfig.numberedLabels(5), a);
+        VitWeights w = FamilyHubModelsTest.zeroPatchBias(VitWeights.random(c, 15));
+        Map<String, INDArray> t = timmShapes(w);
+        t.remove("patch_embed.proj.bias");
+        Pretrained m = load(t, config("vit_base_patch16_clip_224.openai", 5, 64, "\"global_pool\": \"token\", "));
+        assertEquals(c, m.config(), "head.bias is not all zeros: a fine-tuned classifier, its bias kept");
+        assertSameTensors(w.tensors(), m.weights().tensors());
+    }
+
+    @Test
+    void aSiglipNameWithRegistersOrTooManyRegistersIsRefusedNamingTheKey() throws IOException {
+        Map<String, INDArray> none = Map.of("cls_token", Nd4j.zeros(DataType.FLOAT, 1, 1, 32));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> load(none,
+                "{\"architecture\": \"vit_base_patch16_siglip_reg4_224\"}"));
+        assertTrue(e.getMessage().contains("architecture \"vit_base_patch16_siglip_reg4_224\" is not supported"),
+                e.getMessage());
+        e = assertThrows(ModelFormatException.class, () -> load(none,
+                "{\"architecture\": \"vit_base_patch14_dinov2\", \"model_args\": {\"reg_tokens\": 5000}}"));
+        assertTrue(e.getMessage().contains("model_args.reg_tokens 5000 is not supported"), e.getMessage());
     }
 }
