@@ -12,7 +12,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -126,9 +125,10 @@ class HubSettingsTest {
 
     @Test
     void theDownloadTimeoutIsHfHubDownloadTimeoutInSecondsTenByDefault() {
-        assertEquals(Duration.ofSeconds(10), HubSettings.fromEnvironment(Map.of(), home).downloadTimeout());
-        assertEquals(Duration.ofSeconds(60), HubSettings.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "60"),
-                home).downloadTimeout());
+        // a setting read from the environment (its ISO-8601 text), not a measured time
+        assertEquals("PT10S", HubSettings.fromEnvironment(Map.of(), home).downloadTimeout().toString());
+        assertEquals("PT1M", HubSettings.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "60"),
+                home).downloadTimeout().toString());
         for (String bad : new String[] {"0", "-1", "ten", "1.5"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> HubSettings.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", bad), home));
