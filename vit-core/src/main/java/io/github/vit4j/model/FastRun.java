@@ -25,7 +25,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>In a CLS-only last block ({@code clsOnlyLayer}) the run holds only the CLS row of q and of every site after k and
  * v, and of ln_final; a substitution there uses its own CLS row.
  */
-final class FastRun {
+final class FastRun implements SiteLookup {
 
     private final Keep keep;
     private final Map<Site, Substitution> substitutions;
@@ -53,7 +53,8 @@ final class FastRun {
     }
 
     /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
-    INDArray site(Site site, INDArray produced) {
+    @Override
+    public INDArray site(Site site, INDArray produced) {
         Substitution s = substitutions.get(site);
         if (s != null && isClsRow(site)) {
             s = clsRowOf(site, s);

@@ -34,6 +34,8 @@ public final class ReferenceForward {
     private final VitConfig config;
     private final Architecture arch;
     private final TokenTable table;
+    /** CLIP's projection as a bias-free linear map, built once; null without one. */
+    private final VitWeights.Linear projection;
     private final KernelSet kernels;
     private final Ops ops;
     private final Encoder encoder;
@@ -53,6 +55,7 @@ public final class ReferenceForward {
         this.config = weights.config();
         this.arch = config.architecture();
         this.table = TokenTable.of(weights);
+        this.projection = arch.projection() > 0 ? HeadSteps.projection(weights) : null;
         this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.PLAIN");
         this.ops = kernels.ops();
         this.encoder = new Encoder(ops, weights.blocks(), config.heads(), config.layerNormEps(), arch.activation(),
@@ -87,7 +90,7 @@ public final class ReferenceForward {
         for (int l = input.startLayer(); l < config.layers(); l++) {
             resid = block(run, encoder, l, resid);                                               // [B, T, D]
         }
-        head(run, resid);
+        head(run, ops, weights, projection, resid);
         Set<INDArray> owned = run.owned();
         if (input instanceof Input.ResidPre r) {
             owned.remove(r.residPre());
@@ -202,9 +205,14 @@ public final class ReferenceForward {
     /**
      * The final LayerNorm, pooling, projection and head: the last block's resid_post → logits. For the original ViT
      * two lines, {@code logits = head(layerNorm(resid)[:, 0])}; each family's step is switched on by its
-     * {@link Architecture}.
+     * {@link Architecture}. {@link Vit} runs the same lines on its {@link FastRun}.
+     *
+     * @param projection CLIP's projection as a bias-free linear map ({@link HeadSteps#projection}, built once per
+     *                   model), or null for a model without one
      */
-    private void head(Run run, INDArray resid) {
+    static void head(SiteLookup run, Ops ops, VitWeights weights, VitWeights.Linear projection, INDArray resid) {
+        VitConfig config = weights.config();
+        Architecture arch = config.architecture();
         double eps = config.layerNormEps();
         if (arch.head() == Architecture.Head.DISTILLED) {                         // distilled DeiT: two heads
             INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps));  // [B, T, D]
@@ -232,7 +240,7 @@ public final class ReferenceForward {
             pooled = run.site(Site.pooled(), pooled);                                            // [B, D']
         }
         INDArray embedding = arch.projection() == 0 ? pooled
-                : run.site(Site.imageEmbeds(), ops.linear(pooled, HeadSteps.projection(weights)));   // [B, P]
+                : run.site(Site.imageEmbeds(), ops.linear(pooled, projection));   // [B, P]
         INDArray logits = switch (arch.head()) {
             case LINEAR -> ops.linear(arch.cosineHead() ? ops.normalizeRows(embedding) : embedding,
                     weights.head());                                                              // [B, C]
@@ -243,7 +251,7 @@ public final class ReferenceForward {
     }
 
     /** One run's plain data: the substitutions it uses and the arrays it has kept so far, by site. */
-    record Run(Keep keep, Map<Site, Substitution> substitutions, Map<Site, INDArray> kept) {
+    record Run(Keep keep, Map<Site, Substitution> substitutions, Map<Site, INDArray> kept) implements SiteLookup {
 
         /** A run keeping what {@code keep} selects, with {@code substitutions}, nothing kept yet. */
         Run(Keep keep, Map<Site, Substitution> substitutions) {
@@ -251,7 +259,8 @@ public final class ReferenceForward {
         }
 
         /** The array the run uses at {@code site}: the substituted one if any, else {@code produced}; kept if asked. */
-        INDArray site(Site site, INDArray produced) {
+        @Override
+        public INDArray site(Site site, INDArray produced) {
             Substitution s = substitutions.get(site);
             INDArray used = s == null ? produced : s.apply(site, produced);
             if (keep.keeps(site)) {

@@ -32,6 +32,8 @@ public final class Vit {
     private final VitConfig config;
     private final Architecture arch;
     private final TokenTable table;
+    /** CLIP's projection as a bias-free linear map, built once; null without one. */
+    private final VitWeights.Linear projection;
     private final KernelSet kernels;
     private final Ops ops;
 
@@ -57,6 +59,7 @@ public final class Vit {
         this.config = weights.config();
         this.arch = config.architecture();
         this.table = TokenTable.of(weights);
+        this.projection = arch.projection() > 0 ? HeadSteps.projection(weights) : null;
         this.kernels = Objects.requireNonNull(kernels, "kernels: name one, e.g. KernelSet.configured()");
         this.ops = kernels.ops();
     }
@@ -156,7 +159,7 @@ public final class Vit {
             resid = block(run, shortcuts, l, resid);                                             // [B, T', D]
             run.release(resid);
         }
-        head(run, resid);
+        ReferenceForward.head(run, ops, weights, projection, resid);             // CLS-only: resid [B, 1, D]
         run.release(null);
         return new Activations(run.kept(), input.batch(), input.startLayer(),
                 input instanceof Input.Pixels, run.owned(), substitutions,
@@ -300,48 +303,6 @@ public final class Vit {
                 ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                    // [B, T', M]
         INDArray mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, arch.activation())); // [B, T', M]
         return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                  // [B, T', D]
-    }
-
-    /**
-     * The final LayerNorm, pooling, projection and head, as {@link ReferenceForward}'s {@code head}; in a CLS-only
-     * last block resid and ln_final are the CLS row alone (T' = 1).
-     */
-    private void head(FastRun run, INDArray resid) {
-        double eps = config.layerNormEps();
-        if (arch.head() == Architecture.Head.DISTILLED) {
-            INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps));  // [B, T, D]
-            INDArray cls = run.site(Site.clsLogits(),
-                    ops.linear(HeadSteps.row(lnFinal, 0), weights.head()));                       // [B, C]
-            INDArray dist = run.site(Site.distillationLogits(),
-                    ops.linear(HeadSteps.row(lnFinal, 1), weights.extras().headDist()));          // [B, C]
-            run.site(Site.logits(), ops.add(cls, dist).divi(2));                                 // [B, C]
-            return;
-        }
-        INDArray pooled;                                                                         // [B, D']
-        if (arch.finalNormOnPooled()) {
-            pooled = ops.layerNorm(HeadSteps.row(resid, 0), weights.norm(), eps);                // [B, D]
-        } else {
-            INDArray lnFinal = run.site(Site.lnFinal(), ops.layerNorm(resid, weights.norm(), eps)); // [B, T', D]
-            pooled = switch (arch.pooling()) {
-                case CLS -> HeadSteps.row(lnFinal, 0);                                            // [B, D]
-                case CLS_AND_PATCH_MEAN -> HeadSteps.clsAndPatchMean(lnFinal, config.prefixTokens()); // [B, 2D]
-                case ATTENTION_PROBE -> HeadSteps.attentionProbe(ops, lnFinal, weights.extras().pool(),
-                        config.heads(), arch.activation(), eps).pooled();                          // [B, D]
-                case CLS_AND_DISTILLATION -> throw new IllegalStateException("the distilled head reads two rows");
-            };
-        }
-        if (arch.hasPooled()) {
-            pooled = run.site(Site.pooled(), pooled);                                            // [B, D']
-        }
-        INDArray embedding = arch.projection() == 0 ? pooled
-                : run.site(Site.imageEmbeds(), ops.linear(pooled, HeadSteps.projection(weights))); // [B, P]
-        INDArray logits = switch (arch.head()) {
-            case LINEAR -> ops.linear(arch.cosineHead() ? ops.normalizeRows(embedding) : embedding,
-                    weights.head());                                                              // [B, C]
-            case NONE -> embedding;                                                               // [B, P]
-            case DISTILLED -> throw new IllegalStateException("handled above");
-        };
-        run.site(Site.logits(), logits);                                                         // [B, C]
     }
 
     /**
