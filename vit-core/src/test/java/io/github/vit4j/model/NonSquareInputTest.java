@@ -47,39 +47,18 @@ class NonSquareInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
     void theFastPathEqualsTheReferenceAtEverySiteOfEveryFamilyOnANonSquareInput(String name, VitConfig config) {
-        VitWeights w = VitWeights.random(config, 7);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, HEIGHT, WIDTH).subi(0.5).muli(2);
-        try (Activations ref = new ReferenceForward(w).run(Input.normalized(x), Keep.all());
-             Activations fast = new Vit(w, KernelSet.configured()).run(Input.normalized(x), Keep.all())) {
+        try (Activations ref = new ReferenceForward(VitWeights.random(config, 7)).run(Input.normalized(x),
+                Keep.sites(Site.residPre(0)))) {
             assertArrayEquals(new long[] {2, config.prefixTokens() + 6, 16}, ref.get(Site.residPre(0)).shape(), name);
-            for (Site s : config.sites()) {
-                INDArray a = ref.get(s);
-                INDArray b = fast.get(s);
-                assertArrayEquals(a.shape(), b.shape(), name + " " + s);
-                double scale = Math.max(1e-3, a.amaxNumber().doubleValue());
-                double diff = a.sub(b).amaxNumber().doubleValue();
-                assertTrue(diff <= 1e-5 * scale, name + " " + s + ": differs by " + diff + " of " + scale);
-            }
         }
+        FamilyPresetsTest.assertFastPathEqualsReference(name, config, x);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
     void theInputGradientOfANonSquareInputAgreesWithACentralDifference(String name, VitConfig config) {
-        Vit vit = new Vit(VitWeights.random(config, 11), KernelSet.PLAIN);
-        int k = new Random(3).nextInt(config.classes());
-        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, HEIGHT, WIDTH).subi(0.5).muli(2);
-        INDArray u = Nd4j.rand(DataType.FLOAT, 1, 3, HEIGHT, WIDTH).subi(0.5);
-        Gradients g = vit.gradients(Input.normalized(x), Map.of(), Objective.logit(k));
-        assertArrayEquals(x.shape(), g.input().shape(), name);
-        double eps = 1e-2;
-        double plus = vit.logits(Input.normalized(x.add(u.mul(eps)))).getDouble(0, k);
-        double minus = vit.logits(Input.normalized(x.sub(u.mul(eps)))).getDouble(0, k);
-        double fd = (plus - minus) / (2 * eps);
-        double backward = g.input().castTo(DataType.DOUBLE).mul(u.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
-        double norms = g.input().norm2Number().doubleValue() * u.norm2Number().doubleValue();
-        assertTrue(Math.abs(fd - backward) <= 2e-3 * norms, name + ": finite difference " + fd + ", backward "
-                + backward + " (‖g‖‖u‖ " + norms + ")");
+        FamilyPresetsTest.assertInputGradientAgrees(name, config, HEIGHT, WIDTH);
     }
 
     @Test
