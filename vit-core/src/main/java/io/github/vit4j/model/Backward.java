@@ -154,9 +154,8 @@ final class Backward {
         int first = config.prefixTokens();
         INDArray out = rowOf(dPooled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c'), 0, t);
         INDArray dMean = dPooled.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).div(t - first); // [B, D]
-        for (int i = first; i < t; i++) {
-            out.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dMean);
-        }
+        out.get(NDArrayIndex.all(), NDArrayIndex.interval(first, t), NDArrayIndex.all())
+                .assign(dMean.reshape(dMean.size(0), 1, d).broadcast(dMean.size(0), t - first, d));  // every patch
         return out;
     }
 
