@@ -316,6 +316,10 @@ final class TraceCommand implements Callable<Integer> {
                     + (model.mapping != null ? ", or convert the model to a .vit file first (vit convert --mapping)"
                     : " (on the trace's folder of a run without --spark)"));
         }
+        if (!model.zeroShotClasses().isEmpty()) {
+            throw new IllegalArgumentException("--spark loads the model on every executor from " + model.location()
+                    + ", without the zero-shot classes of --classes / --classes-file: run the trace without --spark");
+        }
         if (partitions < 0) {
             throw new IllegalArgumentException("--partitions must be >= 0 (0: one per core), got " + partitions);
         }

@@ -107,4 +107,13 @@ class ZeroShotCliTest {
         assertEquals(List.of(5L, 77L), List.of(got.size(0), got.size(1)));
         assertTrue(Files.size(ids) > 5 * 77 * 8);
     }
+
+    @Test
+    void aSparkTraceOfZeroShotClassesIsRefusedAsItsExecutorsWouldLoadTheModelWithoutThem() {
+        CliRun run = CliRun.of("trace", "--model", CLIP.toString(), "--images", REFERENCE.resolve("images").toString(),
+                "--classes", "bird,horse", "--label", "clean-top1", "--spark", "local[1]", "--out",
+                dir.resolve("trace").toString());
+        assertNotEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("without the zero-shot classes"), run.err());
+    }
 }
