@@ -29,7 +29,7 @@ public final class SmallFamilies {
     public static Stream<Arguments> all() {
         return Stream.of(
                 Arguments.of("clip vision", small(Architecture.clipVision(6), 6)),
-                Arguments.of("clip zero-shot", small(Architecture.clipVision(6).withLinearHead(true), 3)),
+                Arguments.of("clip zero-shot", small(Architecture.clipVision(6).withCosineHead(), 3)),
                 Arguments.of("dinov2", small(Architecture.dinov2(0, 0), 16)),
                 Arguments.of("dinov2 registers classifier", small(Architecture.dinov2Classifier(3, 0), 5)),
                 Arguments.of("dinov2 registers", small(Architecture.dinov2(2, 0), 16)),

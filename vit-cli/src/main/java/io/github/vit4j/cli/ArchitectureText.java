@@ -23,7 +23,7 @@ final class ArchitectureText {
         if (a.equals(Architecture.clipVision(a.projection()))) {
             return "CLIP image tower";
         }
-        if (a.equals(Architecture.clipVision(a.projection()).withLinearHead(true))) {
+        if (a.equals(Architecture.clipVision(a.projection()).withCosineHead())) {
             return "CLIP image tower with zero-shot classes";
         }
         if (a.equals(Architecture.siglipVision())) {

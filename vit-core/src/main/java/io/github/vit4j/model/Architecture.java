@@ -175,10 +175,19 @@ public record Architecture(Tokens tokens, int registers, boolean embedNorm, Acti
                 Pooling.CLS_AND_DISTILLATION, 0, Head.DISTILLED, false, 0, false);
     }
 
-    /** This architecture with a linear head (zero-shot classes: {@code cosine} true) in place of its output. */
-    public Architecture withLinearHead(boolean cosine) {
+    /** This architecture with a linear head in place of its output. */
+    public Architecture withLinearHead() {
         return new Architecture(tokens, registers, embedNorm, activation, finalNormOnPooled, pooling, projection,
-                Head.LINEAR, cosine, positionGrid, positionAntialias);
+                Head.LINEAR, false, positionGrid, positionAntialias);
+    }
+
+    /**
+     * This architecture with a cosine head in place of its output (zero-shot classes: the head reads its input
+     * divided by its L2 norm, and its weight carries exp(logit_scale)).
+     */
+    public Architecture withCosineHead() {
+        return new Architecture(tokens, registers, embedNorm, activation, finalNormOnPooled, pooling, projection,
+                Head.LINEAR, true, positionGrid, positionAntialias);
     }
 
     /** This architecture without a head: the output is the final embedding. */

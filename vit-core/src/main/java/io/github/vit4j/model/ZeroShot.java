@@ -136,7 +136,7 @@ public final class ZeroShot {
         INDArray weight = unitRows(embeddings.castTo(DataType.DOUBLE), classes).muli(clip.scale())
                 .castTo(DataType.FLOAT);                                                          // [C, P]
         VitConfig c = clip.image().config();
-        VitConfig config = c.withArchitecture(c.architecture().withLinearHead(true)).withLabels(classes);
+        VitConfig config = c.withArchitecture(c.architecture().withCosineHead()).withLabels(classes);
         Map<String, INDArray> tensors = new LinkedHashMap<>(clip.image().tensors());
         tensors.remove("head.weight");
         tensors.remove("head.bias");

@@ -30,10 +30,10 @@ class FamilyPresetsTest {
     static Stream<Arguments> families() {
         return Stream.of(
                 Arguments.of("clip vision", small(Architecture.clipVision(6), 6)),
-                Arguments.of("clip zero-shot", small(Architecture.clipVision(6).withLinearHead(true), 3)),
+                Arguments.of("clip zero-shot", small(Architecture.clipVision(6).withCosineHead(), 3)),
                 Arguments.of("dinov2", small(Architecture.dinov2(0, 0), 16)),
-                Arguments.of("dinov2 cosine head", small(Architecture.dinov2(0, 0).withLinearHead(true), 3)),
-                Arguments.of("vit cosine head", small(Architecture.VIT.withLinearHead(true), 3)),
+                Arguments.of("dinov2 cosine head", small(Architecture.dinov2(0, 0).withCosineHead(), 3)),
+                Arguments.of("vit cosine head", small(Architecture.VIT.withCosineHead(), 3)),
                 Arguments.of("dinov2 registers classifier", small(Architecture.dinov2Classifier(3, 0), 5)),
                 Arguments.of("siglip", small(Architecture.siglipVision(), 16)),
                 Arguments.of("deit distilled", small(Architecture.deitDistilled(), 5)));

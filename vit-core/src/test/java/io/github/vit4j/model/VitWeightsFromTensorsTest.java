@@ -16,7 +16,7 @@ class VitWeightsFromTensorsTest {
 
     @Test
     void headTensorsGivenWithAHeadlessConfigAreRefusedNamingTheArchitectureNotTheLayerCount() {
-        VitConfig withHead = CLIP.withArchitecture(CLIP.architecture().withLinearHead(true));
+        VitConfig withHead = CLIP.withArchitecture(CLIP.architecture().withCosineHead());
         Map<String, INDArray> tensors = new LinkedHashMap<>(VitWeights.random(withHead, 3).tensors());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> VitWeights.fromTensors(CLIP, tensors));

@@ -100,7 +100,7 @@ class FamilyOnnxExportTest {
     void eachFamilysStepIsWrittenWithItsOwnOperators() {
         assertTrue(ops(Architecture.clipVision(6), 6).containsAll(Set.of("Sigmoid", "LayerNormalization")));
         assertTrue(ops(Architecture.siglipVision(), 16).containsAll(Set.of("Tanh", "Pow")));
-        assertTrue(ops(Architecture.clipVision(6).withLinearHead(true), 3).contains("ReduceL2"));
+        assertTrue(ops(Architecture.clipVision(6).withCosineHead(), 3).contains("ReduceL2"));
         assertTrue(ops(Architecture.dinov2Classifier(3, 0), 5).contains("ReduceMean"));
         Set<String> vit = ops(Architecture.VIT, 5);
         assertTrue(vit.contains("Erf") && !vit.contains("Tanh") && !vit.contains("Sigmoid"), vit.toString());
