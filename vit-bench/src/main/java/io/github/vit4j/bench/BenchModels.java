@@ -54,6 +54,21 @@ public final class BenchModels {
         return v;
     }
 
+    /**
+     * Writes a benchmarked model as a {@code .vit} file, so that {@code vit export --onnx FILE OUT.onnx} gives the
+     * peer in vit-bench-ort the very weights the benchmarks here use:
+     * {@code java -cp benchmarks.jar io.github.vit4j.bench.BenchModels vitB16 vitb16.vit}.
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        if (args.length != 2) {
+            throw new IllegalArgumentException("usage: BenchModels MODEL OUT.vit (MODEL: vitB16, deitTiny, cifarVit, "
+                    + "clipB16, dinov2B14 or dinov2RegB14)");
+        }
+        VitConfig c = config(args[0]);
+        io.github.vit4j.format.VitFile.write(java.nio.file.Path.of(args[1]),
+                new io.github.vit4j.model.Pretrained(weights(args[0]), io.github.vit4j.image.Preprocessing.imagenet(c.imageSize())));
+    }
+
     /** The same pixels as an ND4J array {@code [batch, C, H, W]}. */
     public static INDArray pixels(VitConfig c, int batch, long seed) {
         return Nd4j.create(pixelValues(c, batch, seed), new long[] {batch, c.channels(), c.imageSize(), c.imageSize()}, 'c');
