@@ -19,7 +19,7 @@ final class HostMemory {
     private static final int PARALLEL_ELEMENTS = 1 << 15;
     /** Elements per block copied to the Java heap and back: small enough to stay in L1/L2. */
     static final int BLOCK = 1 << 14;
-    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+    private static final int THREADS = NativeEnvironment.threads();
 
     /** Scratch arrays by role; the CLS-row shapes of a logits-only last block get their own, so nothing reallocates. */
     enum Role { QKV, SCORES, HEADS, CLS_SCORES, CLS_HEADS }

@@ -22,7 +22,12 @@ import org.slf4j.LoggerFactory;
  *       a value the user set is replaced only when it names an AVX2 kernel set, and never when
  *       {@code VIT4J_KEEP_OPENBLAS_CORETYPE=1};</li>
  *   <li>{@code OMP_WAIT_POLICY=PASSIVE} and {@code OPENBLAS_THREAD_TIMEOUT=4} when unset: idle OpenMP and OpenBLAS
- *       threads sleep instead of spinning against each other (docs/performance.md).</li>
+ *       threads sleep instead of spinning against each other or against other native code in the JVM
+ *       (docs/performance.md);</li>
+ *   <li>{@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} when the system property {@value #THREADS} (or
+ *       the variable {@code VIT4J_THREADS}) asks for a number of threads: then every pool vit4j's kernels use —
+ *       OpenMP's (ND4J's and oneDNN's), OpenBLAS's and vit4j's own parallel loops ({@link #threads()}) — has that
+ *       many, so that vit4j can share a machine with other native libraries (a server).</li>
  * </ul>
  * vit4j calls it from the classes that create its first arrays (model files, images, weights), so this happens by
  * itself unless the application used ND4J before vit4j; then call it first thing in {@code main}. Once the natives
@@ -30,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * Linux and macOS; elsewhere it does nothing.
  */
 public final class NativeEnvironment {
+
+    /** The system property that sizes vit4j's thread pools; the variable {@code VIT4J_THREADS} does too. */
+    public static final String THREADS = "vit4j.threads";
 
     private static final Object LOCK = new Object();
     private static Map<String, String> applied;
@@ -44,6 +52,7 @@ public final class NativeEnvironment {
                 return;
             }
             applied = Map.of();
+            threads();                                       // a bad -Dvit4j.threads is named now, not ignored
             try {
                 if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).matches(".*(linux|mac).*")
                         || nativesLoaded()) {
@@ -58,8 +67,16 @@ public final class NativeEnvironment {
                 }
                 applied = Map.copyOf(wanted);
                 LoggerFactory.getLogger(NativeEnvironment.class).debug("set for ND4J's natives: {}", wanted);
+                requested(System.getProperty(THREADS), System.getenv("VIT4J_THREADS")).ifPresent(n -> {
+                    // ND4J reads OMP_NUM_THREADS through System.getenv (the JVM's start-up copy, without the value
+                    // set above) and sets this thread's OpenMP threads to the core count as it loads: set it back
+                    org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(n);
+                    org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+                    org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(n);
+                });
             } catch (IOException | RuntimeException | LinkageError e) {
                 // an optimisation only: where it cannot be applied, the natives run as they would have
+                LoggerFactory.getLogger(NativeEnvironment.class).debug("not applied", e);
             }
         }
     }
@@ -89,7 +106,41 @@ public final class NativeEnvironment {
         if (!env.containsKey("OPENBLAS_THREAD_TIMEOUT")) {
             wanted.put("OPENBLAS_THREAD_TIMEOUT", "4");
         }
+        requested(System.getProperty(THREADS), env.get("VIT4J_THREADS")).ifPresent(n -> {
+            wanted.put("OMP_NUM_THREADS", Integer.toString(n));
+            wanted.put("OPENBLAS_NUM_THREADS", Integer.toString(n));
+        });
         return wanted;
+    }
+
+    /**
+     * The threads vit4j's own parallel loops use: the property {@value #THREADS}, else the variable
+     * {@code VIT4J_THREADS}, else the JVM's available processors. Set it before vit4j's first model to size every
+     * pool (ND4J's and oneDNN's OpenMP threads and OpenBLAS's follow it then; see the class comment).
+     *
+     * @throws IllegalArgumentException if the property or the variable is not a whole number from 1 to 4096
+     */
+    public static int threads() {
+        return requested(System.getProperty(THREADS), System.getenv("VIT4J_THREADS"))
+                .orElse(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The number of threads {@code property}, else {@code variable}, asks for, if either is set. */
+    static java.util.OptionalInt requested(String property, String variable) {
+        String value = property != null ? property : variable;
+        if (value == null || value.isBlank()) {
+            return java.util.OptionalInt.empty();
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1 && n <= 4096) {
+                return java.util.OptionalInt.of(n);
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException((property != null ? "-D" + THREADS : "VIT4J_THREADS") + "=" + value
+                + ": expected a whole number of threads from 1 to 4096, e.g. 2; leave it unset to use every core");
     }
 
     /** Whether OpenBLAS or OpenMP is mapped into this process already (then their environment is read). */
