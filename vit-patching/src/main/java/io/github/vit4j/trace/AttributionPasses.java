@@ -9,7 +9,6 @@ import io.github.vit4j.model.Site;
 import io.github.vit4j.model.Vit;
 import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,7 +43,7 @@ final class AttributionPasses {
     Map<Pass, Dots> atCorrupted(Activations clean, Activations corrupted, Objective objective) {
         Map<Site, INDArray> deltas = deltas(clean, corrupted);
         try {
-            return dots(corrupted, objective, deltas);
+            return dots(corrupted, objective, deltas, 1);
         } finally {
             deltas.values().forEach(INDArray::close);
         }
@@ -164,8 +163,12 @@ final class AttributionPasses {
         return deltas;
     }
 
-    /** The contribution of every pass at {@code run}. */
-    private Map<Pass, Dots> dots(Activations run, Objective objective, Map<Site, INDArray> deltas) {
+    /**
+     * The contribution of every pass at {@code run}, whose rows are {@code steps} blocks of the batch's B images (the
+     * path points of atp-ig stacked; 1 for atp): each gradient's blocks are summed first (the dots are linear in the
+     * gradient), so the dots are taken once, with {@code deltas} of B rows, whatever the number of steps.
+     */
+    private Map<Pass, Dots> dots(Activations run, Objective objective, Map<Site, INDArray> deltas, int steps) {
         Map<Pass, Dots> out = new LinkedHashMap<>();
         INDArray mask = tokenMask();
         Map<Site, INDArray> seeds = new LinkedHashMap<>();             // resid_post gradients of the unheld pass
@@ -176,12 +179,17 @@ final class AttributionPasses {
             Dots dots = new Dots(new LinkedHashMap<>(), new LinkedHashMap<>());
             try (Gradients g = vit.backward(run, from, Keep.sites(pass.kept().toArray(Site[]::new)), held)) {
                 for (Site site : pass.kept()) {
+                    boolean dotted = deltas.containsKey(site) || site.kind() == Site.Kind.ATTN_OUT;
+                    INDArray summed = dotted ? stepSum(g.get(site), steps) : null;                // [B, T, X]
                     if (deltas.containsKey(site)) {
-                        dots.tokens().put(site, tokenDots(deltas.get(site), g.get(site)));
+                        dots.tokens().put(site, tokenDots(deltas.get(site), summed));
                     }
                     if (site.kind() == Site.Kind.ATTN_OUT) {
-                        dots.heads().put(site, headDots(deltas.get(Site.z(site.layer())), g.get(site), site.layer(),
+                        dots.heads().put(site, headDots(deltas.get(Site.z(site.layer())), summed, site.layer(),
                                 mask));
+                    }
+                    if (summed != null && steps > 1) {
+                        summed.close();
                     }
                     if (pass.whole() && site.kind() == Site.Kind.RESID_POST && spec.window() > 1) {
                         seeds.put(site, g.get(site).dup('c'));
@@ -192,6 +200,19 @@ final class AttributionPasses {
         }
         seeds.values().forEach(INDArray::close);
         return out;
+    }
+
+    /** {@code g [steps·B, T, X]} summed over its {@code steps} blocks of B rows: {@code [B, T, X]}; g itself for one step. */
+    private static INDArray stepSum(INDArray g, int steps) {
+        if (steps == 1) {
+            return g;
+        }
+        long[] shape = g.shape();
+        long b = shape[0] / steps;
+        INDArray blocks = g.reshape('c', steps, b, g.length() / shape[0]);    // a view of g where g is C-ordered
+        long[] out = shape.clone();
+        out[0] = b;
+        return blocks.sum(0).reshape('c', out);
     }
 
     /** {@code [1, T, 1]}: 1 at the spec's restored tokens. */
@@ -221,33 +242,18 @@ final class AttributionPasses {
             for (int i = 0; i < n; i++) {
                 points[i] = delta.mul((first + i + 0.5) / steps).addi(from);                      // [B, T, D]
             }
-            Map<Site, INDArray> rowDeltas = n == 1 ? deltas : tiled(deltas, n);
             try (INDArray stacked = n == 1 ? points[0] : Nd4j.concat(0, points);                  // [n·B, T, D]
                  Activations run = vit.run(Input.residPre(0, stacked), Vit.keepForBackward())) {
-                dots(run, objective.apply(n), rowDeltas).forEach((pass, d) -> mean.computeIfAbsent(pass,
+                dots(run, objective.apply(n), deltas, n).forEach((pass, d) -> mean.computeIfAbsent(pass,
                         p -> new Dots(zeros(d.tokens(), b), zeros(d.heads(), b))).addRows(d, 1.0 / steps));
             } finally {
                 for (INDArray point : points) {
                     point.close();
                 }
-                if (n > 1) {
-                    rowDeltas.values().forEach(INDArray::close);
-                }
             }
         }
         delta.close();
         return mean;
-    }
-
-    /** Every array stacked {@code n} times along the batch axis. */
-    private static Map<Site, INDArray> tiled(Map<Site, INDArray> arrays, int n) {
-        Map<Site, INDArray> out = new LinkedHashMap<>();
-        arrays.forEach((site, a) -> {
-            INDArray[] copies = new INDArray[n];
-            Arrays.fill(copies, a);
-            out.put(site, Nd4j.concat(0, copies));
-        });
-        return out;
     }
 
     /** Zeros shaped like {@code like}'s arrays with {@code rows} rows. */

@@ -219,6 +219,31 @@ class AttributionPatchingTest {
                 + atCorrupted + " vs " + cell);
     }
 
+    @Test
+    void integratedGradientsWithThreeStepsAveragesTheGradientsAtTheThreeMidpointsOfThePath() {
+        // the three steps run as the rows of one run, and their gradients are summed before the one dot product
+        CausalTrace.Spec spec = new CausalTrace.Spec(List.of(SweepKind.RESID, SweepKind.ATTN), 1, Tokens.all(),
+                Metric.PROB);
+        INDArray x = pixels(1, 1);
+        Activations clean = clean(x, spec);
+        Activations corrupted = corrupted(x.add(pixels(1, 2).muli(0.5)), spec);
+        AttributionPatching.Estimate e = ATP.estimate(clean, corrupted, new int[] {1}, spec, TraceMethod.atpIg(3))
+                .get(0);
+        INDArray from = corrupted.get(Site.residPre(0));
+        INDArray delta = clean.get(Site.residPre(0)).sub(from);
+        double[] byHand = new double[2];
+        for (int j = 0; j < 3; j++) {                                              // α = 1/6, 1/2, 5/6
+            Gradients g = VIT.gradients(Input.residPre(0, delta.mul((j + 0.5) / 3).addi(from)), java.util.Map.of(),
+                    Objective.probability(1));
+            int k = 0;
+            for (Site s : new Site[] {Site.residPost(1), Site.attnOut(1)}) {
+                byHand[k++] += clean.get(s).sub(corrupted.get(s)).mul(g.get(s)).sumNumber().doubleValue() / 3;
+            }
+        }
+        assertEquals(byHand[0], e.cells().effect()[0][1], 1e-5 * Math.abs(byHand[0]) + 1e-9, "resid");
+        assertEquals(byHand[1], e.cells().effect()[1][1], 1e-5 * Math.abs(byHand[1]) + 1e-9, "attn");
+    }
+
     /**
      * {@link HandWorkedTraceTest}'s 1-layer model, where the estimate can be followed with a pencil, and where it
      * fails as a first-order estimate must: everything reaches the logits through the final LayerNorm of a
