@@ -193,14 +193,18 @@ final class OneDnn {
         }).run(c.stream, x, HostMemory.contiguous(p.weight()), HostMemory.contiguous(p.bias()), out);
     }
 
-    /** {@code out = GELU(x)}, the exact one {@code x·Φ(x)}, x and out of one shape (C order). */
-    static void gelu(INDArray x, INDArray out) {
+    /**
+     * {@code out = f(x)} elementwise, x and out of one shape (C order), f oneDNN's {@code algorithm} with its
+     * {@code alpha}: the exact GELU {@code x·Φ(x)} ({@code eltwise_gelu_erf}), its tanh approximation
+     * ({@code eltwise_gelu_tanh}), quick GELU ({@code eltwise_swish}, α = 1.702).
+     */
+    static void eltwise(dnnl.algorithm algorithm, float alpha, INDArray x, INDArray out) {
         long n = x.length();
         Context c = CONTEXT.get();
-        c.steps.computeIfAbsent("gelu " + n, k -> {
+        c.steps.computeIfAbsent("eltwise " + algorithm + " " + alpha + " " + n, k -> {
             memory.desc d = new memory.desc(new long[] {n}, F32, memory.format_tag.a);
             eltwise_forward.primitive_desc pd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
-                    dnnl.prop_kind.forward_inference, dnnl.algorithm.eltwise_gelu_erf, d), attr(), cpu);
+                    dnnl.prop_kind.forward_inference, algorithm, d, alpha, 0f), attr(), cpu);
             return new Step(pd, new eltwise_forward(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, d, d);
         }).run(c.stream, x, out);
     }

@@ -5,12 +5,13 @@ import static io.github.vit4j.model.kernels.HostMemory.contiguous;
 import io.github.vit4j.model.VitWeights;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
+import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The oneDNN kernels ({@link KernelSet#ONEDNN}): every product and most elementwise steps are oneDNN primitives
  * ({@link OneDnn}) on the arrays' memory: the linear layers with their weights packed once and the bias in the kernel,
- * the per-head products (the scores scaled by the kernel), LayerNorm, softmax, the exact GELU and the residual adds.
+ * the per-head products (the scores scaled by the kernel), LayerNorm, softmax, the three GELUs and the residual adds.
  * The rest (head split and merge, embeddings, the backward's elementwise steps) is the Java of {@link CpuOps}. Where
  * oneDNN's natives load: Linux and Windows on x86-64, Linux on ARM64, Intel Macs.
  */
@@ -63,7 +64,20 @@ final class OneDnnOps extends CpuOps {
 
     @Override
     public INDArray gelu(INDArray x) {
-        return sameShape(x, OneDnn::gelu);
+        return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, src, out));
+    }
+
+    /** oneDNN's {@code eltwise_gelu_tanh}: the same formula. */
+    @Override
+    INDArray geluTanh(INDArray x) {
+        return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_tanh, 0f, src, out));
+    }
+
+    /** oneDNN's {@code eltwise_swish} {@code x·σ(αx)} with α = 1.702. */
+    @Override
+    INDArray quickGelu(INDArray x) {
+        return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_swish, (float) QUICK_GELU_SCALE,
+                src, out));
     }
 
     @Override

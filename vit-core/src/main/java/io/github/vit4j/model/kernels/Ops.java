@@ -133,18 +133,26 @@ public abstract sealed class Ops permits PlainOps, CpuOps {
     public abstract INDArray prependAddPos(INDArray embed, INDArray prefix, INDArray pos);
 
     /**
-     * The MLP's activation, elementwise: a new array. Exact GELU runs on this kernel set's {@link #gelu}; the tanh
-     * approximation and quick GELU are written once here with ND4J's operations (no family's speed rests on them yet).
+     * The MLP's activation, elementwise: a new array. Exact GELU runs on this kernel set's {@link #gelu}, the tanh
+     * approximation on {@link #geluTanh} and quick GELU on {@link #quickGelu}.
      */
     public final INDArray activation(INDArray x, Architecture.Activation kind) {
         return switch (kind) {
             case GELU -> gelu(x);
-            case GELU_TANH -> {
-                INDArray inner = x.mul(x).muli(GELU_TANH_CUBIC).addi(1.0).muli(x).muli(SQRT_2_OVER_PI); // u
-                yield Transforms.tanh(inner, false).addi(1.0).muli(x).muli(0.5);                      // ½x(1+tanh u)
-            }
-            case QUICK_GELU -> Transforms.sigmoid(x.mul(QUICK_GELU_SCALE), false).muli(x);           // x·σ(1.702x)
+            case GELU_TANH -> geluTanh(x);
+            case QUICK_GELU -> quickGelu(x);
         };
+    }
+
+    /** {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}, PyTorch's {@code gelu(approximate="tanh")}: a new array. */
+    INDArray geluTanh(INDArray x) {
+        INDArray inner = x.mul(x).muli(GELU_TANH_CUBIC).addi(1.0).muli(x).muli(SQRT_2_OVER_PI);     // u
+        return Transforms.tanh(inner, false).addi(1.0).muli(x).muli(0.5);                          // ½x(1+tanh u)
+    }
+
+    /** {@code x·σ(1.702x)}, OpenAI CLIP's quick GELU: a new array. */
+    INDArray quickGelu(INDArray x) {
+        return Transforms.sigmoid(x.mul(QUICK_GELU_SCALE), false).muli(x);
     }
 
     /** {@link #activation}'s derivative times {@code dy}: a new array. */
@@ -181,7 +189,7 @@ public abstract sealed class Ops permits PlainOps, CpuOps {
 
     private static final double SQRT_2_OVER_PI = 0.7978845608028654;
     private static final double GELU_TANH_CUBIC = 0.044715;
-    private static final double QUICK_GELU_SCALE = 1.702;
+    static final double QUICK_GELU_SCALE = 1.702;
 
     // The backward pass's operations. Each is the derivative of the forward operation it is named after: given the
     // gradient of that operation's output (dy) and what the forward kept, the gradient of its input, a new array.

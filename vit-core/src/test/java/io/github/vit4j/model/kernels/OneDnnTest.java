@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.bytedeco.dnnl.global.dnnl;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -173,8 +174,14 @@ class OneDnnTest {
         assertClose(Nd4j.createFromArray(new float[][] {{2f / 3, 1f / 3}}), p, "softmax");
         // GELU(x) = x·Φ(x): 0 at 0, Φ(1) = 0.8413447, −Φ(−1) = −0.1586553
         INDArray g = Nd4j.createUninitialized(DataType.FLOAT, 3);
-        OneDnn.gelu(Nd4j.createFromArray(0f, 1f, -1f), g);
+        OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, Nd4j.createFromArray(0f, 1f, -1f), g);
         assertClose(Nd4j.createFromArray(0f, 0.8413447f, -0.1586553f), g, "GELU");
+        // tanh GELU(1) = ½(1 + tanh(√(2/π)·1.044715)) = ½(1 + tanh(0.8335648)) = 0.8411920
+        OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_tanh, 0f, Nd4j.createFromArray(0f, 1f, -1f), g);
+        assertClose(Nd4j.createFromArray(0f, 0.8411920f, -0.1588080f), g, "tanh GELU");
+        // quick GELU(1) = σ(1.702) = 1/(1 + e^−1.702) = 0.8457957; quick GELU(−1) = −σ(−1.702) = −0.1542043
+        OneDnn.eltwise(dnnl.algorithm.eltwise_swish, 1.702f, Nd4j.createFromArray(0f, 1f, -1f), g);
+        assertClose(Nd4j.createFromArray(0f, 0.8457957f, -0.1542043f), g, "quick GELU");
         INDArray sum = Nd4j.createUninitialized(DataType.FLOAT, 3);
         OneDnn.add(Nd4j.createFromArray(1f, 2f, 3f), Nd4j.createFromArray(10f, 20f, 30f), sum);
         assertEquals(Nd4j.createFromArray(11f, 22f, 33f), sum);
