@@ -67,6 +67,11 @@ final class FastRun implements SiteLookup {
         return used;
     }
 
+    /** Whether the run keeps {@code site} or substitutes it: then it must exist as an array of its own. */
+    boolean observes(Site site) {
+        return keep.keeps(site) || substitutions.containsKey(site);
+    }
+
     /** The caller's array that replaces a module's output whole, the module not computed; kept if asked. */
     INDArray skipped(Site output) {
         INDArray whole = checked(output, ((Substitution.Whole) substitutions.get(output)).array());

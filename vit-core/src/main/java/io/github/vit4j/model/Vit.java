@@ -299,9 +299,15 @@ public final class Vit {
         int d = config.hiddenSize();
         int m = config.mlpSize();
         INDArray ln2 = run.site(Site.ln2(l), ops.layerNorm(residMid, w.norm2(), config.layerNormEps())); // [B, T', D]
-        INDArray mlpPre = run.site(Site.mlpPre(l),
-                ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                    // [B, T', M]
-        INDArray mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, arch.activation())); // [B, T', M]
+        INDArray mlpPost;
+        if (run.observes(Site.mlpPre(l))) {
+            INDArray mlpPre = run.site(Site.mlpPre(l),
+                    ops.linear(ln2.reshape(b * t, d), w.fc1()).reshape(b, t, m));                // [B, T', M]
+            mlpPost = run.site(Site.mlpPost(l), ops.activation(mlpPre, arch.activation()));     // [B, T', M]
+        } else {                                       // mlp_pre unobserved: the activation inside fc1's product
+            mlpPost = run.site(Site.mlpPost(l), ops.linearActivation(ln2.reshape(b * t, d), w.fc1(),
+                    arch.activation()).reshape(b, t, m));                                        // [B, T', M]
+        }
         return ops.linear(mlpPost.reshape(b * t, m), w.fc2()).reshape(b, t, d);                  // [B, T', D]
     }
 

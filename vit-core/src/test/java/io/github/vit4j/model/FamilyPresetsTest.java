@@ -64,6 +64,25 @@ class FamilyPresetsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
+    void aRunThatKeepsNoMlpPreGetsTheActivationFromInsideFc1sProductEqualToTheReference(String name, VitConfig config) {
+        // keeping mlp_post but not mlp_pre: fc1 and the activation run as one product on oneDNN (its post-op)
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 8, 8).subi(0.5).muli(2);
+        VitWeights w = VitWeights.random(config, 7);
+        Keep posts = Keep.sites(Site.mlpPost(0), Site.mlpPost(1), Site.logits());
+        try (Activations ref = new ReferenceForward(w).run(Input.normalized(x), Keep.all());
+             Activations fast = new Vit(w, KernelSet.configured()).run(Input.normalized(x), posts)) {
+            assertTrue(!fast.has(Site.mlpPre(0)), name + ": mlp_pre was not kept");
+            for (Site s : new Site[] {Site.mlpPost(0), Site.mlpPost(1), Site.logits()}) {
+                INDArray a = ref.get(s);
+                double scale = Math.max(1e-3, a.amaxNumber().doubleValue());
+                double diff = a.sub(fast.get(s)).amaxNumber().doubleValue();
+                assertTrue(diff <= 1e-5 * scale, name + " " + s + ": differs by " + diff + " of " + scale);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
     void theInputGradientAgreesWithACentralDifferenceForEveryFamily(String name, VitConfig config) {
         assertInputGradientAgrees(name, config, 8, 8);
     }

@@ -15,6 +15,7 @@ import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.layer_normalization_forward;
 import org.bytedeco.dnnl.matmul;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
@@ -91,7 +92,15 @@ final class OneDnn {
 
     /** {@code y = x · Wᵀ + b} for x {@code [R, in]} (C order), W {@code [out, in]}, b {@code [out]}, into y {@code [R, out]} (C order). */
     static void linear(INDArray x, VitWeights.Linear w, INDArray y) {
-        weightProduct(x, w.weight(), true, HostMemory.contiguous(w.bias()), y);     // W is read through its strides
+        weightProduct(x, w.weight(), true, HostMemory.contiguous(w.bias()), null, 0f, y);  // W read through its strides
+    }
+
+    /**
+     * {@code y = f(x · Wᵀ + b)} as {@link #linear}, with f oneDNN's elementwise {@code activation} (see {@link #eltwise})
+     * applied by the product's kernel to each tile it writes (a post-op): the product's own output never reaches memory.
+     */
+    static void linear(INDArray x, VitWeights.Linear w, dnnl.algorithm activation, float alpha, INDArray y) {
+        weightProduct(x, w.weight(), true, HostMemory.contiguous(w.bias()), activation, alpha, y);
     }
 
     /**
@@ -100,30 +109,38 @@ final class OneDnn {
      * copy of each weight matrix, made the first time a backward needs it).
      */
     static void linearBackward(INDArray dy, INDArray weight, INDArray dx) {
-        weightProduct(dy, weight, false, null, dx);
+        weightProduct(dy, weight, false, null, null, 0f, dx);
     }
 
     /**
      * {@code y = x · Wᵀ + b} ({@code transposed}) or {@code y = x · W} (no bias: {@code bias} null), x {@code [R, k]},
      * y {@code [R, n]}, with W packed once for that use.
      */
-    private static void weightProduct(INDArray x, INDArray weight, boolean transposed, INDArray bias, INDArray y) {
+    private static void weightProduct(INDArray x, INDArray weight, boolean transposed, INDArray bias,
+                                      dnnl.algorithm activation, float alpha, INDArray y) {
         long rows = x.size(0);
         long k = x.size(1);
         long n = y.size(1);
         Context c = CONTEXT.get();
-        String key = (transposed ? "x·Wᵀ " : "x·W ") + rows + " " + k + " " + n + (bias == null ? "" : " + b");
+        String key = (transposed ? "x·Wᵀ " : "x·W ") + rows + " " + k + " " + n + (bias == null ? "" : " + b")
+                + (activation == null ? "" : " then " + activation + " " + alpha);
         Step step = c.steps.computeIfAbsent(key, any -> {
             memory.desc src = dense(rows, k);
             memory.desc anyWeights = new memory.desc(new long[] {k, n}, F32, memory.format_tag.any);
             memory.desc dst = dense(rows, n);
+            primitive_attr attr = attr();
+            if (activation != null) {
+                post_ops then = new post_ops();
+                then.append_eltwise(1f, activation, alpha, 0f);
+                attr.set_post_ops(then);
+            }
             if (bias == null) {
-                matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, dst), attr(), cpu);
+                matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, dst), attr, cpu);
                 return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, src, dst)
                         .weightsLayout(pd.weights_desc());
             }
             memory.desc b = dense(1, n);
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, b, dst), attr(), cpu);
+            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(src, anyWeights, b, dst), attr, cpu);
             return new Step(pd, new matmul(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_BIAS, dnnl.DNNL_ARG_DST},
                     src, b, dst).weightsLayout(pd.weights_desc());
         });

@@ -2,6 +2,7 @@ package io.github.vit4j.model.kernels;
 
 import static io.github.vit4j.model.kernels.HostMemory.contiguous;
 
+import io.github.vit4j.model.Architecture;
 import io.github.vit4j.model.VitWeights;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
@@ -65,6 +66,18 @@ final class OneDnnOps extends CpuOps {
     @Override
     public INDArray gelu(INDArray x) {
         return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, src, out));
+    }
+
+    /** The product with the activation as its kernel's post-op: the product's output is never written. */
+    @Override
+    public INDArray linearActivation(INDArray x, VitWeights.Linear w, Architecture.Activation kind) {
+        INDArray y = SiteMemory.SHARED.floats(x.size(0), w.weight().size(0));
+        switch (kind) {
+            case GELU -> OneDnn.linear(contiguous(x), w, dnnl.algorithm.eltwise_gelu_erf, 0f, y);
+            case GELU_TANH -> OneDnn.linear(contiguous(x), w, dnnl.algorithm.eltwise_gelu_tanh, 0f, y);
+            case QUICK_GELU -> OneDnn.linear(contiguous(x), w, dnnl.algorithm.eltwise_swish, (float) QUICK_GELU_SCALE, y);
+        }
+        return y;
     }
 
     /** oneDNN's {@code eltwise_gelu_tanh}: the same formula. */

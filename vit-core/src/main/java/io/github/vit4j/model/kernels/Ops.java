@@ -144,6 +144,18 @@ public abstract sealed class Ops permits PlainOps, CpuOps {
         };
     }
 
+    /**
+     * {@code f(x · Wᵀ + b)}, f the MLP's activation {@code kind}, when the product's output is no site the run
+     * observes: a new array. Here the two steps in turn (the product's output released at once); a kernel set whose
+     * products can apply f as they write (oneDNN's post-ops) does so.
+     */
+    public INDArray linearActivation(INDArray x, VitWeights.Linear w, Architecture.Activation kind) {
+        INDArray pre = linear(x, w);
+        INDArray post = activation(pre, kind);
+        release(java.util.List.of(pre));
+        return post;
+    }
+
     /** {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}, PyTorch's {@code gelu(approximate="tanh")}: a new array. */
     INDArray geluTanh(INDArray x) {
         INDArray inner = x.mul(x).muli(GELU_TANH_CUBIC).addi(1.0).muli(x).muli(SQRT_2_OVER_PI);     // u
