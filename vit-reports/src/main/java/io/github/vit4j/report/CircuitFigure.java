@@ -25,7 +25,7 @@ import org.jfree.svg.SVGHints;
  * MLP, {@code logits} at the top) and its edges as curves from the top of the upstream node to the port of the input
  * they feed at the bottom of the downstream node (an MLP sits half a row above its layer's heads, which it reads) ({@code q}, {@code k}, {@code v} of a head, side by side; {@code mlp};
  * {@code out} of the logits), each port named. An edge's width grows with |score| (the largest is
- * {@link #WIDEST} px), its colour says the sign (red positive, blue negative, as the heatmaps' scale); a legend says
+ * 8 px wide), its colour says the sign (red positive, blue negative, as the heatmaps' scale); a legend says
  * so. Nodes no edge touches are drawn faint, for orientation. Plain data in, so any edge scorer can draw with it.
  *
  * <p>In the SVG every node is an element with id {@code node:NAME} and every edge one with id
