@@ -88,13 +88,7 @@ final class DlaCommand implements Callable<Integer> {
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig c = vit.config();
-        if (fixedClass.isPresent() && fixedClass.getAsInt() >= c.classes()) {
-            throw new IllegalArgumentException("--label " + fixedClass.getAsInt() + " is outside the model's "
-                    + c.classes() + " outputs (0.." + (c.classes() - 1) + ")");
-        }
-        if (label.equals("true")) {
-            source.checkLabelsFit(c.classes(), "use --label clean-top1 (the model's top class) or --label K");
-        }
+        ExplainCommand.checkLabel(label, fixedClass, c, source);
         DirectLogitAttribution dla = DirectLogitAttribution.of(pretrained.weights());
         String name = model.shortName();
         Files.createDirectories(out);
@@ -105,9 +99,7 @@ final class DlaCommand implements Callable<Integer> {
         for (int first = 0; first < n; first += batch) {
             ImageSource.Batch b = source.read(first, Math.min(batch, n - first), pretrained.preprocessing());
             Predictions predictions = Predictions.of(vit.logits(b.input()), c.labels());
-            int[] y = fixedClass.isPresent() ? IntStream.range(0, b.size()).map(i -> fixedClass.getAsInt()).toArray()
-                    : label.equals("clean-top1") ? IntStream.range(0, b.size()).map(i -> predictions.top1(i).index())
-                    .toArray() : images.labels(b, "use --label clean-top1 (the model's top class) or --label K");
+            int[] y = ExplainCommand.classes(label, fixedClass, images, b, predictions);
             int[][] attributed = new int[b.size()][];                     // per image: y, then its top classes
             for (int i = 0; i < b.size(); i++) {
                 attributed[i] = IntStream.concat(IntStream.of(y[i]), predictions.top(i, Math.min(TOP, c.classes()))

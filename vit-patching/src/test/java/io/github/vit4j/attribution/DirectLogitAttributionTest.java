@@ -159,8 +159,8 @@ class DirectLogitAttributionTest {
 
     @Test
     void aRunWithASubstitutedAttnOutIsRefusedNamingTheSite() {
-        VitConfig c = SmallFamilies.small(Architecture.VIT, 5);
-        Vit vit = new Vit(VitWeights.random(c, 7));
+        Vit vit = new Vit(VitWeights.random(SmallFamilies.small(Architecture.VIT, 5), 7));
+        VitConfig c = vit.config();
         DirectLogitAttribution dla = DirectLogitAttribution.of(vit.weights());
         Map<Site, Substitution> zero = Map.of(Site.attnOut(1),
                 Substitution.whole(Nd4j.zeros(DataType.FLOAT, Site.attnOut(1).shape(c, 1))));
@@ -172,10 +172,9 @@ class DirectLogitAttributionTest {
 
     @Test
     void aClassOutsideTheOutputsIsRefusedNamingIt() {
-        VitConfig c = SmallFamilies.small(Architecture.VIT, 5);
-        Vit vit = new Vit(VitWeights.random(c, 7));
+        Vit vit = new Vit(VitWeights.random(SmallFamilies.small(Architecture.VIT, 5), 7));
         DirectLogitAttribution dla = DirectLogitAttribution.of(vit.weights());
-        Input input = Input.normalized(pixels(c, 1, 5));
+        Input input = Input.normalized(pixels(vit.config(), 1, 5));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dla.attribute(vit, input, 5));
         assertTrue(e.getMessage().contains("class 5"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> dla.attribute(vit, input));

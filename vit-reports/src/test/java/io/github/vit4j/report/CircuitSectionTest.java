@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.vit4j.Chromium;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,9 +65,8 @@ class CircuitSectionTest {
     /** The section in a page, loaded by headless chromium: both figures laid out with ink, the table in the DOM. */
     @Test
     void theSectionRendersInABrowser() throws Exception {
-        String browser = findChromium();
-        Assumptions.assumeTrue(browser != null, "skipped: no chromium on PATH (apt-get install -y chromium, or "
-                + "-Dvit4j.chromium=PATH); the circuit section's browser test needs one");
+        String browser = Chromium.find().orElse(null);
+        Assumptions.assumeTrue(browser != null, Chromium.MISSING);
         Path page = dir.resolve("page.html");
         Files.writeString(page, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>circuit</title></head><body>"
                 + section(CircuitFigureTest.EDGES).html() + "</body></html>", StandardCharsets.UTF_8);
@@ -102,21 +101,5 @@ class CircuitSectionTest {
             throw new AssertionError("chromium did not finish in 60 s: " + command);
         }
         return Files.readString(out, StandardCharsets.UTF_8);
-    }
-
-    /** {@code -Dvit4j.chromium}, else chromium (or chromium-browser) on PATH; null if there is none. */
-    private static String findChromium() {
-        String configured = System.getProperty("vit4j.chromium");
-        if (configured != null && !configured.isBlank()) {
-            return configured;
-        }
-        for (String dirName : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            for (String name : new String[] {"chromium", "chromium-browser"}) {
-                if (Files.isExecutable(Path.of(dirName, name))) {
-                    return Path.of(dirName, name).toString();
-                }
-            }
-        }
-        return null;
     }
 }
