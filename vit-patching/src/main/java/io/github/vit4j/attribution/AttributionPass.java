@@ -32,6 +32,8 @@ final class AttributionPass {
     private final double[][][] u;
     /** weightAt[r][t]: term r's weight of token t (0 for a token it does not read). */
     private final double[][] weightAt;
+    /** totalWeight[r]: term r's weights summed, its weight when every row is the same (the lens). */
+    private final double[] totalWeight;
     /** sigma[b][t]: the run's final LayerNorm scale √(var + ε) of each token. */
     private final double[][] sigma;
     /** The output's scale per image: 1, or 1 / ‖embedding‖ for a cosine head. */
@@ -58,8 +60,10 @@ final class AttributionPass {
         this.r = readout.terms().size();
         this.u = directions();
         this.weightAt = new double[r][t];
+        this.totalWeight = new double[r];
         for (int term = 0; term < r; term++) {
             Readout.Term rt = readout.terms().get(term);
+            totalWeight[term] = rt.totalWeight();
             for (int i = 0; i < rt.tokens().length; i++) {
                 weightAt[term][rt.tokens()[i]] = rt.weights()[i];
             }
@@ -175,7 +179,7 @@ final class AttributionPass {
             for (int term = 0; term < r; term++) {
                 double x = p[term][ci];
                 tokens[at] += scale[i] * weightAt[term][tok] * x;
-                lens[at] += scale[i] * readout.terms().get(term).totalWeight() * x;
+                lens[at] += scale[i] * totalWeight[term] * x;
                 stream[i][tok][term][ci] += x;
                 streamSize[i][tok][term][ci] += Math.abs(x);
             }

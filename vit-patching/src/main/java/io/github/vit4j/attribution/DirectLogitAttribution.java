@@ -94,7 +94,8 @@ public final class DirectLogitAttribution {
     public LogitAttribution attribute(Vit vit, Input input, int... classes) {
         if (!vit.config().equals(config)) {
             throw new IllegalArgumentException("this DirectLogitAttribution was made for " + config
-                    + ", the model given is " + vit.config() + "; make one with DirectLogitAttribution.of(vit.weights())");
+                    + ", the model given is " + vit.config() + "; make one with"
+                    + " DirectLogitAttribution.of(vit.weights())");
         }
         try (Activations run = vit.run(input, keep())) {
             return attribute(run, classes);

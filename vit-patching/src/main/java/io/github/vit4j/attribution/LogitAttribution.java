@@ -4,6 +4,7 @@ import io.github.vit4j.model.VitConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -160,6 +161,34 @@ public final class LogitAttribution {
      */
     public INDArray sourceMap() {
         return onPatchGrid(sources().sum(2, 3));
+    }
+
+    /**
+     * Each image's own class of a per-class array: {@code x} {@code [B, C', …]} → {@code [B, …]}, image b's entry
+     * of class {@code y[b]} (a class index, one of {@link #classes()}): e.g. {@code ofEachImage(sourceMap(), y)}
+     * for one map per image of its explained class.
+     *
+     * @throws IllegalArgumentException for a class per image that is not one of the attributed, or a count that is
+     *                                  not the batch's
+     */
+    public INDArray ofEachImage(INDArray x, int... y) {
+        if (y.length != b || x.rank() < 2 || x.size(0) != b || x.size(1) != classes.length) {
+            throw new IllegalArgumentException("ofEachImage takes an array [B = " + b + ", C' = " + classes.length
+                    + ", …] and one class per image, got " + Arrays.toString(x.shape()) + " and " + y.length
+                    + " classes");
+        }
+        long[] shape = Arrays.copyOfRange(x.shape(), 1, x.rank());
+        shape[0] = b;
+        INDArray out = Nd4j.create(x.dataType(), shape);
+        for (int i = 0; i < b; i++) {
+            int image = i;
+            int at = IntStream.range(0, classes.length).filter(k -> classes[k] == y[image])
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("class " + y[image] + " of image "
+                            + image + " was not attributed; the attributed classes are "
+                            + Arrays.toString(classes)));
+            out.slice(i).assign(x.slice(i).slice(at));
+        }
+        return out;
     }
 
     /**

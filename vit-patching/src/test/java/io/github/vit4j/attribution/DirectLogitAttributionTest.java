@@ -150,6 +150,20 @@ class DirectLogitAttributionTest {
     }
 
     @Test
+    void eachImageGetsTheMapOfItsOwnClass() {
+        VitConfig c = SmallFamilies.small(Architecture.VIT, 5);
+        Vit vit = new Vit(VitWeights.random(c, 8));
+        LogitAttribution a = DirectLogitAttribution.of(vit.weights()).attribute(vit, Input.normalized(pixels(c, 2, 9)),
+                4, 1);
+        INDArray maps = a.ofEachImage(a.sourceMap(), 1, 4);                                    // [2, gh, gw]
+        assertTrue(maps.slice(0).equals(a.sourceMap().slice(0).slice(1)), "image 0, class 1 (second attributed)");
+        assertTrue(maps.slice(1).equals(a.sourceMap().slice(1).slice(0)), "image 1, class 4 (first attributed)");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.ofEachImage(a.sourceMap(), 1, 2));
+        assertTrue(e.getMessage().contains("class 2"), e.getMessage());
+    }
+
+    @Test
     void siglipsAttentionPoolingIsRefusedSayingWhy() {
         VitConfig c = SmallFamilies.small(Architecture.siglipVision(), 16);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * cls_token          [1, 0, 0, 0]        patch_embed bias [0, 0, 0, 1]   (so the patch token's input is that)
- * qkv bias, v part   [0, 0, −1, 0]       (q = k = 0: the pattern is ½, ½; v = the bias at both tokens: z = [0, 0, −1, 0])
+ * qkv bias, v part   [0, 0, −1, 0]       (q = k = 0: pattern ½, ½; v = the bias at both tokens: z = [0, 0, −1, 0])
  * attn proj          W_O = identity,     b_O = [0, 1, 0, 0]
  * mlp fc2 bias       [0, 0, 0, −1]       (fc1 = 0, GELU(0) = 0: mlp_out = the bias at every token)
  * final LayerNorm    γ = 1, β = 0;       head row of class 0: w = [1, 2, 3, 4], its bias 0.5

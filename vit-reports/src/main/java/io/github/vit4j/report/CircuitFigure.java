@@ -21,10 +21,10 @@ import org.jfree.chart.ui.Drawable;
 import org.jfree.svg.SVGHints;
 
 /**
- * The figure of a circuit: its nodes in layers ({@code input} at the bottom, one row per block with its heads then its
- * MLP, {@code logits} at the top) and its edges as curves from the top of the upstream node to the port of the input
- * they feed at the bottom of the downstream node (an MLP sits half a row above its layer's heads, which it reads) ({@code q}, {@code k}, {@code v} of a head, side by side; {@code mlp};
- * {@code out} of the logits), each port named. An edge's width grows with |score| (the largest is
+ * The figure of a circuit: its nodes in layers ({@code input} at the bottom, one row per block with its heads and,
+ * half a row higher since it reads them, its MLP; {@code logits} at the top) and its edges as curves from the top of
+ * the upstream node to the port of the input they feed at the bottom of the downstream node ({@code q}, {@code k},
+ * {@code v} of a head, side by side; {@code mlp}; {@code out} of the logits), each port named. An edge's width grows with |score| (the largest is
  * 8 px wide), its colour says the sign (red positive, blue negative, as the heatmaps' scale); a legend says
  * so. Nodes no edge touches are drawn faint, for orientation. Plain data in, so any edge scorer can draw with it.
  *
@@ -159,7 +159,8 @@ public final class CircuitFigure {
             int down = row(e.downstream());
             if (up < 0 || e.upstream().equals("logits")) {
                 throw new IllegalArgumentException("edge upstream node " + e.upstream() + " is not one of a "
-                        + layers + "-layer, " + heads + "-head model's: expected input, blocks.L.head.H or blocks.L.mlp");
+                        + layers + "-layer, " + heads + "-head model's: expected input, blocks.L.head.H or"
+                        + " blocks.L.mlp");
             }
             if (down < 1 || e.downstream().equals("input")) {
                 throw new IllegalArgumentException("edge downstream node " + e.downstream() + " is not one of a "
@@ -243,7 +244,8 @@ public final class CircuitFigure {
         }
 
         private void edge(Graphics2D g2, Edge e, double largest) {
-            float w = largest == 0 ? THINNEST : (float) (THINNEST + (WIDEST - THINNEST) * Math.abs(e.score()) / largest);
+            float w = largest == 0 ? THINNEST
+                    : (float) (THINNEST + (WIDEST - THINNEST) * Math.abs(e.score()) / largest);
             Color c = e.score() >= 0 ? POSITIVE : NEGATIVE;
             g2.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 190));
             g2.setStroke(new BasicStroke(w, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
