@@ -81,7 +81,8 @@ public final class CircuitFigure {
      *
      * @param title     the figure's title (model, metric, how the edges were chosen)
      * @throws IllegalArgumentException for a node that is not one of the model's, an input that does not go with its
-     *                                  downstream node, or an edge that does not go upward (from an earlier layer)
+     *                                  downstream node, an edge that does not go upward (from an earlier layer) or
+     *                                  one given twice
      */
     public static Figure of(List<Edge> edges, int layers, int heads, String title) {
         if (layers < 1 || heads < 1) {
@@ -89,8 +90,13 @@ public final class CircuitFigure {
                     + " layers of " + heads + " heads");
         }
         Layout layout = new Layout(layers, heads);
+        Set<String> seen = new HashSet<>();
         for (Edge e : edges) {
             layout.check(e);
+            if (!seen.add(e.upstream() + ":" + e.downstream() + ":" + e.input())) {
+                throw new IllegalArgumentException("edge " + e.upstream() + " → " + e.downstream() + " (" + e.input()
+                        + ") is given twice; give each edge once, with its score");
+            }
         }
         List<Edge> ordered = new ArrayList<>(edges);
         ordered.sort(Comparator.comparingDouble(e -> Math.abs(e.score())));      // strongest drawn last, on top

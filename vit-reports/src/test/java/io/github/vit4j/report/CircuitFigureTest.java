@@ -137,5 +137,9 @@ class CircuitFigureTest {
         assertTrue(e.getMessage().contains("earlier"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new CircuitFigure.Edge("input", "logits", "out",
                 Double.NaN));
+        e = assertThrows(IllegalArgumentException.class, () -> CircuitFigure.of(List.of(
+                new CircuitFigure.Edge("input", "logits", "out", 1), new CircuitFigure.Edge("input", "logits", "out",
+                        2)), 2, 2, "t"));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
     }
 }
