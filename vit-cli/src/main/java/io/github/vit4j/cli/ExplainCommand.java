@@ -129,13 +129,7 @@ final class ExplainCommand implements Callable<Integer> {
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
-        if (fixedClass.isPresent() && fixedClass.getAsInt() >= config.classes()) {
-            throw new IllegalArgumentException("--label " + fixedClass.getAsInt() + " is outside the model's "
-                    + config.classes() + " classes (0.." + (config.classes() - 1) + ")");
-        }
-        if (label.equals("true")) {
-            source.checkLabelsFit(config.classes(), "use --label clean-top1 (the model's top class) or --label K");
-        }
+        checkLabel(label, fixedClass, config, source);
         if (config.architecture().head() == Architecture.Head.NONE) {
             List<String> refused = chosen.stream().filter(ExplainMethod::needsClassifier).map(ExplainMethod::label)
                     .toList();
@@ -158,7 +152,7 @@ final class ExplainCommand implements Callable<Integer> {
                 int count = Math.min(batch, n - first);
                 ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
                 Predictions predictions = predictions(vit, b.input());
-                int[] y = classes(b, predictions, fixedClass);
+                int[] y = classes(label, fixedClass, images, b, predictions);
                 List<ExplainReport.Image> entries = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
                     Path dir = out.resolve(Integer.toString(b.index(i)));
@@ -213,8 +207,23 @@ final class ExplainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The class y of each image of the batch. */
-    private int[] classes(ImageSource.Batch b, Predictions predictions, OptionalInt fixedClass) {
+    /**
+     * Refuses a {@code --label} that does not fit the model: a class K past its outputs, or {@code true} on images
+     * whose labels are not its classes.
+     */
+    static void checkLabel(String label, OptionalInt fixedClass, VitConfig config, ImageSource source) {
+        if (fixedClass.isPresent() && fixedClass.getAsInt() >= config.classes()) {
+            throw new IllegalArgumentException("--label " + fixedClass.getAsInt() + " is outside the model's "
+                    + config.classes() + " classes (0.." + (config.classes() - 1) + ")");
+        }
+        if (label.equals("true")) {
+            source.checkLabelsFit(config.classes(), "use --label clean-top1 (the model's top class) or --label K");
+        }
+    }
+
+    /** The class y of each image of the batch, as {@code --label} ({@code label}, {@code fixedClass}) chooses. */
+    static int[] classes(String label, OptionalInt fixedClass, ImagesOption images, ImageSource.Batch b,
+                         Predictions predictions) {
         if (fixedClass.isPresent()) {
             return IntStream.range(0, b.size()).map(i -> fixedClass.getAsInt()).toArray();
         }

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vit4j.Chromium;
 import io.github.vit4j.SharedAssets;
 import io.github.vit4j.model.VitConfig;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +41,8 @@ class ExplainReportBrowserTest {
 
     @BeforeAll
     static void reportOfOneImage() {
-        browser = findChromium();
-        Assumptions.assumeTrue(browser != null, "skipped: no chromium on PATH (apt-get install -y chromium, or "
-                + "-Dvit4j.chromium=PATH); the report's browser test needs one");
+        browser = Chromium.find().orElse(null);
+        Assumptions.assumeTrue(browser != null, Chromium.MISSING);
         CliRun run = CliRun.of("explain", "--limit", "1", "--methods", "saliency,rollout,attention,logit-lens",
                 "--out", dir.toString());
         assertEquals(0, run.exitCode(), run.toString());
@@ -206,22 +205,5 @@ class ExplainReportBrowserTest {
             throw new AssertionError("chromium did not finish in 60 s: " + command);
         }
         return new Browser(Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-    }
-
-    /** {@code -Dvit4j.chromium}, else chromium (or chromium-browser) on PATH; null if there is none. */
-    private static String findChromium() {
-        String configured = System.getProperty("vit4j.chromium");
-        if (configured != null && !configured.isBlank()) {
-            return configured;
-        }
-        for (String dirName : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            for (String name : new String[] {"chromium", "chromium-browser"}) {
-                Path candidate = Path.of(dirName, name);
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-            }
-        }
-        return null;
     }
 }

@@ -1,13 +1,17 @@
 package io.github.vit4j.report;
 
 import io.github.vit4j.format.AtomicFile;
+import java.awt.Graphics2D;
 import java.awt.Rectangle;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.text.TextUtils;
+import org.jfree.chart.ui.Drawable;
 import org.jfree.svg.SVGGraphics2D;
 
 /**
@@ -18,7 +22,8 @@ import org.jfree.svg.SVGGraphics2D;
  */
 public final class Figure {
 
-    private final JFreeChart chart;
+    /** What is drawn: a chart, or a drawing of its own ({@link CircuitFigure}'s graph). */
+    private final Drawable drawing;
     private final int width;
     private final int height;
 
@@ -27,17 +32,22 @@ public final class Figure {
      * @param width  width in pixels (PNG) or user units (SVG)
      * @param height height likewise
      */
-    Figure(JFreeChart chart, int width, int height) {
-        if (chart == null || width <= 0 || height <= 0) {
+    Figure(Drawable drawing, int width, int height) {
+        if (drawing == null || width <= 0 || height <= 0) {
             throw new IllegalArgumentException("a figure needs a chart and a positive size, got " + width + "×"
                     + height);
         }
-        this.chart = chart;
+        this.drawing = drawing;
         this.width = width;
         this.height = height;
     }
 
+    /** The chart drawn. @throws IllegalStateException for a figure that is a drawing of its own, not a chart */
     JFreeChart chart() {
+        if (!(drawing instanceof JFreeChart chart)) {
+            throw new IllegalStateException("this figure is a drawing (" + drawing.getClass().getSimpleName()
+                    + "), not a chart");
+        }
         return chart;
     }
 
@@ -59,22 +69,49 @@ public final class Figure {
 
     /** Writes the chart as a PNG of {@code width × height} pixels. */
     public void writePng(Path file) throws IOException {
-        AtomicFile.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
+        if (drawing instanceof JFreeChart chart) {
+            AtomicFile.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
+            return;
+        }
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g2 = image.createGraphics();
+        try {
+            g2.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g2.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            drawing.draw(g2, new Rectangle(0, 0, width, height));
+        } finally {
+            g2.dispose();
+        }
+        AtomicFile.write(file, out -> ChartUtils.writeBufferedImageAsPNG(out, image));
     }
 
     /** Writes the chart as an SVG document (text as text, so titles stay searchable). */
     public void writeSvg(Path file) throws IOException {
+        AtomicFile.writeString(file, svg());
+    }
+
+    /** The figure as an SVG document (text as text). */
+    public String svg() {
+        return svg(true);
+    }
+
+    /** The figure as one {@code <svg>} element, without the XML prolog: to put inline in an HTML page. */
+    public String svgElement() {
+        return svg(false);
+    }
+
+    private String svg(boolean document) {
         SVGGraphics2D g2 = new SVGGraphics2D(width, height);
         // JFreeChart draws rotated text (the vertical axis labels) as a TextLayout by default, which SVG receives as
         // glyph outlines; plain drawString keeps it as <text>, searchable and editable.
         boolean workaround = TextUtils.isUseDrawRotatedStringWorkaround();
         TextUtils.setUseDrawRotatedStringWorkaround(false);
         try {
-            chart.draw(g2, new Rectangle(0, 0, width, height));
+            drawing.draw(g2, new Rectangle(0, 0, width, height));
         } finally {
             TextUtils.setUseDrawRotatedStringWorkaround(workaround);
         }
-        AtomicFile.writeString(file, xmlCharacters(g2.getSVGDocument()));
+        return xmlCharacters(document ? g2.getSVGDocument() : g2.getSVGElement());
     }
 
     /**
