@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One forward pass from pixels keeping every site ({@code Keep.all()}), random weights of the named config.
+ * One forward pass from pixels keeping every site ({@code Keep.all()}; {@code keep} says otherwise), random weights of the
+ * named config.
  * {@code release=close}: after each forward (outside the timed region) the caller closes the returned activations,
  * so the next forward reuses their memory, as the peer frees each block's intermediates; {@code release=free}: the same with the
  * library's recycling turned off ({@code -Dvit4j.siteMemoryBytes=0}: closed memory goes back to malloc, as before
@@ -57,7 +58,17 @@ public class ForwardBench {
     @Param({"onednn"})
     public String products;
 
+    /**
+     * What the forward keeps: {@code all} (every site), {@code logits} (the logits alone: the cheap path, the last
+     * block for its CLS row only and the MLP's activation inside fc1's product), or {@code mlpPre} (the logits and
+     * mlp_pre of every block but the last, whose CLS-only shortcut stays: the cheap path with fc1 and its activation as
+     * two steps, so {@code logits} / {@code mlpPre} measures what that fusion saves).
+     */
+    @Param({"all"})
+    public String keep;
+
     private Vit vit;
+    private Keep kept;
     private INDArray pixels;
     private Activations last;
 
@@ -76,12 +87,19 @@ public class ForwardBench {
         }
         vit = new Vit(BenchModels.weights(model), kernels);
         VitConfig c = vit.config();
+        kept = switch (keep) {
+            case "all" -> Keep.all();
+            case "logits" -> Keep.logitsOnly();
+            case "mlpPre" -> Keep.logitsOnly().and(Keep.sites(java.util.stream.IntStream.range(0, c.layers() - 1)
+                    .mapToObj(io.github.vit4j.model.Site::mlpPre).toArray(io.github.vit4j.model.Site[]::new)));
+            default -> throw new IllegalArgumentException("keep=" + keep + "; use all, logits or mlpPre");
+        };
         pixels = BenchModels.pixels(c, batch, 1);
     }
 
     @Benchmark
     public Activations forward() {
-        last = vit.run(Input.normalized(pixels), Keep.all(), Map.of());
+        last = vit.run(Input.normalized(pixels), kept, Map.of());
         return last;
     }
 
