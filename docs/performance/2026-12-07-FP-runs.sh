@@ -37,10 +37,14 @@ for round in 1 2; do
   log "FP2 ForwardBench, round $round"
   java -jar $J ForwardBench -p model=vitB16 -p batch=1,8 -p keep=all,logits,mlpPre $JMH \
     -rf json -rff "$OUT/FP2-vit4j-$round.json"
-  # FP2, idle policy: the same with OpenMP's idle threads spinning (OMP_WAIT_POLICY=ACTIVE) instead of sleeping
+  # FP2, the idle policy: OpenMP's idle threads spinning (OMP_WAIT_POLICY=ACTIVE) instead of sleeping at once
+  # (PASSIVE, vit4j's default), and spinning 20 000 rounds (tens of µs) before they sleep (GOMP_SPINCOUNT)
   log "FP2 ForwardBench, OMP_WAIT_POLICY=ACTIVE, round $round"
   OMP_WAIT_POLICY=ACTIVE java -jar $J ForwardBench -p model=vitB16 -p batch=1,8 -p keep=all $JMH \
     -rf json -rff "$OUT/FP2-vit4j-active-$round.json"
+  log "FP2 ForwardBench, GOMP_SPINCOUNT=20000, round $round"
+  GOMP_SPINCOUNT=20000 java -jar $J ForwardBench -p model=vitB16 -p batch=1,8 -p keep=all $JMH \
+    -rf json -rff "$OUT/FP2-vit4j-spin-$round.json"
   # FP3: the peer as PeerBench times it, in a JVM with vit4j and ND4J loaded (the old, handicapped figure)
   log "FP3 PeerBench.onnxRuntime, round $round"
   java -jar $J 'PeerBench.onnxRuntime' -p batch=1,8 $JMH -rf json -rff "$OUT/FP3-peerbench-$round.json"

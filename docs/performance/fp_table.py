@@ -60,6 +60,23 @@ for rnd in (1, 2):
         print(f"| {rnd} | {b} | {pl:.1f} | {o:.1f} | {o / pl:.3f} | {pb:.1f} | {pb / o:.3f} | {va:.1f} | **{va / o:.3f}** "
               f"| {100 * gf / peak:.0f}% | {vl:.1f} | **{vl / o:.3f}** | {vm:.1f} | {vl / vm:.3f} |")
 
+print("\nFP2, OpenMP's idle policy: vit4j every site kept, ms per op (and / PASSIVE, vit4j's default, same round)")
+for rnd in (1, 2):
+    try:
+        base = medians(os.path.join(out, f"FP2-vit4j-{rnd}.json"))
+    except FileNotFoundError:
+        continue
+    for variant in ("active", "spin"):
+        path = os.path.join(out, f"FP2-vit4j-{variant}-{rnd}.json")
+        if os.path.exists(path):
+            t = medians(path)
+            cells = []
+            for b in (1, 8):
+                v = pick(t, "forward", batch=b)
+                p0 = pick(base, "forward", batch=b, keep="all")
+                cells.append(f"batch {b}: {v:.1f} ({v / p0:.3f})")
+            print(f"  round {rnd} {variant:6s} " + ", ".join(cells))
+
 for which in ("after", "before"):
     path = os.path.join(out, f"FP5-trace-{which}.json")
     if not os.path.exists(path):
