@@ -57,7 +57,7 @@ abstract sealed class CpuOps extends Ops permits OneDnnOps, OpenBlasOps {
     }
 
     /** Part {@code part} of {@code parts} side-by-side {@code [B·T, D]} blocks of {@code rows}, heads split: a new {@code [B, H, T, d]}. */
-    private static INDArray split(INDArray rows, int parts, int part, int batch, int heads) {
+    INDArray split(INDArray rows, int parts, int part, int batch, int heads) {
         INDArray src = contiguous(rows);
         int n = (int) src.size(0);
         int t = n / batch;
@@ -105,7 +105,7 @@ abstract sealed class CpuOps extends Ops permits OneDnnOps, OpenBlasOps {
      * z {@code [B, H, T, d]} with the heads side by side, written as part {@code part} of {@code out}'s rows of
      * {@code parts} side-by-side {@code [B·T, H·d]} blocks; returns {@code out}.
      */
-    private static INDArray mergeInto(INDArray z, INDArray out, int parts, int part) {
+    INDArray mergeInto(INDArray z, INDArray out, int parts, int part) {
         INDArray src = contiguous(z);
         int b = (int) src.size(0);
         int heads = (int) src.size(1);

@@ -226,6 +226,24 @@ final class OneDnn {
         }).run(c.stream, x, out);
     }
 
+    /**
+     * Copies the {@code dims} elements read from {@code src}'s memory from its element {@code srcOffset} through
+     * {@code srcStrides} into {@code dst}'s from its element {@code dstOffset} through {@code dstStrides} (oneDNN's
+     * reorder): the heads' split and merge without a pass through the Java heap.
+     */
+    static void copy(INDArray src, long srcOffset, long[] srcStrides, INDArray dst, long dstOffset, long[] dstStrides,
+                     long[] dims) {
+        Context c = CONTEXT.get();
+        String key = "copy " + java.util.Arrays.toString(dims) + " " + java.util.Arrays.toString(srcStrides) + " to "
+                + java.util.Arrays.toString(dstStrides);
+        c.steps.computeIfAbsent(key, k -> {
+            memory.desc from = new memory.desc(dims, F32, srcStrides);
+            memory.desc to = new memory.desc(dims, F32, dstStrides);
+            reorder.primitive_desc pd = new reorder.primitive_desc(cpu, from, cpu, to, attr(), false);
+            return new Step(pd, new reorder(pd), new int[] {dnnl.DNNL_ARG_SRC, dnnl.DNNL_ARG_DST}, from, to);
+        }).run(c.stream, pointer(src, srcOffset), pointer(dst, dstOffset));
+    }
+
     /** {@code out = a + b}, all of one shape (C order). */
     static void add(INDArray a, INDArray b, INDArray out) {
         long n = a.length();
@@ -267,12 +285,17 @@ final class OneDnn {
      * data buffer starts at the view's first element already ({@code addressPointer} includes its offset).
      */
     private static Pointer pointer(INDArray a) {
+        return pointer(a, 0);
+    }
+
+    /** {@link #pointer(INDArray)} moved on by {@code elements} floats. */
+    private static Pointer pointer(INDArray a, long elements) {
         if (a.offset() != a.data().offset()) {            // never seen; an array laid out otherwise must not be misread
             throw new IllegalStateException("array offset " + a.offset() + " differs from its buffer's "
                     + a.data().offset() + "; run with -D" + KernelSet.PROPERTY + "=openblas (or KernelSet.OPENBLAS) and report the case");
         }
         Pointer first = a.data().addressPointer();
-        return new PagedPointer(first.address() + first.position() * first.sizeof());
+        return new PagedPointer(first.address() + first.position() * first.sizeof() + elements * Float.BYTES);
     }
 
     /**
@@ -393,8 +416,17 @@ final class OneDnn {
 
         /** Runs on the arrays' memory, given in the order of the constructor's argument ids. */
         void run(stream s, INDArray... arrays) {
+            Pointer[] memory = new Pointer[arrays.length];
             for (int i = 0; i < arrays.length; i++) {
-                operands[i].set_data_handle(pointer(arrays[i]));
+                memory[i] = pointer(arrays[i]);
+            }
+            run(s, memory);
+        }
+
+        /** Runs on this memory, given in the order of the constructor's argument ids. */
+        void run(stream s, Pointer... memory) {
+            for (int i = 0; i < memory.length; i++) {
+                operands[i].set_data_handle(memory[i]);
             }
             primitive.execute(s, args);
             s._wait();

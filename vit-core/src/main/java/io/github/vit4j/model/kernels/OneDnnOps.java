@@ -68,6 +68,33 @@ final class OneDnnOps extends CpuOps {
         return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, src, out));
     }
 
+    /** oneDNN's reorder reads the part's columns of each row straight into the heads' layout. */
+    @Override
+    INDArray split(INDArray rows, int parts, int part, int batch, int heads) {
+        INDArray src = contiguous(rows);
+        long t = src.size(0) / batch;
+        long d = src.size(1) / parts;
+        long dh = d / heads;
+        INDArray out = SiteMemory.SHARED.floats(batch, heads, t, dh);
+        OneDnn.copy(src, part * d, new long[] {t * parts * d, dh, parts * d, 1},               // [B, T, H, d] of a part
+                out, 0, new long[] {heads * t * dh, t * dh, dh, 1}, new long[] {batch, heads, t, dh});
+        return out;
+    }
+
+    /** oneDNN's reorder writes each head's rows straight into its columns of {@code out}. */
+    @Override
+    INDArray mergeInto(INDArray z, INDArray out, int parts, int part) {
+        INDArray src = contiguous(z);
+        long b = src.size(0);
+        long heads = src.size(1);
+        long t = src.size(2);
+        long dh = src.size(3);
+        long d = heads * dh;
+        OneDnn.copy(src, 0, new long[] {heads * t * dh, t * dh, dh, 1},
+                out, part * d, new long[] {t * parts * d, dh, parts * d, 1}, new long[] {b, heads, t, dh});
+        return out;
+    }
+
     /** The product with the activation as its kernel's post-op: the product's output is never written. */
     @Override
     public INDArray linearActivation(INDArray x, VitWeights.Linear w, Architecture.Activation kind) {

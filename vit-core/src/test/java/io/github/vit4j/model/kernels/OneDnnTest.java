@@ -39,6 +39,32 @@ class OneDnnTest {
     private static final double TOLERANCE = 1e-4;
 
     @Test
+    void theHeadsAreSplitAndMergedByOneDnnsReorderAsByHand() {
+        assumeTrue(OneDnn.available());
+        // one image of 2 tokens, width 4 = 2 heads of 2; row r of qkv is q | k | v = 100r + [0..3 | 10..13 | 20..23]
+        float[][] rows = new float[2][12];
+        for (int r = 0; r < 2; r++) {
+            for (int part = 0; part < 3; part++) {
+                for (int c = 0; c < 4; c++) {
+                    rows[r][part * 4 + c] = 100 * r + 10 * part + c;
+                }
+            }
+        }
+        INDArray qkv = Nd4j.createFromArray(rows);
+        INDArray k = OneDnnOps.INSTANCE.head(qkv, 1, 1, 2);                                  // [1, 2 heads, 2 tokens, 2]
+        // head 0 holds columns 0..1 of k, head 1 columns 2..3: [[10, 11], [110, 111]] and [[12, 13], [112, 113]]
+        assertEquals(Nd4j.createFromArray(new float[][][][] {{{{10, 11}, {110, 111}}, {{12, 13}, {112, 113}}}}), k);
+        // merged back: each token's heads side by side, the row of k again
+        INDArray merged = OneDnnOps.INSTANCE.mergeInto(k, Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 12),
+                3, 1);
+        assertEquals(qkv.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(4, 8)), merged.get(
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(4, 8)));
+        assertEquals(0.0, merged.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)).amaxNumber().doubleValue(), "the other parts untouched");
+    }
+
+    @Test
     void oneDnnLoadsOnLinuxX86AndIsWhatTheCpuKernelsUse() {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch");
