@@ -14,8 +14,8 @@ mkdir -p "$OUT"
 source "$(dirname "$0")/../../nd4j-env.sh"
 J=vit-bench/target/benchmarks.jar
 O=vit-bench-ort/target/ort-benchmarks.jar
-JMH=${FP_JMH:-"-wi 2 -w 4 -i 5 -r 4 -f 1"}
-TRACE_JMH=${FP_TRACE_JMH:-"-wi 1 -w 10 -i 3 -r 15 -f 1"}
+JMH=${FP_JMH:-"-wi 2 -w 3 -i 5 -r 3 -f 1"}
+TRACE_JMH=${FP_TRACE_JMH:-"-wi 1 -w 10 -i 3 -r 10 -f 1"}
 PROFILE=${FP_PROFILE:-"5 15"}
 PLAIN=${FP_PLAIN:-"10 30"}
 log() { echo "$(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) $*" | tee -a "$OUT/log.txt"; }
@@ -37,6 +37,7 @@ for round in 1 2; do
   log "FP2 ForwardBench, round $round"
   java -jar $J ForwardBench -p model=vitB16 -p batch=1,8 -p keep=all,logits,mlpPre $JMH \
     -rf json -rff "$OUT/FP2-vit4j-$round.json"
+  [ "$round" = 2 ] || {
   # FP2, the idle policy: OpenMP's idle threads spinning (OMP_WAIT_POLICY=ACTIVE) instead of sleeping at once
   # (PASSIVE, vit4j's default), and spinning 20 000 rounds (tens of µs) before they sleep (GOMP_SPINCOUNT)
   log "FP2 ForwardBench, OMP_WAIT_POLICY=ACTIVE, round $round"
@@ -45,6 +46,7 @@ for round in 1 2; do
   log "FP2 ForwardBench, GOMP_SPINCOUNT=20000, round $round"
   GOMP_SPINCOUNT=20000 java -jar $J ForwardBench -p model=vitB16 -p batch=1,8 -p keep=all $JMH \
     -rf json -rff "$OUT/FP2-vit4j-spin-$round.json"
+  }
   # FP3: the peer as PeerBench times it, in a JVM with vit4j and ND4J loaded (the old, handicapped figure)
   log "FP3 PeerBench.onnxRuntime, round $round"
   java -jar $J 'PeerBench.onnxRuntime' -p batch=1,8 $JMH -rf json -rff "$OUT/FP3-peerbench-$round.json"
@@ -64,12 +66,21 @@ done
 
 # FP5: one image's ViT-B/16 trace, window 1: the exact engine, attribution patching, atp-ig with 4 steps
 for which in after before; do
-  jar=$J; [ "$which" = before ] && jar=$BEFORE
+  jar=$J; modes=engine,atp,atp-ig4
+  [ "$which" = before ] && { jar=$BEFORE; modes=engine,atp-ig4; }
   [ -z "$jar" ] && continue
   log "FP5 TraceBench ($which)"
-  java -jar "$jar" TraceBench -p model=vitB16 -p mode=engine,atp,atp-ig4 -p window=1 $TRACE_JMH \
+  java -jar "$jar" TraceBench -p model=vitB16 -p mode=$modes -p window=1 $TRACE_JMH \
     -rf json -rff "$OUT/FP5-trace-$which.json"
 done
+
+# FP7: a family, CLIP ViT-B/16's image tower (quick GELU), against the same fair peer
+java -cp $J io.github.vit4j.bench.BenchModels clipB16 "$OUT/clipb16.vit"
+./vit export --onnx "$OUT/clipb16.vit" "$OUT/clipb16.onnx" > /dev/null
+log "FP7 OrtBench CLIP"
+java -jar $O OrtBench -p onnx="$OUT/clipb16.onnx" -p batch=1,8 $JMH -rf json -rff "$OUT/FP7-ort-clip.json"
+log "FP7 ForwardBench CLIP"
+java -jar $J ForwardBench -p model=clipB16 -p batch=1,8 -p keep=all,logits $JMH -rf json -rff "$OUT/FP7-vit4j-clip.json"
 
 # FP6: where the time of the every-site forward goes, op by op, batch 1 and 8
 for b in 1 8; do

@@ -87,6 +87,16 @@ for which in ("after", "before"):
     g = pick(t, "trace", mode="atp-ig4")
     print(f"\nFP5 ({which}): engine {e:.0f} ms, atp {a:.0f} ms ({a / e:.3f}), atp-ig4 {g:.0f} ms ({g / e:.3f})")
 
+if os.path.exists(os.path.join(out, "FP7-vit4j-clip.json")):
+    ort = medians(os.path.join(out, "FP7-ort-clip.json"))
+    vit = medians(os.path.join(out, "FP7-vit4j-clip.json"))
+    for b in (1, 8):
+        o = pick(ort, "forward", batch=b)
+        va = pick(vit, "forward", batch=b, keep="all")
+        vl = pick(vit, "forward", batch=b, keep="logits")
+        print(f"\nFP7 CLIP ViT-B/16 batch {b}: ORT {o:.1f}, vit4j every site {va:.1f} ({va / o:.3f}), "
+              f"output only {vl:.1f} ({vl / o:.3f})")
+
 path = os.path.join(out, "FP4-neighbour.jsonl")
 if os.path.exists(path):
     print("\nFP4: ONNX Runtime batch 1, plain loop, median ms (and the CPU ms of the threads older than its session "
