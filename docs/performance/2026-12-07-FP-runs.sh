@@ -82,6 +82,10 @@ java -jar $O OrtBench -p onnx="$OUT/clipb16.onnx" -p batch=1,8 $JMH -rf json -rf
 log "FP7 ForwardBench CLIP"
 java -jar $J ForwardBench -p model=clipB16 -p batch=1,8 -p keep=all,logits $JMH -rf json -rff "$OUT/FP7-vit4j-clip.json"
 
+# FP5: the backward against the forward it needs (the heads' merge in the backward is a oneDNN reorder now)
+log "FP5 BackwardBench"
+java -jar $J BackwardBench -p batch=1,8 $JMH -rf json -rff "$OUT/FP5-backward.json"
+
 # FP6: where the time of the every-site forward goes, op by op, batch 1 and 8
 for b in 1 8; do
   log "FP6 OpProfile batch $b"

@@ -87,6 +87,13 @@ for which in ("after", "before"):
     g = pick(t, "trace", mode="atp-ig4")
     print(f"\nFP5 ({which}): engine {e:.0f} ms, atp {a:.0f} ms ({a / e:.3f}), atp-ig4 {g:.0f} ms ({g / e:.3f})")
 
+if os.path.exists(os.path.join(out, "FP5-backward.json")):
+    t = medians(os.path.join(out, "FP5-backward.json"))
+    for b in (1, 8):
+        f = pick(t, "forward", batch=b)
+        w = pick(t, "backward", batch=b)
+        print(f"\nFP5 backward / forward, batch {b}: {w:.1f} / {f:.1f} = {w / f:.3f}")
+
 if os.path.exists(os.path.join(out, "FP7-vit4j-clip.json")):
     ort = medians(os.path.join(out, "FP7-ort-clip.json"))
     vit = medians(os.path.join(out, "FP7-vit4j-clip.json"))
