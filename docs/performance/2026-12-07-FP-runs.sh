@@ -12,8 +12,9 @@ set -euo pipefail
 OUT=${1:?usage: $0 OUTDIR [BEFORE.jar]}; BEFORE=${2:-}
 mkdir -p "$OUT"
 source "$(dirname "$0")/../../nd4j-env.sh"
-J=vit-bench/target/benchmarks.jar
-O=vit-bench-ort/target/ort-benchmarks.jar
+J=${FP_BENCH_JAR:-vit-bench/target/benchmarks.jar}
+O=${FP_ORT_JAR:-vit-bench-ort/target/ort-benchmarks.jar}
+T=${FP_TEST_CLASSES:-vit-bench/target/test-classes}
 JMH=${FP_JMH:-"-wi 2 -w 3 -i 5 -r 3 -f 1"}
 TRACE_JMH=${FP_TRACE_JMH:-"-wi 1 -w 10 -i 3 -r 10 -f 1"}
 PROFILE=${FP_PROFILE:-"5 15"}
@@ -89,6 +90,6 @@ java -jar $J BackwardBench -p batch=1,8 $JMH -rf json -rff "$OUT/FP5-backward.js
 # FP6: where the time of the every-site forward goes, op by op, batch 1 and 8
 for b in 1 8; do
   log "FP6 OpProfile batch $b"
-  java -cp vit-bench/target/test-classes:$J io.github.vit4j.model.kernels.OpProfile vitB16 $b $PROFILE > "$OUT/FP6-profile-b$b.json"
+  java -cp $T:$J io.github.vit4j.model.kernels.OpProfile vitB16 $b $PROFILE > "$OUT/FP6-profile-b$b.json"
 done
 log "done"
