@@ -21,6 +21,11 @@ PROFILE=${FP_PROFILE:-"5 15"}
 PLAIN=${FP_PLAIN:-"10 30"}
 log() { echo "$(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) $*" | tee -a "$OUT/log.txt"; }
 
+# The machine's FMA peak in this window (the "% of peak" of the forward)
+log "FP0 FMA peak"
+gcc -O2 -mavx512f -fopenmp -o "$OUT/fma_peak" vit-bench/peak/fma_peak.c
+OMP_NUM_THREADS=2 OMP_PROC_BIND=close "$OUT/fma_peak" > "$OUT/FP0-fma-peak.txt"
+
 # The peer's model: the benchmarks' seeded ViT-B/16, written by vit export --onnx as a user would
 log "export"
 java -cp $J io.github.vit4j.bench.BenchModels vitB16 "$OUT/vitb16.vit"
