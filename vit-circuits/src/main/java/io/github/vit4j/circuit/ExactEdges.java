@@ -84,10 +84,10 @@ public final class ExactEdges {
         edges.forEach(graph::indexOf);                                                 // refuses foreign edges
         int b = clean.batch();
         double[][] out = new double[edges.size()][b];
-        Map<Integer, List<Integer>> byBlock = new LinkedHashMap<>();          // the downstream block (L: the output)
+        Map<Integer, List<Integer>> byBlock = new LinkedHashMap<>();   // 2l: block l's heads, 2l + 1 its MLP, 2L
         for (int e = 0; e < edges.size(); e++) {
             Node v = edges.get(e).downstream();
-            int block = v.kind() == Node.Kind.LOGITS ? config.layers() : 2 * v.layer()
+            int block = v.kind() == Node.Kind.LOGITS ? 2 * config.layers() : 2 * v.layer()
                     + (v.kind() == Node.Kind.MLP ? 1 : 0);
             byBlock.computeIfAbsent(block, k -> new ArrayList<>()).add(e);
         }
