@@ -10,6 +10,7 @@ import io.github.vit4j.model.VitConfig;
 import io.github.vit4j.model.VitWeights;
 import io.github.vit4j.trace.Metric;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +42,14 @@ public final class ExactEdges {
     private final VitConfig config;
     private final CircuitGraph graph;
     private final NodeOutputs outputs;
+    private final Circuits circuits;
 
     public ExactEdges(Vit vit) {
         this.vit = vit;
         this.config = vit.config();
         this.graph = CircuitGraph.of(config);
         this.outputs = new NodeOutputs(vit, graph);
+        this.circuits = new Circuits(vit);
     }
 
     /**
@@ -66,6 +69,17 @@ public final class ExactEdges {
             }
         }
         return mean;
+    }
+
+    /**
+     * {@code [image]}: {@code m − m(corrupt)} of the corrupted run in which every edge of {@code edges} (a set of
+     * the graph's edge indices) carries its upstream node's clean output: {@code in_v := in_v(this run) +
+     * Σ_{u → v in edges} (a_u(clean) − a_u(this run))}. For one edge this is its exact score (the nodes before v are
+     * the corrupted run's); for every edge of the graph each node reads its clean input and the run is the clean
+     * run; for none it is the corrupted run.
+     */
+    public double[] patchedSet(Activations clean, Activations corrupted, int[] targets, Metric metric, BitSet edges) {
+        return circuits.effects(clean, corrupted, corrupted, clean, targets, metric, List.of(edges))[0];
     }
 
     /** {@code [edge][image]}: the exact score of each edge for each image. */
