@@ -7,7 +7,6 @@ import io.github.vit4j.trace.Metric;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.TreeSet;
 
 /**
@@ -112,7 +111,7 @@ public final class Circuits {
      */
     public FaithfulnessCurve curve(Activations clean, Activations corrupted, int[] targets, Metric metric,
                                    EdgeScores scores, Selection selection, int[] counts) {
-        int[] order = order(scores, selection);
+        int[] order = scores.order(selection);
         List<BitSet> circuits = new ArrayList<>();
         int[] kept = new int[counts.length];
         for (int p = 0; p < counts.length; p++) {
@@ -131,47 +130,6 @@ public final class Circuits {
         double[] f = faithfulness(clean, corrupted, targets, metric, circuits);
         return new FaithfulnessCurve(selection, graph.size(), counts, kept, f,
                 FaithfulnessCurve.area(kept, f, graph.size()));
-    }
-
-    /**
-     * Every edge index in the order {@code selection} takes them: by |score| ({@link Selection#TOP}), or greedily
-     * from the output ({@link Selection#GREEDY}: the largest |score| among the edges into the output or into a node
-     * an earlier edge leaves).
-     */
-    public int[] order(EdgeScores scores, Selection selection) {
-        if (selection == Selection.TOP) {
-            return scores.byMagnitude();
-        }
-        double[] s = scores.scores();
-        PriorityQueue<Integer> candidates = new PriorityQueue<>((a, b) -> {
-            int c = Double.compare(Math.abs(s[b]), Math.abs(s[a]));
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        List<List<Integer>> into = new ArrayList<>();                   // per upstream node: the edges into it
-        for (int u = 0; u < graph.upstreamNodeCount(); u++) {
-            into.add(new ArrayList<>());
-        }
-        for (int e = 0; e < graph.size(); e++) {
-            Node v = graph.edge(e).downstream();
-            if (v.kind() == Node.Kind.LOGITS) {
-                candidates.add(e);
-            } else {
-                into.get(graph.upstreamIndex(v)).add(e);
-            }
-        }
-        boolean[] reached = new boolean[graph.upstreamNodeCount()];
-        int[] order = new int[graph.size()];
-        int n = 0;
-        while (!candidates.isEmpty()) {
-            int e = candidates.poll();
-            order[n++] = e;
-            int u = graph.upstreamIndex(graph.edge(e).upstream());
-            if (!reached[u]) {
-                reached[u] = true;
-                candidates.addAll(into.get(u));
-            }
-        }
-        return order;
     }
 
     /** Curve points: 0, 1, 2, 5, 10, 20, 50, … below the graph's size, and the whole graph. */

@@ -3,6 +3,7 @@ package io.github.vit4j.circuit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.stream.IntStream;
 
 /**
@@ -118,4 +119,46 @@ public final class EdgeScores {
         }
         return new EdgeScores(graph, method, s, t, n);
     }
+
+    /**
+     * Every edge index in the order {@code selection} takes them: by |score| ({@link Selection#TOP}), or greedily
+     * from the output ({@link Selection#GREEDY}: the largest |score| among the edges into the output or into a node
+     * an earlier edge leaves).
+     */
+    public int[] order(Selection selection) {
+        if (selection == Selection.TOP) {
+            return byMagnitude();
+        }
+        double[] s = scores;
+        PriorityQueue<Integer> candidates = new PriorityQueue<>((a, b) -> {
+            int c = Double.compare(Math.abs(s[b]), Math.abs(s[a]));
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        List<List<Integer>> into = new ArrayList<>();                   // per upstream node: the edges into it
+        for (int u = 0; u < graph.upstreamNodeCount(); u++) {
+            into.add(new ArrayList<>());
+        }
+        for (int e = 0; e < graph.size(); e++) {
+            Node v = graph.edge(e).downstream();
+            if (v.kind() == Node.Kind.LOGITS) {
+                candidates.add(e);
+            } else {
+                into.get(graph.upstreamIndex(v)).add(e);
+            }
+        }
+        boolean[] reached = new boolean[graph.upstreamNodeCount()];
+        int[] order = new int[graph.size()];
+        int n = 0;
+        while (!candidates.isEmpty()) {
+            int e = candidates.poll();
+            order[n++] = e;
+            int u = graph.upstreamIndex(graph.edge(e).upstream());
+            if (!reached[u]) {
+                reached[u] = true;
+                candidates.addAll(into.get(u));
+            }
+        }
+        return order;
+    }
+
 }

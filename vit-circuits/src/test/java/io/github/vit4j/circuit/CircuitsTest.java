@@ -80,7 +80,7 @@ class CircuitsTest {
         EdgeScores scores = new EdgeAttribution(RandomModel.VIT).score(
                 RandomModel.clean(Keep.logitsOnly()), CORRUPTED, RandomModel.TARGETS, Metric.LOGIT_DIFF,
                 EdgeMethod.eap());
-        int[] order = CIRCUITS.order(scores, Selection.GREEDY);
+        int[] order = scores.order(Selection.GREEDY);
         assertEquals(GRAPH.size(), order.length);
         java.util.Set<Node> reached = new java.util.HashSet<>();
         reached.add(Node.logits());
