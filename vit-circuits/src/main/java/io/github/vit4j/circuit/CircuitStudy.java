@@ -131,18 +131,16 @@ public final class CircuitStudy {
         ImageRuns runs = new ImageRuns(vit, preprocessing, source, corruption, options.target(), options.seed(),
                 options.batchSize());
         EdgeAttribution eap = new EdgeAttribution(vit);
-        List<EdgeScores> parts = new ArrayList<>();
+        EdgeScores[] mean = new EdgeScores[1];                          // the running average over the batches
         int[] done = {0};
         runs.forEachBatch(0, n, EdgeAttribution.keepForClean(), EdgeAttribution.keepForCorrupted(),
                 (first, clean, corrupted, targets) -> {
-                    parts.add(eap.score(clean, corrupted, targets, options.metric(), options.method()));
+                    EdgeScores batch = eap.score(clean, corrupted, targets, options.metric(), options.method());
+                    mean[0] = mean[0] == null ? batch : mean[0].plus(batch);
                     done[0] += targets.length;
                     imagesDone.accept(done[0]);
                 });
-        EdgeScores scores = parts.get(0);
-        for (int i = 1; i < parts.size(); i++) {
-            scores = scores.plus(parts.get(i));
-        }
+        EdgeScores scores = mean[0];
         List<Edge> verified = scores.top(options.verifyTop());
         Circuits circuits = new Circuits(vit);
         List<BitSet> chosen = new ArrayList<>();
