@@ -5,21 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.vit4j.model.Activations;
-import io.github.vit4j.model.Gradients;
 import io.github.vit4j.model.Input;
 import io.github.vit4j.model.Keep;
-import io.github.vit4j.model.Site;
 import io.github.vit4j.patching.Tokens;
 import io.github.vit4j.trace.AttributionPatching;
 import io.github.vit4j.trace.CausalTrace;
 import io.github.vit4j.trace.Metric;
 import io.github.vit4j.trace.SweepKind;
 import io.github.vit4j.trace.TraceMethod;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * EAP and EAP-IG on {@link RandomModel}: the scores of a node's outgoing edges add up to the node's attribution
@@ -44,55 +40,16 @@ class EdgeAttributionTest {
         return EAP.score(CLEAN, CORRUPTED, RandomModel.TARGETS, metric, method);
     }
 
-    /** Σ over u's outgoing edges of their scores, for every upstream node u (in the graph's upstream order). */
-    static double[] outgoing(EdgeScores s) {
-        double[] sums = new double[GRAPH.upstreamNodeCount()];
-        double[] scores = s.scores();
-        for (int e = 0; e < scores.length; e++) {
-            sums[GRAPH.upstreamIndex(GRAPH.edge(e).upstream())] += scores[e];
-        }
-        return sums;
-    }
-
-    static double maxAbs(double[] a) {
-        double m = 0;
-        for (double v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
-    }
-
-    /** Σ over images, tokens and features of (clean − corrupt) · gradient at a site, divided by the images. */
-    static double dot(Site site, Gradients g, INDArray select) {
-        INDArray delta = CLEAN.get(site).sub(CORRUPTED.get(site)).castTo(DataType.DOUBLE);
-        INDArray grad = g.get(site).castTo(DataType.DOUBLE);
-        INDArray prod = delta.muli(grad);
-        return (select == null ? prod : prod.muli(select)).sumNumber().doubleValue() / RandomModel.TARGETS.length;
-    }
-
     @Test
     void theOutgoingEdgesOfEveryNodeAddUpToItsAttributionPatchingEstimate() {
-        EdgeScores s = scores(Metric.LOGIT_DIFF, EdgeMethod.eap());
-        double[] sums = outgoing(s);
-        double[] nodes = new double[sums.length];
-        try (Gradients g = RandomModel.VIT.backward(CORRUPTED, Metric.LOGIT_DIFF.objective(RandomModel.TARGETS))) {
-            nodes[0] = dot(Site.residPre(0), g, null);
-            int h = RandomModel.CONFIG.heads();
-            for (int l = 0; l < RandomModel.CONFIG.layers(); l++) {
-                for (int head = 0; head < h; head++) {
-                    INDArray mask = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 2, h,
-                            RandomModel.CONFIG.tokens(), RandomModel.CONFIG.headDim());
-                    mask.get(NDArrayIndex.all(), NDArrayIndex.point(head)).assign(1);
-                    nodes[GRAPH.upstreamIndex(Node.head(l, head))] = dot(Site.z(l), g, mask);
-                }
-                nodes[GRAPH.upstreamIndex(Node.mlp(l))] = dot(Site.mlpOut(l), g, null);
-            }
-        }
-        double tol = 1e-4 * maxAbs(nodes);
+        double[] sums = NodeEstimates.outgoing(scores(Metric.LOGIT_DIFF, EdgeMethod.eap()));
+        double[] nodes = NodeEstimates.of(RandomModel.VIT, CLEAN, CORRUPTED,
+                Metric.LOGIT_DIFF.objective(RandomModel.TARGETS));
+        double tol = 1e-4 * NodeEstimates.maxAbs(nodes);
         for (int u = 0; u < nodes.length; u++) {
             assertEquals(nodes[u], sums[u], tol, GRAPH.upstream(u).name());
         }
-        assertTrue(maxAbs(nodes) > 1e-3, "a test of zeros proves nothing: " + maxAbs(nodes));
+        assertTrue(NodeEstimates.maxAbs(nodes) > 1e-3, "a test of zeros proves nothing: " + Arrays.toString(nodes));
     }
 
     @Test
@@ -106,7 +63,7 @@ class EdgeAttributionTest {
     }
 
     private static void checkAgainstAtp(EdgeMethod method, TraceMethod atp) {
-        double[] sums = outgoing(scores(Metric.LOGIT_DIFF, method));
+        double[] sums = NodeEstimates.outgoing(scores(Metric.LOGIT_DIFF, method));
         List<AttributionPatching.Estimate> est = new AttributionPatching(RandomModel.VIT).estimate(CLEAN, CORRUPTED,
                 RandomModel.TARGETS, WINDOW_1, atp);
         int layers = RandomModel.CONFIG.layers();
@@ -119,7 +76,7 @@ class EdgeAttributionTest {
                 expected[GRAPH.upstreamIndex(Node.mlp(l))] += e.cells().effect()[1][l] / est.size();
             }
         }
-        double tol = 1e-4 * maxAbs(expected);
+        double tol = 1e-4 * NodeEstimates.maxAbs(expected);
         for (int u = 1; u < sums.length; u++) {
             assertEquals(expected[u], sums[u], tol, method + " " + GRAPH.upstream(u).name());
         }
@@ -129,7 +86,7 @@ class EdgeAttributionTest {
     void perTokenScoresAddUpToTheScores() {
         EdgeScores s = EAP.score(CLEAN, CORRUPTED, RandomModel.TARGETS, Metric.LOGIT_DIFF, EdgeMethod.eap(), true);
         double[] total = s.scores();
-        double tol = 1e-5 * maxAbs(total);
+        double tol = 1e-5 * NodeEstimates.maxAbs(total);
         for (int e = 0; e < total.length; e += 7) {
             double sum = 0;
             for (double v : s.perToken(GRAPH.edge(e))) {
@@ -167,11 +124,11 @@ class EdgeAttributionTest {
                 fd[e] += (plus[e][i] - minus[e][i]) / (2 * eps) / plus[e].length;
             }
         }
-        double tol = 0.02 * maxAbs(eap);
+        double tol = 0.02 * NodeEstimates.maxAbs(eap);
         for (int e = 0; e < edges.size(); e++) {
             assertEquals(fd[e], eap[e], tol, edges.get(e).toString());
         }
-        assertTrue(maxAbs(eap) > 1e-3, "a test of zeros proves nothing: " + maxAbs(eap));
+        assertTrue(NodeEstimates.maxAbs(eap) > 1e-3, "a test of zeros proves nothing: " + Arrays.toString(eap));
     }
 
     @Test
