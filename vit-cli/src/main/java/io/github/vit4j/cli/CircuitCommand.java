@@ -195,6 +195,7 @@ final class CircuitCommand implements Callable<Integer> {
         settings.put("batch", batch);
         settings.put("verify_top", result.verified().size());
         json.put("settings", settings);
+        json.put("verified", Map.of("edges", result.verified().size(), "same_sign", sameSign(result)));
         json.put("graph", Map.of("layers", config.layers(), "heads", config.heads(),
                 "edges", result.scores().graph().size()));
         CircuitStudy.Circuit kept = result.circuit(CIRCUIT_FAITHFULNESS);
@@ -228,6 +229,16 @@ final class CircuitCommand implements Callable<Integer> {
                 json);
     }
 
+    /** How many verified edges' estimate and exact score have the same sign. */
+    private static int sameSign(CircuitStudy.Result result) {
+        int same = 0;
+        for (int i = 0; i < result.verified().size(); i++) {
+            same += Math.signum(result.scores().score(result.verified().get(i))) == Math.signum(result.exact()[i])
+                    ? 1 : 0;
+        }
+        return same;
+    }
+
     private void print(CircuitStudy.Result result, Metric metricUsed, double seconds, PrintWriter outText) {
         outText.printf(Locale.ROOT, "%s on %s, %s (%s, %s): %d edges%n", result.scores().method().label(),
                 TerminalText.count(result.images(), "image"), TerminalText.escape(result.corruption().describe()),
@@ -238,6 +249,11 @@ final class CircuitCommand implements Callable<Integer> {
             Edge e = result.verified().get(i);
             outText.printf(Locale.ROOT, "%-18s %-18s %-5s %10.4f %10.4f%n", e.upstream().name(),
                     e.downstream().name(), e.input().label(), result.scores().score(e), result.exact()[i]);
+        }
+        if (!result.verified().isEmpty()) {
+            outText.printf(Locale.ROOT, "%s and exact patching agree in sign on %d of the %s%n",
+                    result.scores().method().label(), sameSign(result),
+                    TerminalText.count(result.verified().size(), "verified edge"));
         }
         for (FaithfulnessCurve c : result.curves()) {
             outText.printf(Locale.ROOT, "faithfulness (%s): area %.3f%n", c.selection().label(), c.area());

@@ -42,6 +42,8 @@ class CircuitCommandTest {
         assertTrue(json.get("circuit").get("edges").size() > 0, json.toString());
         assertEquals("greedy", json.get("faithfulness").get(1).get("selection").asText());
         assertTrue(run.out().contains("faithfulness (greedy): area"), run.out());
+        assertTrue(run.out().contains("agree in sign on") && run.out().contains("of the 5 verified edges"), run.out());
+        assertEquals(5, json.get("verified").get("edges").asInt());
     }
 
     @Test
