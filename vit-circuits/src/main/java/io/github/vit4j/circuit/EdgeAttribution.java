@@ -138,8 +138,10 @@ public final class EdgeAttribution {
         double eps = config.layerNormEps();
         int h = config.heads();
         int t = config.tokens();
-        INDArray dqkv = Nd4j.stack(1, headRows(g.get(Site.q(l)), row), headRows(g.get(Site.k(l)), row),
-                headRows(g.get(Site.v(l)), row)).reshape(3L * h, t, config.headDim());             // [3H, T, d]
+        INDArray dq = headRows(g.get(Site.q(l)), row);                                           // [H, T, d]
+        INDArray dk = headRows(g.get(Site.k(l)), row);
+        INDArray dv = headRows(g.get(Site.v(l)), row);
+        INDArray dqkv = Nd4j.stack(1, dq, dk, dv).reshape(3L * h, t, config.headDim());           // [3H, T, d]
         INDArray dLn1 = outputs.heads(l).readBack(dqkv);                                          // [3H, T, D]
         INDArray residPre = NodeOutputs.image(at.get(Site.residPre(l)), row);                   // [1, T, D]
         INDArray heads = Norms.backward(dLn1, residPre, w.norm1(), eps);
@@ -147,7 +149,7 @@ public final class EdgeAttribution {
         INDArray residMid = NodeOutputs.image(at.get(Site.residMid(l)), row);
         INDArray mlp = Norms.backward(dLn2, residMid, w.norm2(), eps);
         INDArray all = Nd4j.concat(0, heads, mlp);
-        for (INDArray a : new INDArray[] {dqkv, dLn1, residPre, heads, dLn2, residMid, mlp}) {
+        for (INDArray a : new INDArray[] {dq, dk, dv, dqkv, dLn1, residPre, heads, dLn2, residMid, mlp}) {
             NodeOutputs.free(a);
         }
         return all;

@@ -38,7 +38,10 @@ record HeadWeights(INDArray read, INDArray readBias, INDArray write) {
         long d = z.size(3);
         INDArray byHead = z.permute(1, 0, 2, 3).dup('c').reshape(h, n * t, d);                 // [H, N·T, d]
         INDArray out = Nd4j.matmul(byHead, write);                                              // [H, N·T, D]
-        return out.reshape(h, n, t, write.size(2)).permute(1, 0, 2, 3).dup('c');                // [N, H, T, D]
+        INDArray outputs = out.reshape(h, n, t, write.size(2)).permute(1, 0, 2, 3).dup('c');   // [N, H, T, D]
+        NodeOutputs.free(byHead);
+        NodeOutputs.free(out);
+        return outputs;
     }
 
     /**
