@@ -142,12 +142,19 @@ public final class ExactEdges {
                 case INPUT -> throw new IllegalStateException("the input reads nothing");
             };
             INDArray delta = outputs.delta(clean, corrupted, edge.upstream(), image);             // [1, T, D]
-            patchedInputs[r] = delta.muli(factor).addi(NodeOutputs.image(corrupted.get(read), image));
+            INDArray base = NodeOutputs.image(corrupted.get(read), image);
+            patchedInputs[r] = delta.muli(factor).addi(base);
+            NodeOutputs.free(base);
         }
-        INDArray in = Nd4j.concat(0, patchedInputs);                                              // [R, T, D]
+        INDArray in = patchedInputs.length == 1 ? patchedInputs[0] : Nd4j.concat(0, patchedInputs); // [R, T, D]
+        for (int r = 0; r < patchedInputs.length && patchedInputs.length > 1; r++) {
+            NodeOutputs.free(patchedInputs[r]);
+        }
         if (v.kind() == Node.Kind.LOGITS) {
             try (Activations run = vit.run(Input.residPre(config.layers(), in), Keep.logitsOnly())) {
                 return run.logits().dup();
+            } finally {
+                NodeOutputs.free(in);
             }
         }
         int l = v.layer();
@@ -164,6 +171,20 @@ public final class ExactEdges {
         try (Activations run = vit.run(Input.residPre(l, start), Keep.sites(Site.residPost(config.layers() - 1)),
                 subs)) {
             return run.logits().dup();
+        } finally {
+            NodeOutputs.free(in);
+            NodeOutputs.free(start);
+            subs.values().forEach(ExactEdges::free);
+        }
+    }
+
+    /** Frees the caller's arrays of a substitution once its run is done. */
+    private static void free(Substitution s) {
+        if (s instanceof Substitution.Whole w) {
+            NodeOutputs.free(w.array());
+        } else if (s instanceof Substitution.Masked m) {
+            NodeOutputs.free(m.source());
+            NodeOutputs.free(m.mask());
         }
     }
 
@@ -196,12 +217,17 @@ public final class ExactEdges {
                     .addiRowVector(hw.readBias().getRow(reader));                                           // [T, d]
             sources[x].get(NDArrayIndex.point(r), NDArrayIndex.point(head), NDArrayIndex.all(), NDArrayIndex.all())
                     .assign(projected);
+            NodeOutputs.free(projected);
             masks[x].putScalar(new long[] {r, head, 0, 0}, 1f);
         }
+        NodeOutputs.free(ln);
         Site[] sites = {Site.q(l), Site.k(l), Site.v(l)};
         for (int x = 0; x < 3; x++) {
             if (masks[x].sumNumber().doubleValue() > 0) {
                 subs.put(sites[x], Substitution.masked(sources[x], masks[x]));
+            } else {
+                NodeOutputs.free(sources[x]);
+                NodeOutputs.free(masks[x]);
             }
         }
     }
@@ -213,6 +239,6 @@ public final class ExactEdges {
             int i = rows.get(r)[1];
             parts[r] = batched.get(NDArrayIndex.interval(i, i + 1));
         }
-        return Nd4j.concat(0, parts);
+        return parts.length == 1 ? parts[0].dup('c') : Nd4j.concat(0, parts);        // always a new array
     }
 }

@@ -3,6 +3,7 @@ package io.github.vit4j.circuit;
 import io.github.vit4j.model.VitWeights;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One block's attention weights split by head, in the order of the graph's readers ({@code 3h + x}, x = q, k, v):
@@ -55,7 +56,10 @@ record HeadWeights(INDArray read, INDArray readBias, INDArray write) {
         long dModel = ln.size(3);
         long d = read.size(1);
         INDArray out = Nd4j.matmul(ln.reshape(r, n * t, dModel), read, false, true, false);// [3H, N·T, d]
-        return out.addi(readBias.reshape(r, 1, d).broadcast(r, n * t, d)).reshape(r, n, t, d);
+        for (int i = 0; i < r; i++) {
+            out.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()).addiRowVector(readBias.getRow(i));
+        }
+        return out.reshape(r, n, t, d);
     }
 
     /**

@@ -29,7 +29,7 @@ final class Sums {
         INDArray read = deltas.get(NDArrayIndex.interval(0, c), NDArrayIndex.all(), NDArrayIndex.all());
         if (perToken == null) {
             INDArray a = read.reshape(c, t * d);                                                   // a view
-            try (INDArray s = grads.reshape(n, t * d).mmul(a.transpose())) {                       // [n, c]
+            try (INDArray s = Nd4j.gemm(grads.reshape(n, t * d), a, false, true)) {                // [n, c]
                 double[][] m = s.toDoubleMatrix();
                 for (int j = 0; j < n; j++) {
                     int offset = graph.offset(first + j);

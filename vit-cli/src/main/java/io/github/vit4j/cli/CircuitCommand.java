@@ -138,6 +138,7 @@ final class CircuitCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         CircuitStudy.Result result;
         try (Progress progress = Progress.start("circuit", 2 * n, err)) {
+            progress.update(0);                                    // nothing done before: a study does not resume
             result = new CircuitStudy(vit, pretrained.preprocessing(), source, options).run(progress::update);
         }
         Files.createDirectories(out);
