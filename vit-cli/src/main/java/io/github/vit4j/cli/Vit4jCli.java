@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         description = "Pure-Java Vision Transformers on ND4J: convert weights, classify images, dump every "
                 + "intermediate and its gradient, and run causal tracing.",
         subcommands = {ConvertCommand.class, InspectCommand.class, ClassifyCommand.class, ActivationsCommand.class,
-            GradientsCommand.class, TraceCommand.class, AgreementCommand.class, ExportCommand.class,
+            GradientsCommand.class, TraceCommand.class, CircuitCommand.class, AgreementCommand.class, ExportCommand.class,
             ExplainCommand.class, AttackCommand.class, FiltersCommand.class, VisualizeCommand.class,
             EmbedMapCommand.class, EmbedCommand.class, TokenizeCommand.class, DlaCommand.class},
         footer = {"", "Defaults read ../shared (beside the checkout; -Dvit4j.shared=DIR or VIT4J_SHARED=DIR to move "

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class LibrariesPrintNothingTest {
 
     private static final List<String> LIBRARIES = List.of("vit-core", "weights-converter", "vit-text",
-            "vit-patching", "vit-explain", "vit-reports", "vit-onnx");
+            "vit-patching", "vit-circuits", "vit-explain", "vit-reports", "vit-onnx");
     private static final Pattern CONSOLE = Pattern.compile(
             "System\\.(out|err)\\b|printStackTrace\\(|System\\.getLogger|java\\.util\\.logging|System\\.exit\\(");
 

@@ -108,18 +108,9 @@ public final class AttributionPatching {
         checkKept(corrupted, "corrupted", keepForCorrupted(spec), "keepForCorrupted");
         AttributionPasses passes = new AttributionPasses(vit, spec);
         Map<AttributionPasses.Pass, AttributionPasses.Dots> dots = method.kind() == TraceMethod.Kind.ATP
-                ? passes.atCorrupted(clean, corrupted, objective(spec.metric(), targets))
-                : passes.onPath(clean, corrupted, n -> objective(spec.metric(), repeated(targets, n)), method.steps());
+                ? passes.atCorrupted(clean, corrupted, spec.metric().objective(targets))
+                : passes.onPath(clean, corrupted, n -> spec.metric().objective(repeated(targets, n)), method.steps());
         return estimates(clean, corrupted, targets, spec, passes, dots);
-    }
-    /** What the backward differentiates for {@code metric}, per image. */
-    private static Objective objective(Metric metric, int[] targets) {
-        return switch (metric) {
-            case LOGIT_DIFF -> Objective.logitDiff(targets);
-            case LOG_PROB -> Objective.logProbability(targets);
-            case PROB, NORMALIZED -> Objective.probability(targets);
-            case LOGIT -> Objective.logit(targets);
-        };
     }
 
     /** {@code targets} repeated {@code n} times, for n copies of a batch stacked as rows. */

@@ -1,6 +1,7 @@
 package io.github.vit4j.trace;
 
 import io.github.vit4j.model.Architecture;
+import io.github.vit4j.model.Objective;
 import io.github.vit4j.model.Predictions;
 import io.github.vit4j.model.VitConfig;
 import java.util.Locale;
@@ -75,6 +76,20 @@ public enum Metric {
                 double pk = probability(corrupt, y);
                 yield pc == pk ? Double.NaN : (probability(patched, y) - pk) / (pc - pk);
             }
+        };
+    }
+
+    /**
+     * What a backward pass differentiates to estimate this metric's change, per image ({@code targets[i]} the class
+     * of image i): prob and normalized differentiate p(y) (normalized's scale 1/(p_clean − p_corrupt) is applied to
+     * the estimate afterwards), logprob log p(y), logit-diff the margin, logit the logit.
+     */
+    public Objective objective(int... targets) {
+        return switch (this) {
+            case LOGIT_DIFF -> Objective.logitDiff(targets);
+            case LOG_PROB -> Objective.logProbability(targets);
+            case PROB, NORMALIZED -> Objective.probability(targets);
+            case LOGIT -> Objective.logit(targets);
         };
     }
 
