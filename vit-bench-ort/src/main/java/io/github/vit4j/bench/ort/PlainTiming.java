@@ -20,8 +20,7 @@ public final class PlainTiming {
 
     public static void main(String[] args) throws OrtException {
         if (args.length < 2) {
-            System.err.println("usage: PlainTiming FILE.onnx BATCH [THREADS=2 [WARMUP=10 [RUNS=30]]]");
-            System.exit(2);
+            throw new IllegalArgumentException("usage: PlainTiming FILE.onnx BATCH [THREADS=2 [WARMUP=10 [RUNS=30]]]");
         }
         Path onnx = Path.of(args[0]);
         int batch = Integer.parseInt(args[1]);
