@@ -36,12 +36,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Explain the model's decision on the first N images with saliency, gradient × input, "
-                + "SmoothGrad, integrated gradients, Chefer et al.'s generic rule and LRP attribution, direct logit "
-                + "attribution, Grad-CAM, attention rollout, attention maps, the logit lens, occlusion and "
-                + "adversarial examples (FGSM, PGD).",
+                + "SmoothGrad, integrated gradients, AttnLRP, Chefer et al.'s generic rule and LRP attribution, "
+                + "direct logit attribution, Grad-CAM, attention rollout, attention maps, the logit lens, occlusion "
+                + "and adversarial examples (FGSM, PGD).",
             "Writes, per image (its index in the input) and method, DIR/<index>/<method>.npy (float32; saliency, "
-                    + "gradxinput, smoothgrad, ig [H, W]; chefer, chefer-lrp, dla, gradcam, rollout, occlusion [g, g]; attention [L, heads, g, g] "
-                    + "for the CLS query; logit-lens [L, classes]; fgsm, pgd the adversarial pixels [C, H, W]) and "
+                    + "gradxinput, smoothgrad, ig, attnlrp [H, W]; chefer, chefer-lrp, dla, gradcam, rollout, "
+                    + "occlusion [g, g]; attention [L, heads, g, g] for the CLS query; logit-lens [L, classes]; fgsm, pgd the adversarial pixels [C, H, W]) and "
                     + "DIR/<index>/<method>.png, plus DIR/<index>/image.png and DIR/report.html (one file, no network: "
                     + "open it in a browser; it carries up to 64 MB of pictures, linking the rest from DIR, and up to "
                     + "64 MB of attention maps, those of the first 8 images that fit)."},
@@ -70,10 +70,10 @@ final class ExplainCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--methods", paramLabel = "LIST",
-            description = "Comma-separated methods: saliency, gradxinput, smoothgrad, ig, chefer, chefer-lrp, dla, "
-                    + "gradcam, rollout, attention, logit-lens, occlusion, fgsm, pgd (default: all; for a model "
+            description = "Comma-separated methods: saliency, gradxinput, smoothgrad, ig, attnlrp, chefer, "
+                    + "chefer-lrp, dla, gradcam, rollout, attention, logit-lens, occlusion, fgsm, pgd (default: all; for a model "
                     + "without classifier all but logit-lens, fgsm and pgd, which read class probabilities; without "
-                    + "CLS (SigLIP) all but chefer, chefer-lrp and dla).")
+                    + "CLS (SigLIP) all but chefer, chefer-lrp and dla; attnlrp for the ViT/DeiT layout alone).")
     String methods;
 
     @Option(names = "--label", paramLabel = "L", defaultValue = "true",

@@ -5,6 +5,7 @@ import io.github.vit4j.attribution.LogitAttribution;
 import io.github.vit4j.explain.Attack;
 import io.github.vit4j.explain.AttentionMaps;
 import io.github.vit4j.explain.AttentionRollout;
+import io.github.vit4j.explain.AttnLrp;
 import io.github.vit4j.explain.Baseline;
 import io.github.vit4j.explain.Chefer;
 import io.github.vit4j.explain.CheferLrp;
@@ -38,6 +39,7 @@ enum ExplainMethod {
     IG("ig", Shape.PIXELS, "Σ_channels integrated gradients of logit_y from black"),
     CHEFER("chefer", Shape.GRID, "Chefer et al. (ICCV 2021): CLS row of R, R ← R + E_h[(∇A ⊙ A)⁺]·R from R = I"),
     CHEFER_LRP("chefer-lrp", Shape.GRID, "Chefer et al. (CVPR 2021): CLS row of Π (I + E_h[(∇A ⊙ R_A)⁺]), R_A by LRP"),
+    ATTNLRP("attnlrp", Shape.PIXELS, "AttnLRP (Achtibat et al. 2024): Σ_channels relevance of the input, from logit_y"),
     DLA("dla", Shape.GRID, "direct logit attribution: what the heads' direct path moved from each patch to logit_y"),
     GRADCAM("gradcam", Shape.GRID, "Grad-CAM at the last block's ln1: ReLU(Σ_d w_d A[n, d])"),
     ROLLOUT("rollout", Shape.GRID, "attention rollout: the rows the head reads (CLS) of Π (A + I)/2"),
@@ -131,6 +133,8 @@ enum ExplainMethod {
         return switch (this) {
             case CHEFER, CHEFER_LRP -> cls ? java.util.Optional.empty()
                     : java.util.Optional.of("maps the CLS row of a relevance matrix, and this model has no CLS token");
+            case ATTNLRP -> AttnLrp.supports(c) ? java.util.Optional.empty() : java.util.Optional.of("follows the "
+                    + "original ViT/DeiT layout (CLS, a linear head on its row), and this model's head differs");
             case DLA -> !probe ? java.util.Optional.empty() : java.util.Optional.of("splits the output along the "
                     + "linear path from the stream, and this model's attention-probe pooling is not linear");
             default -> java.util.Optional.empty();
@@ -170,6 +174,12 @@ enum ExplainMethod {
                 CheferLrp.Result r = new CheferLrp(s.batch()).of(vit, images.input(), y);
                 yield new Maps(r.map(), indices.mapToObj(i -> String.format(Locale.ROOT, "LRP conservation: Σ "
                         + "relevance at block 0's input %.4f of the class's 1", r.totals()[i][0])).toList());
+            }
+            case ATTNLRP -> {
+                AttnLrp.Result r = new AttnLrp(s.batch()).of(vit, images.input(), y);
+                yield new Maps(r.map(), indices.mapToObj(i -> String.format(Locale.ROOT, "Σ relevance: %.4g at the "
+                        + "input, %.4g at block 0's input, of logit_y %.4g", r.pixels().slice(i).sumNumber()
+                        .doubleValue(), r.totals()[i][0], r.logits()[i])).toList());
             }
             case DLA -> {
                 LogitAttribution a = DirectLogitAttribution.of(vit.weights()).attribute(vit, images.input(),

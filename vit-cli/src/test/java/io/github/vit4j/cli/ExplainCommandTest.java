@@ -49,7 +49,7 @@ class ExplainCommandTest {
                 Map.entry("gradxinput", new long[] {32, 32}), Map.entry("smoothgrad", new long[] {32, 32}),
                 Map.entry("ig", new long[] {32, 32}), Map.entry("gradcam", new long[] {8, 8}),
                 Map.entry("chefer", new long[] {8, 8}), Map.entry("chefer-lrp", new long[] {8, 8}),
-                Map.entry("dla", new long[] {8, 8}),
+                Map.entry("dla", new long[] {8, 8}), Map.entry("attnlrp", new long[] {32, 32}),
                 Map.entry("rollout", new long[] {8, 8}), Map.entry("occlusion", new long[] {8, 8}),
                 Map.entry("attention", new long[] {4, 4, 8, 8}), Map.entry("logit-lens", new long[] {4, 10}),
                 Map.entry("fgsm", new long[] {3, 32, 32}), Map.entry("pgd", new long[] {3, 32, 32}));
@@ -99,14 +99,14 @@ class ExplainCommandTest {
         while (m.find()) {
             inline++;
         }
-        assertEquals(2 * (14 + 1), inline, "every method's figure and the original, for 2 images");
+        assertEquals(2 * (15 + 1), inline, "every method's figure and the original, for 2 images");
         assertFalse(Pattern.compile("(src|href)\\s*=\\s*[\"']?(https?:)?//").matcher(html).find(), "no remote src");
         assertFalse(html.contains("<link") || html.contains("@import") || html.contains("url("), "no stylesheet links");
         assertFalse(html.contains("fetch(") || html.contains("XMLHttpRequest"), "no requests at view time");
         assertTrue(html.contains("\"attention\":{") && html.contains("\"lens\":{"), "attention patterns and lens data");
     }
 
-    /** Each IG map's note gives Captum's convergence delta and its share of the gap; the CLI's own IG is the library's. */
+    /** Each IG map's note gives Captum's convergence delta and its share of the gap; chefer-lrp's its conservation. */
     @Test
     void integratedGradientsTellsHowExactEachMapIsInTheReport() throws Exception {
         String html = Files.readString(dir.resolve("report.html"));

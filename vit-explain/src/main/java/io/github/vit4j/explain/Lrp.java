@@ -20,8 +20,8 @@ final class Lrp {
 
     /**
      * A linear layer {@code y = x · Wᵀ + b}, the α = 1, β = 0 rule (the paper's rule for layers with weights,
-     * its Sec. 3.1: only the pairs with {@code x_j w_ij ≥ 0} take part, the bias none): {@code R_j = Σ_i (x_j w_ij)⁺ / Σ_j' (x_j' w_ij')⁺ · R_i}, computed
-     * as {@code x⁺ ⊙ (S · W⁺) + x⁻ ⊙ (S · W⁻)} with {@code S = R / (x⁺ · W⁺ᵀ + x⁻ · W⁻ᵀ)}. Conserves Σ R except
+     * its Sec. 3.1: only the pairs with {@code x_j w_ij ≥ 0} take part, the bias none):
+     * {@code R_j = Σ_i (x_j w_ij)⁺ / Σ_j' (x_j' w_ij')⁺ · R_i}, computed as {@code x⁺ ⊙ (S · W⁺) + x⁻ ⊙ (S · W⁻)} with {@code S = R / (x⁺ · W⁺ᵀ + x⁻ · W⁻ᵀ)}. Conserves Σ R except
      * the relevance of an output without a positive contribution, which is dropped.
      *
      * @param x [N, in]
@@ -41,8 +41,8 @@ final class Lrp {
 
     /**
      * A sum {@code y = a + b} (a skip connection): the generic rule of Sec. 3.1 ({@code R_a = a ⊙ ∂y/∂a ⊙ R / y}, the
-     * same for b) then the normalisation of Sec. 3.2 for skip connections: each part rescaled so that its sum is {@code |Σ R_a| / (|Σ R_a| + |Σ R_b|)}
-     * of {@code Σ R} (and {@code Σ R_b} likewise), which conserves Σ R exactly.
+     * same for b) then the normalisation of Sec. 3.2 for skip connections: each part rescaled so that its sum is
+     * {@code |Σ R_a| / (|Σ R_a| + |Σ R_b|)} of {@code Σ R} (and {@code Σ R_b} likewise), which conserves Σ R exactly.
      *
      * @return {R_a, R_b}, each of a's shape
      */

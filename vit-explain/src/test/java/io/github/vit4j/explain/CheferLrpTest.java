@@ -82,7 +82,8 @@ class CheferLrpTest {
     private static void assertConserved(CheferLrp.Result r, double tolerance) {
         for (double[] image : r.totals()) {
             for (int l = 0; l < image.length; l++) {
-                assertEquals(1, image[l], tolerance, "Σ R at block " + l + "'s input: " + java.util.Arrays.toString(image));
+                assertEquals(1, image[l], tolerance, "Σ R at block " + l + "'s input: "
+                        + java.util.Arrays.toString(image));
             }
         }
     }
