@@ -1,5 +1,6 @@
 package io.github.vit4j.cli;
 
+import io.github.vit4j.explain.IntegratedGradients;
 import io.github.vit4j.format.Npy;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Architecture;
@@ -35,11 +36,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Explain the model's decision on the first N images with saliency, gradient × input, "
-                + "SmoothGrad, integrated gradients, Grad-CAM, attention rollout, attention maps, the logit lens, "
-                + "occlusion and adversarial examples (FGSM, PGD).",
+                + "SmoothGrad, integrated gradients, AttnLRP, Chefer et al.'s generic rule and LRP attribution, "
+                + "direct logit attribution, Grad-CAM, attention rollout, attention maps, the logit lens, occlusion "
+                + "and adversarial examples (FGSM, PGD).",
             "Writes, per image (its index in the input) and method, DIR/<index>/<method>.npy (float32; saliency, "
-                    + "gradxinput, smoothgrad, ig [H, W]; gradcam, rollout, occlusion [g, g]; attention [L, heads, g, g] "
-                    + "for the CLS query; logit-lens [L, classes]; fgsm, pgd the adversarial pixels [C, H, W]) and "
+                    + "gradxinput, smoothgrad, ig, attnlrp [H, W]; chefer, chefer-lrp, dla, gradcam, rollout, "
+                    + "occlusion [g, g]; attention [L, heads, g, g] for the CLS query; logit-lens [L, classes]; fgsm, pgd the adversarial pixels [C, H, W]) and "
                     + "DIR/<index>/<method>.png, plus DIR/<index>/image.png and DIR/report.html (one file, no network: "
                     + "open it in a browser; it carries up to 64 MB of pictures, linking the rest from DIR, and up to "
                     + "64 MB of attention maps, those of the first 8 images that fit)."},
@@ -68,9 +70,10 @@ final class ExplainCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--methods", paramLabel = "LIST",
-            description = "Comma-separated methods: saliency, gradxinput, smoothgrad, ig, gradcam, rollout, attention, "
-                    + "logit-lens, occlusion, fgsm, pgd (default: all; for a model without classifier all but "
-                    + "logit-lens, fgsm and pgd, which read class probabilities).")
+            description = "Comma-separated methods: saliency, gradxinput, smoothgrad, ig, attnlrp, chefer, "
+                    + "chefer-lrp, dla, gradcam, rollout, attention, logit-lens, occlusion, fgsm, pgd (default: all; for a model "
+                    + "without classifier all but logit-lens, fgsm and pgd, which read class probabilities; without "
+                    + "CLS (SigLIP) all but chefer, chefer-lrp and dla; attnlrp for the ViT/DeiT layout alone).")
     String methods;
 
     @Option(names = "--label", paramLabel = "L", defaultValue = "true",
@@ -86,8 +89,10 @@ final class ExplainCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--ig-steps", paramLabel = "K", defaultValue = "64",
-            description = "Integrated gradients: points on the path from black (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ig-steps", paramLabel = "K", defaultValue = "" + IntegratedGradients.DEFAULT_STEPS,
+            description = "Integrated gradients: Gauss–Legendre points on the path from black (default: "
+                    + "${DEFAULT-VALUE}; each map's figure and the report give its completeness, Captum's convergence "
+                    + "delta, and a map more than 1% off is named in the output).")
     int igSteps;
 
     @Option(names = "--smoothgrad-samples", paramLabel = "N", defaultValue = "50",
@@ -130,6 +135,14 @@ final class ExplainCommand implements Callable<Integer> {
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
         checkLabel(label, fixedClass, config, source);
+        List<String> unfit = chosen.stream().filter(m -> m.refusal(config).isPresent())
+                .map(m -> m.label() + " " + m.refusal(config).get()).toList();
+        if (methods != null && !unfit.isEmpty()) {
+            throw new IllegalArgumentException("--methods names what this model (" + config.architecture().pooling()
+                    + " pooling) does not allow: " + String.join("; ", unfit) + "; leave them out (the default "
+                    + "does for such a model)");
+        }
+        chosen = chosen.stream().filter(m -> m.refusal(config).isEmpty()).toList();
         if (config.architecture().head() == Architecture.Head.NONE) {
             List<String> refused = chosen.stream().filter(ExplainMethod::needsClassifier).map(ExplainMethod::label)
                     .toList();
@@ -164,7 +177,8 @@ final class ExplainCommand implements Callable<Integer> {
                 }
                 for (ExplainMethod m : chosen) {
                     long start = System.nanoTime();
-                    INDArray result = m.compute(vit, b, y, settings);
+                    ExplainMethod.Maps maps = m.run(vit, b, y, settings);
+                    INDArray result = maps.maps();
                     seconds[chosen.indexOf(m)] += (System.nanoTime() - start) / 1e9;
                     Predictions attacked = m.shape() == ExplainMethod.Shape.IMAGE
                             ? predictions(vit, b.withPixels(result).input()) : null;
@@ -172,7 +186,11 @@ final class ExplainCommand implements Callable<Integer> {
                         Path dir = out.resolve(Integer.toString(b.index(i)));
                         INDArray map = result.get(NDArrayIndex.point(i)).dup('c');
                         Npy.write(dir.resolve(m.label() + ".npy"), map);
-                        String note = attacked == null ? "" : describe(attacked.top1(i), y[i], config);
+                        String note = attacked == null ? maps.notes().get(i)
+                                : describe(attacked.top1(i), y[i], config);
+                        if (note.contains("not exact")) {
+                            text.printf(Locale.ROOT, "image %d, %s: %s%n", b.index(i), m.label(), note);
+                        }
                         Figure f = figure(m, map, b, i, y[i], predictions.top1(i), note, config);
                         f.writePng(dir.resolve(m.label() + ".png"));
                         entries.get(i).add(m, dir.resolve(m.label() + ".png"), note, map);
@@ -253,7 +271,8 @@ final class ExplainCommand implements Callable<Integer> {
         String title = m.label() + " · " + modelName + " · image " + b.index(i) + " (" + b.names().get(i) + ")";
         String classes = String.format(Locale.ROOT, "y = %s · predicted %s (%.3f)", c.labels().get(y), top.label(),
                 top.probability());
-        List<String> subtitles = List.of(m.what(), classes);
+        List<String> subtitles = note.isEmpty() || m.shape() == ExplainMethod.Shape.IMAGE ? List.of(m.what(), classes)
+                : List.of(m.what(), classes, note);
         int g = c.gridSize();
         return switch (m.shape()) {
             case PIXELS, GRID -> ExplainFigures.overlay(pixels, map.reshape(1, map.size(0), map.size(1)), 1, List.of(),

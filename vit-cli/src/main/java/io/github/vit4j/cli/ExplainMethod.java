@@ -1,9 +1,14 @@
 package io.github.vit4j.cli;
 
+import io.github.vit4j.attribution.DirectLogitAttribution;
+import io.github.vit4j.attribution.LogitAttribution;
 import io.github.vit4j.explain.Attack;
 import io.github.vit4j.explain.AttentionMaps;
 import io.github.vit4j.explain.AttentionRollout;
+import io.github.vit4j.explain.AttnLrp;
 import io.github.vit4j.explain.Baseline;
+import io.github.vit4j.explain.Chefer;
+import io.github.vit4j.explain.CheferLrp;
 import io.github.vit4j.explain.GradCam;
 import io.github.vit4j.explain.GradientTimesInput;
 import io.github.vit4j.explain.IntegratedGradients;
@@ -17,6 +22,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -30,6 +37,10 @@ enum ExplainMethod {
     GRADXINPUT("gradxinput", Shape.PIXELS, "Σ_channels pixel · ∂ logit_y / ∂ pixel"),
     SMOOTHGRAD("smoothgrad", Shape.PIXELS, "Σ_channels mean ∂ logit_y / ∂ pixel over noisy copies"),
     IG("ig", Shape.PIXELS, "Σ_channels integrated gradients of logit_y from black"),
+    CHEFER("chefer", Shape.GRID, "Chefer et al. (ICCV 2021): CLS row of R, R ← R + E_h[(∇A ⊙ A)⁺]·R from R = I"),
+    CHEFER_LRP("chefer-lrp", Shape.GRID, "Chefer et al. (CVPR 2021): CLS row of Π (I + E_h[(∇A ⊙ R_A)⁺]), R_A by LRP"),
+    ATTNLRP("attnlrp", Shape.PIXELS, "AttnLRP (Achtibat et al. 2024): Σ_channels relevance of the input, from logit_y"),
+    DLA("dla", Shape.GRID, "direct logit attribution: what the heads' direct path moved from each patch to logit_y"),
     GRADCAM("gradcam", Shape.GRID, "Grad-CAM at the last block's ln1: ReLU(Σ_d w_d A[n, d])"),
     ROLLOUT("rollout", Shape.GRID, "attention rollout: the rows the head reads (CLS) of Π (A + I)/2"),
     ATTENTION("attention", Shape.HEADS, "attention of the CLS query (without CLS: the mean query) to each patch"),
@@ -55,7 +66,7 @@ enum ExplainMethod {
     /**
      * The methods' parameters, from the command line.
      *
-     * @param igSteps  integrated gradients' K
+     * @param igSteps  integrated gradients' K (Gauss–Legendre points)
      * @param samples  SmoothGrad's noisy copies
      * @param epsilon  FGSM's and PGD's ε, in 1/255 units
      * @param pgdSteps PGD's iterations (step ε/4)
@@ -112,38 +123,103 @@ enum ExplainMethod {
         return this == LOGIT_LENS || this == FGSM || this == PGD;
     }
 
+    /**
+     * Why the method does not apply to the model, or empty when it does: Chefer's maps read the CLS row (SigLIP has
+     * none), and direct logit attribution splits a linear readout (SigLIP's attention probe is not one).
+     */
+    java.util.Optional<String> refusal(io.github.vit4j.model.VitConfig c) {
+        boolean cls = c.architecture().hasCls();
+        boolean probe = c.architecture().pooling() == io.github.vit4j.model.Architecture.Pooling.ATTENTION_PROBE;
+        return switch (this) {
+            case CHEFER, CHEFER_LRP -> cls ? java.util.Optional.empty()
+                    : java.util.Optional.of("maps the CLS row of a relevance matrix, and this model has no CLS token");
+            case ATTNLRP -> AttnLrp.supports(c) ? java.util.Optional.empty() : java.util.Optional.of("follows the "
+                    + "original ViT/DeiT layout (CLS, a linear head on its row), and this model's head differs");
+            case DLA -> !probe ? java.util.Optional.empty() : java.util.Optional.of("splits the output along the "
+                    + "linear path from the stream, and this model's attention-probe pooling is not linear");
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    /**
+     * A method's result for a batch: the maps {@code [B, …]} and a note per image for its figure and the report (empty
+     * where there is nothing to say; integrated gradients' completeness).
+     */
+    record Maps(INDArray maps, List<String> notes) {
+
+        static Maps of(INDArray maps) {
+            return new Maps(maps, java.util.Collections.nCopies((int) maps.size(0), ""));
+        }
+    }
+
     /** Every method's name, comma-separated. */
     static String all() {
         return String.join(",", Arrays.stream(values()).map(ExplainMethod::label).toList());
     }
 
-    /** The method's result for a batch of images and their classes y, batch first. */
-    INDArray compute(Vit vit, ImageSource.Batch images, int[] y, Settings s) {
+    /** The method's result for a batch of images and their classes y, batch first, with its notes. */
+    Maps run(Vit vit, ImageSource.Batch images, int[] y, Settings s) {
+        IntStream indices = IntStream.range(0, images.size());
         return switch (this) {
-            case SALIENCY -> new Saliency(s.batch()).of(vit, images, y).map();
-            case GRADXINPUT -> new GradientTimesInput(s.batch()).of(vit, images, y).map();
-            case SMOOTHGRAD -> new SmoothGrad(s.samples(), 0.15, s.seed(), s.batch()).of(vit, images, y).map();
-            case IG -> new IntegratedGradients(s.igSteps(), Baseline.black(), s.batch()).of(vit, images, y)
-                    .attribution().map();
-            case GRADCAM -> GradCam.lastBlock(vit.config()).of(vit, images.input(), y);
-            case ROLLOUT -> AttentionRollout.of(vit, images.input());
-            case ATTENTION -> AttentionMaps.forModel(vit.config()).of(vit, images.input());
-            case LOGIT_LENS -> LogitLens.of(vit, images.input()).probabilities();
-            case OCCLUSION -> {
-                // one image at a time: its g² occluded copies are built in memory at once (118 MB at 224 px)
-                int p = vit.config().patchSize();
-                OcclusionSensitivity o = OcclusionSensitivity.of(p, p, images.preprocessing());
-                OcclusionSensitivity batched = new OcclusionSensitivity(p, p, o.fill(), s.batch());
-                INDArray[] maps = new INDArray[images.size()];
-                for (int i = 0; i < maps.length; i++) {
-                    INDArray one = images.pixels().get(NDArrayIndex.interval(i, i + 1)).dup('c');
-                    maps[i] = batched.of(vit, ImageSource.Batch.of(one, images.preprocessing()), y[i]);
-                }
-                yield maps.length == 1 ? maps[0] : Nd4j.concat(0, maps);
+            case SALIENCY -> Maps.of(new Saliency(s.batch()).of(vit, images, y).map());
+            case GRADXINPUT -> Maps.of(new GradientTimesInput(s.batch()).of(vit, images, y).map());
+            case SMOOTHGRAD -> Maps.of(new SmoothGrad(s.samples(), 0.15, s.seed(), s.batch()).of(vit, images, y).map());
+            case IG -> {
+                IntegratedGradients.Result r = new IntegratedGradients(s.igSteps(), Baseline.black(), s.batch())
+                        .of(vit, images, y);
+                yield new Maps(r.attribution().map(), indices.mapToObj(i -> completeness(r, i, s.igSteps())).toList());
             }
-            case FGSM -> Attack.fgsm(s.epsilon()).withBatch(s.batch()).untargeted(vit, images, y);
-            case PGD -> Attack.pgd(s.epsilon(), s.epsilon() / 4, s.pgdSteps(), s.seed()).withBatch(s.batch())
-                    .untargeted(vit, images, y);
+            case CHEFER -> Maps.of(Chefer.of(vit, images.input(), y));
+            case CHEFER_LRP -> {
+                CheferLrp.Result r = new CheferLrp(s.batch()).of(vit, images.input(), y);
+                yield new Maps(r.map(), indices.mapToObj(i -> String.format(Locale.ROOT, "LRP conservation: Σ "
+                        + "relevance at block 0's input %.4f of the class's 1", r.totals()[i][0])).toList());
+            }
+            case ATTNLRP -> {
+                AttnLrp.Result r = new AttnLrp(s.batch()).of(vit, images.input(), y);
+                yield new Maps(r.map(), indices.mapToObj(i -> String.format(Locale.ROOT, "Σ relevance: %.4g at the "
+                        + "input, %.4g at block 0's input, of logit_y %.4g", r.pixels().slice(i).sumNumber()
+                        .doubleValue(), r.totals()[i][0], r.logits()[i])).toList());
+            }
+            case DLA -> {
+                LogitAttribution a = DirectLogitAttribution.of(vit.weights()).attribute(vit, images.input(),
+                        IntStream.of(y).distinct().toArray());
+                yield Maps.of(a.ofEachImage(a.sourceMap(), y).castTo(DataType.FLOAT));
+            }
+            case GRADCAM -> Maps.of(GradCam.lastBlock(vit.config()).of(vit, images.input(), y));
+            case ROLLOUT -> Maps.of(AttentionRollout.of(vit, images.input()));
+            case ATTENTION -> Maps.of(AttentionMaps.forModel(vit.config()).of(vit, images.input()));
+            case LOGIT_LENS -> Maps.of(LogitLens.of(vit, images.input()).probabilities());
+            case OCCLUSION -> Maps.of(occlusion(vit, images, y, s));
+            case FGSM -> Maps.of(Attack.fgsm(s.epsilon()).withBatch(s.batch()).untargeted(vit, images, y));
+            case PGD -> Maps.of(Attack.pgd(s.epsilon(), s.epsilon() / 4, s.pgdSteps(), s.seed()).withBatch(s.batch())
+                    .untargeted(vit, images, y));
         };
+    }
+
+    /**
+     * Integrated gradients' completeness for image i, as Captum's convergence delta: the delta, its share of the gap
+     * f(x) − f(black), and a warning past {@link IntegratedGradients#TOLERANCE}.
+     */
+    static String completeness(IntegratedGradients.Result r, int i, int steps) {
+        double gap = r.target()[i] - r.start()[i];
+        String text = String.format(Locale.ROOT, "completeness: Σ attributions − (f(x) − f(black)) = %.3g, %.2f%% of "
+                + "the gap %.4g (%d Gauss–Legendre points)", r.convergenceDelta(i), 100 * r.completenessError(i), gap,
+                steps);
+        return r.exact(i) ? text : text + String.format(Locale.ROOT, "; above %.0f%%: not exact, raise --ig-steps",
+                100 * IntegratedGradients.TOLERANCE);
+    }
+
+    /** Occlusion one image at a time: its g² occluded copies are built in memory at once (118 MB at 224 px). */
+    private static INDArray occlusion(Vit vit, ImageSource.Batch images, int[] y, Settings s) {
+        int p = vit.config().patchSize();
+        OcclusionSensitivity o = OcclusionSensitivity.of(p, p, images.preprocessing());
+        OcclusionSensitivity batched = new OcclusionSensitivity(p, p, o.fill(), s.batch());
+        INDArray[] maps = new INDArray[images.size()];
+        for (int i = 0; i < maps.length; i++) {
+            INDArray one = images.pixels().get(NDArrayIndex.interval(i, i + 1)).dup('c');
+            maps[i] = batched.of(vit, ImageSource.Batch.of(one, images.preprocessing()), y[i]);
+        }
+        return maps.length == 1 ? maps[0] : Nd4j.concat(0, maps);
     }
 }

@@ -48,6 +48,8 @@ class ExplainCommandTest {
         Map<String, long[]> shapes = Map.ofEntries(Map.entry("saliency", new long[] {32, 32}),
                 Map.entry("gradxinput", new long[] {32, 32}), Map.entry("smoothgrad", new long[] {32, 32}),
                 Map.entry("ig", new long[] {32, 32}), Map.entry("gradcam", new long[] {8, 8}),
+                Map.entry("chefer", new long[] {8, 8}), Map.entry("chefer-lrp", new long[] {8, 8}),
+                Map.entry("dla", new long[] {8, 8}), Map.entry("attnlrp", new long[] {32, 32}),
                 Map.entry("rollout", new long[] {8, 8}), Map.entry("occlusion", new long[] {8, 8}),
                 Map.entry("attention", new long[] {4, 4, 8, 8}), Map.entry("logit-lens", new long[] {4, 10}),
                 Map.entry("fgsm", new long[] {3, 32, 32}), Map.entry("pgd", new long[] {3, 32, 32}));
@@ -73,6 +75,15 @@ class ExplainCommandTest {
         INDArray written = Npy.read(dir.resolve("1/saliency.npy"));
         assertTrue(direct.sub(written).amaxNumber().doubleValue() < 1e-5, "saliency of image 1, batched with 0");
 
+        var dla = io.github.vit4j.attribution.DirectLogitAttribution.of(model.weights()).attribute(vit, one.input(),
+                one.labels());
+        INDArray sources = dla.ofEachImage(dla.sourceMap(), one.labels()).reshape(8, 8).castTo(DataType.FLOAT);
+        assertTrue(sources.sub(Npy.read(dir.resolve("1/dla.npy"))).amaxNumber().doubleValue() < 1e-5,
+                "dla of image 1 is LogitAttribution's source map of its class");
+        INDArray chefer = io.github.vit4j.explain.Chefer.of(vit, one.input(), one.labels()).reshape(8, 8);
+        assertTrue(chefer.sub(Npy.read(dir.resolve("1/chefer.npy"))).amaxNumber().doubleValue() < 1e-5,
+                "chefer of image 1, batched with 0");
+
         INDArray lens = Npy.read(dir.resolve("1/logit-lens.npy")).castTo(DataType.DOUBLE);
         double[] probabilities = vit.classify(one.input()).probabilities(0);
         for (int k = 0; k < 10; k++) {
@@ -88,11 +99,25 @@ class ExplainCommandTest {
         while (m.find()) {
             inline++;
         }
-        assertEquals(2 * (11 + 1), inline, "every method's figure and the original, for 2 images");
+        assertEquals(2 * (15 + 1), inline, "every method's figure and the original, for 2 images");
         assertFalse(Pattern.compile("(src|href)\\s*=\\s*[\"']?(https?:)?//").matcher(html).find(), "no remote src");
         assertFalse(html.contains("<link") || html.contains("@import") || html.contains("url("), "no stylesheet links");
         assertFalse(html.contains("fetch(") || html.contains("XMLHttpRequest"), "no requests at view time");
         assertTrue(html.contains("\"attention\":{") && html.contains("\"lens\":{"), "attention patterns and lens data");
+    }
+
+    /** Each IG map's note gives Captum's convergence delta and its share of the gap; chefer-lrp's its conservation. */
+    @Test
+    void integratedGradientsTellsHowExactEachMapIsInTheReport() throws Exception {
+        String html = Files.readString(dir.resolve("report.html"));
+        Matcher m = Pattern.compile("completeness: Σ attributions − \\(f\\(x\\) − f\\(black\\)\\) = [-0-9.e]+, "
+                + "([0-9.]+)% of the gap").matcher(html);
+        int notes = 0;
+        while (m.find()) {
+            notes++;
+        }
+        assertEquals(2, notes, "one note per image's ig figure");
+        assertTrue(html.contains("LRP conservation: Σ relevance at block 0's input"), "chefer-lrp's note");
     }
 
     @Test

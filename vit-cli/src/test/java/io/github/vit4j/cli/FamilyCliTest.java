@@ -83,7 +83,9 @@ class FamilyCliTest {
         CliRun run = CliRun.of("explain", "--model", m.toString(), "--limit", "1", "--label", "2", "--ig-steps", "2",
                 "--smoothgrad-samples", "2", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.toString());
-        assertTrue(Files.exists(out.resolve("0/rollout.npy")) && Files.exists(out.resolve("0/attention.npy")));
+        assertTrue(Files.exists(out.resolve("0/rollout.npy")) && Files.exists(out.resolve("0/attention.npy"))
+                && Files.exists(out.resolve("0/chefer.npy")) && Files.exists(out.resolve("0/chefer-lrp.npy"))
+                && Files.exists(out.resolve("0/dla.npy")), "CLIP has CLS and a linear readout");
         assertFalse(Files.exists(out.resolve("0/logit-lens.npy")) || Files.exists(out.resolve("0/fgsm.npy")));
 
         CliRun lens = CliRun.of("explain", "--model", m.toString(), "--limit", "1", "--label", "2", "--methods",
@@ -103,6 +105,17 @@ class FamilyCliTest {
         String page = Files.readString(out.resolve("report.html"));
         assertTrue(page.contains("\"prefix\":0") && page.contains("\"cls\":false")
                 && page.contains("0..15 = patches"), "the attention data's layout");
+    }
+
+    /** Chefer's maps read the CLS row and DLA a linear readout: SigLIP has neither, so both are refused by name. */
+    @Test
+    void explainOfSiglipRefusesCheferAndDlaNamingWhy() throws Exception {
+        Path m = model("siglip", Architecture.siglipVision(), 16);
+        CliRun run = CliRun.of("explain", "--model", m.toString(), "--limit", "1", "--label", "2", "--methods",
+                "gradcam,chefer,dla", "--out", dir.resolve("siglip-chefer").toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("chefer maps the CLS row") && run.err().contains("dla splits the output")
+                && run.err().contains("leave them out"), run.err());
     }
 
     @Test

@@ -49,8 +49,7 @@ public final class AttentionRollout {
         int t = c.tokens();
         int n = c.patches();
         int first = c.prefixTokens();
-        int[] rows = !a.hasCls() ? IntStream.range(0, t).toArray()
-                : a.tokens() == Architecture.Tokens.CLS_AND_DISTILLATION ? new int[] {0, 1} : new int[] {0};
+        int[] rows = !a.hasCls() ? IntStream.range(0, t).toArray() : TokenLayout.rowsRead(c);
         float[] all = PixelModel.floats(r);
         float[] out = new float[b * n];
         for (int i = 0; i < b; i++) {

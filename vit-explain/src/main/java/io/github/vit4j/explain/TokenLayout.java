@@ -26,6 +26,18 @@ final class TokenLayout {
                 .append(c.gridHeight()).append("×").append(c.gridWidth()).append(" grid").toString();
     }
 
+    /**
+     * The token rows the model's output reads, for the maps that follow a token's row of a token × token matrix
+     * (rollout, Chefer's relevance): CLS {@code {0}}; distilled DeiT, whose output averages a head on CLS and one on
+     * the distillation token, {@code {0, 1}}; a model without CLS (SigLIP) none: its attention probe reads every
+     * token with weights that no block's pattern holds.
+     */
+    static int[] rowsRead(VitConfig c) {
+        Architecture a = c.architecture();
+        return !a.hasCls() ? new int[0]
+                : a.tokens() == Architecture.Tokens.CLS_AND_DISTILLATION ? new int[] {0, 1} : new int[] {0};
+    }
+
     /** Whether the model has a classifier: without one its output is its embedding, and softmax over it means nothing. */
     static boolean classifies(VitConfig c) {
         return c.architecture().head() != Architecture.Head.NONE;
