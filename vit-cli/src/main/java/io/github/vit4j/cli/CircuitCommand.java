@@ -46,9 +46,11 @@ import picocli.CommandLine.Spec;
                     + "verified edges), faithfulness.csv (selection,chosen,kept,faithfulness: top = the edges of "
                     + "largest |score|, greedy = grown from the output and pruned to input-to-output paths) and "
                     + "circuit.json (the settings, the smallest greedy circuit reaching 80%% faithfulness, the curves "
-                    + "and their areas).",
-            "The options --images, --limit, --corruption, --metric, --label, --seed and --batch mean what they mean "
-                    + "for vit trace. With no arguments: the CIFAR-10 model of ../shared on its first 16 test images, "
+                    + "and their areas); circuit.svg and circuit.png (that circuit, layered, edge width by |score|, "
+                    + "red positive, blue negative), faithfulness.svg and faithfulness.png (both curves, their areas "
+                    + "in the legend) and report.html (a page with both figures and the circuit's edges).",
+            "The options --images, --limit, --corruption, --metric, --label, --seed and --batch are those of vit "
+                    + "trace. With no arguments: the CIFAR-10 model of ../shared on its first 16 test images, "
                     + "grayscale."},
         footer = {"", "Examples:", "  vit circuit", "  vit circuit --limit 64 --method eap-ig:5 --verify-top 50 --out colour"})
 final class CircuitCommand implements Callable<Integer> {
@@ -65,23 +67,12 @@ final class CircuitCommand implements Callable<Integer> {
     @Mixin
     ImagesOption images;
 
+    @Mixin
+    RunsOptions runs;
+
     @Option(names = "--limit", paramLabel = "N", defaultValue = "16",
             description = "Study the first N images (default: ${DEFAULT-VALUE}).")
     int limit;
-
-    @Option(names = "--corruption", paramLabel = "C", defaultValue = "grayscale",
-            description = "As for vit trace: grayscale | noise[:k] | blur[:sigma] | occlude[:cells] "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String corruption;
-
-    @Option(names = "--metric", paramLabel = "M",
-            description = "As for vit trace: prob | logprob | logit-diff | normalized | logit (default: prob; logit "
-                    + "for a model without classifier).")
-    String metric;
-
-    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
-            description = "The class y tracked, as for vit trace: true | clean-top1 (default: ${DEFAULT-VALUE}).")
-    String label;
 
     @Option(names = "--method", paramLabel = "M", defaultValue = "eap",
             description = "eap: gradients at the corrupted run | eap-ig[:K]: averaged over K points between the "
@@ -93,14 +84,6 @@ final class CircuitCommand implements Callable<Integer> {
                     + "column (default: ${DEFAULT-VALUE}).")
     int verifyTop;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
-            description = "Seed of the corruption's randomness (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "8",
-            description = "Images per clean/corrupted batch (default: ${DEFAULT-VALUE}).")
-    int batch;
-
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "circuit-out",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -109,24 +92,19 @@ final class CircuitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter outText = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Corruption corruptionSpec = Corruption.parse(corruption);
+        Corruption corruptionSpec = runs.parsedCorruption();
         EdgeMethod methodChoice = EdgeMethod.parse(method);
-        DatasetTrace.Target target = DatasetTrace.Target.parse(label);
-        Metric metricChoice = metric == null ? null : Metric.parse(metric);
+        DatasetTrace.Target target = runs.target();
+        runs.givenMetric();                                         // a typo fails before the model is loaded
         ImagesOption.positive("--limit", limit);
-        ImagesOption.positive("--batch", batch);
+        int batch = runs.checkedBatch();
         if (verifyTop < 0) {
             throw new IllegalArgumentException("--verify-top must be >= 0, got " + verifyTop);
         }
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
-        if (metricChoice == null) {
-            metricChoice = Metric.defaultFor(config);
-        } else if (metricChoice.softmaxes()) {
-            ArchitectureText.refuseSoftmax(config, "--metric " + metric, "use --metric logit (the change of the "
-                    + "tracked component y, given by --label K or the clean run's largest)");
-        }
+        Metric metricChoice = runs.metricFor(config);
         ImageSource source = images.open();
         if (target == DatasetTrace.Target.TRUE_LABEL) {
             source.checkLabelsFit(config.classes(), "study with --label clean-top1 (the clean run's top class)");
@@ -134,7 +112,7 @@ final class CircuitCommand implements Callable<Integer> {
         int n = Math.min(limit, source.size());
         int edges = CircuitGraph.of(config).size();
         CircuitStudy.Options options = new CircuitStudy.Options(corruptionSpec, metricChoice, methodChoice, target,
-                seed, batch, n, Math.min(verifyTop, edges), Circuits.defaultCounts(edges));
+                runs.seed, batch, n, Math.min(verifyTop, edges), Circuits.defaultCounts(edges));
         long t0 = System.nanoTime();
         CircuitStudy.Result result;
         try (Progress progress = Progress.start("circuit", 2 * n, err)) {
@@ -144,8 +122,12 @@ final class CircuitCommand implements Callable<Integer> {
         Files.createDirectories(out);
         writeEdges(result);
         writeCurves(result);
-        writeJson(result, config, metricChoice);
-        print(result, metricChoice, (System.nanoTime() - t0) / 1e9, outText);
+        CircuitStudy.Circuit circuit = result.circuit(CIRCUIT_FAITHFULNESS);
+        writeJson(result, circuit, config, metricChoice);
+        List<String> written = new ArrayList<>(List.of("edges.csv", "faithfulness.csv", "circuit.json"));
+        written.addAll(CircuitReport.write(out, result, circuit, config.layers(), config.heads(),
+                notes(result, metricChoice)));
+        print(result, metricChoice, (System.nanoTime() - t0) / 1e9, written, outText);
         return 0;
     }
 
@@ -182,7 +164,8 @@ final class CircuitCommand implements Callable<Integer> {
     }
 
     /** {@code circuit.json}: the settings, the circuit kept, and the curves. */
-    private void writeJson(CircuitStudy.Result result, VitConfig config, Metric metricUsed) throws IOException {
+    private void writeJson(CircuitStudy.Result result, CircuitStudy.Circuit kept, VitConfig config, Metric metricUsed)
+            throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", model.location());
@@ -191,15 +174,14 @@ final class CircuitCommand implements Callable<Integer> {
         settings.put("corruption", result.corruption().describe());
         settings.put("metric", metricUsed.label());
         settings.put("method", result.scores().method().label());
-        settings.put("label", label);
-        settings.put("seed", seed);
-        settings.put("batch", batch);
+        settings.put("label", runs.label);
+        settings.put("seed", runs.seed);
+        settings.put("batch", runs.batch);
         settings.put("verify_top", result.verified().size());
         json.put("settings", settings);
         json.put("verified", Map.of("edges", result.verified().size(), "same_sign", sameSign(result)));
         json.put("graph", Map.of("layers", config.layers(), "heads", config.heads(),
                 "edges", result.scores().graph().size()));
-        CircuitStudy.Circuit kept = result.circuit(CIRCUIT_FAITHFULNESS);
         List<Map<String, Object>> edges = new ArrayList<>();
         for (Edge edge : kept.edges()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -240,10 +222,20 @@ final class CircuitCommand implements Callable<Integer> {
         return same;
     }
 
-    private void print(CircuitStudy.Result result, Metric metricUsed, double seconds, PrintWriter outText) {
+    /** What was studied, for the report page and the faithfulness plot. */
+    private List<String> notes(CircuitStudy.Result result, Metric metricUsed) throws IOException {
+        return List.of(String.format(Locale.ROOT, "%s on %s of %s, %s", model.shortName(),
+                        TerminalText.count(result.images(), "image"), images.spec(), result.corruption().describe()),
+                String.format(Locale.ROOT, "metric %s, label %s, method %s; %d edges in the graph",
+                        metricUsed.label(), runs.label, result.scores().method().label(),
+                        result.scores().graph().size()));
+    }
+
+    private void print(CircuitStudy.Result result, Metric metricUsed, double seconds, List<String> written,
+                       PrintWriter outText) {
         outText.printf(Locale.ROOT, "%s on %s, %s (%s, %s): %d edges%n", result.scores().method().label(),
                 TerminalText.count(result.images(), "image"), TerminalText.escape(result.corruption().describe()),
-                metricUsed.label(), label, result.scores().graph().size());
+                metricUsed.label(), runs.label, result.scores().graph().size());
         outText.printf(Locale.ROOT, "%-18s %-18s %-5s %10s %10s%n", "upstream", "downstream", "input", "score",
                 "exact");
         for (int i = 0; i < Math.min(10, result.verified().size()); i++) {
@@ -259,8 +251,7 @@ final class CircuitCommand implements Callable<Integer> {
         for (FaithfulnessCurve c : result.curves()) {
             outText.printf(Locale.ROOT, "faithfulness (%s): area %.3f%n", c.selection().label(), c.area());
         }
-        outText.printf(Locale.ROOT, "studied in %.1f s; wrote to %s: edges.csv, faithfulness.csv, circuit.json%n",
-                seconds, out);
+        outText.printf(Locale.ROOT, "studied in %.1f s; wrote to %s: %s%n", seconds, out, String.join(", ", written));
         outText.flush();
     }
 }

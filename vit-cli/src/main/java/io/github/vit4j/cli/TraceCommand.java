@@ -72,15 +72,12 @@ final class TraceCommand implements Callable<Integer> {
     @Mixin
     ImagesOption images;
 
+    @Mixin
+    RunsOptions runs;
+
     @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
             description = "Trace the first N images (default: ${DEFAULT-VALUE}).")
     int limit;
-
-    @Option(names = "--corruption", paramLabel = "C", defaultValue = "grayscale",
-            description = {"grayscale | noise[:k] (Gaussian noise of k × the embeddings' sd on the patch embeddings, "
-                    + "k = 3 by default) | blur[:sigma] (pixels, 1.5) | occlude[:cells] (patch-grid cells, a quarter "
-                    + "of the grid) (default: ${DEFAULT-VALUE})."})
-    String corruption;
 
     @Option(names = "--window", paramLabel = "W", defaultValue = "3",
             description = "Layers restored around each layer, ROME's window (default: ${DEFAULT-VALUE}).")
@@ -94,15 +91,6 @@ final class TraceCommand implements Callable<Integer> {
             description = "Tokens restored at each patched site: all | cls | patches | registers | distillation, "
                     + "where the model has them: vit inspect shows its tokens (default: ${DEFAULT-VALUE}).")
     String tokens;
-
-    @Option(names = "--metric", paramLabel = "M",
-            description = {"prob: IE = p_patched(y) − p_corrupt(y) | logprob: log p_patched(y) − log p_corrupt(y) "
-                    + "| logit-diff: change of logit(y) − max other logit "
-                    + "| normalized: (p_patched − p_corrupt) / (p_clean − p_corrupt) "
-                    + "| logit: change of logit(y), for a model without classifier the change of its output's "
-                    + "component y, and there the default, as a softmax of an embedding means nothing "
-                    + "(default: prob)."})
-    String metric;
 
     /** The metric traced: --metric, else the model's default (set once the model is loaded). */
     private Metric metricUsed;
@@ -119,19 +107,6 @@ final class TraceCommand implements Callable<Integer> {
                     + "|estimate|, write verify.csv (image,kind,layer,estimate,exact) and print their per-kind "
                     + "agreement (default: ${DEFAULT-VALUE}, none)."})
     int verifyTop;
-
-    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
-            description = "The class y tracked: true (the images' labels) | clean-top1 (the clean run's top class; "
-                    + "for unlabelled images) (default: ${DEFAULT-VALUE}).")
-    String label;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
-            description = "Seed of the corruption's randomness (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "16",
-            description = "Images per clean/corrupted batch (default: ${DEFAULT-VALUE}).")
-    int batch;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "trace-out",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
@@ -168,17 +143,17 @@ final class TraceCommand implements Callable<Integer> {
         PrintWriter outText = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Every argument is parsed here, once, and checked before the model is loaded, so a typo fails at once.
-        Corruption corruptionSpec = Corruption.parse(corruption);
+        Corruption corruptionSpec = runs.parsedCorruption();
         List<SweepKind> sweepKinds = kinds.stream().map(SweepKind::parse)
                 .distinct().toList();
         Tokens tokenChoice = Tokens.parse(tokens);
-        Metric metricChoice = metric == null ? Metric.PROB : Metric.parse(metric);
+        Metric metricChoice = runs.givenMetric().orElse(Metric.PROB);
         TraceMethod methodChoice = TraceMethod.parse(method);
-        DatasetTrace.Target target = DatasetTrace.Target.parse(label);
+        DatasetTrace.Target target = runs.target();
         CausalTrace.Spec traceSpec = new CausalTrace.Spec(sweepKinds, window, tokenChoice, metricChoice);
         metricUsed = metricChoice;
         ImagesOption.positive("--limit", limit);
-        ImagesOption.positive("--batch", batch);
+        int batch = runs.checkedBatch();
         if (tokenSweep < 0) {
             throw new IllegalArgumentException("--token-sweep must be >= 0, got " + tokenSweep);
         }
@@ -190,19 +165,14 @@ final class TraceCommand implements Callable<Integer> {
                     + "patching; use it with --method atp or atp-ig (the exact trace needs no check)");
         }
         if (spark != null) {
-            return traceOnSpark(new TraceJob(model.location(), corruptionSpec, traceSpec, methodChoice, target, seed,
-                    batch), outText, err);
+            return traceOnSpark(new TraceJob(model.location(), corruptionSpec, traceSpec, methodChoice, target,
+                    runs.seed, batch), outText, err);
         }
 
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
-        if (metric == null) {
-            traceSpec = traceSpec.withMetric(Metric.defaultFor(config));
-        } else if (metricChoice.softmaxes()) {
-            ArchitectureText.refuseSoftmax(config, "--metric " + metric, "use --metric logit (the change of the "
-                    + "tracked component y, given by --label K or the clean run's largest)");
-        }
+        traceSpec = traceSpec.withMetric(runs.metricFor(config));
         metricUsed = traceSpec.metric();
         ImageSource source = images.open();
         int n = Math.min(limit, source.size());
@@ -213,8 +183,8 @@ final class TraceCommand implements Callable<Integer> {
                 && source.read(0, 1, pretrained.preprocessing()).label(0).isEmpty()) {
             throw new IllegalArgumentException(images.spec() + " has no labels; trace with --label clean-top1");
         }
-        DatasetTrace.Options options = new DatasetTrace.Options(corruptionSpec, traceSpec, methodChoice, target, seed,
-                batch, n);
+        DatasetTrace.Options options = new DatasetTrace.Options(corruptionSpec, traceSpec, methodChoice, target,
+                runs.seed, batch, n);
         DatasetTrace trace = new DatasetTrace(vit, pretrained.preprocessing(), source, options);
 
         // One lock on the folder covers the trace and every report written from it.
@@ -248,11 +218,11 @@ final class TraceCommand implements Callable<Integer> {
 
         List<String> written = new ArrayList<>(List.of("trace.csv"));
         written.addAll(summaryFiles(config, corruptionText, result.summary(), info));
-        ImageRuns runs = new ImageRuns(job.vit(), job.pretrained().preprocessing(), job.source(), result.corruption(),
-                options.target(), seed, batch);
+        ImageRuns imageRuns = new ImageRuns(job.vit(), job.pretrained().preprocessing(), job.source(),
+                result.corruption(), options.target(), runs.seed, runs.batch);
         if (tokenSweep > 0) {
             int m = Math.min(tokenSweep, job.n());
-            TokenSweepRun sweep = new TokenSweepRun(job.vit(), runs);
+            TokenSweepRun sweep = new TokenSweepRun(job.vit(), imageRuns);
             try (Progress progress = Progress.start("token sweep", m, err)) {
                 sweep.run(m, window, traceSpec.metric(), info, out, progress::update);
             }
@@ -260,7 +230,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         List<EstimateCheck.Agreement> agreement = List.of();
         if (verifyTop > 0) {
-            VerifyRun verify = new VerifyRun(new Patcher(job.vit()), runs);
+            VerifyRun verify = new VerifyRun(new Patcher(job.vit()), imageRuns);
             try (Progress progress = Progress.start("verify", job.n(), err)) {
                 agreement = verify.run(result.csv(), job.n(), traceSpec, verifyTop, out, progress::update);
             }
@@ -367,16 +337,16 @@ final class TraceCommand implements Callable<Integer> {
         a.put("images", images.spec());
         a.put("limit", limit);
         a.put("images_traced", n);
-        a.put("corruption", corruption);
+        a.put("corruption", runs.corruption);
         a.put("window", window);
         a.put("kinds", kinds);
         a.put("tokens", tokens);
-        a.put("metric", metricUsed == null ? metric : metricUsed.label());
+        a.put("metric", metricUsed == null ? runs.metric : metricUsed.label());
         a.put("method", method);
         a.put("verify_top", verifyTop);
-        a.put("label", label);
-        a.put("seed", seed);
-        a.put("batch", batch);
+        a.put("label", runs.label);
+        a.put("seed", runs.seed);
+        a.put("batch", runs.batch);
         a.put("out", out.toString());
         a.put("per_image_heatmaps", perImageHeatmaps);
         a.put("token_sweep", tokenSweep);
