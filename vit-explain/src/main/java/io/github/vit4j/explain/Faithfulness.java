@@ -103,6 +103,7 @@ public record Faithfulness(int steps, int batch) {
     }
 
     private List<Curve> curves(Vit vit, ImageSource.Batch images, INDArray maps, int[] classes, boolean insert) {
+        TokenLayout.requireClassifier(vit.config(), insert ? "Faithfulness.insertion" : "Faithfulness.deletion");
         PixelModel model = new PixelModel(vit, images.preprocessing(), batch);
         int b = model.check(images.pixels());
         checkMaps(maps, b);

@@ -21,7 +21,7 @@ import org.apache.commons.math3.linear.RealVector;
 final class NoisyLinearImputation {
 
     /** The conjugate gradient's stopping rule: {@code ‖r‖ ≤ TOLERANCE · ‖b‖}. */
-    static final double TOLERANCE = 1e-9;
+    static final double TOLERANCE = 1e-6;
 
     /** Offsets {dy, dx} of the 8 neighbours and their weights. */
     private static final int[][] OFFSETS = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};

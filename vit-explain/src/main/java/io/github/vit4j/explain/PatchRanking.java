@@ -45,6 +45,21 @@ final class PatchRanking {
     }
 
     /**
+     * Pixel q's score (row-major): the map's value there at the image's size, or its patch's cell on the patch grid.
+     */
+    static double[] pixelScores(INDArray map, int image, int grid, int patch) {
+        int side = grid * patch;
+        boolean onPixels = map.rank() == 3 && map.size(1) == side && map.size(2) == side;
+        double[] patches = onPixels ? null : scores(map, image, grid, patch);
+        double[][] m = onPixels ? map.get(NDArrayIndex.point(image)).castTo(DataType.DOUBLE).toDoubleMatrix() : null;
+        double[] out = new double[side * side];
+        for (int q = 0; q < out.length; q++) {
+            out[q] = onPixels ? m[q / side][q % side] : patches[(q / side / patch) * grid + (q % side) / patch];
+        }
+        return out;
+    }
+
+    /**
      * Patch indices by descending score, ties by ascending index.
      *
      * @throws IllegalArgumentException naming the patch whose score is not finite

@@ -73,17 +73,31 @@ class RoadTest {
         ImageSource.Batch images = Cifar.images(0, 2);
         int[] labels = images.labels();
         INDArray maps = Nd4j.rand(DataType.FLOAT, 2, 32, 32);
-        Road road = new Road(4, 0, 1, 5);
-        for (Road.Order order : Road.Order.values()) {
-            List<Faithfulness.Curve> curves = road.of(order, vit, images, maps, labels);
-            for (int i = 0; i < 2; i++) {
-                INDArray one = PixelModel.rows(images.pixels(), i, i + 1);
-                assertEquals(FaithfulnessTest.probability(vit, images, one, labels[i]), curves.get(i).p()[0], 1e-5,
-                        order + ", image " + i + ", nothing removed");
-                assertEquals(FaithfulnessTest.probability(vit, images, FaithfulnessTest.meanFilled(images, one, 32),
-                        labels[i]), curves.get(i).p()[4], 1e-5, order + ", image " + i + ", everything removed");
+        for (Road.Granularity granularity : Road.Granularity.values()) {
+            for (Road.Order order : Road.Order.values()) {
+                List<Faithfulness.Curve> curves = new Road(4, granularity, 0, 1, 5).of(order, vit, images, maps,
+                        labels);
+                for (int i = 0; i < 2; i++) {
+                    INDArray one = PixelModel.rows(images.pixels(), i, i + 1);
+                    String what = granularity + ", " + order + ", image " + i;
+                    assertEquals(FaithfulnessTest.probability(vit, images, one, labels[i]), curves.get(i).p()[0],
+                            1e-5, what + ", nothing removed");
+                    assertEquals(FaithfulnessTest.probability(vit, images,
+                            FaithfulnessTest.meanFilled(images, one, 32), labels[i]), curves.get(i).p()[4], 1e-5,
+                            what + ", everything removed");
+                }
             }
         }
+    }
+
+    @Test
+    void pixelsTakeTheMapsValueOrTheirPatchsCellOnTheGrid() {
+        // a 2×2 grid of 2-px patches with cells 4 3 / 2 1: the 4×4 pixels take their patch's cell
+        INDArray onGrid = Nd4j.createFromArray(new double[][][] {{{4, 3}, {2, 1}}});
+        assertArrayEquals(new double[] {4, 4, 3, 3, 4, 4, 3, 3, 2, 2, 1, 1, 2, 2, 1, 1},
+                PatchRanking.pixelScores(onGrid, 0, 2, 2), 0);
+        INDArray onPixels = Nd4j.arange(16).castTo(DataType.DOUBLE).reshape(1, 4, 4);
+        assertEquals(7.0, PatchRanking.pixelScores(onPixels, 0, 2, 2)[7], 0);
     }
 
     @Test
@@ -92,7 +106,7 @@ class RoadTest {
         ImageSource.Batch images = Cifar.images(1, 1);
         INDArray maps = Nd4j.arange(64).castTo(DataType.FLOAT).reshape(1, 8, 8);
         int y = images.labels()[0];
-        Road road = new Road(4, Road.DEFAULT_NOISE, 42, 5);
+        Road road = new Road(4, Road.Granularity.PATCH, Road.DEFAULT_NOISE, 42, 5);
         Faithfulness.Curve morf = road.of(Road.Order.MORF, vit, images, maps, y).get(0);
         assertEquals(morf, road.of(Road.Order.MORF, vit, images, maps, y).get(0));
         assertNotEquals(morf.p()[2], road.of(Road.Order.LERF, vit, images, maps, y).get(0).p()[2]);
@@ -100,7 +114,7 @@ class RoadTest {
 
     @Test
     void aNegativeNoiseIsRefusedNamingIt() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new Road(4, -0.5, 1, 8));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Road(4, Road.Granularity.PIXEL, -0.5, 1, 8));
         assertTrue(e.getMessage().contains("-0.5"), e.getMessage());
     }
 }
