@@ -51,6 +51,40 @@ class RoadTest {
     }
 
     @Test
+    void everyImputedPixelIsTheWeightedMeanOfItsNeighboursInsideTheImageOnARandomMask() {
+        // the definition checked directly, independently of how the system is solved
+        Random random = new Random(11);
+        int h = 9;
+        int w = 12;
+        float[] plane = new float[h * w];
+        boolean[] removed = new boolean[h * w];
+        for (int q = 0; q < h * w; q++) {
+            plane[q] = random.nextFloat();
+            removed[q] = random.nextDouble() < 0.6;
+        }
+        NoisyLinearImputation.impute(plane, 0, h, w, removed, 0, 0, random);
+        for (int q = 0; q < h * w; q++) {
+            if (!removed[q]) {
+                continue;
+            }
+            double sum = 0;
+            double weights = 0;
+            for (int dy = -1; dy <= 1; dy++) {
+                for (int dx = -1; dx <= 1; dx++) {
+                    int y = q / w + dy;
+                    int x = q % w + dx;
+                    if ((dy != 0 || dx != 0) && y >= 0 && x >= 0 && y < h && x < w) {
+                        double weight = dy == 0 || dx == 0 ? 1.0 / 6 : 1.0 / 12;
+                        sum += weight * plane[y * w + x];
+                        weights += weight;
+                    }
+                }
+            }
+            assertEquals(sum / weights, plane[q], 1e-5, "pixel " + q);
+        }
+    }
+
+    @Test
     void everythingRemovedTakesTheFallbackAndTheNoiseHasItsStandardDeviation() {
         int n = 100 * 100;
         float[] plane = new float[n];
