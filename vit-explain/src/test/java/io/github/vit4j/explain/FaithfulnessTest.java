@@ -56,7 +56,7 @@ class FaithfulnessTest {
         Vit vit = Cifar.vit();
         ImageSource.Batch images = Cifar.images(0, 2);
         int[] labels = images.labels();
-        INDArray maps = Nd4j.rand(DataType.FLOAT, 2, 8, 8);
+        INDArray maps = randomMaps(2, 8, 0);
         Faithfulness f = new Faithfulness(4, 3);
         List<Faithfulness.Curve> deletion = f.deletion(vit, images, maps, labels);
         List<Faithfulness.Curve> insertion = f.insertion(vit, images, maps, labels);
@@ -100,6 +100,16 @@ class FaithfulnessTest {
         var e = assertThrows(IllegalArgumentException.class, () -> new Faithfulness(4, 8)
                 .deletion(Cifar.vit(), images, Nd4j.zeros(DataType.FLOAT, 1, 7, 7), 0));
         assertTrue(e.getMessage().contains("[1, 7, 7]") && e.getMessage().contains("[B, 8, 8]"), e.getMessage());
+    }
+
+    /** {@code [b, side, side]} uniform in [0, 1) from {@code seed}, leaving ND4J's generator alone. */
+    static INDArray randomMaps(int b, int side, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] v = new float[b * side * side];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = random.nextFloat();
+        }
+        return Nd4j.create(v, new long[] {b, side, side}, 'c');
     }
 
     /** The pixels with every channel set to the dataset mean (the normalised input's 0). */

@@ -106,7 +106,7 @@ class RoadTest {
         Vit vit = Cifar.vit();
         ImageSource.Batch images = Cifar.images(0, 2);
         int[] labels = images.labels();
-        INDArray maps = Nd4j.rand(DataType.FLOAT, 2, 32, 32);
+        INDArray maps = FaithfulnessTest.randomMaps(2, 32, 1);
         for (Road.Granularity granularity : Road.Granularity.values()) {
             for (Road.Order order : Road.Order.values()) {
                 List<Faithfulness.Curve> curves = new Road(4, granularity, 0, 1, 5).of(order, vit, images, maps,
