@@ -9,7 +9,8 @@
  * ({@link io.github.vit4j.explain.Chefer}) and LRP attribution ({@link io.github.vit4j.explain.CheferLrp}, its rules in
  * {@code Lrp}), and {@link io.github.vit4j.explain.AttnLrp} (its rules in {@code AttnLrpRules}). Adversarial
  * examples: {@link io.github.vit4j.explain.Attack}, {@link io.github.vit4j.explain.RobustnessCurve}. Whether a map depends on the model at all:
- * {@link io.github.vit4j.explain.SanityCheck}. Weights and activations: {@link io.github.vit4j.explain.PatchFilters}
+ * {@link io.github.vit4j.explain.SanityCheck}. Whether a map ranks what the model uses: deletion and insertion curves
+ * ({@link io.github.vit4j.explain.Faithfulness}) and ROAD ({@link io.github.vit4j.explain.Road}). Weights and activations: {@link io.github.vit4j.explain.PatchFilters}
  * (with {@link io.github.vit4j.explain.KMeans} and {@link io.github.vit4j.explain.Pictures}),
  * {@link io.github.vit4j.explain.ActivationMaps}, {@link io.github.vit4j.explain.DatasetExamples},
  * {@link io.github.vit4j.explain.ClsStates} mapped by {@link io.github.vit4j.explain.Pca} and
