@@ -85,7 +85,8 @@ for which in ("after", "before"):
     e = pick(t, "trace", mode="engine")
     a = pick(t, "trace", mode="atp")
     g = pick(t, "trace", mode="atp-ig4")
-    print(f"\nFP5 ({which}): engine {e:.0f} ms, atp {a:.0f} ms ({a / e:.3f}), atp-ig4 {g:.0f} ms ({g / e:.3f})")
+    atp = "" if a is None else f", atp {a:.0f} ms ({a / e:.3f})"
+    print(f"\nFP5 ({which}): engine {e:.0f} ms{atp}, atp-ig4 {g:.0f} ms ({g / e:.3f})")
 
 if os.path.exists(os.path.join(out, "FP5-backward.json")):
     t = medians(os.path.join(out, "FP5-backward.json"))
