@@ -1,7 +1,6 @@
 package io.github.vit4j.cli;
 
 import io.github.vit4j.explain.Faithfulness;
-import io.github.vit4j.explain.IntegratedGradients;
 import io.github.vit4j.explain.Road;
 import io.github.vit4j.format.AtomicFile;
 import io.github.vit4j.image.ImageSource;
@@ -39,7 +38,7 @@ import picocli.CommandLine.Spec;
                     + "trapezoid rule over the fraction removed) and DIR/curves.csv (image,method,metric,fraction,p: "
                     + "S + 1 rows per curve). A good map has a small deletion and road-morf AUC and a large insertion "
                     + "and road-lerf AUC. The map ranked is the one vit explain writes for the same method, image and "
-                    + "--label, with vit explain's default settings (its --ig-steps, --smoothgrad-samples)."},
+                    + "--label, with the same --ig-steps, --smoothgrad-samples and --seed."},
         footer = {"", "Examples:", "  vit faithfulness --limit 16 --methods saliency,rollout,chefer --out faith-out",
             "  vit faithfulness --metrics road --steps 16 --label clean-top1 --out road-out"})
 final class FaithfulnessCommand implements Callable<Integer> {
@@ -88,8 +87,11 @@ final class FaithfulnessCommand implements Callable<Integer> {
             description = "Images per batch; also the most images per forward (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
-            description = "Seed of SmoothGrad's noise and of ROAD's imputation noise, image i drawing from S + i "
+    @Mixin
+    MapSettingsOptions mapSettings;
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0",
+            description = "Seed of SmoothGrad's noise and of ROAD's imputation noise, image i drawing from SEED + i "
                     + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -109,8 +111,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
                 + "probability; pick a model with a classifier");
         ExplainCommand.checkLabel(label, fixedClass, config, source);
         List<ExplainMethod> chosen = chooseMethods(methods, config);
-        ExplainMethod.Settings settings = new ExplainMethod.Settings(IntegratedGradients.DEFAULT_STEPS, 50, 8, 10,
-                seed, batch);
+        ExplainMethod.Settings settings = mapSettings.settings(0, 1, seed, batch);  // no attack: ε, steps unused
         Faithfulness faithfulness = new Faithfulness(steps, batch);
         Files.createDirectories(out);
         StringBuilder aucs = new StringBuilder("image,method,metric,auc\n");

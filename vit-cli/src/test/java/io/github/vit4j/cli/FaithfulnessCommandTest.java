@@ -124,7 +124,7 @@ class FaithfulnessCommandTest {
     }
 
     @Test
-    void aMethodWithoutOneMapPerImageAndAnUnknownMetricAreRefusedByName() {
+    void aMethodWithoutOneMapPerImageAnUnknownMetricAndABadMapSettingAreRefusedByName() {
         CliRun attention = CliRun.of("faithfulness", "--limit", "1", "--methods", "saliency,attention", "--out",
                 dir.resolve("refused").toString());
         assertEquals(Vit4jCli.USAGE, attention.exitCode(), attention.toString());
@@ -133,5 +133,9 @@ class FaithfulnessCommandTest {
                 dir.resolve("refused").toString());
         assertEquals(Vit4jCli.USAGE, metric.exitCode(), metric.toString());
         assertTrue(metric.err().contains("'aopc'") && metric.err().contains("road-lerf"), metric.err());
+        CliRun steps = CliRun.of("faithfulness", "--limit", "1", "--methods", "ig", "--ig-steps", "0", "--out",
+                dir.resolve("refused").toString());
+        assertEquals(Vit4jCli.USAGE, steps.exitCode(), steps.toString());
+        assertTrue(steps.err().contains("--ig-steps"), "vit explain's map settings, shared: " + steps.err());
     }
 }
