@@ -1,6 +1,5 @@
 package io.github.vit4j.cli;
 
-import io.github.vit4j.explain.IntegratedGradients;
 import io.github.vit4j.format.Npy;
 import io.github.vit4j.image.ImageSource;
 import io.github.vit4j.model.Architecture;
@@ -89,15 +88,8 @@ final class ExplainCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--ig-steps", paramLabel = "K", defaultValue = "" + IntegratedGradients.DEFAULT_STEPS,
-            description = "Integrated gradients: Gauss–Legendre points on the path from black (default: "
-                    + "${DEFAULT-VALUE}; each map's figure and the report give its completeness, Captum's convergence "
-                    + "delta, and a map more than 1% off is named in the output).")
-    int igSteps;
-
-    @Option(names = "--smoothgrad-samples", paramLabel = "N", defaultValue = "50",
-            description = "SmoothGrad: noisy copies per image, σ = 15% of its range (default: ${DEFAULT-VALUE}).")
-    int samples;
+    @Mixin
+    MapSettingsOptions mapSettings;
 
     @Option(names = "--eps", paramLabel = "E", defaultValue = "8",
             description = "FGSM and PGD: L∞ radius in 1/255 units (default: ${DEFAULT-VALUE}).")
@@ -123,9 +115,8 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter text = spec.commandLine().getOut();
         ImagesOption.positive("--batch", batch);
-        ImagesOption.positive("--ig-steps", igSteps);
-        ImagesOption.positive("--smoothgrad-samples", samples);
         ImagesOption.positive("--pgd-steps", pgdSteps);
+        ExplainMethod.Settings settings = mapSettings.settings(epsilon, pgdSteps, seed, batch);
         attentionPanels = panelScale(attentionScale);
         List<ExplainMethod> chosen = ExplainMethod.parse(methods == null ? ExplainMethod.all() : methods);
         OptionalInt fixedClass = GradientsCommand.fixedClass(label);
@@ -153,7 +144,6 @@ final class ExplainCommand implements Callable<Integer> {
             }
             chosen = chosen.stream().filter(m -> !m.needsClassifier()).toList();
         }
-        ExplainMethod.Settings settings = new ExplainMethod.Settings(igSteps, samples, epsilon, pgdSteps, seed, batch);
         modelName = model.shortName();
         ExplainReport report = new ExplainReport(modelName, config, chosen);
         Files.createDirectories(out);

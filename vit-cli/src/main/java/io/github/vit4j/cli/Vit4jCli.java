@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
         subcommands = {ConvertCommand.class, InspectCommand.class, ClassifyCommand.class, ActivationsCommand.class,
             GradientsCommand.class, TraceCommand.class, CircuitCommand.class, AgreementCommand.class, ExportCommand.class,
             ExplainCommand.class, AttackCommand.class, FiltersCommand.class, VisualizeCommand.class,
-            EmbedMapCommand.class, EmbedCommand.class, TokenizeCommand.class, DlaCommand.class},
+            EmbedMapCommand.class, EmbedCommand.class, TokenizeCommand.class, DlaCommand.class,
+            FaithfulnessCommand.class},
         footer = {"", "Defaults read ../shared (beside the checkout; -Dvit4j.shared=DIR or VIT4J_SHARED=DIR to move "
                 + "it): the CIFAR-10 model models/simplevit-cifar10/hf and images data/cifar10/test_batch_first1017.bin.",
             "Exit codes: 0 ok, 1 a check failed, 2 bad usage or input."})
