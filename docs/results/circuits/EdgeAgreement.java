@@ -36,7 +36,8 @@ import java.util.stream.IntStream;
  *     128 grayscale logprob 4 200 docs/results/circuits/cifar10
  * </pre>
  * Arguments: model, images, image count, corruption, metric, EAP-IG steps K, top N, output folder. Writes
- * {@code per_image_top.csv} (image,edge,eap,eap_ig,exact for the top N edges; edge as in edges_mean.csv),
+ * {@code per_image_top.csv} (image,edge,eap,eap_ig,exact for the top N edges; edge as in edges_mean.csv; 0.8 MB for
+ * the study, so not kept in the repository: this program writes it again),
  * {@code edges_mean.csv} (every edge's three means), {@code agreement.csv} (estimate,edges,spearman,ci_low,ci_high)
  * and {@code nodes.csv} (each upstream node's summed outgoing scores).
  */
