@@ -4,6 +4,7 @@ import io.github.vit4j.model.VitWeights;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -234,8 +235,8 @@ final class OneDnn {
     static void copy(INDArray src, long srcOffset, long[] srcStrides, INDArray dst, long dstOffset, long[] dstStrides,
                      long[] dims) {
         Context c = CONTEXT.get();
-        String key = "copy " + java.util.Arrays.toString(dims) + " " + java.util.Arrays.toString(srcStrides) + " to "
-                + java.util.Arrays.toString(dstStrides);
+        String key = "copy " + Arrays.toString(dims) + " " + Arrays.toString(srcStrides) + " to "
+                + Arrays.toString(dstStrides);
         c.steps.computeIfAbsent(key, k -> {
             memory.desc from = new memory.desc(dims, F32, srcStrides);
             memory.desc to = new memory.desc(dims, F32, dstStrides);

@@ -65,7 +65,7 @@ final class OneDnnOps extends CpuOps {
 
     @Override
     public INDArray gelu(INDArray x) {
-        return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_erf, 0f, src, out));
+        return eltwise(x, Architecture.Activation.GELU);
     }
 
     /** oneDNN's reorder reads the part's columns of each row straight into the heads' layout. */
@@ -99,25 +99,39 @@ final class OneDnnOps extends CpuOps {
     @Override
     public INDArray linearActivation(INDArray x, VitWeights.Linear w, Architecture.Activation kind) {
         INDArray y = SiteMemory.SHARED.floats(x.size(0), w.weight().size(0));
-        switch (kind) {
-            case GELU -> OneDnn.linear(contiguous(x), w, dnnl.algorithm.eltwise_gelu_erf, 0f, y);
-            case GELU_TANH -> OneDnn.linear(contiguous(x), w, dnnl.algorithm.eltwise_gelu_tanh, 0f, y);
-            case QUICK_GELU -> OneDnn.linear(contiguous(x), w, dnnl.algorithm.eltwise_swish, (float) QUICK_GELU_SCALE, y);
-        }
+        OneDnn.linear(contiguous(x), w, algorithm(kind), alpha(kind), y);
         return y;
     }
 
     /** oneDNN's {@code eltwise_gelu_tanh}: the same formula. */
     @Override
     INDArray geluTanh(INDArray x) {
-        return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_gelu_tanh, 0f, src, out));
+        return eltwise(x, Architecture.Activation.GELU_TANH);
     }
 
     /** oneDNN's {@code eltwise_swish} {@code x·σ(αx)} with α = 1.702. */
     @Override
     INDArray quickGelu(INDArray x) {
-        return sameShape(x, (src, out) -> OneDnn.eltwise(dnnl.algorithm.eltwise_swish, (float) QUICK_GELU_SCALE,
-                src, out));
+        return eltwise(x, Architecture.Activation.QUICK_GELU);
+    }
+
+    /** The activation {@code kind} of {@code x} as oneDNN's elementwise primitive, into a new array. */
+    private static INDArray eltwise(INDArray x, Architecture.Activation kind) {
+        return sameShape(x, (src, out) -> OneDnn.eltwise(algorithm(kind), alpha(kind), src, out));
+    }
+
+    /** oneDNN's elementwise algorithm for an MLP activation. */
+    private static dnnl.algorithm algorithm(Architecture.Activation kind) {
+        return switch (kind) {
+            case GELU -> dnnl.algorithm.eltwise_gelu_erf;
+            case GELU_TANH -> dnnl.algorithm.eltwise_gelu_tanh;
+            case QUICK_GELU -> dnnl.algorithm.eltwise_swish;
+        };
+    }
+
+    /** Its α: 1.702 for quick GELU's swish, unused (0) by the others. */
+    private static float alpha(Architecture.Activation kind) {
+        return kind == Architecture.Activation.QUICK_GELU ? (float) QUICK_GELU_SCALE : 0f;
     }
 
     @Override
