@@ -75,11 +75,6 @@ final class ExplainCommand implements Callable<Integer> {
                     + "CLS (SigLIP) all but chefer, chefer-lrp and dla; attnlrp for the ViT/DeiT layout alone).")
     String methods;
 
-    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
-            description = "The class y explained: true (the images' labels) | clean-top1 (the model's top class) | K "
-                    + "(class K for every image) (default: ${DEFAULT-VALUE}).")
-    String label;
-
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder (created if missing).")
     Path out;
 
@@ -119,13 +114,13 @@ final class ExplainCommand implements Callable<Integer> {
         ExplainMethod.Settings settings = mapSettings.settings(epsilon, pgdSteps, seed, batch);
         attentionPanels = panelScale(attentionScale);
         List<ExplainMethod> chosen = ExplainMethod.parse(methods == null ? ExplainMethod.all() : methods);
-        OptionalInt fixedClass = GradientsCommand.fixedClass(label);
+        OptionalInt fixedClass = GradientsCommand.fixedClass(mapSettings.label);
         ImageSource source = images.open();
         int n = ImagesOption.count(source, limit);
         Pretrained pretrained = model.load();
         Vit vit = new Vit(pretrained.weights());
         VitConfig config = vit.config();
-        checkLabel(label, fixedClass, config, source);
+        checkLabel(mapSettings.label, fixedClass, config, source);
         List<String> unfit = chosen.stream().filter(m -> m.refusal(config).isPresent())
                 .map(m -> m.label() + " " + m.refusal(config).get()).toList();
         if (methods != null && !unfit.isEmpty()) {
@@ -155,7 +150,7 @@ final class ExplainCommand implements Callable<Integer> {
                 int count = Math.min(batch, n - first);
                 ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
                 Predictions predictions = predictions(vit, b.input());
-                int[] y = classes(label, fixedClass, images, b, predictions);
+                int[] y = classes(mapSettings.label, fixedClass, images, b, predictions);
                 List<ExplainReport.Image> entries = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
                     Path dir = out.resolve(Integer.toString(b.index(i)));

@@ -75,11 +75,6 @@ final class FaithfulnessCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
-            description = "The class y explained: true (the images' labels) | clean-top1 (the model's top class) | K "
-                    + "(class K for every image) (default: ${DEFAULT-VALUE}).")
-    String label;
-
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder (created if missing).")
     Path out;
 
@@ -101,7 +96,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
         ImagesOption.positive("--batch", batch);
         ImagesOption.positive("--steps", steps);
         List<String> measured = parseMetrics(metrics);
-        OptionalInt fixedClass = GradientsCommand.fixedClass(label);
+        OptionalInt fixedClass = GradientsCommand.fixedClass(mapSettings.label);
         ImageSource source = images.open();
         int n = ImagesOption.count(source, limit);
         Pretrained pretrained = model.load();
@@ -109,7 +104,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
         VitConfig config = vit.config();
         ArchitectureText.refuseSoftmax(config, "vit faithfulness", "its metrics follow the explained class's "
                 + "probability; pick a model with a classifier");
-        ExplainCommand.checkLabel(label, fixedClass, config, source);
+        ExplainCommand.checkLabel(mapSettings.label, fixedClass, config, source);
         List<ExplainMethod> chosen = chooseMethods(methods, config);
         ExplainMethod.Settings settings = mapSettings.settings(0, 1, seed, batch);  // no attack: ε, steps unused
         Faithfulness faithfulness = new Faithfulness(steps, batch);
@@ -125,7 +120,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
                 int count = Math.min(batch, n - first);
                 ImageSource.Batch b = source.read(first, count, pretrained.preprocessing());
                 Predictions predictions = Predictions.of(vit.logits(b.input()), config.labels());
-                int[] y = ExplainCommand.classes(label, fixedClass, images, b, predictions);
+                int[] y = ExplainCommand.classes(mapSettings.label, fixedClass, images, b, predictions);
                 Faithfulness.Curve[][][] at = new Faithfulness.Curve[count][chosen.size()][measured.size()];
                 for (int m = 0; m < chosen.size(); m++) {
                     INDArray maps = chosen.get(m).run(vit, b, y, settings).maps();

@@ -4,10 +4,17 @@ import io.github.vit4j.explain.IntegratedGradients;
 import picocli.CommandLine.Option;
 
 /**
- * The options of {@code vit explain} that change the maps of integrated gradients and SmoothGrad, shared with the
- * commands that rank those maps ({@code vit faithfulness}), so that the same flags give the same maps.
+ * The options of {@code vit explain} that choose its maps — the class explained, and the settings of integrated
+ * gradients and SmoothGrad — shared with the commands that rank those maps ({@code vit faithfulness}), so that the
+ * same flags give the same maps.
  */
 final class MapSettingsOptions {
+
+    @Option(names = "--label", paramLabel = "L", defaultValue = "true",
+            description = "The class y explained: true (the images' labels) | clean-top1 (the model's top class) | K "
+                    + "(class K for every image) (default: ${DEFAULT-VALUE}).")
+    String label;
+
 
     @Option(names = "--ig-steps", paramLabel = "K", defaultValue = "" + IntegratedGradients.DEFAULT_STEPS,
             description = "Integrated gradients: Gauss–Legendre points on the path from black (default: "
